@@ -1,0 +1,1 @@
+"""Compliance Aspects (issue 4). Entry point used by lib.app: apply_compliance_aspects."""

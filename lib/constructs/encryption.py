@@ -1,0 +1,129 @@
+"""Customer-managed KMS keys with explicit, least-privilege key policies.
+
+Two keys: ``data`` (stream, database, secrets, buckets, queues, topics, ECR) and ``logs``
+(CloudWatch Logs, CloudTrail). Service principals may use a key only for their own resources in
+this account and region (``kms:ViaService`` / encryption-context / ``aws:SourceAccount``
+conditions). Rotation is on; the deletion window is the 7-day minimum so destroy can finish.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from constructs import Construct
+
+from lib.context import StackContext
+
+KEY_DELETION_WINDOW_DAYS = 7
+KEY_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+
+# Services that encrypt with the data key on behalf of principals in this account.
+DATA_KEY_VIA_SERVICES = ("kinesis", "s3", "rds", "secretsmanager", "sqs", "sns", "ecr", "backup")
+
+
+@dataclass(frozen=True)
+class ServiceGrant:
+    """A statement letting an AWS service principal use a key, fenced by conditions."""
+
+    sid: str
+    service: str  # e.g. "cloudwatch.amazonaws.com"
+    actions: tuple[str, ...]
+    condition: dict[str, Any] = field(default_factory=dict)
+
+    def statement(self) -> dict[str, Any]:
+        stmt: dict[str, Any] = {
+            "Sid": self.sid,
+            "Effect": "Allow",
+            "Principal": {"Service": self.service},
+            "Action": list(self.actions),
+            "Resource": "*",  # in a key policy "*" means "this key"
+        }
+        if self.condition:
+            stmt["Condition"] = self.condition
+        return stmt
+
+
+def key_policy(ctx: StackContext, via_services: tuple[str, ...], grants: list[ServiceGrant]) -> str:
+    """Account root administers the key (required so IAM can delegate); use is fenced."""
+    account, region = ctx.account_id, ctx.config.region
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AccountAdministers",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if via_services:
+        statements.append({
+            "Sid": "AccountPrincipalsUseThroughServices",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": [*KEY_USE_ACTIONS, "kms:CreateGrant", "kms:ListGrants"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "kms:CallerAccount": account,
+                    "kms:ViaService": [f"{svc}.{region}.amazonaws.com" for svc in via_services],
+                }
+            },
+        })
+    statements.extend(g.statement() for g in grants)
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+class EncryptionKeys(Construct):
+    """The stack's customer-managed keys. Other constructs add service grants before synth."""
+
+    def __init__(self, scope: Construct, id_: str, ctx: StackContext):
+        super().__init__(scope, id_)
+        self._ctx = ctx
+        account, region = ctx.account_id, ctx.config.region
+        self.data_grants: list[ServiceGrant] = [
+            # CloudWatch alarms and EventBridge publish to the encrypted alert topic.
+            ServiceGrant("CloudWatchAlarmsPublishToTopic", "cloudwatch.amazonaws.com",
+                         ("kms:Decrypt", "kms:GenerateDataKey*"),
+                         {"StringEquals": {"aws:SourceAccount": account}}),
+            ServiceGrant("EventBridgePublishesToTopic", "events.amazonaws.com",
+                         ("kms:Decrypt", "kms:GenerateDataKey*"),
+                         {"StringEquals": {"aws:SourceAccount": account}}),
+        ]
+        self.logs_grants: list[ServiceGrant] = [
+            ServiceGrant("CloudWatchLogsEncryptsOurLogGroups", f"logs.{region}.amazonaws.com",
+                         tuple(KEY_USE_ACTIONS),
+                         {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                      f"arn:aws:logs:{region}:{account}:log-group:*"}}),
+            ServiceGrant("CloudTrailEncryptsTrailLogs", "cloudtrail.amazonaws.com",
+                         ("kms:GenerateDataKey*",),
+                         {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn":
+                                         f"arn:aws:cloudtrail:*:{account}:trail/*"},
+                          "StringEquals": {"aws:SourceAccount": account}}),
+            ServiceGrant("CloudTrailDescribesKey", "cloudtrail.amazonaws.com",
+                         ("kms:DescribeKey",),
+                         {"StringEquals": {"aws:SourceAccount": account}}),
+        ]
+        self.data = self._key("data", "StreamFlix data at rest: stream, database, secrets, "
+                              "buckets, queues, topics, images")
+        self.logs = self._key("logs", "StreamFlix logs: CloudWatch Logs and CloudTrail")
+
+    def _key(self, role: str, description: str) -> KmsKey:
+        key = KmsKey(
+            self, f"{role}_key",
+            description=description,
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=KEY_DELETION_WINDOW_DAYS,
+        )
+        KmsAlias(self, f"{role}_key_alias", name=self._ctx.namer.alias(f"{role}-key"),
+                 target_key_id=key.key_id)
+        return key
+
+    def finalize(self) -> None:
+        """Render the key policies once every construct has added its grants."""
+        self.data.policy = key_policy(self._ctx, DATA_KEY_VIA_SERVICES, self.data_grants)
+        self.logs.policy = key_policy(self._ctx, (), self.logs_grants)

@@ -1,0 +1,140 @@
+"""The VPC: public and private subnets over two AZs, flow logs, private AWS endpoints.
+
+Public subnets hold only the optional NAT gateway and never map public IPs; data and compute live
+in the private subnets and reach AWS APIs through VPC endpoints, not the internet. The default
+security group is emptied so nothing can fall back on it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+from cdktf_cdktf_provider_aws.eip import Eip
+from cdktf_cdktf_provider_aws.flow_log import FlowLog
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
+from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
+from cdktf_cdktf_provider_aws.route import Route
+from cdktf_cdktf_provider_aws.route_table import RouteTable
+from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.subnet import Subnet
+from cdktf_cdktf_provider_aws.vpc import Vpc
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from constructs import Construct
+
+from lib.constructs.encryption import EncryptionKeys
+from lib.constructs.logs import encrypted_log_group
+from lib.context import StackContext
+
+# Interface endpoints the private tasks need (gateway endpoint for S3 is added separately).
+INTERFACE_ENDPOINTS = (
+    "kinesis-streams", "secretsmanager", "logs", "monitoring", "ecr.api", "ecr.dkr",
+    "sqs", "sns", "sts",
+)
+
+
+def trust_policy(service: str, account_id: str) -> str:
+    """Role trust for one AWS service, fenced to this account (confused-deputy guard)."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }],
+    })
+
+
+class Network(Construct):
+    def __init__(self, scope: Construct, id_: str, ctx: StackContext, keys: EncryptionKeys):
+        super().__init__(scope, id_)
+        cfg = ctx.config.network
+        names = ctx.namer
+        cidr = ipaddress.IPv4Network(cfg.vpc_cidr)
+        # Four equal blocks: public a/b, private a/b.
+        blocks = list(cidr.subnets(prefixlen_diff=2))
+
+        self.vpc = Vpc(self, "vpc", cidr_block=cfg.vpc_cidr, enable_dns_support=True,
+                       enable_dns_hostnames=True, tags={"Name": names.name("vpc")})
+        self.vpc_cidr = cfg.vpc_cidr
+        DefaultSecurityGroup(self, "default_sg_closed", vpc_id=self.vpc.id, ingress=[], egress=[],
+                             tags={"Name": f"{names.name('vpc')}-default-closed"})
+
+        igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": names.name("vpc")})
+        public_rt = RouteTable(self, "public_rt", vpc_id=self.vpc.id,
+                               tags={"Name": f"{names.name('vpc')}-public"})
+        Route(self, "public_default_route", route_table_id=public_rt.id,
+              destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
+
+        self.public_subnets: list[Subnet] = []
+        self.private_subnets: list[Subnet] = []
+        self.private_route_tables: list[RouteTable] = []
+        for index, az in enumerate(ctx.azs):
+            public = Subnet(
+                self, f"public_subnet_{index}", vpc_id=self.vpc.id, availability_zone=az,
+                cidr_block=str(blocks[index]), map_public_ip_on_launch=False,
+                tags={"Name": f"{names.name('vpc')}-public-{az}", "Tier": "public"})
+            RouteTableAssociation(self, f"public_rta_{index}", subnet_id=public.id,
+                                  route_table_id=public_rt.id)
+            private = Subnet(
+                self, f"private_subnet_{index}", vpc_id=self.vpc.id, availability_zone=az,
+                cidr_block=str(blocks[index + 2]), map_public_ip_on_launch=False,
+                tags={"Name": f"{names.name('vpc')}-private-{az}", "Tier": "private"})
+            rt = RouteTable(self, f"private_rt_{index}", vpc_id=self.vpc.id,
+                            tags={"Name": f"{names.name('vpc')}-private-{az}"})
+            RouteTableAssociation(self, f"private_rta_{index}", subnet_id=private.id,
+                                  route_table_id=rt.id)
+            self.public_subnets.append(public)
+            self.private_subnets.append(private)
+            self.private_route_tables.append(rt)
+
+        if cfg.nat_gateway:
+            eip = Eip(self, "nat_eip", domain="vpc", tags={"Name": f"{names.name('vpc')}-nat"})
+            nat = NatGateway(self, "nat", allocation_id=eip.allocation_id,
+                             subnet_id=self.public_subnets[0].id,
+                             tags={"Name": f"{names.name('vpc')}-nat"})
+            for index, rt in enumerate(self.private_route_tables):
+                Route(self, f"private_nat_route_{index}", route_table_id=rt.id,
+                      destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
+
+        self.flow_log_group = encrypted_log_group(self, "flow_logs", names.name("flow-logs"), keys)
+        flow_role = IamRole(self, "flow_logs_role", name=names.name("flow-logs-role"),
+                            assume_role_policy=trust_policy("vpc-flow-logs.amazonaws.com",
+                                                            ctx.account_id))
+        IamRolePolicy(self, "flow_logs_role_policy", role=flow_role.id, name=names.name("flow-logs-policy"),
+                      policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                          "Sid": "DeliverToTheFlowLogGroupOnly",
+                          "Effect": "Allow",
+                          "Action": ["logs:CreateLogStream", "logs:PutLogEvents",
+                                     "logs:DescribeLogStreams"],
+                          "Resource": [self.flow_log_group.arn,
+                                       f"{self.flow_log_group.arn}:log-stream:*"],
+                      }]}))
+        FlowLog(self, "flow_log", vpc_id=self.vpc.id, traffic_type="ALL",
+                log_destination_type="cloud-watch-logs",
+                log_destination=self.flow_log_group.arn, iam_role_arn=flow_role.arn,
+                max_aggregation_interval=60)
+
+        self._ctx = ctx
+
+    def add_endpoints(self, endpoint_sg_id: str) -> None:
+        """Gateway endpoint for S3 and interface endpoints for the AWS APIs the tasks use."""
+        region = self._ctx.region
+        self.s3_endpoint = VpcEndpoint(
+            self, "s3_gateway_endpoint", vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{region}.s3", vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in self.private_route_tables],
+            tags={"Name": f"{self._ctx.namer.name('vpc')}-s3"})
+        self.interface_endpoints: dict[str, VpcEndpoint] = {}
+        for service in INTERFACE_ENDPOINTS:
+            self.interface_endpoints[service] = VpcEndpoint(
+                self, f"endpoint_{service.replace('.', '_').replace('-', '_')}",
+                vpc_id=self.vpc.id, service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Interface", private_dns_enabled=True,
+                subnet_ids=[s.id for s in self.private_subnets],
+                security_group_ids=[endpoint_sg_id],
+                tags={"Name": f"{self._ctx.namer.name('vpc')}-{service}"})
