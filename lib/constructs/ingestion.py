@@ -44,7 +44,6 @@ class Ingestion(Construct):
             name=names.name("access-logs", ctx.account_id),
             kms_key_arn=None,  # S3 server access logging delivers only to SSE-S3 buckets
             lifecycle=Lifecycle(noncurrent_expiration_days=7, expiration_days=90),
-            eventbridge_notifications=False,
             receives_access_logs_from_account=ctx.account_id,
         ))
         self.uploads = SecureBucket(self, "uploads", BucketSpec(

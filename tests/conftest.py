@@ -1,0 +1,78 @@
+"""Session fixtures: the real stack is synthesized ONCE per test session (~10 s, ~1.2 GB).
+
+Tests assert on the parsed JSON through ``StackView``. Never synthesize the full stack per test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+
+TEST_SUFFIX = "qa1"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class StackView:
+    """Read-only helpers over a synthesized ``cdk.tf.json``."""
+
+    data: dict[str, Any]
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return self.data.get("resource", {})
+
+    def of_type(self, rtype: str) -> dict[str, dict[str, Any]]:
+        return self.resources.get(rtype, {})
+
+    def one(self, rtype: str) -> dict[str, Any]:
+        items = self.of_type(rtype)
+        assert len(items) == 1, f"expected exactly one {rtype}, found {sorted(items)}"
+        return next(iter(items.values()))
+
+    def by_path(self, rtype: str, path_fragment: str) -> dict[str, Any]:
+        """The resource of ``rtype`` whose construct path contains ``path_fragment``."""
+        matches = [body for body in self.of_type(rtype).values()
+                   if path_fragment in body.get("//", {}).get("metadata", {}).get("path", "")]
+        assert len(matches) == 1, f"{rtype} with path ~ {path_fragment!r}: {len(matches)} matches"
+        return matches[0]
+
+    def all_resources(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        for rtype, items in self.resources.items():
+            for name, body in items.items():
+                yield rtype, name, body
+
+    @property
+    def outputs(self) -> dict[str, dict[str, Any]]:
+        return self.data.get("output", {})
+
+    @property
+    def provider(self) -> dict[str, Any]:
+        providers = self.data["provider"]["aws"]
+        assert len(providers) == 1
+        return providers[0]
+
+
+@pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Synthesize the default configuration (suffix qa1) once; returns the stack folder."""
+    from lib.app import synthesize
+    from lib.config import load_config
+
+    config = load_config({"ENVIRONMENT_SUFFIX": TEST_SUFFIX})
+    outdir = tmp_path_factory.mktemp("cdktf.out")
+    return synthesize(config, outdir)
+
+
+@pytest.fixture(scope="session")
+def stack(synth_dir: Path) -> StackView:
+    return StackView(json.loads((synth_dir / "cdk.tf.json").read_text()))
