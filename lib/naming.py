@@ -164,5 +164,11 @@ class Namer:
         check_name(_compose(component, self.suffix, service, ACCOUNT_ID_PLACEHOLDER), service)
         return name
 
+    def label(self, text: str) -> str:
+        """``streamflix-<text>-<suffix>`` for Name tags of unnamed EC2 resources (subnets, routes)."""
+        name = f"{PREFIX}-{text}-{self.suffix}"
+        check_name(name, Service.EC2, field="Name tag")
+        return name
+
     def alias(self, component: str) -> str:
         return f"alias/{self.name(component)}"

@@ -62,11 +62,11 @@ class Network(Construct):
                        enable_dns_hostnames=True, tags={"Name": names.name("vpc")})
         self.vpc_cidr = cfg.vpc_cidr
         DefaultSecurityGroup(self, "default_sg_closed", vpc_id=self.vpc.id, ingress=[], egress=[],
-                             tags={"Name": f"{names.name('vpc')}-default-closed"})
+                             tags={"Name": names.label("vpc-default-closed")})
 
-        igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": names.name("vpc")})
+        igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": names.label("igw")})
         public_rt = RouteTable(self, "public_rt", vpc_id=self.vpc.id,
-                               tags={"Name": f"{names.name('vpc')}-public"})
+                               tags={"Name": names.label("public-rt")})
         Route(self, "public_default_route", route_table_id=public_rt.id,
               destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
 
@@ -77,15 +77,15 @@ class Network(Construct):
             public = Subnet(
                 self, f"public_subnet_{index}", vpc_id=self.vpc.id, availability_zone=az,
                 cidr_block=str(blocks[index]), map_public_ip_on_launch=False,
-                tags={"Name": f"{names.name('vpc')}-public-{az}", "Tier": "public"})
+                tags={"Name": names.label(f"public-{az}"), "Tier": "public"})
             RouteTableAssociation(self, f"public_rta_{index}", subnet_id=public.id,
                                   route_table_id=public_rt.id)
             private = Subnet(
                 self, f"private_subnet_{index}", vpc_id=self.vpc.id, availability_zone=az,
                 cidr_block=str(blocks[index + 2]), map_public_ip_on_launch=False,
-                tags={"Name": f"{names.name('vpc')}-private-{az}", "Tier": "private"})
+                tags={"Name": names.label(f"private-{az}"), "Tier": "private"})
             rt = RouteTable(self, f"private_rt_{index}", vpc_id=self.vpc.id,
-                            tags={"Name": f"{names.name('vpc')}-private-{az}"})
+                            tags={"Name": names.label(f"private-rt-{az}")})
             RouteTableAssociation(self, f"private_rta_{index}", subnet_id=private.id,
                                   route_table_id=rt.id)
             self.public_subnets.append(public)
@@ -93,10 +93,10 @@ class Network(Construct):
             self.private_route_tables.append(rt)
 
         if cfg.nat_gateway:
-            eip = Eip(self, "nat_eip", domain="vpc", tags={"Name": f"{names.name('vpc')}-nat"})
+            eip = Eip(self, "nat_eip", domain="vpc", tags={"Name": names.label("nat")})
             nat = NatGateway(self, "nat", allocation_id=eip.allocation_id,
                              subnet_id=self.public_subnets[0].id,
-                             tags={"Name": f"{names.name('vpc')}-nat"})
+                             tags={"Name": names.label("nat")})
             for index, rt in enumerate(self.private_route_tables):
                 Route(self, f"private_nat_route_{index}", route_table_id=rt.id,
                       destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
@@ -128,7 +128,7 @@ class Network(Construct):
             self, "s3_gateway_endpoint", vpc_id=self.vpc.id,
             service_name=f"com.amazonaws.{region}.s3", vpc_endpoint_type="Gateway",
             route_table_ids=[rt.id for rt in self.private_route_tables],
-            tags={"Name": f"{self._ctx.namer.name('vpc')}-s3"})
+            tags={"Name": self._ctx.namer.label("endpoint-s3")})
         self.interface_endpoints: dict[str, VpcEndpoint] = {}
         for service in INTERFACE_ENDPOINTS:
             self.interface_endpoints[service] = VpcEndpoint(
@@ -137,4 +137,4 @@ class Network(Construct):
                 vpc_endpoint_type="Interface", private_dns_enabled=True,
                 subnet_ids=[s.id for s in self.private_subnets],
                 security_group_ids=[endpoint_sg_id],
-                tags={"Name": f"{self._ctx.namer.name('vpc')}-{service}"})
+                tags={"Name": self._ctx.namer.label(f"endpoint-{service}")})

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The README test command. On a fresh machine: installs everything from the project's own files,
+# then runs the code-health gates (ruff, mypy), the whole pytest suite, and the CI artefacts:
+# the synthesized stack, the Checkov gate on it (SARIF/JUnit/JSON) and the compliance report.
+# Any failure fails the run; pytest's "no tests collected" (exit 5) fails it too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1
+SUFFIX="${ENVIRONMENT_SUFFIX:-ci}"
+STACK_DIR="cdktf.out/stacks/streamflix-${SUFFIX}"
+rm -rf reports && mkdir -p reports
+
+echo "==> ruff (lint + format check)"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "==> mypy (strict)"
+.venv/bin/mypy
+
+echo "==> pytest"
+.venv/bin/pytest --junitxml=reports/junit.xml "$@"
+
+echo "==> synth + gate + compliance report (suffix ${SUFFIX})"
+ENVIRONMENT_SUFFIX="$SUFFIX" .venv/bin/python main.py
+.venv/bin/python -m policies.gate "$STACK_DIR" --results reports/gate
+.venv/bin/python -m compliance.report --synth-dir "$STACK_DIR" --junit reports/junit.xml \
+  --out reports/compliance

@@ -1,0 +1,105 @@
+"""Issue 2, VPC: subnets over two AZs, private placement, flow logs, endpoints, closed default SG."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+
+from lib.constructs.network import INTERFACE_ENDPOINTS
+from tests.conftest import StackView
+
+
+def _subnets(stack: StackView, tier: str) -> list[dict]:
+    return [s for s in stack.of_type("aws_subnet").values() if s["tags"]["Tier"] == tier]
+
+
+def test_public_and_private_subnets_span_two_azs(stack: StackView) -> None:
+    for tier in ("public", "private"):
+        subnets = _subnets(stack, tier)
+        assert len(subnets) == 2
+        assert {s["availability_zone"] for s in subnets} == {"eu-central-1a", "eu-central-1b"}
+
+
+def test_subnets_never_map_public_ips(stack: StackView) -> None:
+    assert all(s["map_public_ip_on_launch"] is False for s in stack.of_type("aws_subnet").values())
+
+
+def test_subnet_ranges_lie_in_the_vpc_and_do_not_overlap(stack: StackView) -> None:
+    vpc = ipaddress.IPv4Network(stack.one("aws_vpc")["cidr_block"])
+    nets = [ipaddress.IPv4Network(s["cidr_block"]) for s in stack.of_type("aws_subnet").values()]
+    assert all(n.subnet_of(vpc) for n in nets)
+    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+
+
+def test_only_public_route_table_routes_to_the_internet_gateway(stack: StackView) -> None:
+    igw_routes = [r for r in stack.of_type("aws_route").values() if "gateway_id" in r]
+    assert len(igw_routes) == 1
+    assert "public_rt" in igw_routes[0]["route_table_id"]
+    # NAT is off by default: private route tables carry no default route.
+    assert not any("nat_gateway_id" in r for r in stack.of_type("aws_route").values())
+
+
+def test_database_and_endpoints_live_in_private_subnets_only(stack: StackView) -> None:
+    subnet_group = stack.one("aws_db_subnet_group")
+    assert all("private_subnet" in ref for ref in subnet_group["subnet_ids"])
+    for endpoint in stack.of_type("aws_vpc_endpoint").values():
+        for ref in endpoint.get("subnet_ids", []):
+            assert "private_subnet" in ref
+
+
+def test_default_security_group_is_closed(stack: StackView) -> None:
+    default_sg = stack.one("aws_default_security_group")
+    assert default_sg["ingress"] == [] and default_sg["egress"] == []
+
+
+def test_flow_logs_capture_all_traffic_into_a_90_day_encrypted_group(stack: StackView) -> None:
+    flow = stack.one("aws_flow_log")
+    assert flow["traffic_type"] == "ALL"
+    assert flow["log_destination_type"] == "cloud-watch-logs"
+    group = stack.by_path("aws_cloudwatch_log_group", "/network/flow_logs")
+    assert "flow_logs" in flow["log_destination"]
+    assert group["retention_in_days"] == 90
+    assert group["kms_key_id"].startswith("${aws_kms_key.encryption_logs_key")
+
+
+def test_flow_log_role_may_only_write_to_its_group(stack: StackView) -> None:
+    role = stack.by_path("aws_iam_role", "/network/flow_logs_role")
+    trust = json.loads(role["assume_role_policy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert "aws:SourceAccount" in trust["Condition"]["StringEquals"]
+    policy = json.loads(stack.one("aws_iam_role_policy")["policy"])
+    (statement,) = policy["Statement"]
+    assert sorted(statement["Action"]) == [
+        "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    assert all("network_flow_logs" in r for r in statement["Resource"])
+
+
+def test_private_tasks_reach_aws_through_endpoints(stack: StackView) -> None:
+    endpoints = stack.of_type("aws_vpc_endpoint").values()
+    by_service = {e["service_name"].removeprefix("com.amazonaws.eu-central-1."): e for e in endpoints}
+    assert by_service["s3"]["vpc_endpoint_type"] == "Gateway"
+    assert len(by_service["s3"]["route_table_ids"]) == 2
+    required = {"kinesis-streams", "secretsmanager", "logs", "monitoring", "ecr.api", "ecr.dkr",
+                "sqs", "sns", "sts"}
+    assert required <= set(INTERFACE_ENDPOINTS)
+    for service in required:
+        endpoint = by_service[service]
+        assert endpoint["vpc_endpoint_type"] == "Interface"
+        assert endpoint["private_dns_enabled"] is True
+
+
+def test_no_security_group_rule_is_open_to_the_world(stack: StackView) -> None:
+    for rtype in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
+        for rule in stack.of_type(rtype).values():
+            assert rule.get("cidr_ipv4") not in ("0.0.0.0/0",)
+            assert rule.get("cidr_ipv6") not in ("::/0",)
+            assert rule["description"]
+
+
+def test_database_accepts_postgres_only_from_the_workers(stack: StackView) -> None:
+    ingress = [r for r in stack.of_type("aws_vpc_security_group_ingress_rule").values()
+               if "firewall_database_sg" in r["security_group_id"]]
+    assert len(ingress) == 1
+    (rule,) = ingress
+    assert (rule["from_port"], rule["to_port"], rule["ip_protocol"]) == (5432, 5432, "tcp")
+    assert "firewall_workers_sg" in rule["referenced_security_group_id"]
