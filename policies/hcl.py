@@ -1,0 +1,103 @@
+"""Read values from checkov's view of a Terraform JSON resource.
+
+Checkov wraps every attribute of a ``terraform_json`` resource in a list (``{"name": ["x"]}``)
+and nested blocks in lists of dicts; ``tags`` maps stay plain. These helpers unwrap that shape
+and classify values (literal, Terraform reference, missing) so each check stays data-only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+Conf = dict[str, Any]
+
+# ${aws_kms_key.logical_id.arn} -> ("aws_kms_key", "logical_id"); data. refs are separate.
+REFERENCE = re.compile(r"\$\{\s*(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)")
+
+
+def value(conf: Conf, key: str, default: Any = None) -> Any:
+    """The attribute ``key`` with checkov's one-element list unwrapped."""
+    raw = conf.get(key, default)
+    while isinstance(raw, list) and len(raw) == 1:
+        raw = raw[0]
+    return raw
+
+
+def blocks(conf: Conf, key: str) -> list[Conf]:
+    """Every nested block called ``key`` (zero, one or many), as dicts."""
+    found: list[Conf] = []
+
+    def collect(item: Any) -> None:
+        if isinstance(item, dict):
+            found.append(item)
+        elif isinstance(item, list):
+            for sub in item:
+                collect(sub)
+
+    collect(conf.get(key))
+    return found
+
+
+def block(conf: Conf, key: str) -> Conf | None:
+    """The first nested block called ``key``, or None."""
+    found = blocks(conf, key)
+    return found[0] if found else None
+
+
+def strings(conf: Conf, key: str) -> list[str]:
+    """A list-of-strings attribute (e.g. ``alarm_actions``), flattened; [] if absent."""
+    out: list[str] = []
+
+    def collect(item: Any) -> None:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, list):
+            for sub in item:
+                collect(sub)
+
+    collect(conf.get(key))
+    return out
+
+
+def tags(conf: Conf, key: str = "tags") -> dict[str, Any]:
+    """A tag map (checkov keeps its values plain)."""
+    raw = value(conf, key)
+    return raw if isinstance(raw, dict) else {}
+
+
+def is_expression(item: Any) -> bool:
+    """True for a Terraform interpolation (a value only known at plan/apply time)."""
+    return isinstance(item, str) and "${" in item
+
+
+def references(item: Any) -> list[tuple[str, str]]:
+    """``(type, logical id)`` of every managed resource referenced in ``item`` (data. skipped)."""
+    text = item if isinstance(item, str) else repr(item)
+    return [(m.group(2), m.group(3)) for m in REFERENCE.finditer(text) if not m.group(1)]
+
+
+def references_type(item: Any, *types: str) -> bool:
+    return any(rtype in types for rtype, _ in references(item))
+
+
+def as_int(item: Any) -> int | None:
+    """An integer literal (also from a numeric string); None for expressions or junk."""
+    if isinstance(item, bool):
+        return None
+    if isinstance(item, int):
+        return item
+    if isinstance(item, float) and item.is_integer():
+        return int(item)
+    if isinstance(item, str) and re.fullmatch(r"-?\d+", item.strip()):
+        return int(item)
+    return None
+
+
+def as_bool(item: Any) -> bool | None:
+    """A boolean literal (also "true"/"false"); None for expressions or junk."""
+    if isinstance(item, bool):
+        return item
+    if isinstance(item, str) and item.strip().lower() in {"true", "false"}:
+        return item.strip().lower() == "true"
+    return None

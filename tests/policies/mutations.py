@@ -1,0 +1,234 @@
+"""One-violation mutants of the real synthesized stack, each naming the check that must catch it.
+
+A mutation edits the parsed ``cdk.tf.json`` in place and returns the Terraform address of the
+resource it broke (``provider.aws`` for provider edits); the gate must fail naming that check on
+that address. Resources are found by type (and construct path), so new resources added to the
+stack by other constructs do not break the mutants.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    check_id: str
+    apply: Callable[[Doc], str]
+
+
+def pick(doc: Doc, rtype: str, path: str = "") -> tuple[str, dict[str, Any]]:
+    """The first resource of ``rtype`` whose construct path contains ``path``."""
+    for name, body in sorted(doc["resource"][rtype].items()):
+        if path in body.get("//", {}).get("metadata", {}).get("path", ""):
+            return name, body
+    raise AssertionError(f"no {rtype} with path ~ {path!r} in the stack")
+
+
+def setter(rtype: str, path: str, **values: Any) -> Callable[[Doc], str]:
+    def apply(doc: Doc) -> str:
+        name, body = pick(doc, rtype, path)
+        body.update(values)
+        return f"{rtype}.{name}"
+
+    return apply
+
+
+def dropper(rtype: str, path: str, *keys: str) -> Callable[[Doc], str]:
+    def apply(doc: Doc) -> str:
+        name, body = pick(doc, rtype, path)
+        for key in keys:
+            body.pop(key)
+        return f"{rtype}.{name}"
+
+    return apply
+
+
+def _provider(doc: Doc) -> dict[str, Any]:
+    providers: list[dict[str, Any]] = doc["provider"]["aws"]
+    return providers[0]
+
+
+def drop_default_tag(doc: Doc) -> str:
+    del _provider(doc)["default_tags"][0]["tags"]["Owner"]
+    return "provider.aws"
+
+
+def drop_default_tag_resource_view(doc: Doc) -> str:
+    drop_default_tag(doc)
+    name, _ = pick(doc, "aws_kinesis_stream")
+    return f"aws_kinesis_stream.{name}"
+
+
+def leave_eu(doc: Doc) -> str:
+    _provider(doc)["region"] = "us-east-1"
+    return "provider.aws"
+
+
+def remove_force_ssl(doc: Doc) -> str:
+    _, group = pick(doc, "aws_rds_cluster_parameter_group")
+    group["parameter"] = [p for p in group["parameter"] if p["name"] != "rds.force_ssl"]
+    name, _ = pick(doc, "aws_rds_cluster")
+    return f"aws_rds_cluster.{name}"
+
+
+def edit_containers(**values: Any) -> Callable[[Doc], str]:
+    def apply(doc: Doc) -> str:
+        name, task = pick(doc, "aws_ecs_task_definition", "worker_task")
+        containers = json.loads(task["container_definitions"])
+        containers[0].update(values)
+        task["container_definitions"] = json.dumps(containers)
+        return f"aws_ecs_task_definition.{name}"
+
+    return apply
+
+
+def share_roles(doc: Doc) -> str:
+    name, task = pick(doc, "aws_ecs_task_definition", "worker_task")
+    task["task_role_arn"] = task["execution_role_arn"]
+    return f"aws_ecs_task_definition.{name}"
+
+
+def public_ip(doc: Doc) -> str:
+    name, service = pick(doc, "aws_ecs_service")
+    service["network_configuration"]["assign_public_ip"] = True
+    return f"aws_ecs_service.{name}"
+
+
+def world_ingress(doc: Doc) -> str:
+    name, rule = pick(doc, "aws_vpc_security_group_ingress_rule")
+    rule.pop("referenced_security_group_id", None)
+    rule["cidr_ipv4"] = "0.0.0.0/0"
+    return f"aws_vpc_security_group_ingress_rule.{name}"
+
+
+def rotate_every_90_days(doc: Doc) -> str:
+    name, rotation = pick(doc, "aws_secretsmanager_secret_rotation")
+    rotation["rotation_rules"]["automatically_after_days"] = 90
+    return f"aws_secretsmanager_secret_rotation.{name}"
+
+
+def remove_rotation(doc: Doc) -> str:
+    del doc["resource"]["aws_secretsmanager_secret_rotation"]
+    name, _ = pick(doc, "aws_rds_cluster")
+    return f"aws_rds_cluster.{name}"
+
+
+def remove_dlq(doc: Doc) -> str:
+    del doc["resource"]["aws_sqs_queue"]
+    doc["resource"].pop("aws_sqs_queue_policy", None)
+    name, _ = pick(doc, "aws_kinesis_stream")
+    return f"aws_kinesis_stream.{name}"
+
+
+def silence_dlq(doc: Doc) -> str:
+    queue, body = pick(doc, "aws_sqs_queue")
+    alarms = doc["resource"]["aws_cloudwatch_metric_alarm"]
+    for alarm_name in [
+        n
+        for n, a in alarms.items()
+        if body["name"] in json.dumps(a) or f"aws_sqs_queue.{queue}." in json.dumps(a)
+    ]:
+        del alarms[alarm_name]
+    return f"aws_sqs_queue.{queue}"
+
+
+def no_stream_data_events(doc: Doc) -> str:
+    name, trail = pick(doc, "aws_cloudtrail")
+    trail["advanced_event_selector"] = [
+        s for s in trail["advanced_event_selector"] if "AWS::Kinesis::Stream" not in json.dumps(s)
+    ]
+    return f"aws_cloudtrail.{name}"
+
+
+def unsuffixed_name(doc: Doc) -> str:
+    name, queue = pick(doc, "aws_sqs_queue")
+    queue["name"] = "streamflix-dlq"
+    return f"aws_sqs_queue.{name}"
+
+
+MUTATIONS: tuple[Mutation, ...] = (
+    Mutation(
+        "stream_kms_key_dropped", "CKV_SFX_1", dropper("aws_kinesis_stream", "", "kms_key_id")
+    ),
+    Mutation(
+        "queue_aws_managed_key",
+        "CKV_SFX_1",
+        setter("aws_sqs_queue", "", kms_master_key_id="alias/aws/sqs"),
+    ),
+    Mutation(
+        "log_retention_30_days",
+        "CKV_SFX_2",
+        setter("aws_cloudwatch_log_group", "", retention_in_days=30),
+    ),
+    Mutation("default_tag_dropped", "CKV_SFX_3", drop_default_tag),
+    Mutation("default_tag_dropped_on_resources", "CKV_SFX_4", drop_default_tag_resource_view),
+    Mutation(
+        "db_public",
+        "CKV_SFX_5",
+        setter("aws_rds_cluster_instance", "writer", publicly_accessible=True),
+    ),
+    Mutation(
+        "db_backups_1_day", "CKV_SFX_6", setter("aws_rds_cluster", "", backup_retention_period=1)
+    ),
+    Mutation(
+        "db_iam_auth_off",
+        "CKV_SFX_7",
+        setter("aws_rds_cluster", "", iam_database_authentication_enabled=False),
+    ),
+    Mutation("db_tls_not_forced", "CKV_SFX_8", remove_force_ssl),
+    Mutation("ecs_public_ip", "CKV_SFX_9", public_ip),
+    Mutation("ecs_writable_root", "CKV_SFX_10", edit_containers(readonlyRootFilesystem=False)),
+    Mutation("ecs_root_user", "CKV_SFX_11", edit_containers(user="0")),
+    Mutation("ecs_shared_role", "CKV_SFX_12", share_roles),
+    Mutation("ingress_from_world", "CKV_SFX_13", world_ingress),
+    Mutation("rotation_90_days", "CKV_SFX_14", rotate_every_90_days),
+    Mutation("rotation_removed", "CKV_SFX_15", remove_rotation),
+    Mutation("dlq_removed", "CKV_SFX_16", remove_dlq),
+    Mutation("dlq_alarm_removed", "CKV_SFX_17", silence_dlq),
+    Mutation(
+        "alarm_without_actions",
+        "CKV_SFX_18",
+        dropper("aws_cloudwatch_metric_alarm", "monitoring", "alarm_actions"),
+    ),
+    Mutation(
+        "trail_single_region",
+        "CKV_SFX_19",
+        setter("aws_cloudtrail", "", is_multi_region_trail=False),
+    ),
+    Mutation(
+        "trail_not_validated",
+        "CKV_SFX_20",
+        setter("aws_cloudtrail", "", enable_log_file_validation=False),
+    ),
+    Mutation(
+        "trail_not_in_cloudwatch",
+        "CKV_SFX_21",
+        dropper("aws_cloudtrail", "", "cloud_watch_logs_group_arn"),
+    ),
+    Mutation("trail_no_stream_data_events", "CKV_SFX_22", no_stream_data_events),
+    Mutation("name_without_suffix", "CKV_SFX_23", unsuffixed_name),
+    Mutation("region_outside_eu", "CKV_SFX_24", leave_eu),
+    Mutation(
+        "db_deletion_protection",
+        "CKV_SFX_25",
+        setter("aws_rds_cluster", "", deletion_protection=True),
+    ),
+    Mutation(
+        "bucket_not_force_destroy",
+        "CKV_SFX_25",
+        setter("aws_s3_bucket", "uploads", force_destroy=False),
+    ),
+    # built-in checks run too: a violation only checkov knows is caught as well
+    Mutation(
+        "bucket_acls_not_blocked",
+        "CKV_AWS_53",
+        setter("aws_s3_bucket_public_access_block", "uploads", block_public_acls=False),
+    ),
+)

@@ -1,0 +1,272 @@
+"""The gate itself: judging (waivers, unused exceptions, parsing errors), exception-file failures,
+the result files (SARIF, JUnit, JSON) and the exit codes of ``python -m policies.gate``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from compliance.exceptions import ExceptionFileError, ExceptionSet, PolicyException
+from policies import gate
+from policies.findings import AddressIndex, RawFinding, Status
+from policies.gen_taggable import taggable_types
+from policies.reporting import JSON_FILE, JUNIT_FILE, SARIF_FILE
+from policies.rules import LOG_RETENTION_DAYS
+from policies.scan import RawScan
+from policies.taggable import TAGGABLE_TYPES
+
+ROOT = Path("/stack")
+FUTURE = dt.date.today() + dt.timedelta(days=365)
+
+
+def raw(check_id: str, address: str, passed: bool) -> RawFinding:
+    return RawFinding(
+        check_id,
+        f"Ensure {check_id}",
+        passed,
+        False,
+        address,
+        ROOT / "cdk.tf.json",
+        (1, 2),
+        "",
+        None,
+        ("why",),
+    )
+
+
+def exception(rule: str, resource: str) -> PolicyException:
+    return PolicyException(rule, resource, "a reviewed reason", "platform-team", FUTURE)
+
+
+def scan_of(*findings: RawFinding, parsing_errors: tuple[str, ...] = ()) -> RawScan:
+    return RawScan(ROOT, findings, parsing_errors, (ROOT / "cdk.tf.json",), {})
+
+
+# ---- judging (no checkov) --------------------------------------------------------------------
+
+
+def test_matching_exception_waives_only_its_rule_and_resource() -> None:
+    exceptions = ExceptionSet((exception("CKV_AWS_338", "aws_cloudwatch_log_group.app_*"),))
+    result = gate.judge(
+        scan_of(
+            raw("CKV_AWS_338", "aws_cloudwatch_log_group.app_1", passed=False),
+            raw("CKV_AWS_338", "aws_cloudwatch_log_group.other_1", passed=False),
+            raw("CKV_AWS_66", "aws_cloudwatch_log_group.app_1", passed=False),
+        ),
+        exceptions,
+    )
+    status = {(f.check_id, f.address): f.status for f in result.findings}
+    assert status == {
+        ("CKV_AWS_338", "aws_cloudwatch_log_group.app_1"): Status.WAIVED,
+        ("CKV_AWS_338", "aws_cloudwatch_log_group.other_1"): Status.FAILED,
+        ("CKV_AWS_66", "aws_cloudwatch_log_group.app_1"): Status.FAILED,
+    }
+    waived = result.waived[0]
+    assert waived.exception is not None and waived.exception.owner == "platform-team"
+    assert waived.to_json()["exception"]["reason"] == "a reviewed reason"
+    assert not result.ok
+
+
+def test_all_waived_passes_and_passed_results_are_never_waived() -> None:
+    exceptions = ExceptionSet((exception("CKV_AWS_139", "aws_rds_cluster.*"),))
+    result = gate.judge(
+        scan_of(
+            raw("CKV_AWS_139", "aws_rds_cluster.db", passed=False),
+            raw("CKV_SFX_6", "aws_rds_cluster.db", passed=True),
+        ),
+        exceptions,
+    )
+    assert [f.status for f in result.findings] == [Status.WAIVED, Status.PASSED]
+    assert result.ok
+
+
+def test_unused_ckv_exception_is_reported_and_fails_only_when_strict() -> None:
+    exceptions = ExceptionSet(
+        (
+            exception("CKV_AWS_144", "aws_s3_bucket.gone_*"),
+            exception("SFX-LOG-RETENTION", "aws_cloudwatch_log_group.*"),
+        )
+    )
+    findings = (raw("CKV_AWS_144", "aws_s3_bucket.kept", passed=True),)
+    lenient = gate.judge(scan_of(*findings), exceptions)
+    assert [e.rule for e in lenient.unused_exceptions] == ["CKV_AWS_144"]  # aspect rules: not ours
+    assert lenient.ok
+    assert not gate.judge(scan_of(*findings), exceptions, strict_exceptions=True).ok
+
+
+def test_parsing_errors_and_empty_scans_fail() -> None:
+    assert not gate.judge(scan_of(parsing_errors=("/stack/cdk.tf.json",)), ExceptionSet(())).ok
+    empty = RawScan(ROOT, (), (), (), [])
+    assert not gate.judge(empty, ExceptionSet(())).ok
+
+
+def test_addresses_are_normalised_to_terraform_addresses(tmp_path: Path) -> None:
+    stack = tmp_path / "cdk.tf.json"
+    stack.write_text(
+        json.dumps(
+            {
+                "resource": {
+                    "aws_sqs_queue": {"dlq_1": {}},
+                    "aws_sns_topic": {"twin": {}},
+                    "aws_sns_topic_policy": {"twin": {}},
+                }
+            }
+        )
+    )
+    index = AddressIndex.of_file(stack)
+    assert index.normalise("resource.dlq_1") == "aws_sqs_queue.dlq_1"
+    assert index.normalise("aws_sqs_queue.dlq_1") == "aws_sqs_queue.dlq_1"  # graph checks
+    assert index.normalise("provider.aws") == "provider.aws"
+    assert index.normalise("resource.twin") == "resource.twin"  # ambiguous: never waivable
+
+
+# ---- the exceptions file makes the gate fail (before checkov runs) ---------------------------
+
+BAD_EXCEPTIONS = {
+    "no_reason": {
+        "rule": "CKV_AWS_338",
+        "resource": "aws_cloudwatch_log_group.*",
+        "owner": "platform-team",
+        "expires": FUTURE.isoformat(),
+    },
+    "short_reason": {
+        "rule": "CKV_AWS_338",
+        "resource": "aws_cloudwatch_log_group.*",
+        "reason": "because",
+        "owner": "platform-team",
+        "expires": FUTURE.isoformat(),
+    },
+    "expired": {
+        "rule": "CKV_AWS_338",
+        "resource": "aws_cloudwatch_log_group.*",
+        "reason": "kept 90 days by decision",
+        "owner": "platform-team",
+        "expires": "2020-01-01",
+    },
+}
+
+
+@pytest.mark.parametrize("entry", BAD_EXCEPTIONS.values(), ids=BAD_EXCEPTIONS.keys())
+def test_invalid_or_expired_exception_fails_the_gate(
+    entry: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "exceptions.yaml"
+    path.write_text(json.dumps({"exceptions": [entry]}))  # JSON is YAML
+    stack = tmp_path / "stacks" / "s"
+    stack.mkdir(parents=True)
+    with pytest.raises(ExceptionFileError):
+        gate.run_gate(stack, exceptions_path=path)
+    assert gate.main([str(stack), "--exceptions", str(path)]) == 2
+    out = capsys.readouterr()
+    assert "GATE FAILED" in out.out
+    assert "CKV_AWS_338" in out.err
+
+
+# ---- the real stack through the whole gate (one checkov run) --------------------------------
+
+
+@pytest.fixture(scope="session")
+def real_gate(
+    synth_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[gate.GateResult, Path]:
+    results = tmp_path_factory.mktemp("gate-results")
+    return gate.run_gate(synth_dir, results), results
+
+
+@pytest.mark.gate
+@pytest.mark.synth
+def test_real_stack_passes_with_only_documented_exceptions(
+    real_gate: tuple[gate.GateResult, Path],
+) -> None:
+    result, _ = real_gate
+    assert result.ok, [(f.check_id, f.address) for f in result.failed]
+    waived = {f.check_id for f in result.waived}
+    assert {"CKV_AWS_338", "CKV_AWS_139", "CKV_AWS_144", "CKV_AWS_145"} <= waived
+    assert all(f.exception and f.exception.owner and f.exception.reason for f in result.waived)
+
+
+@pytest.mark.gate
+@pytest.mark.synth
+def test_result_files(real_gate: tuple[gate.GateResult, Path]) -> None:
+    result, results = real_gate
+    sarif = json.loads((results / SARIF_FILE).read_text())
+    assert sarif["version"] == "2.1.0"
+    sarif_results = sarif["runs"][0]["results"]
+    assert len(sarif_results) == len(result.waived) + len(result.failed)
+    assert all(r["suppressions"][0]["justification"] for r in sarif_results if r["level"] == "note")
+    rule_ids = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert {"CKV_SFX_1", "CKV_AWS_338"} <= rule_ids
+
+    suite = ET.parse(results / JUNIT_FILE).getroot()
+    assert int(suite.get("tests", "0")) == len(result.findings)
+    assert int(suite.get("failures", "-1")) == 0
+    assert int(suite.get("skipped", "0")) == len(result.waived)
+
+    data = json.loads((results / JSON_FILE).read_text())
+    assert data["ok"] is True
+    assert {f["status"] for f in data["findings"]} == {"PASSED", "WAIVED"}
+    assert data["summary"]["waived"] == len(result.waived)
+
+
+@pytest.mark.gate
+def test_cli_exits_non_zero_on_a_failed_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = tmp_path / "stacks" / "bad"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text(
+        json.dumps(
+            {
+                "provider": {"aws": [{"region": "eu-central-1"}]},
+                "resource": {
+                    "aws_vpc_security_group_ingress_rule": {
+                        "ssh": {"security_group_id": "sg", "cidr_ipv4": "0.0.0.0/0"}
+                    }
+                },
+            }
+        )
+    )
+    assert gate.main([str(stack)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED CKV_SFX_13 aws_vpc_security_group_ingress_rule.ssh" in out
+    assert "GATE FAILED" in out
+    assert (tmp_path / "gate-results" / "bad" / SARIF_FILE).is_file()  # default results dir
+    assert not list(stack.glob("*.sarif"))  # never inside the scanned folder
+
+
+# ---- shared constants stay in step with the stack --------------------------------------------
+
+
+@pytest.mark.synth
+def test_log_retention_matches_the_stack(synth_dir: Path) -> None:
+    from lib.constructs.logs import LOG_RETENTION_DAYS as STACK_DAYS  # cdktf already loaded
+
+    assert LOG_RETENTION_DAYS == STACK_DAYS
+
+
+def test_taggable_types_are_current() -> None:
+    spec = importlib.util.find_spec("cdktf_cdktf_provider_aws")
+    assert spec and spec.origin
+    _, types = taggable_types(Path(spec.origin).parent)
+    assert set(types) == TAGGABLE_TYPES, "run python -m policies.gen_taggable"
+    assert {"aws_kinesis_stream", "aws_sqs_queue", "aws_rds_cluster"} <= TAGGABLE_TYPES
+
+
+def test_cross_resource_checks_fail_closed_without_the_stack_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A run that cannot read the scanned file must not silently drop CKV_SFX_4/8/15/16/17/22/23."""
+    from checkov.common.models.enums import CheckResult
+
+    from policies.checks.sfx_004_resource_tags import check
+
+    monkeypatch.setenv("SFX_SCAN_ROOT", str(tmp_path))  # the file is not there
+    check.entity_path = "/cdk.tf.json:aws_sqs_queue:jobs"
+    check.details = []
+    assert check.evaluate({"name": ["q"]}) == CheckResult.FAILED
+    assert "cannot read /cdk.tf.json" in check.details[0]

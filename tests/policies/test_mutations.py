@@ -1,0 +1,75 @@
+"""Mutation test: the real stack passes the gate; each one-violation mutant fails it, naming the
+right check on the right resource. All mutants are scanned by ONE checkov run."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from compliance.exceptions import load_exceptions
+from policies.gate import GateResult, judge
+from policies.scan import RawScan, scan
+from tests.policies.mutations import MUTATIONS, Mutation
+
+pytestmark = [pytest.mark.gate, pytest.mark.synth]
+
+UNMODIFIED = "unmodified"
+
+
+@pytest.fixture(scope="session")
+def mutant_root(
+    synth_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str]]:
+    """Writes the unmodified stack and every mutant into its own folder; returns broken addresses."""
+    original = json.loads((synth_dir / "cdk.tf.json").read_text(encoding="utf-8"))
+    root = tmp_path_factory.mktemp("mutants")
+    broken: dict[str, str] = {}
+    for mutation in MUTATIONS:
+        doc = copy.deepcopy(original)
+        broken[mutation.name] = mutation.apply(doc)
+        _write(root / mutation.name, doc)
+    _write(root / UNMODIFIED, original)
+    return root, broken
+
+
+def _write(folder: Path, doc: dict[str, object]) -> None:
+    folder.mkdir(parents=True)
+    (folder / "cdk.tf.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def mutant_scan(mutant_root: tuple[Path, dict[str, str]]) -> RawScan:
+    return scan(mutant_root[0])
+
+
+def gate_for(scan_: RawScan, root: Path, name: str) -> GateResult:
+    return judge(scan_.for_folder(root / name), load_exceptions())
+
+
+def test_unmodified_stack_passes(
+    mutant_scan: RawScan, mutant_root: tuple[Path, dict[str, str]]
+) -> None:
+    result = gate_for(mutant_scan, mutant_root[0], UNMODIFIED)
+    assert result.parsing_errors == ()
+    assert [(f.check_id, f.address) for f in result.failed] == []
+    assert result.ok
+    custom = {f.check_id for f in result.findings if f.custom}
+    assert len(custom) >= 25, f"custom checks that reported on the real stack: {sorted(custom)}"
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.name)
+def test_mutant_fails_naming_the_check(
+    mutation: Mutation, mutant_scan: RawScan, mutant_root: tuple[Path, dict[str, str]]
+) -> None:
+    root, broken = mutant_root
+    result = gate_for(mutant_scan, root, mutation.name)
+    assert not result.ok
+    assert result.parsing_errors == ()
+    failing = {(f.check_id, f.address) for f in result.failed}
+    assert (mutation.check_id, broken[mutation.name]) in failing, (
+        f"{mutation.name}: expected {mutation.check_id} on {broken[mutation.name]}, "
+        f"gate failed {sorted(failing)}"
+    )
