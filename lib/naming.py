@@ -55,29 +55,53 @@ class ServiceRule:
 
 SERVICE_RULES: dict[Service, ServiceRule] = {
     Service.S3: ServiceRule(
-        63, re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$"),
-        "3-63 lowercase letters, digits and single hyphens (no dots: TLS virtual hosting)"),
-    Service.KINESIS: ServiceRule(128, re.compile(r"^[a-zA-Z0-9_.-]+$"), "1-128 of a-z A-Z 0-9 _ . -"),
+        63,
+        re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$"),
+        "3-63 lowercase letters, digits and single hyphens (no dots: TLS virtual hosting)",
+    ),
+    Service.KINESIS: ServiceRule(
+        128, re.compile(r"^[a-zA-Z0-9_.-]+$"), "1-128 of a-z A-Z 0-9 _ . -"
+    ),
     Service.RDS: ServiceRule(
-        63, re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"),
-        "1-63 lowercase letters, digits, single hyphens; starts with a letter"),
-    Service.SECRETS: ServiceRule(512, re.compile(r"^[A-Za-z0-9/_+=.@-]+$"), "1-512 of A-Z a-z 0-9 /_+=.@-"),
+        63,
+        re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"),
+        "1-63 lowercase letters, digits, single hyphens; starts with a letter",
+    ),
+    Service.SECRETS: ServiceRule(
+        512, re.compile(r"^[A-Za-z0-9/_+=.@-]+$"), "1-512 of A-Z a-z 0-9 /_+=.@-"
+    ),
     Service.SQS: ServiceRule(80, re.compile(r"^[A-Za-z0-9_-]+$"), "1-80 of A-Z a-z 0-9 _ -"),
     Service.SNS: ServiceRule(256, re.compile(r"^[A-Za-z0-9_-]+$"), "1-256 of A-Z a-z 0-9 _ -"),
-    Service.LOGS: ServiceRule(512, re.compile(r"^[A-Za-z0-9_/.#-]+$"), "1-512 of A-Z a-z 0-9 _ / . # -"),
-    Service.IAM_ROLE: ServiceRule(64, re.compile(r"^[\w+=,.@-]+$"), "1-64 of A-Z a-z 0-9 +=,.@_-"),
-    Service.IAM_POLICY: ServiceRule(128, re.compile(r"^[\w+=,.@-]+$"), "1-128 of A-Z a-z 0-9 +=,.@_-"),
-    Service.KMS_ALIAS: ServiceRule(250, re.compile(r"^[A-Za-z0-9/_-]+$"), "1-250 of A-Z a-z 0-9 / _ -"),
+    Service.LOGS: ServiceRule(
+        512, re.compile(r"^[A-Za-z0-9_/.#-]+$"), "1-512 of A-Z a-z 0-9 _ / . # -"
+    ),
+    Service.IAM_ROLE: ServiceRule(
+        64, re.compile(r"^[A-Za-z0-9_+=,.@-]+$"), "1-64 of A-Z a-z 0-9 +=,.@_-"
+    ),
+    Service.IAM_POLICY: ServiceRule(
+        128, re.compile(r"^[A-Za-z0-9_+=,.@-]+$"), "1-128 of A-Z a-z 0-9 +=,.@_-"
+    ),
+    Service.KMS_ALIAS: ServiceRule(
+        250, re.compile(r"^[A-Za-z0-9/_-]+$"), "1-250 of A-Z a-z 0-9 / _ -"
+    ),
     Service.ECS: ServiceRule(255, re.compile(r"^[A-Za-z0-9_-]+$"), "1-255 of A-Z a-z 0-9 _ -"),
     Service.ECR: ServiceRule(
-        256, re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$"),
-        "2-256 lowercase letters and digits separated by single . _ -"),
+        256,
+        re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$"),
+        "2-256 lowercase letters and digits separated by single . _ -",
+    ),
     Service.CLOUDTRAIL: ServiceRule(
-        128, re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$"), "3-128 of A-Z a-z 0-9 . _ -"),
-    Service.CLOUDWATCH: ServiceRule(255, re.compile(r"^[A-Za-z0-9_.-]+$"), "1-255 of A-Z a-z 0-9 _ . -"),
+        128, re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$"), "3-128 of A-Z a-z 0-9 . _ -"
+    ),
+    Service.CLOUDWATCH: ServiceRule(
+        255, re.compile(r"^[A-Za-z0-9_.-]+$"), "1-255 of A-Z a-z 0-9 _ . -"
+    ),
     Service.EVENTS: ServiceRule(64, re.compile(r"^[A-Za-z0-9_.-]+$"), "1-64 of A-Z a-z 0-9 _ . -"),
-    Service.EC2: ServiceRule(255, re.compile(r"^(?!sg-)[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+$"),
-                             "1-255 characters, not starting with sg-"),
+    Service.EC2: ServiceRule(
+        255,
+        re.compile(r"^(?!sg-)[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+$"),
+        "1-255 characters, not starting with sg-",
+    ),
     Service.BACKUP: ServiceRule(50, re.compile(r"^[A-Za-z0-9_-]+$"), "2-50 of A-Z a-z 0-9 _ -"),
 }
 
@@ -111,7 +135,53 @@ COMPONENTS: dict[str, Service] = {
     "db-backup-plan": Service.BACKUP,
     "db-backup-role": Service.IAM_ROLE,
     "db-backup-selection": Service.BACKUP,
+    # workers: registry, compute, scaling (scaling policy names share CloudWatch's charset)
+    "worker-images": Service.ECR,
+    "cluster": Service.ECS,
+    "workers": Service.ECS,
+    "worker": Service.ECS,
+    "worker-migrate": Service.ECS,
+    "worker-logs": Service.LOGS,
+    "exec-logs": Service.LOGS,
+    "worker-execution-role": Service.IAM_ROLE,
+    "worker-execution-policy": Service.IAM_POLICY,
+    "worker-task-role": Service.IAM_ROLE,
+    "worker-task-policy": Service.IAM_POLICY,
+    "scale-on-lag": Service.CLOUDWATCH,
+    "scale-in-idle": Service.CLOUDWATCH,
+    "scale-records-per-task": Service.CLOUDWATCH,
+    # failure handling
+    "dlq": Service.SQS,
+    "alerts": Service.SNS,
+    # monitoring: alarms, the rotation-failure rule, the dashboard
+    **{
+        f"alarm-{name}": Service.CLOUDWATCH
+        for name in (
+            "dlq-visible",
+            "iterator-age",
+            "write-throttled",
+            "read-throttled",
+            "error-rate",
+            "tasks-below-min",
+            "db-cpu",
+            "db-acu",
+            "db-connections",
+            "db-memory",
+            "lag-high",
+            "idle",
+        )
+    },
+    "rotation-failed": Service.EVENTS,
+    "dashboard": Service.CLOUDWATCH,
+    # audit: the trail, its bucket and log group, CIS 4.1-4.15 filters and alarms
+    "trail": Service.CLOUDTRAIL,
+    "trail-logs": Service.LOGS,
+    "trail-bucket": Service.S3,
+    "trail-logs-role": Service.IAM_ROLE,
+    "trail-logs-policy": Service.IAM_POLICY,
+    **{f"cis-4-{n}": Service.CLOUDWATCH for n in range(1, 16)},
 }
+
 
 def _compose(component: str, suffix: str, service: Service, account_id: str) -> str:
     if service is Service.S3:
@@ -134,15 +204,19 @@ def validate_suffix(suffix: str) -> str:
         raise NamingError(field, suffix, f"must be at most {SUFFIX_MAX_LEN} characters")
     if not SUFFIX_PATTERN.match(suffix):
         raise NamingError(
-            field, suffix,
+            field,
+            suffix,
             "must start with a lowercase letter and hold only lowercase letters, digits and "
-            "single hyphens, not ending in a hyphen")
+            "single hyphens, not ending in a hyphen",
+        )
     for component, service in COMPONENTS.items():
         name = _compose(component, suffix, service, ACCOUNT_ID_PLACEHOLDER)
         try:
             check_name(name, service)
         except NamingError as err:
-            raise NamingError(field, suffix, f"yields an invalid name for {component}: {err.rule}") from None
+            raise NamingError(
+                field, suffix, f"yields an invalid name for {component}: {err.rule}"
+            ) from None
     return suffix
 
 

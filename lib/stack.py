@@ -8,12 +8,20 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from lib.config import StackConfig
+from lib.constructs.audit import Audit
+from lib.constructs.compute import Compute, WorkerWiring
+from lib.constructs.dashboard import Dashboard
 from lib.constructs.database import Database
 from lib.constructs.encryption import EncryptionKeys
+from lib.constructs.failure_handling import FailureHandling
 from lib.constructs.firewall import Firewall
 from lib.constructs.ingestion import Ingestion
+from lib.constructs.monitoring import MonitoredResources, Monitoring
 from lib.constructs.network import Network
 from lib.constructs.outputs import publish_outputs
+from lib.constructs.registry import Registry
+from lib.constructs.scaling import WorkerScaling
+from lib.constructs.worker_roles import WorkerAccess
 from lib.context import StackContext
 from lib.naming import Namer
 
@@ -41,8 +49,43 @@ class StreamflixStack(TerraformStack):
         self.database = Database(self, "database", ctx, self.keys,
                                  [s.id for s in self.network.private_subnets],
                                  self.firewall.database.id)
+        self._workers(ctx)
         publish_outputs(self)
         self.keys.finalize()
+
+    def _workers(self, ctx: StackContext) -> None:
+        """Workers, where their failures go, what watches them, and the audit trail."""
+        ing, db, keys = self.ingestion, self.database, self.keys
+        self.registry = Registry(self, "registry", ctx, keys)
+        self.failures = FailureHandling(self, "failure_handling", ctx, keys)
+        self.compute = Compute(
+            self, "compute", ctx, keys, image=self.registry.image,
+            wiring=WorkerWiring(
+                stream_name=ing.stream.name, uploads_bucket=ing.uploads.name,
+                db_secret_arn=db.secret_arn, db_host=db.writer_endpoint, db_port=db.port,
+                db_name=db.database_name, dlq_url=self.failures.dlq.url,
+                alert_topic_arn=self.failures.topic_arn),
+            access=WorkerAccess(
+                region=ctx.region, stream_arn=ing.stream.arn, uploads_bucket_arn=ing.uploads.arn,
+                secret_arn=db.secret_arn, data_key_arn=keys.data.arn,
+                dlq_arn=self.failures.dlq.arn, topic_arn=self.failures.topic_arn,
+                db_user_arn=db.connect_resource_arn(ctx, ctx.config.database.master_username),
+                repository_arn=self.registry.repository.arn),
+            subnet_ids=[s.id for s in self.network.private_subnets],
+            security_group_id=self.firewall.workers.id)
+        self.scaling = WorkerScaling(self, "scaling", ctx, self.compute,
+                                     stream_name=ctx.namer.name("kinesis"),
+                                     max_consumers=ing.max_consumers)
+        monitored = MonitoredResources(
+            stream_name=ctx.namer.name("kinesis"), dlq_name=ctx.namer.name("dlq"),
+            cluster_name=self.compute.cluster_name, service_name=self.compute.service_name,
+            db_cluster_id=ctx.namer.name("db"), secret_arn=db.secret_arn)
+        self.monitoring = Monitoring(self, "monitoring", ctx, monitored, self.failures.topic_arn)
+        self.dashboard = Dashboard(self, "dashboard", ctx, monitored)
+        self.audit = Audit(self, "audit", ctx, keys,
+                           access_log_bucket=ing.access_logs.bucket.id,
+                           uploads_bucket_arn=ing.uploads.arn, stream_arn=ing.stream.arn,
+                           topic_arn=self.failures.topic_arn)
 
     def _backend(self, config: StackConfig) -> None:
         b = config.backend

@@ -67,7 +67,8 @@ def test_flow_log_role_may_only_write_to_its_group(stack: StackView) -> None:
     trust = json.loads(role["assume_role_policy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert "aws:SourceAccount" in trust["Condition"]["StringEquals"]
-    policy = json.loads(stack.one("aws_iam_role_policy")["policy"])
+    flow_policy = stack.by_path("aws_iam_role_policy", "/network/flow_logs_role_policy")
+    policy = json.loads(flow_policy["policy"])
     (statement,) = policy["Statement"]
     assert sorted(statement["Action"]) == [
         "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]

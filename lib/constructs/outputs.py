@@ -32,6 +32,40 @@ def publish_outputs(stack: StreamflixStack) -> None:
         "logs_key_arn": (keys.logs.arn, "KMS key encrypting logs and the trail"),
         "flow_log_group_name": (net.flow_log_group.name, "VPC flow log group"),
         "db_log_group_name": (db.log_group.name, "PostgreSQL log group"),
+        **_worker_outputs(stack),
     }
     for name, (value, description) in outputs.items():
         TerraformOutput(stack, name, value=value, description=description)
+
+
+def _worker_outputs(stack: StreamflixStack) -> dict[str, tuple[object, str]]:
+    """Workers, failure handling, monitoring and audit (issue 3)."""
+    compute, failures, audit = stack.compute, stack.failures, stack.audit
+    outputs: dict[str, tuple[object, str]] = {
+        "ecs_cluster_name": (compute.cluster.name, "ECS cluster running the workers"),
+        "ecs_service_name": (compute.service.name, "ECS service of the stream workers"),
+        "workers_security_group_id": (
+            stack.firewall.workers.id,
+            "Security group for worker tasks (pass it to run-task for the migrate task)",
+        ),
+        "worker_task_definition_family": (compute.task_definition.family,
+                                          "Task definition family of the worker (command run)"),
+        "migrate_task_definition_family": (
+            compute.migrate_task_definition.family,
+            "One-off task running the schema migrations (command migrate)"),
+        "ecr_repository_url": (stack.registry.repository.repository_url,
+                               "Push the worker image here as <url>:<STREAMFLIX_WORKER_IMAGE_TAG>"),
+        "dlq_url": (failures.dlq.url, "Dead-letter queue of failed processing jobs"),
+        "dlq_arn": (failures.dlq.arn, "ARN of the dead-letter queue"),
+        "alerts_topic_arn": (failures.topic_arn, "SNS topic receiving every alarm and alert"),
+        "trail_name": (audit.trail.name, "CloudTrail trail recording API and data events"),
+        "trail_bucket_name": (audit.bucket.name, "Bucket holding the trail's log files"),
+        "dashboard_name": (stack.dashboard.dashboard.dashboard_name, "CloudWatch dashboard"),
+        "worker_log_group_name": (compute.log_group.name, "Worker container logs"),
+        "container_insights_log_group_name": (compute.insights_log_group.name,
+                                              "Container Insights performance events"),
+        "trail_log_group_name": (audit.log_group.name, "CloudTrail events (CIS metric filters)"),
+        "exec_log_group_name": (compute.exec_log_group.name,
+                                "ECS Exec session logs (used when STREAMFLIX_ECS_EXEC is on)"),
+    }
+    return outputs

@@ -1,0 +1,277 @@
+"""CIS AWS Foundations Benchmark v3.0.0, section 4 (Monitoring): recommendations 4.1-4.15.
+
+Each recommendation asks for a metric filter on the CloudTrail log group and an alarm on it.
+The filter patterns are the benchmark's own (its "Remediation" step 1), kept as data so the
+audit construct builds one filter + alarm per row and the compliance catalog can cite the rows.
+Metric names are stable identifiers: dashboards and alarms refer to them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CIS_BENCHMARK = "CIS Amazon Web Services Foundations Benchmark v3.0.0"
+CIS_METRIC_NAMESPACE = "StreamFlix/CIS"
+_CIS_ID = re.compile(r"^4\.(?:[1-9]|1[0-5])$")
+_METRIC = re.compile(r"^[A-Za-z0-9]{1,64}$")
+
+
+@dataclass(frozen=True)
+class CisMetricFilter:
+    """One CIS 4.x recommendation: id, title, the CloudWatch Logs filter pattern, metric name."""
+
+    cis_id: str
+    title: str
+    pattern: str
+    metric_name: str
+    what_to_do: str
+
+    def __post_init__(self) -> None:
+        if not _CIS_ID.match(self.cis_id):
+            raise ValueError(f"cis_id={self.cis_id!r}: must be 4.1 .. 4.15")
+        if not _METRIC.match(self.metric_name):
+            raise ValueError(f"metric_name={self.metric_name!r}: must be 1-64 alphanumerics")
+        if not (self.pattern.startswith("{") and self.pattern.endswith("}")):
+            raise ValueError(f"pattern of {self.cis_id}: must be a JSON filter pattern {{ ... }}")
+
+    @property
+    def slug(self) -> str:
+        """Identifier-safe form of the id: ``4.10`` -> ``4-10`` (resource names, logical ids)."""
+        return self.cis_id.replace(".", "-")
+
+
+def _any_event(*names: str) -> str:
+    return " || ".join(f"($.eventName = {name})" for name in names)
+
+
+CIS_METRIC_FILTERS: tuple[CisMetricFilter, ...] = (
+    CisMetricFilter(
+        "4.1",
+        "Unauthorized API calls are monitored",
+        '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") && '
+        '($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket") }',
+        "UnauthorizedApiCalls",
+        "Find the caller (userIdentity) in the trail; a burst means probing or a broken deploy.",
+    ),
+    CisMetricFilter(
+        "4.2",
+        "Management console sign-in without MFA is monitored",
+        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
+        "ConsoleSignInWithoutMfa",
+        "Identify the user, require MFA for them, and review what the session did.",
+    ),
+    CisMetricFilter(
+        "4.3",
+        "Usage of the 'root' account is monitored",
+        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
+        '$.eventType != "AwsServiceEvent" }',
+        "RootAccountUsage",
+        "Root must not be used: confirm who used it and why; rotate its credentials if unsure.",
+    ),
+    CisMetricFilter(
+        "4.4",
+        "IAM policy changes are monitored",
+        "{ "
+        + _any_event(
+            "DeleteGroupPolicy",
+            "DeleteRolePolicy",
+            "DeleteUserPolicy",
+            "PutGroupPolicy",
+            "PutRolePolicy",
+            "PutUserPolicy",
+            "CreatePolicy",
+            "DeletePolicy",
+            "CreatePolicyVersion",
+            "DeletePolicyVersion",
+            "AttachRolePolicy",
+            "DetachRolePolicy",
+            "AttachUserPolicy",
+            "DetachUserPolicy",
+            "AttachGroupPolicy",
+            "DetachGroupPolicy",
+        )
+        + " }",
+        "IamPolicyChanges",
+        "Check the change against an approved deployment; revert unapproved grants.",
+    ),
+    CisMetricFilter(
+        "4.5",
+        "CloudTrail configuration changes are monitored",
+        "{ "
+        + _any_event("CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging")
+        + " }",
+        "CloudTrailConfigChanges",
+        "Audit logging was changed: confirm the trail still logs; treat as a possible incident.",
+    ),
+    CisMetricFilter(
+        "4.6",
+        "AWS Management Console authentication failures are monitored",
+        '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }',
+        "ConsoleAuthFailures",
+        "Repeated failures suggest password guessing: check source IPs, lock the user if needed.",
+    ),
+    CisMetricFilter(
+        "4.7",
+        "Disabling or scheduled deletion of customer-created CMKs is monitored",
+        "{ ($.eventSource = kms.amazonaws.com) && "
+        "(($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)) }",
+        "CmkDisableOrDeletion",
+        "Data becomes unreadable when a key is deleted: cancel the deletion unless approved.",
+    ),
+    CisMetricFilter(
+        "4.8",
+        "S3 bucket policy changes are monitored",
+        "{ ($.eventSource = s3.amazonaws.com) && ("
+        + _any_event(
+            "PutBucketAcl",
+            "PutBucketPolicy",
+            "PutBucketCors",
+            "PutBucketLifecycle",
+            "PutBucketReplication",
+            "DeleteBucketPolicy",
+            "DeleteBucketCors",
+            "DeleteBucketLifecycle",
+            "DeleteBucketReplication",
+        )
+        + ") }",
+        "S3BucketPolicyChanges",
+        "Check the bucket is still private and TLS-only; revert changes made outside IaC.",
+    ),
+    CisMetricFilter(
+        "4.9",
+        "AWS Config configuration changes are monitored",
+        "{ ($.eventSource = config.amazonaws.com) && ("
+        + _any_event(
+            "StopConfigurationRecorder",
+            "DeleteDeliveryChannel",
+            "PutDeliveryChannel",
+            "PutConfigurationRecorder",
+        )
+        + ") }",
+        "AwsConfigChanges",
+        "Configuration recording was changed: confirm the recorder still runs.",
+    ),
+    CisMetricFilter(
+        "4.10",
+        "Security group changes are monitored",
+        "{ "
+        + _any_event(
+            "AuthorizeSecurityGroupIngress",
+            "AuthorizeSecurityGroupEgress",
+            "RevokeSecurityGroupIngress",
+            "RevokeSecurityGroupEgress",
+            "CreateSecurityGroup",
+            "DeleteSecurityGroup",
+        )
+        + " }",
+        "SecurityGroupChanges",
+        "Compare with lib/constructs/firewall.py; remove rules not made by a deployment.",
+    ),
+    CisMetricFilter(
+        "4.11",
+        "Changes to Network Access Control Lists (NACL) are monitored",
+        "{ "
+        + _any_event(
+            "CreateNetworkAcl",
+            "CreateNetworkAclEntry",
+            "DeleteNetworkAcl",
+            "DeleteNetworkAclEntry",
+            "ReplaceNetworkAclEntry",
+            "ReplaceNetworkAclAssociation",
+        )
+        + " }",
+        "NetworkAclChanges",
+        "Check the NACL change was deployed on purpose; revert it otherwise.",
+    ),
+    CisMetricFilter(
+        "4.12",
+        "Changes to network gateways are monitored",
+        "{ "
+        + _any_event(
+            "CreateCustomerGateway",
+            "DeleteCustomerGateway",
+            "AttachInternetGateway",
+            "CreateInternetGateway",
+            "DeleteInternetGateway",
+            "DetachInternetGateway",
+        )
+        + " }",
+        "NetworkGatewayChanges",
+        "A gateway change can open a path to the internet: confirm it was deployed on purpose.",
+    ),
+    CisMetricFilter(
+        "4.13",
+        "Route table changes are monitored",
+        "{ ($.eventSource = ec2.amazonaws.com) && ("
+        + _any_event(
+            "CreateRoute",
+            "CreateRouteTable",
+            "ReplaceRoute",
+            "ReplaceRouteTableAssociation",
+            "DeleteRouteTable",
+            "DeleteRoute",
+            "DisassociateRouteTable",
+        )
+        + ") }",
+        "RouteTableChanges",
+        "Check private subnets still have no route to the internet unless the NAT is enabled.",
+    ),
+    CisMetricFilter(
+        "4.14",
+        "VPC changes are monitored",
+        "{ "
+        + _any_event(
+            "CreateVpc",
+            "DeleteVpc",
+            "ModifyVpcAttribute",
+            "AcceptVpcPeeringConnection",
+            "CreateVpcPeeringConnection",
+            "DeleteVpcPeeringConnection",
+            "RejectVpcPeeringConnection",
+            "AttachClassicLinkVpc",
+            "DetachClassicLinkVpc",
+            "DisableVpcClassicLink",
+            "EnableVpcClassicLink",
+        )
+        + " }",
+        "VpcChanges",
+        "Check peering and VPC attributes against the deployed stack; revert drift.",
+    ),
+    CisMetricFilter(
+        "4.15",
+        "AWS Organizations changes are monitored",
+        "{ ($.eventSource = organizations.amazonaws.com) && ("
+        + _any_event(
+            '"AcceptHandshake"',
+            '"AttachPolicy"',
+            '"CreateAccount"',
+            '"CreateOrganizationalUnit"',
+            '"CreatePolicy"',
+            '"DeclineHandshake"',
+            '"DeleteOrganization"',
+            '"DeleteOrganizationalUnit"',
+            '"DeletePolicy"',
+            '"DetachPolicy"',
+            '"DisablePolicyType"',
+            '"EnablePolicyType"',
+            '"InviteAccountToOrganization"',
+            '"LeaveOrganization"',
+            '"MoveAccount"',
+            '"RemoveAccountFromOrganization"',
+            '"UpdatePolicy"',
+            '"UpdateOrganizationalUnit"',
+        )
+        + ") }",
+        "OrganizationsChanges",
+        "Organization structure or SCPs changed: confirm with the account owners.",
+    ),
+)
+
+
+def by_id(cis_id: str) -> CisMetricFilter:
+    """The row for a CIS id such as ``4.3`` (KeyError names the id if unknown)."""
+    for row in CIS_METRIC_FILTERS:
+        if row.cis_id == cis_id:
+            return row
+    raise KeyError(f"cis_id={cis_id!r}: not in CIS 4.1-4.15")

@@ -1,0 +1,204 @@
+"""API activity records: a multi-region CloudTrail trail and the CIS 4.1-4.15 alarms on it.
+
+The trail validates its log files (digest chain), is encrypted with the logs key, and delivers
+to a dedicated SecureBucket (private, versioned, SSE-KMS, TLS-only, lifecycle, access-logged)
+and to a 90-day CloudWatch log group through a role that may only write the trail's streams.
+Besides management events it records data events for the uploads bucket's objects and the
+processing stream: who wrote or read which video object or record batch (content tracking).
+Each CIS AWS Foundations v3.0 monitoring recommendation becomes a metric filter on that log
+group and an alarm to the alerts topic (rows in ``lib.cis_metric_filters``).
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.cloudtrail import (
+    Cloudtrail,
+    CloudtrailAdvancedEventSelector,
+    CloudtrailAdvancedEventSelectorFieldSelector,
+)
+from cdktf_cdktf_provider_aws.cloudwatch_log_metric_filter import (
+    CloudwatchLogMetricFilter,
+    CloudwatchLogMetricFilterMetricTransformation,
+)
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from lib.cis_metric_filters import CIS_BENCHMARK, CIS_METRIC_FILTERS, CIS_METRIC_NAMESPACE
+from lib.constructs.alarms import AlarmSpec, Metric, build_alarm, notify
+from lib.constructs.encryption import EncryptionKeys
+from lib.constructs.logs import LOG_RETENTION_DAYS, encrypted_log_group
+from lib.constructs.secure_bucket import BucketSpec, Lifecycle, SecureBucket
+from lib.context import StackContext
+from lib.iam import Statement, policy_document, service_trust
+
+CLOUDTRAIL = "cloudtrail.amazonaws.com"
+CIS_ALARM_PERIOD_S = 300
+
+_Selector = CloudtrailAdvancedEventSelector
+_Field = CloudtrailAdvancedEventSelectorFieldSelector
+
+
+def trail_bucket_statements(bucket_arn: str, trail_arn: str, account_id: str) -> list[Statement]:
+    """CloudTrail may check the ACL and write under AWSLogs/<account>/, for our trail only."""
+    only_our_trail = {"aws:SourceArn": trail_arn}
+    return [
+        Statement(
+            "CloudTrailAclCheck",
+            ("s3:GetBucketAcl",),
+            (bucket_arn,),
+            principal={"Service": CLOUDTRAIL},
+            condition={"StringEquals": only_our_trail},
+        ),
+        Statement(
+            "CloudTrailWrite",
+            ("s3:PutObject",),
+            (f"{bucket_arn}/AWSLogs/{account_id}/*",),
+            principal={"Service": CLOUDTRAIL},
+            condition={
+                "StringEquals": {**only_our_trail, "s3:x-amz-acl": "bucket-owner-full-control"}
+            },
+        ),
+    ]
+
+
+def trail_logs_statements(log_group_arn: str, account_id: str) -> list[Statement]:
+    """Write only the trail's own streams (``<account>_CloudTrail_<region>``, one per region)."""
+    return [
+        Statement(
+            "DeliverTrailToItsLogGroup",
+            ("logs:CreateLogStream", "logs:PutLogEvents"),
+            (f"{log_group_arn}:log-stream:{account_id}_CloudTrail_*",),
+        )
+    ]
+
+
+def event_selectors(uploads_bucket_arn: str, stream_arn: str) -> list[_Selector]:
+    """Management events, plus data events for uploaded objects and the processing stream."""
+    return [
+        _Selector(
+            name="Management events",
+            field_selector=[_Field(field="eventCategory", equal_to=["Management"])],
+        ),
+        _Selector(
+            name="Uploaded video objects",
+            field_selector=[
+                _Field(field="eventCategory", equal_to=["Data"]),
+                _Field(field="resources.type", equal_to=["AWS::S3::Object"]),
+                _Field(field="resources.ARN", starts_with=[f"{uploads_bucket_arn}/"]),
+            ],
+        ),
+        _Selector(
+            name="Processing stream records",
+            field_selector=[
+                _Field(field="eventCategory", equal_to=["Data"]),
+                _Field(field="resources.type", equal_to=["AWS::Kinesis::Stream"]),
+                _Field(field="resources.ARN", equal_to=[stream_arn]),
+            ],
+        ),
+    ]
+
+
+class Audit(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        ctx: StackContext,
+        keys: EncryptionKeys,
+        *,
+        access_log_bucket: str,
+        uploads_bucket_arn: str,
+        stream_arn: str,
+        topic_arn: str,
+    ):
+        super().__init__(scope, id_)
+        names = ctx.namer
+        account = ctx.account_id
+        trail_name = names.name("trail")
+        # Built from parts: the bucket policy must exist before the trail that it names.
+        trail_arn = ctx.arn("cloudtrail", f"trail/{trail_name}")
+        bucket_name = names.name("trail-bucket", account)
+        bucket_arn = f"arn:aws:s3:::{bucket_name}"
+        self.bucket = SecureBucket(
+            self,
+            "trail_bucket",
+            BucketSpec(
+                name=bucket_name,
+                kms_key_arn=keys.logs.arn,
+                lifecycle=Lifecycle(
+                    noncurrent_expiration_days=7,
+                    transition_to_ia_days=30,
+                    expiration_days=LOG_RETENTION_DAYS,
+                ),
+                access_log_bucket=access_log_bucket,
+                access_log_prefix="trail/",
+                extra_policy_statements=tuple(
+                    s.render() for s in trail_bucket_statements(bucket_arn, trail_arn, account)
+                ),
+            ),
+        )
+
+        self.log_group = encrypted_log_group(self, "trail_logs", names.name("trail-logs"), keys)
+        self.logs_role = IamRole(
+            self,
+            "trail_logs_role",
+            name=names.name("trail-logs-role"),
+            description="CloudTrail delivers the trail to its CloudWatch log group",
+            assume_role_policy=service_trust(CLOUDTRAIL, account, source_arn=trail_arn),
+        )
+        logs_policy = IamRolePolicy(
+            self,
+            "trail_logs_policy",
+            role=self.logs_role.id,
+            name=names.name("trail-logs-policy"),
+            policy=policy_document(trail_logs_statements(self.log_group.arn, account)),
+        )
+
+        self.trail = Cloudtrail(
+            self,
+            "trail",
+            name=trail_name,
+            s3_bucket_name=self.bucket.bucket.id,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_log_file_validation=True,
+            enable_logging=True,
+            kms_key_id=keys.logs.arn,
+            cloud_watch_logs_group_arn=f"{self.log_group.arn}:*",
+            cloud_watch_logs_role_arn=self.logs_role.arn,
+            advanced_event_selector=event_selectors(uploads_bucket_arn, stream_arn),
+            depends_on=[self.bucket.policy, logs_policy],
+        )
+
+        self.cis_alarms: dict[str, CloudwatchMetricAlarm] = {}
+        for row in CIS_METRIC_FILTERS:
+            component = f"cis-{row.slug}"
+            key = component.replace("-", "_")
+            CloudwatchLogMetricFilter(
+                self,
+                f"{key}_filter",
+                name=names.name(component),
+                log_group_name=self.log_group.name,
+                pattern=row.pattern,
+                metric_transformation=CloudwatchLogMetricFilterMetricTransformation(
+                    name=row.metric_name, namespace=CIS_METRIC_NAMESPACE, value="1", unit="Count"
+                ),
+            )
+            self.cis_alarms[row.cis_id] = build_alarm(
+                self,
+                f"{key}_alarm",
+                ctx,
+                AlarmSpec(
+                    component=component,
+                    description=f"{CIS_BENCHMARK} {row.cis_id}: {row.title}. {row.what_to_do}",
+                    comparison="GreaterThanOrEqualToThreshold",
+                    threshold=1,
+                    evaluation_periods=1,
+                    metric=Metric(
+                        CIS_METRIC_NAMESPACE, row.metric_name, {}, "Sum", CIS_ALARM_PERIOD_S
+                    ),
+                ),
+                **notify(topic_arn),
+            )

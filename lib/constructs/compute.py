@@ -1,0 +1,344 @@
+"""The ECS Fargate workers: cluster, task definitions (run + migrate) and the service.
+
+The worker container runs as an unprivileged user (10001) with a read-only root filesystem,
+all Linux capabilities dropped and a scratch volume at /scratch for the files it must write.
+``stopTimeout`` is 120 s (the Fargate maximum) so a Spot interruption's SIGTERM leaves time to
+drain (the worker drains within ``DRAIN_TIMEOUT_SECONDS`` = 90). The service runs in the private
+subnets without a public IP, mixes a FARGATE base with weighted FARGATE_SPOT, and rolls back a
+deployment whose tasks fail to start. Its environment is the worker contract in
+``worker_environment`` (names must match ``streamflix_worker.config``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.ecs_cluster import (
+    EcsCluster,
+    EcsClusterConfiguration,
+    EcsClusterConfigurationExecuteCommandConfiguration,
+    EcsClusterConfigurationExecuteCommandConfigurationLogConfiguration,
+    EcsClusterConfigurationManagedStorageConfiguration,
+    EcsClusterSetting,
+)
+from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import (
+    EcsClusterCapacityProviders,
+    EcsClusterCapacityProvidersDefaultCapacityProviderStrategy,
+)
+from cdktf_cdktf_provider_aws.ecs_service import (
+    EcsService,
+    EcsServiceCapacityProviderStrategy,
+    EcsServiceDeploymentCircuitBreaker,
+    EcsServiceNetworkConfiguration,
+)
+from cdktf_cdktf_provider_aws.ecs_task_definition import (
+    EcsTaskDefinition,
+    EcsTaskDefinitionRuntimePlatform,
+    EcsTaskDefinitionVolume,
+)
+from constructs import Construct
+
+from lib.config import WorkerConfig
+from lib.constructs.encryption import EncryptionKeys, ServiceGrant
+from lib.constructs.logs import encrypted_log_group
+from lib.constructs.worker_roles import METRICS_NAMESPACE, WorkerAccess, WorkerGrants, WorkerRoles
+from lib.context import StackContext
+
+CONTAINER_NAME = "worker"
+CONTAINER_USER = "10001:10001"
+STOP_TIMEOUT_S = 120  # Fargate maximum; a Spot interruption gives 120 s after SIGTERM
+SCRATCH_VOLUME = "scratch"
+SCRATCH_DIR = "/scratch"
+LEASE_TTL_SECONDS = 30
+DRAIN_TIMEOUT_SECONDS = 90  # < STOP_TIMEOUT_S: the worker hands shards back before SIGKILL
+RUN_COMMAND = ("run",)  # the image's ENTRYPOINT is ``python -m streamflix_worker``
+MIGRATE_COMMAND = ("migrate",)
+CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+
+
+def container_insights_log_group_name(cluster_name: str) -> str:
+    """The group ECS writes Container Insights performance events to (name fixed by AWS)."""
+    return f"/aws/ecs/containerinsights/{cluster_name}/performance"
+
+
+@dataclass(frozen=True)
+class WorkerWiring:
+    """Where the worker's inputs live; becomes its environment (the worker contract)."""
+
+    stream_name: str
+    uploads_bucket: str
+    db_secret_arn: str
+    db_host: str
+    db_port: int
+    db_name: str
+    dlq_url: str
+    alert_topic_arn: str
+
+
+def worker_environment(ctx: StackContext, wiring: WorkerWiring) -> dict[str, str]:
+    """Every environment variable the worker reads, by its exact name."""
+    retry = ctx.config.retry
+    return {
+        "STREAM_NAME": wiring.stream_name,
+        "UPLOADS_BUCKET": wiring.uploads_bucket,
+        "DB_SECRET_ARN": wiring.db_secret_arn,
+        "DB_HOST": wiring.db_host,
+        "DB_PORT": str(wiring.db_port),
+        "DB_NAME": wiring.db_name,
+        "DB_SSLMODE": "verify-full",
+        "DLQ_URL": wiring.dlq_url,
+        "ALERT_TOPIC_ARN": wiring.alert_topic_arn,
+        "RETRY_MAX_ATTEMPTS": str(retry.max_attempts),
+        "RETRY_BASE_BACKOFF_MS": str(retry.base_backoff_ms),
+        "RETRY_MAX_BACKOFF_MS": str(retry.max_backoff_ms),
+        "METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "ENVIRONMENT": ctx.config.environment_suffix,
+        "AWS_REGION": ctx.region,
+        "SCRATCH_DIR": SCRATCH_DIR,
+        "TMPDIR": SCRATCH_DIR,
+        "LEASE_TTL_SECONDS": str(LEASE_TTL_SECONDS),
+        "DRAIN_TIMEOUT_SECONDS": str(DRAIN_TIMEOUT_SECONDS),
+    }
+
+
+def container_definition(
+    *,
+    image: str,
+    command: tuple[str, ...],
+    environment: dict[str, str],
+    secret_arn: str,
+    log_group: str,
+    region: str,
+    stream_prefix: str,
+) -> dict[str, Any]:
+    """The hardened worker container. Only the user name is injected from the secret: the
+    worker reads the password itself through DB_SECRET_ARN, so rotation never leaves a stale
+    password in its environment."""
+    return {
+        "name": CONTAINER_NAME,
+        "image": image,
+        "essential": True,
+        "command": list(command),
+        "user": CONTAINER_USER,
+        "readonlyRootFilesystem": True,
+        "privileged": False,
+        "stopTimeout": STOP_TIMEOUT_S,
+        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+        "mountPoints": [
+            {"sourceVolume": SCRATCH_VOLUME, "containerPath": SCRATCH_DIR, "readOnly": False}
+        ],
+        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "secrets": [{"name": "DB_USERNAME", "valueFrom": f"{secret_arn}:username::"}],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": stream_prefix,
+                "mode": "non-blocking",  # a slow log API never blocks the worker
+                "max-buffer-size": "25m",
+            },
+        },
+    }
+
+
+def capacity_strategy(cfg: WorkerConfig) -> list[tuple[str, int, int]]:
+    """(provider, base, weight): a FARGATE base survives Spot shortages; Spot takes the rest."""
+    return [
+        ("FARGATE", cfg.fargate_base, cfg.fargate_weight),
+        ("FARGATE_SPOT", 0, cfg.fargate_spot_weight),
+    ]
+
+
+def cluster_configuration(key_arn: str, exec_log_group: str) -> EcsClusterConfiguration:
+    """Task ephemeral storage (the /scratch videos) and ECS Exec sessions use the data key;
+    Exec sessions are logged to an encrypted group."""
+    return EcsClusterConfiguration(
+        managed_storage_configuration=EcsClusterConfigurationManagedStorageConfiguration(
+            fargate_ephemeral_storage_kms_key_id=key_arn
+        ),
+        execute_command_configuration=EcsClusterConfigurationExecuteCommandConfiguration(
+            kms_key_id=key_arn,
+            logging="OVERRIDE",
+            log_configuration=EcsClusterConfigurationExecuteCommandConfigurationLogConfiguration(
+                cloud_watch_log_group_name=exec_log_group, cloud_watch_encryption_enabled=True
+            ),
+        ),
+    )
+
+
+def fargate_storage_grants(account_id: str, cluster_name: str) -> list[ServiceGrant]:
+    """Key-policy grants Fargate needs to encrypt this cluster's task storage (AWS ECS guide:
+    'Customer managed keys for Fargate ephemeral storage')."""
+    context = {
+        "kms:EncryptionContext:aws:ecs:clusterAccount": [account_id],
+        "kms:EncryptionContext:aws:ecs:clusterName": [cluster_name],
+    }
+    return [
+        ServiceGrant(
+            "FargateEncryptsTaskStorage",
+            "fargate.amazonaws.com",
+            ("kms:GenerateDataKeyWithoutPlaintext",),
+            {"StringEquals": context},
+        ),
+        ServiceGrant(
+            "FargateGrantsDecryptForTaskStorage",
+            "fargate.amazonaws.com",
+            ("kms:CreateGrant",),
+            {
+                "StringEquals": context,
+                "ForAllValues:StringEquals": {"kms:GrantOperations": ["Decrypt"]},
+            },
+        ),
+    ]
+
+
+class Compute(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        ctx: StackContext,
+        keys: EncryptionKeys,
+        *,
+        image: str,
+        wiring: WorkerWiring,
+        access: WorkerAccess,
+        subnet_ids: list[str],
+        security_group_id: str,
+    ):
+        super().__init__(scope, id_)
+        names = ctx.namer
+        cfg = ctx.config.worker
+        self.cluster_name = names.name("cluster")
+        self.service_name = names.name("workers")
+        self.log_group = encrypted_log_group(self, "worker_logs", names.name("worker-logs"), keys)
+        # Always created: the cluster's ECS Exec configuration points at it, so a session is
+        # logged and encrypted the moment a service enables Exec (STREAMFLIX_ECS_EXEC).
+        self.exec_log_group = encrypted_log_group(self, "exec_logs", names.name("exec-logs"), keys)
+        self.roles = WorkerRoles(
+            self,
+            "roles",
+            ctx,
+            WorkerGrants(
+                access=access,
+                log_group_arn=self.log_group.arn,
+                exec_log_group_arn=self.exec_log_group.arn if cfg.enable_exec else None,
+            ),
+        )
+        roles = self.roles
+        # Created before the cluster so ECS writes into our encrypted 90-day group, not into
+        # one it would create unencrypted with no expiry.
+        self.insights_log_group = encrypted_log_group(
+            self,
+            "container_insights_logs",
+            container_insights_log_group_name(self.cluster_name),
+            keys,
+        )
+        self.cluster = EcsCluster(
+            self,
+            "cluster",
+            name=self.cluster_name,
+            setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
+            configuration=cluster_configuration(keys.data.arn, self.exec_log_group.name),
+            depends_on=[self.insights_log_group],
+        )
+        keys.data_grants.extend(fargate_storage_grants(ctx.account_id, self.cluster_name))
+        strategy = capacity_strategy(cfg)
+        self.capacity_providers = EcsClusterCapacityProviders(
+            self,
+            "capacity_providers",
+            cluster_name=self.cluster.name,
+            capacity_providers=list(CAPACITY_PROVIDERS),
+            default_capacity_provider_strategy=[
+                EcsClusterCapacityProvidersDefaultCapacityProviderStrategy(
+                    capacity_provider=p, base=b, weight=w
+                )
+                for p, b, w in strategy
+            ],
+        )
+
+        environment = worker_environment(ctx, wiring)
+        self.task_definition = self._task_definition(
+            ctx, roles, "worker", names.name("worker"), image, RUN_COMMAND, environment, wiring
+        )
+        self.migrate_task_definition = self._task_definition(
+            ctx,
+            roles,
+            "migrate",
+            names.name("worker-migrate"),
+            image,
+            MIGRATE_COMMAND,
+            environment,
+            wiring,
+        )
+
+        self.service = EcsService(
+            self,
+            "service",
+            name=self.service_name,
+            cluster=self.cluster.arn,
+            task_definition=self.task_definition.arn,
+            desired_count=cfg.min_tasks,
+            platform_version="LATEST",
+            capacity_provider_strategy=[
+                EcsServiceCapacityProviderStrategy(capacity_provider=p, base=b, weight=w)
+                for p, b, w in strategy
+            ],
+            network_configuration=EcsServiceNetworkConfiguration(
+                subnets=subnet_ids, security_groups=[security_group_id], assign_public_ip=False
+            ),
+            deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(
+                enable=True, rollback=True
+            ),
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            propagate_tags="TASK_DEFINITION",
+            enable_ecs_managed_tags=True,
+            enable_execute_command=cfg.enable_exec,
+            wait_for_steady_state=False,
+            # Application Auto Scaling owns the running count after the first deployment.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
+            depends_on=[self.capacity_providers],
+        )
+
+    def _task_definition(
+        self,
+        ctx: StackContext,
+        roles: WorkerRoles,
+        id_: str,
+        family: str,
+        image: str,
+        command: tuple[str, ...],
+        environment: dict[str, str],
+        wiring: WorkerWiring,
+    ) -> EcsTaskDefinition:
+        cfg = ctx.config.worker
+        container = container_definition(
+            image=image,
+            command=command,
+            environment=environment,
+            secret_arn=wiring.db_secret_arn,
+            log_group=self.log_group.name,
+            region=ctx.region,
+            stream_prefix=id_,
+        )
+        return EcsTaskDefinition(
+            self,
+            f"{id_}_task",
+            family=family,
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            runtime_platform=EcsTaskDefinitionRuntimePlatform(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            cpu=str(cfg.cpu),
+            memory=str(cfg.memory_mib),
+            execution_role_arn=roles.execution.arn,
+            task_role_arn=roles.task.arn,
+            volume=[EcsTaskDefinitionVolume(name=SCRATCH_VOLUME)],
+            container_definitions=json.dumps([container]),
+        )

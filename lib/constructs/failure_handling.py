@@ -1,0 +1,94 @@
+"""Where failed work and alerts go: the dead-letter queue and the alerts topic.
+
+Workers retry a failed job with capped exponential backoff (``retry`` config, passed to them as
+environment); when the attempts are used up, or the error is permanent, they send the job to the
+DLQ and publish to the topic. CloudWatch alarms and EventBridge rules publish to the same topic.
+Both are encrypted with the data key and refuse requests that do not use TLS.
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
+from constructs import Construct
+
+from lib.constructs.encryption import EncryptionKeys
+from lib.context import StackContext
+from lib.iam import Statement, policy_document, tls_only
+
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: two weeks to inspect and redrive
+DLQ_VISIBILITY_TIMEOUT_SECONDS = 300
+KMS_DATA_KEY_REUSE_SECONDS = 300  # fewer KMS calls; 5 minutes is the AWS default
+# Services that publish alerts to the topic on this account's behalf.
+TOPIC_PUBLISHERS: dict[str, str] = {
+    "CloudWatchAlarmsPublish": "cloudwatch.amazonaws.com",
+    "EventBridgeRulesPublish": "events.amazonaws.com",
+}
+
+
+class FailureHandling(Construct):
+    def __init__(self, scope: Construct, id_: str, ctx: StackContext, keys: EncryptionKeys):
+        super().__init__(scope, id_)
+        names = ctx.namer
+        self.dlq = SqsQueue(
+            self,
+            "dlq",
+            name=names.name("dlq"),
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            visibility_timeout_seconds=DLQ_VISIBILITY_TIMEOUT_SECONDS,
+            kms_master_key_id=keys.data.arn,
+            kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
+        )
+        SqsQueuePolicy(
+            self,
+            "dlq_policy",
+            queue_url=self.dlq.url,
+            policy=policy_document(
+                [
+                    tls_only("DenyInsecureTransport", ("sqs:*",), (self.dlq.arn,)),
+                ]
+            ),
+        )
+
+        self.topic = SnsTopic(
+            self,
+            "alerts",
+            name=names.name("alerts"),
+            display_name="StreamFlix alerts",
+            kms_master_key_id=keys.data.arn,
+        )
+        publishers = [
+            Statement(
+                sid=sid,
+                principal={"Service": service},
+                actions=("sns:Publish",),
+                resources=(self.topic.arn,),
+                condition={"StringEquals": {"aws:SourceAccount": ctx.account_id}},
+            )
+            for sid, service in TOPIC_PUBLISHERS.items()
+        ]
+        SnsTopicPolicy(
+            self,
+            "alerts_policy",
+            arn=self.topic.arn,
+            policy=policy_document(
+                [
+                    *publishers,
+                    tls_only(
+                        "DenyInsecureTransport", ("sns:Publish", "sns:Subscribe"), (self.topic.arn,)
+                    ),
+                ]
+            ),
+        )
+        for index, email in enumerate(ctx.config.alarms.emails):
+            # E-mail subscriptions stay pending until the recipient confirms them.
+            SnsTopicSubscription(
+                self, f"email_{index}", topic_arn=self.topic.arn, protocol="email", endpoint=email
+            )
+
+    @property
+    def topic_arn(self) -> str:
+        return self.topic.arn

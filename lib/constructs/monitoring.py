@@ -1,0 +1,236 @@
+"""Operator alarms for the pipeline, and the secret-rotation failure rule.
+
+Every alarm pages through the alerts topic on ALARM and on OK, and its description says what it
+means and what to do first. Thresholds come from configuration where the issue names a knob
+(iterator age, error rate) and otherwise from the capacity the stack was built with (minimum
+tasks, maximum ACU); ``docs/runtime.md`` explains each.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
+    CloudwatchEventTarget,
+    CloudwatchEventTargetInputTransformer,
+)
+from constructs import Construct
+
+from lib.constructs.alarms import AlarmSpec, Metric, build_alarm, notify
+from lib.constructs.worker_roles import METRICS_NAMESPACE
+from lib.context import StackContext
+
+GIB = 1024**3
+ACU_MEMORY_BYTES = 2 * GIB  # one Aurora capacity unit is ~2 GiB of memory
+# Aurora PostgreSQL: max_connections = LEAST(DBInstanceClassMemory / 9531392, 5000).
+PG_BYTES_PER_CONNECTION = 9_531_392
+PG_MAX_CONNECTIONS_CAP = 5000
+CONNECTIONS_ALARM_FRACTION = 0.8
+FREE_MEMORY_ALARM_FRACTION = 0.1
+DB_CPU_PERCENT = 80.0
+DB_ACU_PERCENT = 90.0
+DB_PERIOD_S = 300
+
+
+def max_connections(max_acu: float) -> int:
+    """The connection limit Aurora derives from the memory at the maximum capacity."""
+    return min(PG_MAX_CONNECTIONS_CAP, int(max_acu * ACU_MEMORY_BYTES) // PG_BYTES_PER_CONNECTION)
+
+
+@dataclass(frozen=True)
+class MonitoredResources:
+    """Names of what the alarms watch (plain strings: they are metric dimensions)."""
+
+    stream_name: str
+    dlq_name: str
+    cluster_name: str
+    service_name: str
+    db_cluster_id: str
+    secret_arn: str
+
+
+def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec]:
+    """Every operator alarm, by construct id."""
+    cfg = ctx.config
+    stream = {"StreamName": r.stream_name}
+    db = {"DBClusterIdentifier": r.db_cluster_id}
+    worker = {"Environment": cfg.environment_suffix}
+    service = {"ClusterName": r.cluster_name, "ServiceName": r.service_name}
+    max_memory = int(cfg.database.max_acu * ACU_MEMORY_BYTES)
+    connections = int(max_connections(cfg.database.max_acu) * CONNECTIONS_ALARM_FRACTION)
+
+    def kinesis(name: str, stat: str) -> Metric:
+        return Metric("AWS/Kinesis", name, stream, stat)
+
+    def rds(name: str, stat: str) -> Metric:
+        return Metric("AWS/RDS", name, db, stat, DB_PERIOD_S)
+
+    def jobs(name: str) -> Metric:
+        return Metric(METRICS_NAMESPACE, name, worker, "Sum", 300)
+
+    return {
+        "dlq_visible": AlarmSpec(
+            "alarm-dlq-visible",
+            "Jobs were dead-lettered (permanent error or retries used up). Read the DLQ "
+            "messages (video id, reason, attempts), fix the cause, then re-submit the jobs and "
+            "delete the messages. See docs/runtime.md 'Where failures go'.",
+            "GreaterThanThreshold",
+            0,
+            1,
+            metric=Metric(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                {"QueueName": r.dlq_name},
+                "Maximum",
+            ),
+        ),
+        "iterator_age": AlarmSpec(
+            "alarm-iterator-age",
+            f"Workers are more than {cfg.alarms.iterator_age_ms} ms behind the stream. Check "
+            "the running task count (at maximum? raise STREAMFLIX_WORKER_MAX_TASKS or add "
+            "shards), the error-rate alarm and the worker logs. Records expire after the "
+            "stream's retention.",
+            "GreaterThanThreshold",
+            cfg.alarms.iterator_age_ms,
+            5,
+            datapoints_to_alarm=3,
+            metric=kinesis("GetRecords.IteratorAgeMilliseconds", "Maximum"),
+        ),
+        "write_throttled": AlarmSpec(
+            "alarm-write-throttled",
+            "Producers are throttled writing to the stream (1 MiB/s or 1,000 records/s per "
+            "shard). Raise STREAMFLIX_PEAK_UPLOADS_PER_SECOND (more shards) or switch to "
+            "ON_DEMAND; check for a hot partition key.",
+            "GreaterThanThreshold",
+            0,
+            5,
+            datapoints_to_alarm=3,
+            metric=kinesis("WriteProvisionedThroughputExceeded", "Sum"),
+        ),
+        "read_throttled": AlarmSpec(
+            "alarm-read-throttled",
+            "Readers are throttled (2 MiB/s or 5 GetRecords/s per shard, shared by all "
+            "consumers). Check for extra consumers or a worker polling too fast; add shards or "
+            "use enhanced fan-out.",
+            "GreaterThanThreshold",
+            0,
+            5,
+            datapoints_to_alarm=3,
+            metric=kinesis("ReadProvisionedThroughputExceeded", "Sum"),
+        ),
+        "error_rate": AlarmSpec(
+            "alarm-error-rate",
+            f"More than {cfg.alarms.error_rate_percent:g}% of jobs failed in 5 minutes "
+            "(JobsFailed / (JobsProcessed + JobsFailed)). Read the worker log group for the "
+            "failing reason and the DLQ for the affected videos.",
+            "GreaterThanThreshold",
+            cfg.alarms.error_rate_percent,
+            1,
+            expression=("IF((processed + failed) > 0, 100 * failed / (processed + failed), 0)"),
+            inputs={"processed": jobs("JobsProcessed"), "failed": jobs("JobsFailed")},
+        ),
+        "tasks_below_min": AlarmSpec(
+            "alarm-tasks-below-min",
+            f"Fewer than {cfg.worker.min_tasks} worker task(s) running for 5 minutes. Check the "
+            "service events (failed deployments roll back; image pull or secret errors) and "
+            "Fargate Spot capacity; the FARGATE base should keep one task.",
+            "LessThanThreshold",
+            cfg.worker.min_tasks,
+            5,
+            metric=Metric("ECS/ContainerInsights", "RunningTaskCount", service, "Minimum"),
+            treat_missing_data="breaching",
+        ),
+        "db_cpu": AlarmSpec(
+            "alarm-db-cpu",
+            f"Aurora CPU above {DB_CPU_PERCENT:g}% for 15 minutes. Check slow queries in the "
+            "PostgreSQL log group and Database Insights; raise the maximum ACU if it is load.",
+            "GreaterThanThreshold",
+            DB_CPU_PERCENT,
+            3,
+            metric=rds("CPUUtilization", "Average"),
+        ),
+        "db_acu": AlarmSpec(
+            "alarm-db-acu",
+            f"Aurora is above {DB_ACU_PERCENT:g}% of its maximum capacity "
+            f"({cfg.database.max_acu:g} ACU) for 15 minutes. Raise STREAMFLIX_DB_MAX_ACU or "
+            "reduce the load (worker count, queries).",
+            "GreaterThanThreshold",
+            DB_ACU_PERCENT,
+            3,
+            metric=rds("ACUUtilization", "Average"),
+        ),
+        "db_connections": AlarmSpec(
+            "alarm-db-connections",
+            f"More than {connections} database connections (80% of the limit at "
+            f"{cfg.database.max_acu:g} ACU). Look for connection leaks in the workers or too "
+            "many tasks; raise the maximum ACU if the load is real.",
+            "GreaterThanThreshold",
+            connections,
+            3,
+            metric=rds("DatabaseConnections", "Maximum"),
+        ),
+        "db_memory": AlarmSpec(
+            "alarm-db-memory",
+            f"Aurora freeable memory below {FREE_MEMORY_ALARM_FRACTION:.0%} of the memory at "
+            "maximum capacity for 15 minutes. Check connection count and work_mem-heavy "
+            "queries; raise STREAMFLIX_DB_MAX_ACU.",
+            "LessThanThreshold",
+            int(max_memory * FREE_MEMORY_ALARM_FRACTION),
+            3,
+            metric=rds("FreeableMemory", "Minimum"),
+        ),
+    }
+
+
+def rotation_failed_pattern(secret_arn: str) -> dict[str, object]:
+    """Secrets Manager's RotationFailed service event for our database secret."""
+    return {
+        "source": ["aws.secretsmanager"],
+        "detail-type": ["AWS Service Event via CloudTrail"],
+        "detail": {
+            "eventSource": ["secretsmanager.amazonaws.com"],
+            "eventName": ["RotationFailed"],
+            "additionalEventData": {"SecretId": [secret_arn]},
+        },
+    }
+
+
+class Monitoring(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        ctx: StackContext,
+        resources: MonitoredResources,
+        topic_arn: str,
+    ):
+        super().__init__(scope, id_)
+        self.alarms = {
+            key: build_alarm(self, f"{key}_alarm", ctx, spec, **notify(topic_arn))
+            for key, spec in alarm_specs(ctx, resources).items()
+        }
+        self.rotation_rule = CloudwatchEventRule(
+            self,
+            "rotation_failed",
+            name=ctx.namer.name("rotation-failed"),
+            description="Database secret rotation failed: workers keep the old password until "
+            "it is fixed; see docs/runtime.md",
+            event_pattern=json.dumps(rotation_failed_pattern(resources.secret_arn)),
+        )
+        CloudwatchEventTarget(
+            self,
+            "rotation_failed_to_topic",
+            rule=self.rotation_rule.name,
+            arn=topic_arn,
+            target_id="alerts-topic",
+            input_transformer=CloudwatchEventTargetInputTransformer(
+                input_paths={"secret": "$.detail.additionalEventData.SecretId", "time": "$.time"},
+                input_template=(
+                    '"Secrets Manager rotation FAILED for <secret> at <time>. The database '
+                    "password did not change. Check the secret rotation status and the RDS "
+                    'events, then rotate again (aws secretsmanager rotate-secret)."'
+                ),
+            ),
+        )

@@ -1,0 +1,186 @@
+"""The worker's two IAM roles, each least privilege on exact resource ARNs.
+
+* The **execution role** is used by the ECS agent to start a task: pull the image from our
+  repository, write the container's logs, and read the database secret it injects.
+* The **task role** is what the worker code runs as: read this stream, the uploads bucket and the
+  secret, send to the DLQ, publish to the alerts topic, connect to the database with IAM auth and
+  put metrics in its own namespace only.
+
+Keeping them apart means the application never holds image-pull or log-delivery rights, and the
+agent never holds data rights. The statements are pure functions of ARNs so tests read them as
+data; ``*`` appears only where AWS offers no resource-level permission, each with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from lib.context import StackContext
+from lib.iam import Statement, policy_document, service_trust
+
+METRICS_NAMESPACE = "StreamFlix/Worker"
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+# Services through which the task role uses the data key (each encrypts one of our resources).
+TASK_KMS_VIA_SERVICES = ("kinesis", "s3", "secretsmanager", "sqs", "sns")
+STREAM_READ_ACTIONS = (
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+)
+EXEC_CHANNEL_ACTIONS = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
+
+
+@dataclass(frozen=True)
+class WorkerAccess:
+    """The data resources the worker's roles may touch (ARNs are Terraform tokens)."""
+
+    region: str
+    stream_arn: str
+    uploads_bucket_arn: str
+    secret_arn: str
+    data_key_arn: str
+    dlq_arn: str
+    topic_arn: str
+    db_user_arn: str  # arn:aws:rds-db:<region>:<account>:dbuser:<cluster resource id>/<user>
+    repository_arn: str
+
+
+@dataclass(frozen=True)
+class WorkerGrants:
+    """Everything the roles are scoped to: the data resources plus the workers' log groups."""
+
+    access: WorkerAccess
+    log_group_arn: str
+    exec_log_group_arn: str | None  # set when ECS Exec is enabled
+
+
+def _via(region: str, *services: str) -> dict[str, dict[str, object]]:
+    return {"StringEquals": {"kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in services]}}
+
+
+def _log_delivery(sid: str, log_group_arn: str) -> Statement:
+    return Statement(
+        sid,
+        ("logs:CreateLogStream", "logs:PutLogEvents"),
+        (log_group_arn, f"{log_group_arn}:log-stream:*"),
+    )
+
+
+def task_statements(grants: WorkerGrants) -> list[Statement]:
+    """What the worker process may do (see the module docstring)."""
+    g = grants.access
+    statements = [
+        Statement("ReadProcessingStream", STREAM_READ_ACTIONS, (g.stream_arn,)),
+        Statement("ReadUploadedVideos", ("s3:GetObject",), (f"{g.uploads_bucket_arn}/*",)),
+        # Re-read after every authentication failure: the secret rotates every 30 days.
+        Statement("ReadDatabaseSecret", ("secretsmanager:GetSecretValue",), (g.secret_arn,)),
+        # Decrypt: stream records, objects, the secret. GenerateDataKey: SQS and SNS need it
+        # from producers writing to encrypted queues and topics.
+        Statement(
+            "UseDataKeyThroughOurServices",
+            ("kms:Decrypt", "kms:GenerateDataKey"),
+            (g.data_key_arn,),
+            condition=_via(g.region, *TASK_KMS_VIA_SERVICES),
+        ),
+        Statement("SendToDeadLetterQueue", ("sqs:SendMessage",), (g.dlq_arn,)),
+        Statement("PublishAlerts", ("sns:Publish",), (g.topic_arn,)),
+        Statement("ConnectToDatabaseWithIamAuth", ("rds-db:connect",), (g.db_user_arn,)),
+        Statement(
+            "PutMetricsInWorkerNamespace",
+            ("cloudwatch:PutMetricData",),
+            ("*",),
+            condition={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
+            wildcard_reason="PutMetricData has no resource type; the namespace "
+            "condition is the narrowest scope AWS offers",
+        ),
+    ]
+    if grants.exec_log_group_arn is not None:
+        statements += [
+            Statement(
+                "EcsExecChannels",
+                EXEC_CHANNEL_ACTIONS,
+                ("*",),
+                wildcard_reason="ssmmessages actions have no resource type",
+            ),
+            Statement("EcsExecSessionKey", ("kms:Decrypt",), (g.data_key_arn,)),
+            _log_delivery("EcsExecSessionLogs", grants.exec_log_group_arn),
+            Statement(
+                "EcsExecFindLogGroup",
+                ("logs:DescribeLogGroups",),
+                ("*",),
+                wildcard_reason="DescribeLogGroups cannot be scoped to one log group",
+            ),
+        ]
+    return statements
+
+
+def execution_statements(grants: WorkerGrants) -> list[Statement]:
+    """What the ECS agent needs to start a worker task, and nothing else."""
+    g = grants.access
+    return [
+        Statement(
+            "PullWorkerImage",
+            ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+            (g.repository_arn,),
+        ),
+        Statement(
+            "GetRegistryToken",
+            ("ecr:GetAuthorizationToken",),
+            ("*",),
+            wildcard_reason="GetAuthorizationToken is account-wide; it has no resource type",
+        ),
+        _log_delivery("WriteContainerLogs", grants.log_group_arn),
+        Statement("ReadInjectedSecret", ("secretsmanager:GetSecretValue",), (g.secret_arn,)),
+        Statement(
+            "DecryptInjectedSecret",
+            ("kms:Decrypt",),
+            (g.data_key_arn,),
+            condition=_via(g.region, "secretsmanager"),
+        ),
+    ]
+
+
+class WorkerRoles(Construct):
+    def __init__(self, scope: Construct, id_: str, ctx: StackContext, grants: WorkerGrants):
+        super().__init__(scope, id_)
+        names = ctx.namer
+        account = ctx.account_id
+        self.execution = IamRole(
+            self,
+            "execution_role",
+            name=names.name("worker-execution-role"),
+            description="ECS agent: pull the worker image, write its logs, inject its secret",
+            assume_role_policy=service_trust(ECS_TASKS, account),
+        )
+        IamRolePolicy(
+            self,
+            "execution_policy",
+            role=self.execution.id,
+            name=names.name("worker-execution-policy"),
+            policy=policy_document(execution_statements(grants)),
+        )
+        self.task = IamRole(
+            self,
+            "task_role",
+            name=names.name("worker-task-role"),
+            description="Worker code: read stream/uploads/secret, dead-letter, alert, metrics",
+            assume_role_policy=service_trust(ECS_TASKS, account, source_arn=ctx.arn("ecs", "*")),
+        )
+        IamRolePolicy(
+            self,
+            "task_policy",
+            role=self.task.id,
+            name=names.name("worker-task-policy"),
+            policy=policy_document(task_statements(grants)),
+        )

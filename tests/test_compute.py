@@ -1,0 +1,614 @@
+"""Issue 3, workers: ECR, ECS cluster/tasks/service, the two IAM roles, autoscaling, outputs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lib.config import ConfigError, RetryConfig, StackConfig, WorkerConfig
+from lib.constructs.scaling import (
+    IDLE_LAG_MS,
+    TARGET_RECORDS_PER_TASK_PER_MINUTE,
+    lag_steps,
+    scale_out_lag_ms,
+    scaling_bounds,
+)
+from lib.constructs.worker_roles import WorkerAccess, WorkerGrants, task_statements
+from lib.iam import PolicyError, Statement, policy_document
+from tests.conftest import StackView
+from tests.infra_helpers import (
+    ACCOUNT,
+    SUFFIX,
+    alarm,
+    container,
+    data_key_arn,
+    grants,
+    logical_id,
+    logs_key_arn,
+    ref,
+    statements,
+    topic_arn,
+)
+
+CLUSTER = f"streamflix-cluster-{SUFFIX}"
+SERVICE = f"streamflix-workers-{SUFFIX}"
+REPO = "aws_ecr_repository"
+TASK = "aws_ecs_task_definition"
+
+
+def _worker_task(stack: StackView) -> dict:
+    return stack.by_path(TASK, "/compute/worker_task")
+
+
+def _migrate_task(stack: StackView) -> dict:
+    return stack.by_path(TASK, "/compute/migrate_task")
+
+
+# --- ECR -------------------------------------------------------------------------------------
+
+
+def test_repository_is_immutable_scanned_kms_encrypted_and_destroyable(stack: StackView) -> None:
+    repo = stack.one(REPO)
+    assert repo["name"] == f"streamflix-worker-images-{SUFFIX}"
+    assert repo["image_tag_mutability"] == "IMMUTABLE"
+    assert repo["image_scanning_configuration"] == {"scan_on_push": True}
+    assert repo["encryption_configuration"] == [
+        {"encryption_type": "KMS", "kms_key": data_key_arn(stack)}
+    ]
+    assert repo["force_delete"] is True
+
+
+def test_repository_lifecycle_expires_untagged_and_keeps_a_rollback_window(
+    stack: StackView,
+) -> None:
+    lifecycle = stack.one("aws_ecr_lifecycle_policy")
+    assert lifecycle["repository"] == ref(stack, REPO, "/registry/repository", "name")
+    rules = json.loads(lifecycle["policy"])["rules"]
+    assert [r["selection"]["tagStatus"] for r in rules] == ["untagged", "any"]
+    assert rules[0]["selection"]["countType"] == "sinceImagePushed"
+    assert rules[1]["selection"] == {
+        "tagStatus": "any",
+        "countType": "imageCountMoreThan",
+        "countNumber": 30,
+    }
+    assert all(r["action"] == {"type": "expire"} for r in rules)
+
+
+# --- cluster -----------------------------------------------------------------------------------
+
+
+def test_cluster_has_container_insights_and_encrypted_logged_exec(stack: StackView) -> None:
+    cluster = stack.one("aws_ecs_cluster")
+    assert cluster["name"] == CLUSTER
+    assert cluster["setting"] == [{"name": "containerInsights", "value": "enabled"}]
+    exec_cfg = cluster["configuration"]["execute_command_configuration"]
+    assert exec_cfg["kms_key_id"] == data_key_arn(stack)
+    assert exec_cfg["logging"] == "OVERRIDE"
+    assert exec_cfg["log_configuration"] == {
+        "cloud_watch_encryption_enabled": True,
+        "cloud_watch_log_group_name": ref(
+            stack, "aws_cloudwatch_log_group", "/compute/exec_logs", "name"
+        ),
+    }
+    storage = cluster["configuration"]["managed_storage_configuration"]
+    assert storage["fargate_ephemeral_storage_kms_key_id"] == data_key_arn(stack)
+
+
+def test_exec_is_off_by_default(stack: StackView) -> None:
+    assert stack.one("aws_ecs_service")["enable_execute_command"] is False
+    task_policy = stack.by_path("aws_iam_role_policy", "/compute/roles/task_policy")
+    actions = {a for acts, _ in grants(task_policy).values() for a in acts}
+    assert not any(a.startswith("ssmmessages:") for a in actions)
+
+
+def test_container_insights_group_is_precreated_encrypted_and_kept_90_days(
+    stack: StackView,
+) -> None:
+    group = stack.by_path("aws_cloudwatch_log_group", "/compute/container_insights_logs")
+    assert group["name"] == f"/aws/ecs/containerinsights/{CLUSTER}/performance"
+    assert group["retention_in_days"] == 90
+    assert group["kms_key_id"] == logs_key_arn(stack)
+    insights = logical_id(stack, "aws_cloudwatch_log_group", "/compute/container_insights_logs")
+    assert f"aws_cloudwatch_log_group.{insights}" in stack.one("aws_ecs_cluster")["depends_on"]
+
+
+def test_data_key_lets_fargate_encrypt_this_clusters_task_storage(stack: StackView) -> None:
+    key = stack.by_path("aws_kms_key", "/encryption/data_key")
+    sids = statements(key)
+    generate, grant = sids["FargateEncryptsTaskStorage"], sids["FargateGrantsDecryptForTaskStorage"]
+    context = {
+        "kms:EncryptionContext:aws:ecs:clusterAccount": [ACCOUNT],
+        "kms:EncryptionContext:aws:ecs:clusterName": [CLUSTER],
+    }
+    assert generate["Principal"] == {"Service": "fargate.amazonaws.com"}
+    assert generate["Action"] == ["kms:GenerateDataKeyWithoutPlaintext"]
+    assert generate["Condition"] == {"StringEquals": context}
+    assert grant["Action"] == ["kms:CreateGrant"]
+    assert grant["Condition"]["ForAllValues:StringEquals"] == {"kms:GrantOperations": ["Decrypt"]}
+
+
+def test_capacity_providers_are_fargate_and_spot(stack: StackView) -> None:
+    providers = stack.one("aws_ecs_cluster_capacity_providers")
+    assert providers["capacity_providers"] == ["FARGATE", "FARGATE_SPOT"]
+    cfg = WorkerConfig()
+    assert providers["default_capacity_provider_strategy"] == [
+        {"capacity_provider": "FARGATE", "base": cfg.fargate_base, "weight": cfg.fargate_weight},
+        {"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": cfg.fargate_spot_weight},
+    ]
+
+
+# --- task definitions --------------------------------------------------------------------------
+
+
+def test_task_definitions_are_fargate_awsvpc_linux_x86_sized_by_config(stack: StackView) -> None:
+    cfg = WorkerConfig()
+    families = {}
+    for task in (_worker_task(stack), _migrate_task(stack)):
+        assert task["requires_compatibilities"] == ["FARGATE"]
+        assert task["network_mode"] == "awsvpc"
+        assert task["runtime_platform"] == {
+            "operating_system_family": "LINUX",
+            "cpu_architecture": "X86_64",
+        }
+        assert (task["cpu"], task["memory"]) == (str(cfg.cpu), str(cfg.memory_mib))
+        assert task["volume"] == [{"name": "scratch"}]
+        assert task["execution_role_arn"] == ref(stack, "aws_iam_role", "execution_role", "arn")
+        assert task["task_role_arn"] == ref(stack, "aws_iam_role", "task_role", "arn")
+        families[task["family"]] = container(task)["command"]
+    assert families == {
+        f"streamflix-worker-{SUFFIX}": ["run"],
+        f"streamflix-worker-migrate-{SUFFIX}": ["migrate"],
+    }
+
+
+def test_worker_container_is_hardened(stack: StackView) -> None:
+    for task in (_worker_task(stack), _migrate_task(stack)):
+        c = container(task)
+        assert c["user"] == "10001:10001"
+        assert c["readonlyRootFilesystem"] is True
+        assert c["privileged"] is False
+        assert c["stopTimeout"] == 120
+        assert c["essential"] is True
+        assert c["linuxParameters"]["capabilities"] == {"drop": ["ALL"]}
+        assert c["mountPoints"] == [
+            {"sourceVolume": "scratch", "containerPath": "/scratch", "readOnly": False}
+        ]
+        assert c["image"] == (
+            ref(stack, REPO, "/registry/repository", "repository_url")
+            + ":"
+            + WorkerConfig().image_tag
+        )
+
+
+def test_worker_logs_go_to_an_encrypted_90_day_group(stack: StackView) -> None:
+    group = stack.by_path("aws_cloudwatch_log_group", "/compute/worker_logs")
+    assert group["name"] == f"streamflix-worker-logs-{SUFFIX}"
+    assert (group["retention_in_days"], group["kms_key_id"]) == (90, logs_key_arn(stack))
+    log = container(_worker_task(stack))["logConfiguration"]
+    assert log["logDriver"] == "awslogs"
+    assert log["options"]["awslogs-group"] == ref(
+        stack, "aws_cloudwatch_log_group", "/compute/worker_logs", "name"
+    )
+    assert log["options"]["awslogs-region"] == "eu-central-1"
+
+
+def test_environment_is_exactly_the_worker_contract(stack: StackView) -> None:
+    secret = (
+        "${aws_rds_cluster."
+        + stack.by_path("aws_rds_cluster", "/database/cluster")["//"]["metadata"]["uniqueId"]
+        + ".master_user_secret[0].secret_arn}"
+    )
+    retry = RetryConfig()
+    expected = {
+        "STREAM_NAME": ref(stack, "aws_kinesis_stream", "/ingestion/stream", "name"),
+        "UPLOADS_BUCKET": ref(stack, "aws_s3_bucket", "/ingestion/uploads/bucket", "bucket"),
+        "DB_SECRET_ARN": secret,
+        "DB_HOST": ref(stack, "aws_rds_cluster", "/database/cluster", "endpoint"),
+        "DB_PORT": "5432",
+        "DB_NAME": "streamflix",
+        "DB_SSLMODE": "verify-full",
+        "DLQ_URL": ref(stack, "aws_sqs_queue", "/failure_handling/dlq", "url"),
+        "ALERT_TOPIC_ARN": topic_arn(stack),
+        "RETRY_MAX_ATTEMPTS": str(retry.max_attempts),
+        "RETRY_BASE_BACKOFF_MS": str(retry.base_backoff_ms),
+        "RETRY_MAX_BACKOFF_MS": str(retry.max_backoff_ms),
+        "METRICS_NAMESPACE": "StreamFlix/Worker",
+        "ENVIRONMENT": SUFFIX,
+        "AWS_REGION": "eu-central-1",
+        "SCRATCH_DIR": "/scratch",
+        "TMPDIR": "/scratch",
+        "LEASE_TTL_SECONDS": "30",
+        "DRAIN_TIMEOUT_SECONDS": "90",
+    }
+    for task in (_worker_task(stack), _migrate_task(stack)):
+        c = container(task)
+        assert {e["name"]: e["value"] for e in c["environment"]} == expected
+        # The secret is referenced, never inlined: only its ARN appears, and only via `secrets`.
+        assert c["secrets"] == [{"name": "DB_USERNAME", "valueFrom": f"{secret}:username::"}]
+        assert "password" not in json.dumps(c).lower()
+
+
+def test_drain_timeout_fits_inside_the_stop_timeout(stack: StackView) -> None:
+    c = container(_worker_task(stack))
+    env = {e["name"]: e["value"] for e in c["environment"]}
+    assert int(env["DRAIN_TIMEOUT_SECONDS"]) < c["stopTimeout"]
+
+
+# --- IAM -------------------------------------------------------------------------------------
+
+
+def _trust(stack: StackView, path: str) -> dict:
+    (stmt,) = json.loads(stack.by_path("aws_iam_role", path)["assume_role_policy"])["Statement"]
+    return dict(stmt)
+
+
+def test_roles_are_separate_and_trust_only_ecs_tasks_in_this_account(stack: StackView) -> None:
+    execution, task = _trust(stack, "execution_role"), _trust(stack, "task_role")
+    for trust in (execution, task):
+        assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+    assert task["Condition"]["ArnLike"] == {
+        "aws:SourceArn": f"arn:aws:ecs:eu-central-1:{ACCOUNT}:*"
+    }
+    assert ref(stack, "aws_iam_role", "execution_role", "arn") != ref(
+        stack, "aws_iam_role", "task_role", "arn"
+    )
+
+
+def test_execution_role_policy_is_exact(stack: StackView) -> None:
+    policy = stack.by_path("aws_iam_role_policy", "/compute/roles/execution_policy")
+    assert policy["role"] == ref(stack, "aws_iam_role", "execution_role", "id")
+    group = ref(stack, "aws_cloudwatch_log_group", "/compute/worker_logs", "arn")
+    secret = json.loads(_worker_task(stack)["container_definitions"])[0]["secrets"][0][
+        "valueFrom"
+    ].removesuffix(":username::")
+    assert grants(policy) == {
+        "PullWorkerImage": (
+            {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+            {ref(stack, REPO, "/registry/repository", "arn")},
+        ),
+        "GetRegistryToken": ({"ecr:GetAuthorizationToken"}, {"*"}),
+        "WriteContainerLogs": (
+            {"logs:CreateLogStream", "logs:PutLogEvents"},
+            {group, f"{group}:log-stream:*"},
+        ),
+        "ReadInjectedSecret": ({"secretsmanager:GetSecretValue"}, {secret}),
+        "DecryptInjectedSecret": ({"kms:Decrypt"}, {data_key_arn(stack)}),
+    }
+    decrypt = statements(policy)["DecryptInjectedSecret"]
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": ["secretsmanager.eu-central-1.amazonaws.com"]}
+    }
+
+
+def test_task_role_policy_is_exact(stack: StackView) -> None:
+    policy = stack.by_path("aws_iam_role_policy", "/compute/roles/task_policy")
+    assert policy["role"] == ref(stack, "aws_iam_role", "task_role", "id")
+    cluster = stack.by_path("aws_rds_cluster", "/database/cluster")["//"]["metadata"]["uniqueId"]
+    db_user = (
+        f"arn:aws:rds-db:eu-central-1:{ACCOUNT}:dbuser:"
+        f"${{aws_rds_cluster.{cluster}.cluster_resource_id}}/streamflix_admin"
+    )
+    secret = "${aws_rds_cluster." + cluster + ".master_user_secret[0].secret_arn}"
+    assert grants(policy) == {
+        "ReadProcessingStream": (
+            {
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards",
+            },
+            {ref(stack, "aws_kinesis_stream", "/ingestion/stream", "arn")},
+        ),
+        "ReadUploadedVideos": (
+            {"s3:GetObject"},
+            {ref(stack, "aws_s3_bucket", "/ingestion/uploads/bucket", "arn") + "/*"},
+        ),
+        "ReadDatabaseSecret": ({"secretsmanager:GetSecretValue"}, {secret}),
+        "UseDataKeyThroughOurServices": (
+            {"kms:Decrypt", "kms:GenerateDataKey"},
+            {data_key_arn(stack)},
+        ),
+        "SendToDeadLetterQueue": (
+            {"sqs:SendMessage"},
+            {ref(stack, "aws_sqs_queue", "/failure_handling/dlq", "arn")},
+        ),
+        "PublishAlerts": ({"sns:Publish"}, {topic_arn(stack)}),
+        "ConnectToDatabaseWithIamAuth": ({"rds-db:connect"}, {db_user}),
+        "PutMetricsInWorkerNamespace": ({"cloudwatch:PutMetricData"}, {"*"}),
+    }
+    sids = statements(policy)
+    assert sids["PutMetricsInWorkerNamespace"]["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": "StreamFlix/Worker"}
+    }
+    assert sids["UseDataKeyThroughOurServices"]["Condition"]["StringEquals"]["kms:ViaService"] == [
+        f"{s}.eu-central-1.amazonaws.com" for s in ("kinesis", "s3", "secretsmanager", "sqs", "sns")
+    ]
+
+
+def test_wildcard_resources_only_where_aws_allows_nothing_narrower(stack: StackView) -> None:
+    allowed = {"GetRegistryToken", "PutMetricsInWorkerNamespace"}
+    for path in ("/compute/roles/execution_policy", "/compute/roles/task_policy"):
+        policy = stack.by_path("aws_iam_role_policy", path)
+        wild = {sid for sid, (_, resources) in grants(policy).items() if "*" in resources}
+        assert wild <= allowed, path
+
+
+def test_a_wildcard_without_a_reason_is_refused() -> None:
+    with pytest.raises(PolicyError, match="wildcard_reason"):
+        Statement("Broad", ("s3:GetObject",), ("*",))
+    with pytest.raises(PolicyError, match="every action"):
+        Statement("All", ("*",), ("arn:aws:s3:::b",))
+    with pytest.raises(PolicyError, match="duplicated"):
+        policy_document([Statement("Same", ("s3:GetObject",), ("arn:aws:s3:::b/*",))] * 2)
+
+
+def test_exec_adds_channels_session_key_and_log_delivery_to_the_task_role() -> None:
+    access = WorkerAccess(
+        region="eu-central-1",
+        stream_arn="s",
+        uploads_bucket_arn="b",
+        secret_arn="sec",
+        data_key_arn="key",
+        dlq_arn="q",
+        topic_arn="t",
+        db_user_arn="u",
+        repository_arn="r",
+    )
+    without = {s.sid for s in task_statements(WorkerGrants(access, "lg", None))}
+    with_exec = {s.sid: s for s in task_statements(WorkerGrants(access, "lg", "exec-lg"))}
+    assert set(with_exec) - without == {
+        "EcsExecChannels",
+        "EcsExecSessionKey",
+        "EcsExecSessionLogs",
+        "EcsExecFindLogGroup",
+    }
+    assert with_exec["EcsExecSessionLogs"].resources == ("exec-lg", "exec-lg:log-stream:*")
+    assert with_exec["EcsExecSessionKey"].resources == ("key",)
+
+
+# --- service -----------------------------------------------------------------------------------
+
+
+def test_service_runs_private_without_public_ip_in_the_workers_group(stack: StackView) -> None:
+    service = stack.one("aws_ecs_service")
+    assert service["name"] == SERVICE
+    assert service["cluster"] == ref(stack, "aws_ecs_cluster", "/compute/cluster", "arn")
+    assert service["task_definition"] == ref(stack, TASK, "/compute/worker_task", "arn")
+    net = service["network_configuration"]
+    assert net["assign_public_ip"] is False
+    assert sorted(net["subnets"]) == sorted(
+        ref(stack, "aws_subnet", f"/network/private_subnet_{i}", "id") for i in (0, 1)
+    )
+    assert net["security_groups"] == [
+        ref(stack, "aws_security_group", "/firewall/workers_sg", "id")
+    ]
+
+
+def test_service_mixes_a_fargate_base_with_weighted_spot(stack: StackView) -> None:
+    cfg = WorkerConfig()
+    assert stack.one("aws_ecs_service")["capacity_provider_strategy"] == [
+        {"capacity_provider": "FARGATE", "base": cfg.fargate_base, "weight": cfg.fargate_weight},
+        {"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": cfg.fargate_spot_weight},
+    ]
+    assert cfg.fargate_base >= 1 and cfg.fargate_spot_weight > cfg.fargate_weight
+
+
+def test_service_rolls_back_failed_deployments_and_propagates_tags(stack: StackView) -> None:
+    service = stack.one("aws_ecs_service")
+    assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
+    assert service["propagate_tags"] == "TASK_DEFINITION"
+    assert service["enable_ecs_managed_tags"] is True
+    assert service["platform_version"] == "LATEST"
+    assert service["desired_count"] == WorkerConfig().min_tasks
+    assert service["lifecycle"] == {"ignore_changes": ["desired_count"]}
+
+
+def test_workers_group_has_no_ingress_and_no_internet_egress(stack: StackView) -> None:
+    workers = ref(stack, "aws_security_group", "/firewall/workers_sg", "id")
+    ingress = [
+        r
+        for r in stack.of_type("aws_vpc_security_group_ingress_rule").values()
+        if r["security_group_id"] == workers
+    ]
+    egress = [
+        r
+        for r in stack.of_type("aws_vpc_security_group_egress_rule").values()
+        if r["security_group_id"] == workers
+    ]
+    assert ingress == []
+    assert {r["to_port"] for r in egress} == {443, 5432}
+    assert not any(r.get("cidr_ipv4") or r.get("cidr_ipv6") for r in egress)
+
+
+# --- autoscaling -------------------------------------------------------------------------------
+
+
+def _policy(stack: StackView, name: str) -> dict:
+    (found,) = [p for p in stack.of_type("aws_appautoscaling_policy").values() if p["name"] == name]
+    return dict(found)
+
+
+def test_scalable_target_spans_min_tasks_to_the_shard_count(stack: StackView) -> None:
+    target = stack.one("aws_appautoscaling_target")
+    shards = stack.one("aws_kinesis_stream")["shard_count"]
+    assert target["service_namespace"] == "ecs"
+    assert target["scalable_dimension"] == "ecs:service:DesiredCount"
+    assert target["resource_id"] == f"service/{CLUSTER}/{SERVICE}"
+    assert (target["min_capacity"], target["max_capacity"]) == (WorkerConfig().min_tasks, shards)
+
+
+def test_step_scaling_adds_tasks_on_lag(stack: StackView) -> None:
+    policy = _policy(stack, f"streamflix-scale-on-lag-{SUFFIX}")
+    cfg = policy["step_scaling_policy_configuration"]
+    assert policy["policy_type"] == "StepScaling"
+    assert cfg["adjustment_type"] == "ChangeInCapacity"
+    threshold = StackConfig().alarms.iterator_age_ms // 2
+    assert [
+        (
+            s.get("metric_interval_lower_bound"),
+            s.get("metric_interval_upper_bound"),
+            s["scaling_adjustment"],
+        )
+        for s in cfg["step_adjustment"]
+    ] == [
+        ("0", f"{threshold}", 1),
+        (f"{threshold}", f"{3 * threshold}", 2),
+        (f"{3 * threshold}", None, 4),
+    ]
+    lag = alarm(stack, f"streamflix-alarm-lag-high-{SUFFIX}")
+    assert (lag["namespace"], lag["metric_name"], lag["statistic"]) == (
+        "AWS/Kinesis",
+        "GetRecords.IteratorAgeMilliseconds",
+        "Maximum",
+    )
+    assert lag["dimensions"] == {"StreamName": f"streamflix-kinesis-{SUFFIX}"}
+    assert (lag["comparison_operator"], lag["threshold"]) == ("GreaterThanThreshold", threshold)
+    assert lag["alarm_actions"] == [
+        ref(stack, "aws_appautoscaling_policy", "/scaling/scale_on_lag", "arn")
+    ]
+
+
+def test_step_scaling_removes_one_task_when_idle(stack: StackView) -> None:
+    policy = _policy(stack, f"streamflix-scale-in-idle-{SUFFIX}")
+    (step,) = policy["step_scaling_policy_configuration"]["step_adjustment"]
+    assert (step["metric_interval_upper_bound"], step["scaling_adjustment"]) == ("0", -1)
+    idle = alarm(stack, f"streamflix-alarm-idle-{SUFFIX}")
+    assert idle["metric_name"] == "GetRecords.IteratorAgeMilliseconds"
+    assert (idle["comparison_operator"], idle["threshold"]) == ("LessThanThreshold", IDLE_LAG_MS)
+    assert idle["evaluation_periods"] == 15
+    assert idle["alarm_actions"] == [
+        ref(stack, "aws_appautoscaling_policy", "/scaling/scale_in_idle", "arn")
+    ]
+
+
+def test_target_tracking_follows_incoming_records_per_running_task(stack: StackView) -> None:
+    policy = _policy(stack, f"streamflix-scale-records-per-task-{SUFFIX}")
+    assert policy["policy_type"] == "TargetTrackingScaling"
+    cfg = policy["target_tracking_scaling_policy_configuration"]
+    assert cfg["target_value"] == TARGET_RECORDS_PER_TASK_PER_MINUTE
+    queries = {q["id"]: q for q in cfg["customized_metric_specification"]["metrics"]}
+    assert queries["records_per_task"]["expression"] == "records / tasks"
+    assert queries["records_per_task"]["return_data"] is True
+    records = queries["records"]["metric_stat"]
+    assert records["metric"]["metric_name"] == "IncomingRecords"
+    assert records["metric"]["dimensions"] == [
+        {"name": "StreamName", "value": f"streamflix-kinesis-{SUFFIX}"}
+    ]
+    tasks = queries["tasks"]["metric_stat"]["metric"]
+    assert (tasks["namespace"], tasks["metric_name"]) == (
+        "ECS/ContainerInsights",
+        "RunningTaskCount",
+    )
+    assert tasks["dimensions"] == [
+        {"name": "ClusterName", "value": CLUSTER},
+        {"name": "ServiceName", "value": SERVICE},
+    ]
+
+
+def test_scaling_thresholds_are_derived_as_documented() -> None:
+    cfg = StackConfig()
+    assert scale_out_lag_ms(cfg) * 2 == cfg.alarms.iterator_age_ms
+    steps = lag_steps(1000)
+    assert [s.change for s in steps] == [1, 2, 4] and steps[-1].upper is None
+
+
+def test_max_tasks_defaults_to_shards_and_a_larger_minimum_is_refused() -> None:
+    assert scaling_bounds(StackConfig(), max_consumers=3).max_tasks == 3
+    explicit = StackConfig(worker=WorkerConfig(min_tasks=1, fargate_base=1, max_tasks=7))
+    assert scaling_bounds(explicit, max_consumers=3).max_tasks == 7
+    too_many = StackConfig(worker=WorkerConfig(min_tasks=5, fargate_base=1))
+    with pytest.raises(ConfigError, match="STREAMFLIX_WORKER_MIN_TASKS"):
+        scaling_bounds(too_many, max_consumers=2)
+
+
+# --- outputs -----------------------------------------------------------------------------------
+
+
+def test_runtime_outputs_are_published_and_described(stack: StackView) -> None:
+    expected = {
+        "ecs_cluster_name",
+        "ecs_service_name",
+        "workers_security_group_id",
+        "worker_task_definition_family",
+        "migrate_task_definition_family",
+        "ecr_repository_url",
+        "dlq_url",
+        "dlq_arn",
+        "alerts_topic_arn",
+        "trail_name",
+        "trail_bucket_name",
+        "dashboard_name",
+        "worker_log_group_name",
+        "container_insights_log_group_name",
+        "trail_log_group_name",
+        "exec_log_group_name",
+    }
+    outputs = stack.outputs
+    assert expected <= set(outputs)
+    for name in expected:
+        assert len(outputs[name]["description"]) > 10, name
+    assert outputs["ecr_repository_url"]["value"] == ref(
+        stack, REPO, "/registry/repository", "repository_url"
+    )
+    assert outputs["alerts_topic_arn"]["value"] == topic_arn(stack)
+
+
+def test_enabling_exec_opens_exec_on_the_service_and_grants_its_channels() -> None:
+    """In-process synth of the compute construct alone with STREAMFLIX_ECS_EXEC on."""
+    from cdktf import App, TerraformStack, Testing
+
+    from lib.constructs.compute import Compute, WorkerWiring
+    from lib.constructs.encryption import EncryptionKeys
+    from lib.context import StackContext
+    from lib.naming import Namer
+
+    config = StackConfig(environment_suffix="qa2", worker=WorkerConfig(enable_exec=True))
+    scope = TerraformStack(App(), "compute-only")
+    ctx = StackContext(config=config, namer=Namer("qa2"), account_id="111122223333")
+    keys = EncryptionKeys(scope, "encryption", ctx)
+    access = WorkerAccess(
+        region="eu-central-1",
+        stream_arn="arn:stream",
+        uploads_bucket_arn="b",
+        secret_arn="arn:secret",
+        data_key_arn="arn:key",
+        dlq_arn="arn:q",
+        topic_arn="arn:t",
+        db_user_arn="arn:u",
+        repository_arn="arn:r",
+    )
+    wiring = WorkerWiring("s", "b", "arn:secret", "h", 5432, "d", "url", "arn:t")
+    Compute(
+        scope,
+        "compute",
+        ctx,
+        keys,
+        image="repo:tag",
+        wiring=wiring,
+        access=access,
+        subnet_ids=["subnet-a"],
+        security_group_id="sg-a",
+    )
+    keys.finalize()
+    resources = json.loads(Testing.synth(scope))["resource"]
+    (service,) = resources["aws_ecs_service"].values()
+    assert service["enable_execute_command"] is True
+    (task_policy,) = [p for n, p in resources["aws_iam_role_policy"].items() if "task_policy" in n]
+    sids = grants(task_policy)
+    assert sids["EcsExecChannels"] == (
+        {
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+        },
+        {"*"},
+    )
+    (exec_group,) = [n for n in resources["aws_cloudwatch_log_group"] if "exec_logs" in n]
+    assert sids["EcsExecSessionLogs"][1] == {
+        f"${{aws_cloudwatch_log_group.{exec_group}.arn}}",
+        f"${{aws_cloudwatch_log_group.{exec_group}.arn}}:log-stream:*",
+    }

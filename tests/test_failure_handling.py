@@ -1,0 +1,147 @@
+"""Issue 3, failure handling: the dead-letter queue, the alerts topic, the retry policy."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lib.config import AlarmConfig, RetryConfig, StackConfig
+from tests.conftest import StackView
+from tests.infra_helpers import (
+    ACCOUNT,
+    SUFFIX,
+    container,
+    data_key_arn,
+    ref,
+    statements,
+    topic_arn,
+)
+
+
+def _dlq_arn(stack: StackView) -> str:
+    return ref(stack, "aws_sqs_queue", "/failure_handling/dlq", "arn")
+
+
+def _assert_tls_only(statement: dict[str, Any], resource: str, actions: list[str]) -> None:
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == "*"
+    assert statement["Action"] == actions
+    assert statement["Resource"] == [resource]
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_dlq_keeps_failed_jobs_14_days_encrypted_with_the_data_key(stack: StackView) -> None:
+    dlq = stack.by_path("aws_sqs_queue", "/failure_handling/dlq")
+    assert dlq["name"] == f"streamflix-dlq-{SUFFIX}"
+    assert dlq["message_retention_seconds"] == 14 * 24 * 3600
+    assert dlq["kms_master_key_id"] == data_key_arn(stack)
+    assert "sqs_managed_sse_enabled" not in dlq
+
+
+def test_dlq_policy_refuses_requests_without_tls(stack: StackView) -> None:
+    policy = stack.one("aws_sqs_queue_policy")
+    assert policy["queue_url"] == ref(stack, "aws_sqs_queue", "/failure_handling/dlq", "url")
+    sids = statements(policy)
+    assert set(sids) == {"DenyInsecureTransport"}
+    _assert_tls_only(sids["DenyInsecureTransport"], _dlq_arn(stack), ["sqs:*"])
+
+
+def test_alerts_topic_is_encrypted_with_the_data_key(stack: StackView) -> None:
+    topic = stack.by_path("aws_sns_topic", "/failure_handling/alerts")
+    assert topic["name"] == f"streamflix-alerts-{SUFFIX}"
+    assert topic["kms_master_key_id"] == data_key_arn(stack)
+
+
+def test_topic_policy_lets_only_alarms_and_eventbridge_of_this_account_publish(
+    stack: StackView,
+) -> None:
+    policy = stack.one("aws_sns_topic_policy")
+    assert policy["arn"] == topic_arn(stack)
+    sids = statements(policy)
+    assert set(sids) == {
+        "CloudWatchAlarmsPublish",
+        "EventBridgeRulesPublish",
+        "DenyInsecureTransport",
+    }
+    for sid, service in (
+        ("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"),
+        ("EventBridgeRulesPublish", "events.amazonaws.com"),
+    ):
+        statement = sids[sid]
+        assert statement["Effect"] == "Allow"
+        assert statement["Principal"] == {"Service": service}
+        assert statement["Action"] == ["sns:Publish"]
+        assert statement["Resource"] == [topic_arn(stack)]
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    _assert_tls_only(
+        sids["DenyInsecureTransport"], topic_arn(stack), ["sns:Publish", "sns:Subscribe"]
+    )
+
+
+def test_data_key_lets_alarms_and_eventbridge_encrypt_alert_messages(stack: StackView) -> None:
+    key = statements(stack.by_path("aws_kms_key", "/encryption/data_key"))
+    for sid in ("CloudWatchAlarmsPublishToTopic", "EventBridgePublishesToTopic"):
+        assert set(key[sid]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def test_no_email_subscription_by_default(stack: StackView) -> None:
+    assert AlarmConfig().emails == ()
+    assert stack.of_type("aws_sns_topic_subscription") == {}
+
+
+def test_configured_emails_subscribe_to_the_topic() -> None:
+    """A small in-process synth of FailureHandling alone (no second full-stack synth)."""
+    from cdktf import App, TerraformStack, Testing
+
+    from lib.constructs.encryption import EncryptionKeys
+    from lib.constructs.failure_handling import FailureHandling
+    from lib.context import StackContext
+    from lib.naming import Namer
+
+    config = StackConfig(
+        environment_suffix="qa2",
+        alarms=AlarmConfig(emails=("ops@example.com", "oncall@example.org")),
+    )
+    scope = TerraformStack(App(), "failure-only")
+    ctx = StackContext(config=config, namer=Namer("qa2"), account_id="111122223333")
+    keys = EncryptionKeys(scope, "encryption", ctx)
+    FailureHandling(scope, "failure_handling", ctx, keys)
+    keys.finalize()
+    resources = json.loads(Testing.synth(scope))["resource"]
+    subscriptions = resources["aws_sns_topic_subscription"].values()
+    (topic_id,) = resources["aws_sns_topic"]
+    assert sorted(s["endpoint"] for s in subscriptions) == ["oncall@example.org", "ops@example.com"]
+    assert {s["protocol"] for s in subscriptions} == {"email"}
+    assert {s["topic_arn"] for s in subscriptions} == {f"${{aws_sns_topic.{topic_id}.arn}}"}
+
+
+def test_retry_policy_reaches_the_workers_as_environment(stack: StackView) -> None:
+    retry = RetryConfig()
+    task = stack.by_path("aws_ecs_task_definition", "/compute/worker_task")
+    env = {e["name"]: e["value"] for e in container(task)["environment"]}
+    assert (
+        env["RETRY_MAX_ATTEMPTS"],
+        env["RETRY_BASE_BACKOFF_MS"],
+        env["RETRY_MAX_BACKOFF_MS"],
+    ) == (str(retry.max_attempts), str(retry.base_backoff_ms), str(retry.max_backoff_ms))
+    assert env["DLQ_URL"] == ref(stack, "aws_sqs_queue", "/failure_handling/dlq", "url")
+    assert env["ALERT_TOPIC_ARN"] == topic_arn(stack)
+
+
+def test_retry_environment_follows_the_configuration_not_constants() -> None:
+    from lib.constructs.compute import WorkerWiring, worker_environment
+    from lib.context import StackContext
+    from lib.naming import Namer
+
+    config = StackConfig(
+        retry=RetryConfig(max_attempts=7, base_backoff_ms=300, max_backoff_ms=9000)
+    )
+    ctx = StackContext(config=config, namer=Namer("dev"), account_id="111122223333")
+    wiring = WorkerWiring("s", "b", "arn:secret", "h", 5432, "d", "url", "arn:t")
+    env = worker_environment(ctx, wiring)
+    assert (
+        env["RETRY_MAX_ATTEMPTS"],
+        env["RETRY_BASE_BACKOFF_MS"],
+        env["RETRY_MAX_BACKOFF_MS"],
+    ) == ("7", "300", "9000")
+    assert (env["DLQ_URL"], env["ALERT_TOPIC_ARN"], env["ENVIRONMENT"]) == ("url", "arn:t", "dev")
