@@ -30,8 +30,8 @@ from constructs import Construct
 
 from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.logs import encrypted_log_group
-from lib.constructs.network import trust_policy
 from lib.context import StackContext
+from lib.iam import service_trust
 
 ENGINE = "aurora-postgresql"
 PORT = 5432
@@ -120,7 +120,7 @@ class Database(Construct):
 
         monitoring_role = IamRole(
             self, "monitoring_role", name=names.name("db-monitoring-role"),
-            assume_role_policy=trust_policy("monitoring.rds.amazonaws.com", ctx.account_id))
+            assume_role_policy=service_trust("monitoring.rds.amazonaws.com", ctx.account_id))
         IamRolePolicyAttachment(
             self, "monitoring_role_policy", role=monitoring_role.name,
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
@@ -168,7 +168,7 @@ class Database(Construct):
                            lifecycle=BackupPlanRuleLifecycle(
                                delete_after=cfg.backup_retention_days))])
         role = IamRole(self, "backup_role", name=names.name("db-backup-role"),
-                       assume_role_policy=trust_policy("backup.amazonaws.com", ctx.account_id))
+                       assume_role_policy=service_trust("backup.amazonaws.com", ctx.account_id))
         IamRolePolicyAttachment(
             self, "backup_role_policy", role=role.name,
             policy_arn="arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup")

@@ -8,7 +8,6 @@ security group is emptied so nothing can fall back on it.
 from __future__ import annotations
 
 import ipaddress
-import json
 
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.eip import Eip
@@ -28,25 +27,13 @@ from constructs import Construct
 from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.logs import encrypted_log_group
 from lib.context import StackContext
+from lib.iam import Statement, policy_document, service_trust
 
 # Interface endpoints the private tasks need (gateway endpoint for S3 is added separately).
 INTERFACE_ENDPOINTS = (
     "kinesis-streams", "secretsmanager", "logs", "monitoring", "ecr.api", "ecr.dkr",
     "sqs", "sns", "sts",
 )
-
-
-def trust_policy(service: str, account_id: str) -> str:
-    """Role trust for one AWS service, fenced to this account (confused-deputy guard)."""
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": service},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        }],
-    })
 
 
 class Network(Construct):
@@ -103,17 +90,16 @@ class Network(Construct):
 
         self.flow_log_group = encrypted_log_group(self, "flow_logs", names.name("flow-logs"), keys)
         flow_role = IamRole(self, "flow_logs_role", name=names.name("flow-logs-role"),
-                            assume_role_policy=trust_policy("vpc-flow-logs.amazonaws.com",
-                                                            ctx.account_id))
+                            assume_role_policy=service_trust("vpc-flow-logs.amazonaws.com",
+                                                             ctx.account_id))
         IamRolePolicy(self, "flow_logs_role_policy", role=flow_role.id, name=names.name("flow-logs-policy"),
-                      policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                          "Sid": "DeliverToTheFlowLogGroupOnly",
-                          "Effect": "Allow",
-                          "Action": ["logs:CreateLogStream", "logs:PutLogEvents",
-                                     "logs:DescribeLogStreams"],
-                          "Resource": [self.flow_log_group.arn,
-                                       f"{self.flow_log_group.arn}:log-stream:*"],
-                      }]}))
+                      policy=policy_document([Statement(
+                          sid="DeliverToTheFlowLogGroupOnly",
+                          actions=("logs:CreateLogStream", "logs:PutLogEvents",
+                                   "logs:DescribeLogStreams"),
+                          resources=(self.flow_log_group.arn,
+                                     f"{self.flow_log_group.arn}:log-stream:*"),
+                      )]))
         FlowLog(self, "flow_log", vpc_id=self.vpc.id, traffic_type="ALL",
                 log_destination_type="cloud-watch-logs",
                 log_destination=self.flow_log_group.arn, iam_role_arn=flow_role.arn,
@@ -130,7 +116,9 @@ class Network(Construct):
             route_table_ids=[rt.id for rt in self.private_route_tables],
             tags={"Name": self._ctx.namer.label("endpoint-s3")})
         self.interface_endpoints: dict[str, VpcEndpoint] = {}
-        for service in INTERFACE_ENDPOINTS:
+        # ECS Exec's agent talks to SSM Messages; only needed (and paid for) when Exec is on.
+        exec_endpoints = ("ssmmessages",) if self._ctx.config.worker.enable_exec else ()
+        for service in (*INTERFACE_ENDPOINTS, *exec_endpoints):
             self.interface_endpoints[service] = VpcEndpoint(
                 self, f"endpoint_{service.replace('.', '_').replace('-', '_')}",
                 vpc_id=self.vpc.id, service_name=f"com.amazonaws.{region}.{service}",
