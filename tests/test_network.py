@@ -104,3 +104,18 @@ def test_database_accepts_postgres_only_from_the_workers(stack: StackView) -> No
     (rule,) = ingress
     assert (rule["from_port"], rule["to_port"], rule["ip_protocol"]) == (5432, 5432, "tcp")
     assert "firewall_workers_sg" in rule["referenced_security_group_id"]
+
+
+def test_ecs_exec_adds_the_ssm_messages_endpoint_only_when_enabled(stack: StackView) -> None:
+    from cdktf import Testing
+
+    from lib.config import load_config
+    from lib.stack import StreamflixStack
+
+    def services(view: StackView) -> set[str]:
+        return {e["service_name"].rsplit(".", 1)[-1] for e in view.of_type("aws_vpc_endpoint").values()}
+
+    assert "ssmmessages" not in services(stack)
+    config = load_config({"ENVIRONMENT_SUFFIX": "qa3", "STREAMFLIX_ECS_EXEC": "true"})
+    with_exec = StackView(json.loads(Testing.synth(StreamflixStack(Testing.app(), config))))
+    assert "ssmmessages" in services(with_exec)
