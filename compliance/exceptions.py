@@ -80,12 +80,14 @@ def parse_exceptions(data: Any, today: dt.date | None = None, source: str = "") 
         rule = str(_require(entry, "rule", index))
         if not RULE_ID_PATTERN.match(rule):
             raise ExceptionFileError(
-                f"exceptions[{index}].rule: {rule!r} is not an aspect (SFX-...) or Checkov id")
+                f"exceptions[{index}].rule: {rule!r} is not an aspect (SFX-...) or Checkov id"
+            )
         reason = str(entry.get("reason") or "").strip()
         if len(reason) < MIN_REASON_LEN:
             raise ExceptionFileError(
                 f"exceptions[{index}].reason ({rule}): must explain the exception in at least "
-                f"{MIN_REASON_LEN} characters")
+                f"{MIN_REASON_LEN} characters"
+            )
         expires = _require(entry, "expires", index)
         if isinstance(expires, str):
             try:
@@ -99,14 +101,17 @@ def parse_exceptions(data: Any, today: dt.date | None = None, source: str = "") 
         if expires < today:
             raise ExceptionFileError(
                 f"exceptions[{index}].expires ({rule} on {entry.get('resource')}): expired on "
-                f"{expires.isoformat()}; review it and renew or remove it")
-        items.append(PolicyException(
-            rule=rule,
-            resource=str(_require(entry, "resource", index)),
-            reason=reason,
-            owner=str(_require(entry, "owner", index)),
-            expires=expires,
-        ))
+                f"{expires.isoformat()}; review it and renew or remove it"
+            )
+        items.append(
+            PolicyException(
+                rule=rule,
+                resource=str(_require(entry, "resource", index)),
+                reason=reason,
+                owner=str(_require(entry, "owner", index)),
+                expires=expires,
+            )
+        )
     return ExceptionSet(tuple(items), source=source)
 
 
