@@ -20,9 +20,14 @@ def main() -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
-    from lib.app import synthesize
+    from compliance.exceptions import ExceptionFileError
+    from lib.app import SynthesisError, synthesize
 
-    outdir = synthesize(config, outdir=os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+    try:
+        outdir = synthesize(config, outdir=os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+    except (SynthesisError, ExceptionFileError) as err:
+        print(f"error: synthesis refused, nothing written:\n{err}", file=sys.stderr)
+        return 1
     print(f"synthesized {config.stack_name} ({config.region}) to {outdir}")
     return 0
 

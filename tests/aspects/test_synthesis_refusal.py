@@ -77,6 +77,8 @@ def test_main_exits_non_zero_and_writes_no_stack(tmp_path: Path) -> None:
         timeout=300,
         check=False,
     )
-    assert proc.returncode != 0
+    assert proc.returncode == 1
+    assert "synthesis refused, nothing written" in proc.stderr
+    assert "Traceback" not in proc.stderr
     assert "[SFX-DESTROY-04] aws_kms_key.rogue_key" in proc.stderr
     assert not list(tmp_path.rglob("cdk.tf.json"))
