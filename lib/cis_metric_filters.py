@@ -4,6 +4,36 @@ Each recommendation asks for a metric filter on the CloudTrail log group and an 
 The filter patterns are the benchmark's own (its "Remediation" step 1), kept as data so the
 audit construct builds one filter + alarm per row and the compliance catalog can cite the rows.
 Metric names are stable identifiers: dashboards and alarms refer to them.
+
+Sources (checked 2026-11-27; the CIS PDF itself is licensed, so its text was read as
+transcribed by others):
+
+* CIS v3.0.0 section 4, Remediation step 1 and Audit step 3 of each recommendation, as
+  transcribed in prowler-cloud/prowler ``prowler/compliance/aws/cis_3.0_aws.json``.
+* CIS v2.0.0 / v3.0.0 remediation text as carried by turbot/steampipe-mod-aws-compliance
+  (``cis_v200/docs/cis_v200_4_*.md``, ``cis_v300/docs/cis_v300_4_{5,13}.md``).
+* AWS Security Hub controls CloudWatch.1-CloudWatch.14 (awsdocs/aws-security-hub-user-guide
+  ``doc_source/cloudwatch-controls.md``), which check the CIS v1.2.0/v1.4.0 patterns:
+  4.3 = CloudWatch.1, 4.1 = CloudWatch.2 (v1.2.0 3.1: no exclusions), 4.2 = CloudWatch.3
+  (v1.2.0 3.2: the SSO variant), 4.4-4.14 = CloudWatch.4-CloudWatch.14; 4.15 has no control.
+
+Every row below is the v3.0.0 remediation pattern with its spacing normalised (the benchmark
+itself spaces each recommendation differently), except two documented choices:
+
+* 4.1: v3.0.0 joins the two exclusions with ``||`` -- ``... || ($.sourceIPAddress !=
+  "delivery.logs.amazonaws.com") || ($.eventName != "HeadBucket")`` -- which counts nearly every
+  event; v2.0.0 had ``&&``. We keep v2.0.0's ``&&`` and bracket the two errorCode alternatives so
+  both exclusions apply to both, whatever the operator precedence. (v1.2.0/v1.4.0 had no
+  exclusions.) Prowler's check regex, which looks for the two errorCode terms, still matches.
+* 4.13: v3.0.0's remediation has no ``$.eventSource`` term (as in v2.0.0 and CloudWatch.13),
+  while its audit step shows ``{($.eventSource = ec2.amazonaws.com) && ($.eventName =
+  CreateRoute) || ...}``; we follow the remediation step, like every other row.
+
+Kept as the benchmark has them, with known noise: 4.2 uses the base pattern, not the variant
+that adds ``$.userIdentity.type = "IAMUser"`` and ``$.responseElements.ConsoleLogin =
+"Success"`` to quiet SSO sign-ins; 4.4 has no ``$.eventSource`` (CIS v1.2.0-v3.0.0), so EC2 Auto
+Scaling's and Organizations' ``DeletePolicy``/``CreatePolicy`` also count; 4.14 still lists the
+retired EC2-Classic ClassicLink calls.
 """
 
 from __future__ import annotations
@@ -49,7 +79,8 @@ CIS_METRIC_FILTERS: tuple[CisMetricFilter, ...] = (
     CisMetricFilter(
         "4.1",
         "Unauthorized API calls are monitored",
-        '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") && '
+        # CIS v3.0.0 4.1 with v2.0.0's "&&" and explicit brackets (see the module docstring).
+        '{ (($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*")) && '
         '($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket") }',
         "UnauthorizedApiCalls",
         "Find the caller (userIdentity) in the trail; a burst means probing or a broken deploy.",
@@ -170,7 +201,7 @@ CIS_METRIC_FILTERS: tuple[CisMetricFilter, ...] = (
     ),
     CisMetricFilter(
         "4.11",
-        "Changes to Network Access Control Lists (NACL) are monitored",
+        "Network Access Control Lists (NACL) changes are monitored",
         "{ "
         + _any_event(
             "CreateNetworkAcl",
@@ -203,7 +234,8 @@ CIS_METRIC_FILTERS: tuple[CisMetricFilter, ...] = (
     CisMetricFilter(
         "4.13",
         "Route table changes are monitored",
-        "{ ($.eventSource = ec2.amazonaws.com) && ("
+        # CIS v3.0.0 4.13 remediation step 1 (no eventSource term; see the module docstring).
+        "{ "
         + _any_event(
             "CreateRoute",
             "CreateRouteTable",
@@ -213,7 +245,7 @@ CIS_METRIC_FILTERS: tuple[CisMetricFilter, ...] = (
             "DeleteRoute",
             "DisassociateRouteTable",
         )
-        + ") }",
+        + " }",
         "RouteTableChanges",
         "Check private subnets still have no route to the internet unless the NAT is enabled.",
     ),

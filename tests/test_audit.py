@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ TRAIL_ARN = f"arn:aws:cloudtrail:eu-central-1:{ACCOUNT}:trail/{TRAIL_NAME}"
 BUCKET_NAME = f"streamflix-trail-bucket-{ACCOUNT}-{SUFFIX}"
 
 
-def _bucket_part(stack: StackView, rtype: str) -> dict:
+def _bucket_part(stack: StackView, rtype: str) -> dict[str, Any]:
     return stack.by_path(rtype, "/audit/trail_bucket/")
 
 
@@ -163,6 +164,92 @@ def test_cis_rows_refuse_bad_ids_and_non_json_patterns() -> None:
         CisMetricFilter("3.1", "t", "{ $.x = 1 }", "Metric", "do")
     with pytest.raises(ValueError, match="pattern"):
         CisMetricFilter("4.1", "t", "$.x = 1", "Metric", "do")
+
+
+# CIS v3.0.0 section 4 remediation step 1, written out independently of lib.cis_metric_filters
+# (sources: the module docstring there): the eventSource each pattern pins, if any, and its exact
+# set of event names. A missing, extra or misspelled name, or a wrong eventSource, fails here.
+_IAM = "DeleteGroupPolicy DeleteRolePolicy DeleteUserPolicy PutGroupPolicy PutRolePolicy "
+_IAM += "PutUserPolicy CreatePolicy DeletePolicy CreatePolicyVersion DeletePolicyVersion "
+_IAM += "AttachRolePolicy DetachRolePolicy AttachUserPolicy DetachUserPolicy AttachGroupPolicy "
+_IAM += "DetachGroupPolicy"
+_S3 = "PutBucketAcl PutBucketPolicy PutBucketCors PutBucketLifecycle PutBucketReplication "
+_S3 += "DeleteBucketPolicy DeleteBucketCors DeleteBucketLifecycle DeleteBucketReplication"
+_VPC = "CreateVpc DeleteVpc ModifyVpcAttribute AcceptVpcPeeringConnection "
+_VPC += "CreateVpcPeeringConnection DeleteVpcPeeringConnection RejectVpcPeeringConnection "
+_VPC += "AttachClassicLinkVpc DetachClassicLinkVpc DisableVpcClassicLink EnableVpcClassicLink"
+_ORG = "AcceptHandshake AttachPolicy CreateAccount CreateOrganizationalUnit CreatePolicy "
+_ORG += "DeclineHandshake DeleteOrganization DeleteOrganizationalUnit DeletePolicy DetachPolicy "
+_ORG += "DisablePolicyType EnablePolicyType InviteAccountToOrganization LeaveOrganization "
+_ORG += "MoveAccount RemoveAccountFromOrganization UpdatePolicy UpdateOrganizationalUnit"
+CIS_V3_EVENTS: dict[str, tuple[str | None, str]] = {
+    "4.2": (None, "ConsoleLogin"),
+    "4.4": (None, _IAM),
+    "4.5": (None, "CreateTrail UpdateTrail DeleteTrail StartLogging StopLogging"),
+    "4.6": (None, "ConsoleLogin"),
+    "4.7": ("kms.amazonaws.com", "DisableKey ScheduleKeyDeletion"),
+    "4.8": ("s3.amazonaws.com", _S3),
+    "4.9": (
+        "config.amazonaws.com",
+        "StopConfigurationRecorder DeleteDeliveryChannel PutDeliveryChannel "
+        "PutConfigurationRecorder",
+    ),
+    "4.10": (
+        None,
+        "AuthorizeSecurityGroupIngress AuthorizeSecurityGroupEgress RevokeSecurityGroupIngress "
+        "RevokeSecurityGroupEgress CreateSecurityGroup DeleteSecurityGroup",
+    ),
+    "4.11": (
+        None,
+        "CreateNetworkAcl CreateNetworkAclEntry DeleteNetworkAcl DeleteNetworkAclEntry "
+        "ReplaceNetworkAclEntry ReplaceNetworkAclAssociation",
+    ),
+    "4.12": (
+        None,
+        "CreateCustomerGateway DeleteCustomerGateway AttachInternetGateway "
+        "CreateInternetGateway DeleteInternetGateway DetachInternetGateway",
+    ),
+    "4.13": (
+        None,
+        "CreateRoute CreateRouteTable ReplaceRoute ReplaceRouteTableAssociation "
+        "DeleteRouteTable DeleteRoute DisassociateRouteTable",
+    ),
+    "4.14": (None, _VPC),
+    "4.15": ("organizations.amazonaws.com", _ORG),
+}
+
+
+@pytest.mark.parametrize("cis_id", sorted(CIS_V3_EVENTS))
+def test_cis_pattern_names_exactly_the_benchmark_events(cis_id: str) -> None:
+    pattern = by_id(cis_id).pattern
+    source, names = CIS_V3_EVENTS[cis_id]
+    assert set(re.findall(r'\$\.eventName = "?(\w+)"?', pattern)) == set(names.split())
+    assert re.findall(r"\$\.eventSource = ([\w.]+)", pattern) == ([source] if source else [])
+    if source:  # the source term must govern every name, not just the first one
+        assert pattern.startswith(f"{{ ($.eventSource = {source}) && ((")
+        assert pattern.endswith(")) }")
+
+
+def test_cis_4_1_excludes_log_delivery_and_headbucket_for_both_error_codes() -> None:
+    # v3.0.0 prints "|| ($.sourceIPAddress != ...) || ($.eventName != ...)", which would count
+    # almost every event; the exclusions must be AND-ed onto the bracketed errorCode pair.
+    assert by_id("4.1").pattern == (
+        '{ (($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*")) && '
+        '($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket") }'
+    )
+
+
+def test_cis_4_2_4_3_4_6_are_the_benchmark_patterns() -> None:
+    assert by_id("4.2").pattern == (
+        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }'
+    )
+    assert by_id("4.3").pattern == (
+        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
+        '$.eventType != "AwsServiceEvent" }'
+    )
+    assert by_id("4.6").pattern == (
+        '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'
+    )
 
 
 @pytest.mark.parametrize("row", CIS_METRIC_FILTERS, ids=lambda r: r.cis_id)

@@ -191,6 +191,11 @@ def test_rotation_failure_rule_sends_our_secrets_failures_to_the_topic(stack: St
     )
     assert target["arn"] == topic_arn(stack)
     assert "rotation FAILED" in target["input_transformer"]["input_template"]
+    # The message names the secret from where the RotationFailed service event carries it.
+    assert target["input_transformer"]["input_paths"] == {
+        "secret": "$.detail.additionalEventData.SecretId",
+        "time": "$.time",
+    }
 
 
 def test_dashboard_covers_stream_workers_dlq_and_database(stack: StackView) -> None:

@@ -41,7 +41,13 @@ _Field = CloudtrailAdvancedEventSelectorFieldSelector
 
 
 def trail_bucket_statements(bucket_arn: str, trail_arn: str, account_id: str) -> list[Statement]:
-    """CloudTrail may check the ACL and write under AWSLogs/<account>/, for our trail only."""
+    """CloudTrail may check the ACL and write under AWSLogs/<account>/, for our trail only.
+
+    The CloudTrail User Guide's "Amazon S3 bucket policy for CloudTrail": s3:GetBucketAcl on the
+    bucket and s3:PutObject on <bucket>/AWSLogs/<account>/* for cloudtrail.amazonaws.com, both
+    with aws:SourceArn = the trail ARN (its home region for a multi-region trail), the write also
+    with s3:x-amz-acl = bucket-owner-full-control. Only the Sids differ from AWS's example.
+    """
     only_our_trail = {"aws:SourceArn": trail_arn}
     return [
         Statement(
@@ -75,7 +81,16 @@ def trail_logs_statements(log_group_arn: str, account_id: str) -> list[Statement
 
 
 def event_selectors(uploads_bucket_arn: str, stream_arn: str) -> list[_Selector]:
-    """Management events, plus data events for uploaded objects and the processing stream."""
+    """Management events, plus data events for uploaded objects and the processing stream.
+
+    Advanced event selector fields as the CloudTrail API defines them (AdvancedFieldSelector):
+    eventCategory, resources.type and readOnly take only Equals; resources.ARN may use
+    StartsWith. S3 objects are resources.type AWS::S3::Object with ARNs "arn:aws:s3:::<bucket>/
+    <key>", so the bucket ARN plus "/" selects every object of that bucket only. Kinesis Data
+    Streams record reads and writes on a stream are AWS::Kinesis::Stream data events;
+    AWS::Kinesis::StreamConsumer would be needed only for enhanced fan-out consumers, which this
+    stack does not register.
+    """
     return [
         _Selector(
             name="Management events",

@@ -185,7 +185,19 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
 
 
 def rotation_failed_pattern(secret_arn: str) -> dict[str, object]:
-    """Secrets Manager's RotationFailed service event for our database secret."""
+    """Secrets Manager's RotationFailed service event for our database secret.
+
+    Rotation outcomes are not API calls: CloudTrail records them with eventType AwsServiceEvent,
+    which EventBridge delivers as "AWS Service Event via CloudTrail" from aws.secretsmanager,
+    with the secret's full ARN in detail.additionalEventData.SecretId (Secrets Manager User
+    Guide, "Logging ... with CloudTrail": RotationStarted/Succeeded/Failed/Abandoned; CloudTrail
+    User Guide, "AWS service events"; a captured RotationFailed event shows the fields).
+    RotationAbandoned (a manual PutSecretValue superseded a rotation) is not a failure and is
+    left out. AWS documents these events for Lambda rotation; that managed rotation of an
+    RDS-managed master secret emits RotationFailed too is not documented, so this rule is a
+    best-effort signal, not proof that rotation works (AWS Config's managed rule
+    secretsmanager-scheduled-rotation-success-check would be the backstop; not deployed here).
+    """
     return {
         "source": ["aws.secretsmanager"],
         "detail-type": ["AWS Service Event via CloudTrail"],
