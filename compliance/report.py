@@ -1,0 +1,236 @@
+"""The auditor report: ``python -m compliance.report --out <dir> [--synth-dir <stack dir>]``.
+
+Without ``--synth-dir`` the stack is synthesized from the environment (``load_config``) into a
+temporary folder. The report then runs the Checkov gate once (or reads its ``gate.json`` with
+``--gate-json``, so CI does not scan twice), reads the Aspects' records
+(``aspect-results.json``), reads test results (``--junit``, or runs the catalog's tests with
+``--run-tests``), assesses every control of ``compliance/catalog.yaml`` and writes report.md,
+report.html, report.json, report.csv and oscal-assessment-results.json into ``--out`` (the gate's
+SARIF/JUnit/JSON go to ``<out>/gate-results``).
+
+Exit codes: 0 report written and no design-time evidence failed; 1 report written but some
+control is "not satisfied" (evidence failed); 2 bad input (exceptions file, catalog, paths).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from compliance.assess import ControlStatus, EvidenceInputs, assess
+from compliance.catalog import DEFAULT_PATH as CATALOG_PATH
+from compliance.catalog import Catalog, CatalogError, load_catalog
+from compliance.coverage import unexplained_features
+from compliance.exceptions import DEFAULT_PATH as EXCEPTIONS_PATH
+from compliance.exceptions import ExceptionFileError, ExceptionSet, load_exceptions
+from compliance.gate_adapter import gate_rule_results, load_gate_json
+from compliance.inventory import build_inventory
+from compliance.junit import JUnitError, JUnitReport, load_junit
+from compliance.oscal import write_oscal
+from compliance.registry import PROJECT_ROOT
+from compliance.render import write_files
+from compliance.reportdata import EngineRun, ReportData
+from compliance.results import ResultsError, RuleResult, load_aspect_results
+from compliance.runinfo import collect
+from compliance.stack import StackFileError, SynthesizedStack
+from policies.gate import run_gate
+from policies.scan import ScanError
+
+OSCAL_FILE = "oscal-assessment-results.json"
+GATE_RESULTS_DIR = "gate-results"
+REPORT_FILES = ("report.md", "report.html", "report.json", "report.csv", OSCAL_FILE)
+
+
+class ReportInputError(ValueError):
+    """An input the report needs is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a report is built from; ``None`` engines did not run (and are reported so)."""
+
+    synth_dir: Path
+    catalog: Catalog
+    exceptions: ExceptionSet
+    gate_results: list[RuleResult] | None
+    gate_detail: str
+    junit: JUnitReport | None
+    junit_detail: str
+
+
+def build_report_data(inputs: Inputs) -> ReportData:
+    stack = SynthesizedStack.load(inputs.synth_dir)
+    aspects = load_aspect_results(inputs.synth_dir)
+    evidence = EvidenceInputs(stack, aspects, inputs.gate_results, inputs.junit, inputs.exceptions)
+    engines = (
+        EngineRun(
+            "aspects",
+            aspects is not None,
+            f"{len(aspects)} records from aspect-results.json"
+            if aspects is not None
+            else "no aspect-results.json beside the synthesized stack",
+        ),
+        EngineRun("checkov gate", inputs.gate_results is not None, inputs.gate_detail),
+        EngineRun("pytest", inputs.junit is not None, inputs.junit_detail),
+    )
+    results = (*(aspects or []), *(inputs.gate_results or []))
+    return ReportData(
+        run=collect(stack, inputs.synth_dir.name, PROJECT_ROOT),
+        catalog=inputs.catalog,
+        assessments=assess(inputs.catalog, evidence),
+        rule_results=results,
+        exceptions=inputs.exceptions,
+        inventory=build_inventory(stack),
+        engines=engines,
+        unexplained=unexplained_features(stack, inputs.catalog),
+    )
+
+
+def write_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
+    paths = write_files(data, out_dir)
+    write_oscal(data, out_dir / OSCAL_FILE)
+    paths[OSCAL_FILE] = out_dir / OSCAL_FILE
+    return paths
+
+
+def run_gate_results(synth_dir: Path, results_dir: Path) -> tuple[list[RuleResult], str]:
+    result = run_gate(synth_dir, results_dir)
+    verdict = "passed" if result.ok else "FAILED"
+    return gate_rule_results(result), (
+        f"gate {verdict}: {len(result.findings)} check results; SARIF, JUnit and JSON in "
+        f"{GATE_RESULTS_DIR}/"
+    )
+
+
+def run_catalog_tests(catalog: Catalog, junit_path: Path) -> None:
+    """Run every test the catalog names, writing a JUnit file (one pytest process)."""
+    node_ids = sorted({t for c in catalog.controls for t in c.evidence.tests})
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={junit_path}",
+        *node_ids,
+    ]
+    done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    last = done.stdout.strip().splitlines()[-1:] or ["no output"]
+    print(f"catalog tests: {last[0]}", file=sys.stderr)
+
+
+def _synthesize(outdir: Path) -> Path:
+    """Synthesize the stack configured by the environment (as main.py does)."""
+    from lib.config import ConfigError, load_config
+
+    try:
+        config = load_config(os.environ)
+    except ConfigError as err:
+        raise ReportInputError(str(err)) from None
+    from lib.app import SynthesisError, synthesize
+
+    try:
+        return synthesize(config, outdir)
+    except SynthesisError as err:
+        raise ReportInputError(f"synthesis refused: {err}") from None
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m compliance.report", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--out", type=Path, required=True, help="folder for the report files")
+    parser.add_argument(
+        "--synth-dir",
+        type=Path,
+        default=None,
+        help="a synthesized cdktf.out/stacks/<stack> folder (default: synthesize "
+        "from the environment into a temporary folder)",
+    )
+    tests = parser.add_mutually_exclusive_group()
+    tests.add_argument(
+        "--junit",
+        type=Path,
+        default=None,
+        help="pytest JUnit XML with the results of the catalog's tests",
+    )
+    tests.add_argument(
+        "--run-tests",
+        action="store_true",
+        help="run the tests the catalog names (one pytest process) for evidence",
+    )
+    parser.add_argument(
+        "--gate-json",
+        type=Path,
+        default=None,
+        help="read the gate's gate.json (python -m policies.gate ... --results DIR) for this "
+        "stack instead of running the gate again",
+    )
+    parser.add_argument("--catalog", type=Path, default=CATALOG_PATH, help=argparse.SUPPRESS)
+    parser.add_argument("--exceptions", type=Path, default=EXCEPTIONS_PATH, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def _gather(args: argparse.Namespace, synth_dir: Path, work: Path) -> Inputs:
+    try:
+        catalog = load_catalog(args.catalog)
+        exceptions = load_exceptions(args.exceptions)
+    except (CatalogError, ExceptionFileError) as err:
+        raise ReportInputError(str(err)) from None
+    junit: JUnitReport | None = None
+    junit_detail = "no test results given (use --junit or --run-tests)"
+    junit_path: Path | None = args.junit
+    if args.run_tests:
+        junit_path = work / "catalog-tests.xml"
+        run_catalog_tests(catalog, junit_path)
+    if junit_path is not None:
+        try:
+            junit = load_junit(junit_path)
+        except JUnitError as err:
+            raise ReportInputError(str(err)) from None
+        junit_detail = f"{len(junit.cases)} test cases from {junit_path.name}"
+    if args.gate_json is not None:
+        gate, ok = load_gate_json(args.gate_json, synth_dir.name)
+        verdict = "passed" if ok else "FAILED"
+        gate_detail = f"gate {verdict}: {len(gate)} check results read from {args.gate_json.name}"
+    else:
+        try:
+            gate, gate_detail = run_gate_results(synth_dir, args.out / GATE_RESULTS_DIR)
+        except ScanError as err:
+            raise ReportInputError(f"the Checkov gate could not run: {err}") from None
+    return Inputs(synth_dir, catalog, exceptions, gate, gate_detail, junit, junit_detail)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="sfx-report-") as tmp:
+        work = Path(tmp)
+        try:
+            synth_dir = args.synth_dir or _synthesize(work / "cdktf.out")
+            if not (synth_dir / "cdk.tf.json").is_file():
+                raise ReportInputError(f"--synth-dir {synth_dir.name}: holds no cdk.tf.json")
+            data = build_report_data(_gather(args, synth_dir, work))
+        except (ReportInputError, ResultsError, StackFileError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        write_report(data, args.out)
+    counts = data.counts()
+    print(
+        f"compliance report for {data.run.stack_name} written to {args.out}/ "
+        f"({', '.join(f'{n} {s}' for s, n in counts.items() if n)})"
+    )
+    return 1 if counts[ControlStatus.NOT_SATISFIED.value] else 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # skip the jsii teardown when the stack was synthesized in-process
