@@ -1,0 +1,86 @@
+"""Lease balancing rules on a real PostgreSQL, driven step by step (no Kinesis needed)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from streamflix_worker.leases import LeaseManager, ShardInfo
+from worker_testkit import Harness
+
+pytestmark = [pytest.mark.services, pytest.mark.timeout(60)]
+
+SHARDS = [ShardInfo(f"shard-{i}", ()) for i in range(4)]
+
+
+@pytest.fixture
+def conn(harness: Harness) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    pg = harness.standins.postgres
+    with psycopg.connect(
+        f"host={pg.socket_dir} port={pg.port} dbname={harness.stack.db_name} "
+        f"user=streamflix_app password={harness.current_password()}",
+        autocommit=True,
+    ) as connection:
+        connection.execute("SET ROLE streamflix_worker")
+        yield connection
+
+
+def _round(manager: LeaseManager, conn: psycopg.Connection[tuple[object, ...]]) -> set[str]:
+    with conn.transaction():
+        manager.sync_shards(conn, SHARDS)
+        manager.renew(conn)
+        return manager.balance(conn)
+
+
+def test_newcomer_asks_for_a_handover_instead_of_stealing(conn) -> None:  # type: ignore[no-untyped-def]
+    a, b = LeaseManager("s", "a", 30), LeaseManager("s", "b", 30)
+    assert _round(a, conn) == {s.shard_id for s in SHARDS}
+    assert _round(b, conn) == set()  # nothing taken from a live owner...
+    with conn.transaction():
+        renewal = a.renew(conn)
+    assert renewal.owned == {s.shard_id for s in SHARDS}
+    assert len(renewal.handoff) == 1  # ...but a is asked to hand one over
+    assert _round(b, conn) == set()
+    with conn.transaction():
+        handoff = a.renew(conn).handoff
+    assert len(handoff) == 2  # fair share is 2
+    with conn.transaction():
+        a.release(conn, sorted(handoff))
+    assert _round(a, conn) == {s.shard_id for s in SHARDS} - handoff  # a does not take them back
+    assert _round(b, conn) == set(handoff)
+    assert _round(a, conn) | _round(b, conn) == {s.shard_id for s in SHARDS}
+
+
+def test_expired_leases_move_to_a_live_worker(conn) -> None:  # type: ignore[no-untyped-def]
+    dead, alive = LeaseManager("s", "dead", 1), LeaseManager("s", "alive", 30)
+    assert len(_round(dead, conn)) == 4
+    time.sleep(1.2)
+    assert len(_round(alive, conn)) == 4
+
+
+def test_child_waits_for_its_parent(conn) -> None:  # type: ignore[no-untyped-def]
+    manager = LeaseManager("s", "w", 30)
+    shards = [
+        ShardInfo("parent", ()),
+        ShardInfo("child-1", ("parent",)),
+        ShardInfo("child-2", ("parent",)),
+    ]
+    with conn.transaction():
+        manager.sync_shards(conn, shards)
+        assert manager.balance(conn) == {"parent"}
+        conn.execute(
+            "INSERT INTO shard_checkpoints (stream_name, shard_id, sequence_number, finished, "
+            "updated_by) VALUES ('s', 'parent', 1, true, 'w')"
+        )
+        manager.release(conn, ["parent"])
+        assert manager.balance(conn) == {"child-1", "child-2"}
+
+
+def test_trimmed_shards_are_skipped_and_count_as_finished_parents(conn) -> None:  # type: ignore[no-untyped-def]
+    manager = LeaseManager("s", "w", 30)
+    with conn.transaction():
+        manager.sync_shards(conn, [ShardInfo("old", ()), ShardInfo("new", ("old",))])
+        # "old" fell out of the retention window: Kinesis no longer lists it
+        assert manager.balance(conn, present=["new"]) == {"new"}

@@ -1,0 +1,73 @@
+"""Command line: ``python -m streamflix_worker run`` (default) or ``... migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from collections.abc import Sequence
+
+from streamflix_worker.config import ConfigError, load_config, load_db_settings
+
+
+def _run() -> int:
+    from streamflix_worker.app import build_context
+    from streamflix_worker.database import SchemaNotReadyError, Session
+    from streamflix_worker.migrations import DEFAULT_DIR, pending_versions
+    from streamflix_worker.shutdown import install_signal_handlers
+    from streamflix_worker.supervisor import Supervisor
+
+    config = load_config()
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    context = build_context(config)
+    session = Session(context.database)
+    try:
+        pending = session.transaction(lambda conn: pending_versions(conn, DEFAULT_DIR))
+    except SchemaNotReadyError as error:
+        print(f"database not ready: {error}", file=sys.stderr)
+        return 3
+    finally:
+        session.close()
+    if pending:
+        context.logger.error("database schema is not migrated", extra={"pending": pending})
+        print(
+            f"database schema is missing migrations {pending}: run `migrate` first",
+            file=sys.stderr,
+        )
+        return 3
+    return Supervisor(context).run(stop)
+
+
+def _migrate() -> int:
+    from streamflix_worker.aws import make_clients
+    from streamflix_worker.credentials import CredentialSource
+    from streamflix_worker.database import Database
+    from streamflix_worker.migrations import DEFAULT_DIR, apply_migrations
+
+    settings = load_db_settings()
+    region = os.environ.get("AWS_REGION", "")
+    if not region:
+        raise ConfigError("AWS_REGION", "is required and must not be empty")
+    credentials = CredentialSource(make_clients(region).secretsmanager, settings.secret_arn)
+    database = Database(settings, credentials, "streamflix-migrate", assume_role=False)
+    with database.connect() as conn:
+        applied = apply_migrations(conn, DEFAULT_DIR)
+    print(f"applied migrations: {applied or 'none (schema up to date)'}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m streamflix_worker")
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate"])
+    args = parser.parse_args(argv)
+    try:
+        return _run() if args.command == "run" else _migrate()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Wiring: build the worker's collaborators from its configuration."""
+
+from __future__ import annotations
+
+from streamflix_worker.aws import make_clients
+from streamflix_worker.config import WorkerConfig
+from streamflix_worker.context import WorkerContext
+from streamflix_worker.credentials import CredentialSource
+from streamflix_worker.database import Database
+from streamflix_worker.deadletter import DeadLetterSink
+from streamflix_worker.processor import JobProcessor, S3MediaProcessor
+from streamflix_worker.telemetry import Telemetry, make_logger
+
+
+def build_context(config: WorkerConfig, processor: JobProcessor | None = None) -> WorkerContext:
+    """Create clients, database access and sinks; ``processor`` overrides media work (bench)."""
+    clients = make_clients(config.aws_region)
+    credentials = CredentialSource(clients.secretsmanager, config.db.secret_arn)
+    logger = make_logger(config.worker_id, config.environment)
+    database = Database(config.db, credentials, config.worker_id, logger=logger)
+    return WorkerContext(
+        config=config,
+        kinesis=clients.kinesis,
+        database=database,
+        processor=processor or S3MediaProcessor(clients.s3, config.scratch_dir),
+        sink=DeadLetterSink(
+            clients.sqs, clients.sns, config.dlq_url, config.alert_topic_arn, config.environment
+        ),
+        telemetry=Telemetry(config.metrics_namespace, config.environment),
+        logger=logger,
+    )

@@ -1,0 +1,351 @@
+"""Reads one shard and records each GetRecords batch with its checkpoint.
+
+Per batch: schema-invalid records go to the DLQ; valid ones are claimed (RECEIVED ->
+PROCESSING) in one transaction, processed with retries, and their final statuses are committed
+in one transaction together with the checkpoint, fenced by the lease. A crash before that
+commit replays the batch (claims and statuses are idempotent); a crash after it replays nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from uuid import UUID
+
+from botocore.exceptions import ClientError
+
+from streamflix_worker import store
+from streamflix_worker.backoff import jittered_delay_s
+from streamflix_worker.context import WorkerContext
+from streamflix_worker.database import Session
+from streamflix_worker.deadletter import DeadLetter, encode_payload
+from streamflix_worker.errors import LeaseLostError, PermanentJobError, as_job_error, is_transient
+from streamflix_worker.leases import LeaseManager
+from streamflix_worker.schema import InvalidRequestError, ProcessingRequest, parse_request
+from streamflix_worker.telemetry import (
+    JOBS_DEAD_LETTERED,
+    JOBS_FAILED,
+    JOBS_PROCESSED,
+    JOBS_RETRIED,
+    MILLIS_BEHIND_LATEST,
+    PROCESSING_LATENCY,
+)
+
+MIN_GET_RECORDS_INTERVAL_S = 0.2  # Kinesis allows 5 GetRecords per second per shard
+COMMIT_INTERVAL_S = 5.0  # bound on redone work after a crash when jobs are slow
+T = TypeVar("T")
+
+
+class HandedBackError(Exception):
+    """Shutdown interrupted a job; it stays unrecorded for the next owner of the shard."""
+
+
+@dataclass
+class BatchStats:
+    """Counts emitted as metrics once the batch is committed."""
+
+    processed: int = 0
+    failed: int = 0
+    retried: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+
+
+class ShardConsumer(threading.Thread):
+    """One thread per leased shard; ``stop`` asks it to finish the current job and commit."""
+
+    def __init__(self, ctx: WorkerContext, shard_id: str, on_exit: Callable[[], None]) -> None:
+        super().__init__(name=f"shard-{shard_id}", daemon=True)
+        self.ctx = ctx
+        self.cfg = ctx.config
+        self.shard_id = shard_id
+        self.stop = threading.Event()
+        self.deadline: float | None = None  # set by the supervisor when draining
+        self._on_exit = on_exit  # wakes the supervisor: hand over or take children now
+        self._session = Session(ctx.database)
+        self._last_fetch = 0.0
+        self._leases = LeaseManager(
+            self.cfg.stream_name, self.cfg.worker_id, self.cfg.lease_ttl_seconds
+        )
+        self.log = ctx.logger
+
+    # --- Kinesis -------------------------------------------------------------------------
+    def _aws(self, call: Callable[[], T]) -> T:
+        """Retry throttling and transient AWS errors (Kinesis, SQS, SNS) until asked to stop."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return call()
+            except Exception as error:
+                if not is_transient(error) or self.stop.is_set():
+                    raise
+                delay = jittered_delay_s(min(attempt, 10), 100, 5000)
+                self.log.warning("AWS call failed, retrying", extra={"error": str(error)[:300]})
+                if self.stop.wait(delay):
+                    raise
+
+    def _iterator(self, checkpoint: store.Checkpoint) -> str:
+        args: dict[str, Any] = {"StreamName": self.cfg.stream_name, "ShardId": self.shard_id}
+        if checkpoint.sequence_number is None:
+            args["ShardIteratorType"] = "TRIM_HORIZON"
+        else:
+            args["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER"
+            args["StartingSequenceNumber"] = checkpoint.sequence_number
+        return str(self._aws(lambda: self.ctx.kinesis.get_shard_iterator(**args))["ShardIterator"])
+
+    def _get_records(self, iterator: str) -> dict[str, Any]:
+        kinesis, limit = self.ctx.kinesis, self.cfg.batch_size
+        return dict(self._aws(lambda: kinesis.get_records(ShardIterator=iterator, Limit=limit)))
+
+    # --- main loop -----------------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            self._consume()
+        except LeaseLostError as error:
+            self.log.info(
+                "lease lost; stopping shard", extra={"shard_id": self.shard_id, "why": str(error)}
+            )
+        except Exception:
+            self.log.exception("shard consumer crashed", extra={"shard_id": self.shard_id})
+        finally:
+            self._session.close()
+            self._on_exit()
+
+    def _read_checkpoint(self) -> store.Checkpoint:
+        return self._session.transaction(
+            lambda c: store.read_checkpoint(c, self.cfg.stream_name, self.shard_id)
+        )
+
+    def _fetch(self, iterator: str) -> dict[str, Any] | None:
+        """One rate-limited GetRecords; None if the iterator expired (restart from checkpoint)."""
+        wait = MIN_GET_RECORDS_INTERVAL_S - (time.monotonic() - self._last_fetch)
+        if wait > 0 and self.stop.wait(wait):
+            return {"Records": [], "NextShardIterator": iterator}
+        self._last_fetch = time.monotonic()
+        try:
+            return self._get_records(iterator)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ExpiredIteratorException":
+                raise
+            return None
+
+    def _consume(self) -> None:
+        """Read the shard from its checkpoint to its end (or until stopped).
+
+        While a batch is being recorded, the next GetRecords is already in flight (one
+        prefetch, as the KCL does), so Kinesis latency overlaps with database work. A
+        prefetched batch is only used after the previous one is committed, so an expired
+        iterator can always restart from the checkpoint.
+        """
+        checkpoint = self._read_checkpoint()
+        if checkpoint.finished:
+            self._finish_shard()
+            return
+        iterator: str | None = self._iterator(checkpoint)
+        with ThreadPoolExecutor(1, thread_name_prefix=f"prefetch-{self.shard_id}") as pool:
+            prefetched: Future[dict[str, Any] | None] | None = None
+            while iterator is not None and not self.stop.is_set():
+                response = prefetched.result() if prefetched else self._fetch(iterator)
+                prefetched = None
+                if response is None:
+                    iterator = self._iterator(self._read_checkpoint())
+                    continue
+                records = response.get("Records", [])
+                iterator = response.get("NextShardIterator")
+                self.ctx.telemetry.millis(
+                    MILLIS_BEHIND_LATEST, float(response.get("MillisBehindLatest", 0))
+                )
+                if records and iterator is not None:
+                    prefetched = pool.submit(self._fetch, iterator)
+                if (records or iterator is None) and not self._handle_batch(
+                    records, shard_end=iterator is None
+                ):
+                    return  # handed back during shutdown
+                if iterator is None:
+                    self._finish_shard()
+                    return
+                if not records:
+                    self.stop.wait(self.cfg.idle_poll_ms / 1000)
+
+    def _finish_shard(self) -> None:
+        self._session.transaction(lambda c: self._leases.release(c, [self.shard_id]), self.deadline)
+        self.log.info("shard finished", extra={"shard_id": self.shard_id})
+
+    # --- one batch -----------------------------------------------------------------------
+    def _parse(self, record: dict[str, Any]) -> ProcessingRequest:
+        request = parse_request(record["Data"])
+        if request.source.bucket != self.cfg.uploads_bucket:
+            raise InvalidRequestError(
+                f"source.bucket must be the uploads bucket {self.cfg.uploads_bucket}"
+            )
+        return request
+
+    def _dead_letter(
+        self,
+        record: dict[str, Any],
+        reason: str,
+        kind: str,
+        attempts: int,
+        video_id: UUID | None = None,
+        alert: bool = False,
+    ) -> None:
+        payload, encoding = encode_payload(record["Data"])
+        letter = DeadLetter(
+            reason=reason,
+            error_kind=kind,
+            attempts=attempts,
+            stream_name=self.cfg.stream_name,
+            shard_id=self.shard_id,
+            sequence_number=record["SequenceNumber"],
+            worker_id=self.cfg.worker_id,
+            payload=payload,
+            payload_encoding=encoding,
+            video_id=str(video_id) if video_id else None,
+        )
+        self._aws(lambda: self.ctx.sink.send(letter))
+        self.ctx.telemetry.count(JOBS_DEAD_LETTERED)
+        if alert:
+            self._aws(lambda: self.ctx.sink.alert(letter))
+        self.log.warning(
+            "record dead-lettered",
+            extra={
+                "reason": reason,
+                "kind": kind,
+                "video_id": letter.video_id,
+                "sequence_number": letter.sequence_number,
+            },
+        )
+
+    def _parse_batch(
+        self, records: list[dict[str, Any]]
+    ) -> tuple[
+        list[tuple[dict[str, Any], ProcessingRequest | InvalidRequestError]], list[store.Job]
+    ]:
+        parsed: list[tuple[dict[str, Any], ProcessingRequest | InvalidRequestError]] = []
+        jobs: dict[UUID, store.Job] = {}
+        for record in records:
+            try:
+                request = self._parse(record)
+            except InvalidRequestError as invalid:
+                parsed.append((record, invalid))
+                continue
+            parsed.append((record, request))
+            jobs.setdefault(
+                request.video_id, store.Job(request, self.shard_id, record["SequenceNumber"])
+            )
+        return parsed, list(jobs.values())
+
+    def _commit(self, outcomes: list[store.Outcome], checkpoint: store.Checkpoint) -> None:
+        """Final statuses + checkpoint (+ lease release at shard end) in ONE transaction."""
+
+        def commit(conn: store.Conn) -> None:
+            store.assert_lease(conn, self.cfg.stream_name, self.shard_id, self.cfg.worker_id)
+            store.complete(conn, outcomes, self.cfg.worker_id)
+            store.save_checkpoint(
+                conn, self.cfg.stream_name, self.shard_id, checkpoint, self.cfg.worker_id
+            )
+            if checkpoint.finished:
+                self._leases.release(conn, [self.shard_id])
+
+        self._session.transaction(commit, self.deadline)
+
+    def _emit(self, stats: BatchStats) -> None:
+        telemetry = self.ctx.telemetry
+        for name, value in (
+            (JOBS_PROCESSED, stats.processed),
+            (JOBS_FAILED, stats.failed),
+            (JOBS_RETRIED, stats.retried),
+        ):
+            if value:
+                telemetry.count(name, value)
+        for latency in stats.latencies_ms:
+            telemetry.millis(PROCESSING_LATENCY, latency)
+
+    def _handle_batch(self, records: list[dict[str, Any]], shard_end: bool) -> bool:
+        """Process and commit one batch; False if shutdown handed part of it back.
+
+        Fast jobs commit once per batch; slow ones (real videos) also commit every
+        ``COMMIT_INTERVAL_S`` so a crash never redoes more than a few seconds of work.
+        """
+        parsed, jobs = self._parse_batch(records)
+
+        def claim(conn: store.Conn) -> set[UUID]:
+            store.assert_lease(conn, self.cfg.stream_name, self.shard_id, self.cfg.worker_id)
+            return store.claim(conn, jobs, self.cfg.worker_id)
+
+        pending = self._session.transaction(claim, self.deadline) if jobs else set()
+        outcomes: list[store.Outcome] = []
+        stats = BatchStats()
+        last_sequence: str | None = None
+        committed: str | None = None
+        handed_back = False
+        last_commit = time.monotonic()
+        for record, item in parsed:
+            if self.stop.is_set():
+                handed_back = True  # shutting down: record what is done, hand back the rest
+                break
+            if isinstance(item, InvalidRequestError):
+                self._dead_letter(record, item.reason, "invalid_request", 0)
+            elif item.video_id in pending:
+                pending.discard(item.video_id)
+                try:
+                    outcomes.append(self._run_job(record, item, stats))
+                except HandedBackError:
+                    handed_back = True
+                    break
+            last_sequence = record["SequenceNumber"]
+            if time.monotonic() - last_commit >= COMMIT_INTERVAL_S:
+                self._commit(outcomes, store.Checkpoint(last_sequence, False))
+                self._emit(stats)
+                outcomes, stats, committed = [], BatchStats(), last_sequence
+                last_commit = time.monotonic()
+
+        finished = shard_end and not handed_back
+        if last_sequence != committed or finished:
+            self._commit(outcomes, store.Checkpoint(last_sequence, finished))
+            self._emit(stats)
+        return not handed_back
+
+    def _run_job(
+        self, record: dict[str, Any], request: ProcessingRequest, stats: BatchStats
+    ) -> store.Outcome:
+        """Process one job with capped, jittered retries; exhausted or permanent -> DLQ."""
+        policy = self.cfg.retry
+        started = time.monotonic()
+        for attempt in range(1, policy.max_attempts + 1):
+            try:
+                media = self.ctx.processor.process(request)
+            except Exception as raw:
+                error = as_job_error(raw)
+                permanent = isinstance(error, PermanentJobError)
+                if permanent or attempt == policy.max_attempts:
+                    kind = "permanent" if permanent else "retries_exhausted"
+                    self._dead_letter(
+                        record, error.reason, kind, attempt, request.video_id, alert=not permanent
+                    )
+                    stats.failed += 1
+                    return store.Outcome(
+                        request.video_id, "FAILED", attempt, reason=f"{kind}: {error.reason}"
+                    )
+                stats.retried += 1
+                delay = jittered_delay_s(attempt, policy.base_backoff_ms, policy.max_backoff_ms)
+                self.log.info(
+                    "job failed transiently; retrying",
+                    extra={
+                        "video_id": str(request.video_id),
+                        "attempt": attempt,
+                        "error": error.reason,
+                        "delay_s": round(delay, 3),
+                    },
+                )
+                if self.stop.wait(delay):
+                    raise HandedBackError from raw
+                continue
+            stats.processed += 1
+            stats.latencies_ms.append((time.monotonic() - started) * 1000)
+            return store.Outcome(request.video_id, "COMPLETED", attempt, media=media)
+        raise AssertionError("unreachable")

@@ -1,0 +1,152 @@
+"""Connections to PostgreSQL: TLS, credentials from Secrets Manager, least-privilege role.
+
+Each thread opens its own connection (psycopg connections are not shared between threads).
+An authentication failure triggers one re-read of the secret, so a rotation mid-run costs a
+reconnect, not a failed job. After connecting the session switches to the ``streamflix_worker``
+role, whose grants make the status history append-only for the worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import psycopg
+from aws_lambda_powertools import Logger
+
+from streamflix_worker.backoff import jittered_delay_s
+from streamflix_worker.config import DbSettings
+from streamflix_worker.credentials import CredentialSource
+
+WORKER_ROLE = "streamflix_worker"
+AUTH_SQLSTATES = frozenset({"28P01", "28000"})
+
+T = TypeVar("T")
+
+
+class SchemaNotReadyError(RuntimeError):
+    """The database lacks the worker role or tables: migrations have not been applied."""
+
+
+def is_auth_failure(error: BaseException) -> bool:
+    """True when the server rejected the credentials (the secret may have rotated)."""
+    sqlstate = getattr(error, "sqlstate", None)
+    if sqlstate in AUTH_SQLSTATES:
+        return True
+    text = str(error)
+    return "password authentication failed" in text or "authentication failed" in text
+
+
+class Database:
+    """Opens connections with fresh credentials and retries transient database errors."""
+
+    def __init__(
+        self,
+        settings: DbSettings,
+        credentials: CredentialSource,
+        application_name: str,
+        assume_role: bool = True,
+        logger: logging.Logger | Logger | None = None,
+    ) -> None:
+        self.log = logger or logging.getLogger(__name__)
+        self._settings = settings
+        self._credentials = credentials
+        self._application_name = application_name[:63]
+        self._assume_role = assume_role
+
+    def _conninfo(self, username: str, password: str) -> dict[str, object]:
+        params: dict[str, object] = {
+            "host": self._settings.host,
+            "port": self._settings.port,
+            "dbname": self._settings.name,
+            "user": username,
+            "password": password,
+            "sslmode": self._settings.sslmode,
+            "connect_timeout": self._settings.connect_timeout_s,
+            "application_name": self._application_name,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+        }
+        if self._settings.sslmode in ("verify-ca", "verify-full"):
+            params["sslrootcert"] = self._settings.sslrootcert
+        return params
+
+    def connect(self, assume_role: bool | None = None) -> psycopg.Connection[tuple[object, ...]]:
+        """Open a connection; on an auth failure re-read the secret once and try again."""
+        creds = self._credentials.current()
+        try:
+            conn = psycopg.connect(**self._conninfo(creds.username, creds.password))  # type: ignore[arg-type]
+        except psycopg.OperationalError as error:
+            if not is_auth_failure(error):
+                raise
+            self.log.warning("database rejected credentials; re-reading the secret")
+            creds = self._credentials.refresh()
+            conn = psycopg.connect(**self._conninfo(creds.username, creds.password))  # type: ignore[arg-type]
+        if self._assume_role if assume_role is None else assume_role:
+            try:
+                conn.execute(f"SET ROLE {WORKER_ROLE}")
+                conn.commit()
+            except (psycopg.errors.InvalidParameterValue, psycopg.errors.InsufficientPrivilege):
+                conn.close()
+                raise SchemaNotReadyError(
+                    f"cannot SET ROLE {WORKER_ROLE}: run `migrate` first"
+                ) from None
+        return conn
+
+
+class Session:
+    """One thread's connection, reopened after it breaks; runs units of work with retries."""
+
+    def __init__(
+        self, database: Database, base_backoff_ms: int = 200, max_backoff_ms: int = 5_000
+    ) -> None:
+        self._database = database
+        self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self._base = base_backoff_ms
+        self._max = max_backoff_ms
+
+    def connection(self) -> psycopg.Connection[tuple[object, ...]]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self.close()
+            self._conn = self._database.connect()
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.close()
+            self._conn = None
+
+    def transaction(
+        self,
+        work: Callable[[psycopg.Connection[tuple[object, ...]]], T],
+        deadline: float | None = None,
+    ) -> T:
+        """Run ``work`` in one transaction; retry connection-level errors until ``deadline``.
+
+        The units of work are idempotent (guarded status updates, monotonic checkpoints), so
+        re-running one whose COMMIT outcome was unknown is safe. Without a deadline the retries
+        go on: nothing can be recorded without the database, and the lease fences stale work.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                conn = self.connection()
+                with conn.transaction():
+                    return work(conn)
+            except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+                self.close()
+                delay = jittered_delay_s(min(attempt, 20), self._base, self._max)
+                if deadline is not None and time.monotonic() + delay >= deadline:
+                    raise
+                self._database.log.warning(
+                    "database unavailable, retrying",
+                    extra={"attempt": attempt, "error": str(error)[:300], "delay_s": delay},
+                )
+                time.sleep(delay)

@@ -1,0 +1,134 @@
+"""The worker's main loop: keep leases, run one consumer thread per owned shard, drain.
+
+Lease work happens on this thread with its own connection, so heartbeats continue while a
+consumer is busy probing a long video.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from streamflix_worker.consumer import ShardConsumer
+from streamflix_worker.context import WorkerContext
+from streamflix_worker.database import Session
+from streamflix_worker.leases import Conn, LeaseManager, ShardInfo
+
+TICK_S = 0.25
+METRICS_FLUSH_INTERVAL_S = 10.0  # one EMF document per metric set every 10 s, not per tick
+
+
+def list_shards(kinesis: Any, stream: str) -> list[ShardInfo]:
+    """All shards of the stream, open and closed (closed parents gate their children)."""
+    shards: list[ShardInfo] = []
+    kwargs: dict[str, str] = {"StreamName": stream}
+    while True:
+        page = kinesis.list_shards(**kwargs)
+        for shard in page["Shards"]:
+            parents = tuple(
+                p for p in (shard.get("ParentShardId"), shard.get("AdjacentParentShardId")) if p
+            )
+            shards.append(ShardInfo(shard["ShardId"], parents))
+        token = page.get("NextToken")
+        if not token:
+            return shards
+        kwargs = {"NextToken": token}
+
+
+class Supervisor:
+    """Owns the consumers of one worker process."""
+
+    def __init__(
+        self, ctx: WorkerContext, consumer_class: type[ShardConsumer] = ShardConsumer
+    ) -> None:
+        self.ctx = ctx
+        self._consumer_class = consumer_class
+        cfg = ctx.config
+        self.leases = LeaseManager(cfg.stream_name, cfg.worker_id, cfg.lease_ttl_seconds)
+        self.session = Session(ctx.database)
+        self.consumers: dict[str, ShardConsumer] = {}
+        self._rebalance = threading.Event()
+
+    def _refresh_leases(self) -> tuple[set[str], frozenset[str]] | None:
+        """Sync shards, renew, balance; None when the database or Kinesis is unreachable."""
+        cfg = self.ctx.config
+        deadline = time.monotonic() + cfg.lease_renew_interval_s
+        try:
+            shards = list_shards(self.ctx.kinesis, cfg.stream_name)
+
+            def work(conn: Conn) -> tuple[set[str], frozenset[str]]:
+                self.leases.sync_shards(conn, shards)
+                renewal = self.leases.renew(conn)
+                present = [s.shard_id for s in shards]
+                return self.leases.balance(conn, present), renewal.handoff
+
+            return self.session.transaction(work, deadline)
+        except Exception as error:
+            self.ctx.logger.warning("lease refresh failed", extra={"error": str(error)[:300]})
+            return None
+
+    def _apply(self, owned: set[str], handoff: frozenset[str]) -> None:
+        """Start consumers for new leases; stop lost or requested ones; hand those back."""
+        for shard_id, consumer in list(self.consumers.items()):
+            if not consumer.is_alive():
+                del self.consumers[shard_id]
+            elif shard_id not in owned or shard_id in handoff:
+                consumer.stop.set()  # finishes its current job and commits, then exits
+        to_release = sorted(handoff - set(self.consumers))
+        if to_release:
+            try:
+                self.session.transaction(
+                    lambda conn: self.leases.release(conn, to_release),
+                    time.monotonic() + self.ctx.config.lease_renew_interval_s,
+                )
+                self.ctx.logger.info("shards handed over", extra={"shards": to_release})
+            except Exception as error:
+                self.ctx.logger.warning("handover failed", extra={"error": str(error)[:300]})
+        for shard_id in sorted(owned - handoff - set(self.consumers)):
+            consumer = self._consumer_class(self.ctx, shard_id, self._rebalance.set)
+            self.consumers[shard_id] = consumer
+            consumer.start()
+            self.ctx.logger.info("shard acquired", extra={"shard_id": shard_id})
+
+    def run(self, stop: threading.Event) -> int:
+        """Run until ``stop`` is set, then drain within DRAIN_TIMEOUT_SECONDS; returns 0."""
+        cfg = self.ctx.config
+        log = self.ctx.logger
+        log.info("worker starting", extra={"stream": cfg.stream_name})
+        next_refresh = 0.0
+        next_flush = time.monotonic() + METRICS_FLUSH_INTERVAL_S
+        while not stop.is_set():
+            if time.monotonic() >= next_refresh or self._rebalance.is_set():
+                self._rebalance.clear()
+                leases = self._refresh_leases()
+                if leases is not None:
+                    self._apply(*leases)
+                next_refresh = time.monotonic() + cfg.lease_renew_interval_s
+            if time.monotonic() >= next_flush:
+                self.ctx.telemetry.flush()
+                next_flush = time.monotonic() + METRICS_FLUSH_INTERVAL_S
+            stop.wait(TICK_S)
+        return self.drain()
+
+    def drain(self) -> int:
+        """Stop fetching, let consumers finish or hand back their job, release leases."""
+        cfg = self.ctx.config
+        deadline = time.monotonic() + cfg.drain_timeout_seconds
+        self.ctx.logger.info("draining", extra={"shards": sorted(self.consumers)})
+        for consumer in self.consumers.values():
+            consumer.deadline = deadline
+            consumer.stop.set()
+        for consumer in self.consumers.values():
+            consumer.join(max(0.0, deadline - time.monotonic()))
+        stuck = [c.shard_id for c in self.consumers.values() if c.is_alive()]
+        try:
+            self.session.transaction(self.leases.release, deadline + 5)
+        except Exception as error:
+            self.ctx.logger.warning(
+                "could not release leases; they will expire", extra={"error": str(error)[:300]}
+            )
+        self.session.close()
+        self.ctx.telemetry.flush()
+        self.ctx.logger.info("drained", extra={"abandoned_shards": stuck})
+        return 0
