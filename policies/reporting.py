@@ -134,13 +134,27 @@ def result_paths(results_dir: Path) -> dict[str, Path]:
     return {name: results_dir / name for name in (SARIF_FILE, JUNIT_FILE, JSON_FILE, CHECKOV_FILE)}
 
 
+ABSOLUTE_PATH_KEYS = frozenset({"file_abs_path"})
+
+
+def portable(report: Any) -> Any:
+    """Checkov's raw report without machine-specific absolute paths (results are shared)."""
+    if isinstance(report, dict):
+        return {k: portable(v) for k, v in report.items() if k not in ABSOLUTE_PATH_KEYS}
+    if isinstance(report, list):
+        return [portable(v) for v in report]
+    return report
+
+
 def write_results(result: GateResult, results_dir: Path, checkov_report: Any) -> dict[str, Path]:
     results_dir.mkdir(parents=True, exist_ok=True)
     paths = result_paths(results_dir)
     paths[SARIF_FILE].write_text(json.dumps(sarif(result), indent=2) + "\n", encoding="utf-8")
     junit(result).write(paths[JUNIT_FILE], encoding="utf-8", xml_declaration=True)
     paths[JSON_FILE].write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
-    paths[CHECKOV_FILE].write_text(json.dumps(checkov_report, indent=1) + "\n", encoding="utf-8")
+    paths[CHECKOV_FILE].write_text(
+        json.dumps(portable(checkov_report), indent=1) + "\n", encoding="utf-8"
+    )
     return paths
 
 

@@ -25,4 +25,5 @@ echo "==> synth + gate + compliance report (suffix ${SUFFIX})"
 ENVIRONMENT_SUFFIX="$SUFFIX" .venv/bin/python main.py
 .venv/bin/python -m policies.gate "$STACK_DIR" --results reports/gate
 .venv/bin/python -m compliance.report --synth-dir "$STACK_DIR" --junit reports/junit.xml \
+  --gate-json reports/gate/gate.json \
   --out reports/compliance

@@ -10,9 +10,12 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from policies.gate import GateResult
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
@@ -76,3 +79,16 @@ def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def stack(synth_dir: Path) -> StackView:
     return StackView(json.loads((synth_dir / "cdk.tf.json").read_text()))
+
+
+@pytest.fixture(scope="session")
+def gate_results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("gate-results")
+
+
+@pytest.fixture(scope="session")
+def gate_run(synth_dir: Path, gate_results_dir: Path) -> GateResult:
+    """The Checkov gate over the real stack, ONCE per session (checkov costs ~45 s a run)."""
+    from policies.gate import run_gate
+
+    return run_gate(synth_dir, gate_results_dir)

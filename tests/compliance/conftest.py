@@ -1,5 +1,5 @@
-"""Session fixtures of the compliance tests: the gate runs ONCE over the session's synth_dir,
-and the report is built once from it (in-process, no second synth)."""
+"""Session fixtures of the compliance tests: the report is built once from the session's synth_dir
+and the session's one gate run (tests/conftest.py), in-process, no second synth."""
 
 from __future__ import annotations
 
@@ -28,19 +28,6 @@ def catalog() -> Catalog:
 @pytest.fixture(scope="session")
 def synthesized(synth_dir: Path) -> SynthesizedStack:
     return SynthesizedStack.load(synth_dir)
-
-
-@pytest.fixture(scope="session")
-def gate_results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("gate-results")
-
-
-@pytest.fixture(scope="session")
-def gate_run(synth_dir: Path, gate_results_dir: Path) -> GateResult:
-    """The Checkov gate over the real stack, once per session (writes gate.json etc.)."""
-    from policies.gate import run_gate
-
-    return run_gate(synth_dir, gate_results_dir)
 
 
 @pytest.fixture(scope="session")

@@ -170,12 +170,10 @@ def test_invalid_or_expired_exception_fails_the_gate(
 # ---- the real stack through the whole gate (one checkov run) --------------------------------
 
 
-@pytest.fixture(scope="session")
-def real_gate(
-    synth_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[gate.GateResult, Path]:
-    results = tmp_path_factory.mktemp("gate-results")
-    return gate.run_gate(synth_dir, results), results
+@pytest.fixture(scope="module")
+def real_gate(gate_run: gate.GateResult, gate_results_dir: Path) -> tuple[gate.GateResult, Path]:
+    """The session's one gate run over the real stack (tests/conftest.py)."""
+    return gate_run, gate_results_dir
 
 
 @pytest.mark.gate
@@ -192,7 +190,7 @@ def test_real_stack_passes_with_only_documented_exceptions(
 
 @pytest.mark.gate
 @pytest.mark.synth
-def test_result_files(real_gate: tuple[gate.GateResult, Path]) -> None:
+def test_result_files(real_gate: tuple[gate.GateResult, Path], synth_dir: Path) -> None:
     result, results = real_gate
     sarif = json.loads((results / SARIF_FILE).read_text())
     assert sarif["version"] == "2.1.0"
@@ -211,6 +209,12 @@ def test_result_files(real_gate: tuple[gate.GateResult, Path]) -> None:
     assert data["ok"] is True
     assert {f["status"] for f in data["findings"]} == {"PASSED", "WAIVED"}
     assert data["summary"]["waived"] == len(result.waived)
+
+    # Results are shared (CI artefacts, the auditor report): no machine-specific paths.
+    for name in (SARIF_FILE, JUNIT_FILE, JSON_FILE, "checkov-report.json"):
+        text = (results / name).read_text()
+        assert str(synth_dir) not in text and str(results) not in text, name
+        assert "file_abs_path" not in text, name
 
 
 @pytest.mark.gate
