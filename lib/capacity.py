@@ -38,8 +38,9 @@ class ShardPlan:
         return max(limits, key=lambda k: limits[k])
 
 
-def plan_shards(peak_records_per_second: float, record_size_bytes: int, headroom: float,
-                consumers: int = 1) -> ShardPlan:
+def plan_shards(
+    peak_records_per_second: float, record_size_bytes: int, headroom: float, consumers: int = 1
+) -> ShardPlan:
     """Smallest shard count serving ``peak * headroom`` under every per-shard limit."""
     if peak_records_per_second <= 0:
         raise CapacityError("peak_records_per_second must be > 0")
@@ -58,5 +59,6 @@ def plan_shards(peak_records_per_second: float, record_size_bytes: int, headroom
     if shards > DEFAULT_SHARD_QUOTA:
         raise CapacityError(
             f"{shards} shards exceed the default account quota of {DEFAULT_SHARD_QUOTA}; "
-            "use STREAMFLIX_KINESIS_CAPACITY_MODE=ON_DEMAND or raise the quota first")
+            "use STREAMFLIX_KINESIS_CAPACITY_MODE=ON_DEMAND or raise the quota first"
+        )
     return ShardPlan(shards, by_write_bytes, by_write_records, by_read_bytes)

@@ -31,11 +31,17 @@ class StreamflixStack(TerraformStack):
         super().__init__(scope, config.stack_name)
         self.config = config
         self._backend(config)
-        AwsProvider(self, "aws", region=config.region, allowed_account_ids=None,
-                    default_tags=[AwsProviderDefaultTags(tags=config.required_tags())])
+        AwsProvider(
+            self,
+            "aws",
+            region=config.region,
+            allowed_account_ids=None,
+            default_tags=[AwsProviderDefaultTags(tags=config.required_tags())],
+        )
         identity = DataAwsCallerIdentity(self, "current")
-        ctx = StackContext(config=config, namer=Namer(config.environment_suffix),
-                           account_id=identity.account_id)
+        ctx = StackContext(
+            config=config, namer=Namer(config.environment_suffix), account_id=identity.account_id
+        )
         self.ctx = ctx
 
         self.keys = EncryptionKeys(self, "encryption", ctx)
@@ -43,12 +49,19 @@ class StreamflixStack(TerraformStack):
         self.firewall = Firewall(self, "firewall", ctx, self.network.vpc.id)
         self.network.add_endpoints(self.firewall.endpoints.id)
         self.firewall.allow_workers_to_prefix_list(
-            "workers_to_s3", self.network.s3_endpoint.prefix_list_id,
-            "Workers read uploads through the S3 gateway endpoint")
+            "workers_to_s3",
+            self.network.s3_endpoint.prefix_list_id,
+            "Workers read uploads through the S3 gateway endpoint",
+        )
         self.ingestion = Ingestion(self, "ingestion", ctx, self.keys)
-        self.database = Database(self, "database", ctx, self.keys,
-                                 [s.id for s in self.network.private_subnets],
-                                 self.firewall.database.id)
+        self.database = Database(
+            self,
+            "database",
+            ctx,
+            self.keys,
+            [s.id for s in self.network.private_subnets],
+            self.firewall.database.id,
+        )
         self._workers(ctx)
         publish_outputs(self)
         self.keys.finalize()
@@ -59,41 +72,75 @@ class StreamflixStack(TerraformStack):
         self.registry = Registry(self, "registry", ctx, keys)
         self.failures = FailureHandling(self, "failure_handling", ctx, keys)
         self.compute = Compute(
-            self, "compute", ctx, keys, image=self.registry.image,
+            self,
+            "compute",
+            ctx,
+            keys,
+            image=self.registry.image,
             wiring=WorkerWiring(
-                stream_name=ing.stream.name, uploads_bucket=ing.uploads.name,
-                db_secret_arn=db.secret_arn, db_host=db.writer_endpoint, db_port=db.port,
-                db_name=db.database_name, dlq_url=self.failures.dlq.url,
-                alert_topic_arn=self.failures.topic_arn),
+                stream_name=ing.stream.name,
+                uploads_bucket=ing.uploads.name,
+                db_secret_arn=db.secret_arn,
+                db_host=db.writer_endpoint,
+                db_port=db.port,
+                db_name=db.database_name,
+                dlq_url=self.failures.dlq.url,
+                alert_topic_arn=self.failures.topic_arn,
+            ),
             access=WorkerAccess(
-                region=ctx.region, stream_arn=ing.stream.arn, uploads_bucket_arn=ing.uploads.arn,
-                secret_arn=db.secret_arn, data_key_arn=keys.data.arn,
-                dlq_arn=self.failures.dlq.arn, topic_arn=self.failures.topic_arn,
+                region=ctx.region,
+                stream_arn=ing.stream.arn,
+                uploads_bucket_arn=ing.uploads.arn,
+                secret_arn=db.secret_arn,
+                data_key_arn=keys.data.arn,
+                dlq_arn=self.failures.dlq.arn,
+                topic_arn=self.failures.topic_arn,
                 db_user_arn=db.connect_resource_arn(ctx, ctx.config.database.master_username),
-                repository_arn=self.registry.repository.arn),
+                repository_arn=self.registry.repository.arn,
+            ),
             subnet_ids=[s.id for s in self.network.private_subnets],
-            security_group_id=self.firewall.workers.id)
-        self.scaling = WorkerScaling(self, "scaling", ctx, self.compute,
-                                     stream_name=ctx.namer.name("kinesis"),
-                                     max_consumers=ing.max_consumers)
+            security_group_id=self.firewall.workers.id,
+        )
+        self.scaling = WorkerScaling(
+            self,
+            "scaling",
+            ctx,
+            self.compute,
+            stream_name=ctx.namer.name("kinesis"),
+            max_consumers=ing.max_consumers,
+        )
         monitored = MonitoredResources(
-            stream_name=ctx.namer.name("kinesis"), dlq_name=ctx.namer.name("dlq"),
-            cluster_name=self.compute.cluster_name, service_name=self.compute.service_name,
-            db_cluster_id=ctx.namer.name("db"), secret_arn=db.secret_arn)
+            stream_name=ctx.namer.name("kinesis"),
+            dlq_name=ctx.namer.name("dlq"),
+            cluster_name=self.compute.cluster_name,
+            service_name=self.compute.service_name,
+            db_cluster_id=ctx.namer.name("db"),
+            secret_arn=db.secret_arn,
+        )
         self.monitoring = Monitoring(self, "monitoring", ctx, monitored, self.failures.topic_arn)
         self.dashboard = Dashboard(self, "dashboard", ctx, monitored)
-        self.audit = Audit(self, "audit", ctx, keys,
-                           access_log_bucket=ing.access_logs.bucket.id,
-                           uploads_bucket_arn=ing.uploads.arn, stream_arn=ing.stream.arn,
-                           topic_arn=self.failures.topic_arn)
+        self.audit = Audit(
+            self,
+            "audit",
+            ctx,
+            keys,
+            access_log_bucket=ing.access_logs.bucket.id,
+            uploads_bucket_arn=ing.uploads.arn,
+            stream_arn=ing.stream.arn,
+            topic_arn=self.failures.topic_arn,
+        )
 
     def _backend(self, config: StackConfig) -> None:
         b = config.backend
         if b.kind == "s3":
             backend = S3Backend(
-                self, bucket=b.s3_bucket, region=b.s3_region, encrypt=True,
+                self,
+                bucket=b.s3_bucket,
+                region=b.s3_region,
+                encrypt=True,
                 key=f"{b.s3_key_prefix}/{config.environment_suffix}/terraform.tfstate",
-                dynamodb_table=b.s3_dynamodb_table or None)
+                dynamodb_table=b.s3_dynamodb_table or None,
+            )
             if not b.s3_dynamodb_table:
                 # S3-native state locking (Terraform >= 1.10); cdktf 0.21 has no typed field.
                 backend.add_override("use_lockfile", True)

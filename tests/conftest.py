@@ -44,8 +44,11 @@ class StackView:
 
     def by_path(self, rtype: str, path_fragment: str) -> dict[str, Any]:
         """The resource of ``rtype`` whose construct path contains ``path_fragment``."""
-        matches = [body for body in self.of_type(rtype).values()
-                   if path_fragment in body.get("//", {}).get("metadata", {}).get("path", "")]
+        matches = [
+            body
+            for body in self.of_type(rtype).values()
+            if path_fragment in body.get("//", {}).get("metadata", {}).get("path", "")
+        ]
         assert len(matches) == 1, f"{rtype} with path ~ {path_fragment!r}: {len(matches)} matches"
         return matches[0]
 

@@ -27,9 +27,11 @@ loads = st.tuples(
 
 def _fits(shards: int, rate: float, size: int, headroom: float, consumers: int) -> bool:
     records = rate * headroom
-    return (records <= shards * WRITE_RECORDS_PER_SHARD
-            and records * size <= shards * WRITE_BYTES_PER_SHARD
-            and records * size * consumers <= shards * READ_BYTES_PER_SHARD)
+    return (
+        records <= shards * WRITE_RECORDS_PER_SHARD
+        and records * size <= shards * WRITE_BYTES_PER_SHARD
+        and records * size * consumers <= shards * READ_BYTES_PER_SHARD
+    )
 
 
 @given(loads)
@@ -73,13 +75,16 @@ def test_extra_consumers_add_read_shards() -> None:
     assert many.binding_limit.startswith("read bytes")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ((0, 100, 1.0), "peak_records_per_second"),
-    ((10, 0, 1.0), "record_size_bytes"),
-    ((10, 2 * 1024 * 1024, 1.0), "record_size_bytes"),
-    ((10, 100, 0.5), "headroom"),
-    ((1_000_000, 1000, 1.0), "default account quota"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((0, 100, 1.0), "peak_records_per_second"),
+        ((10, 0, 1.0), "record_size_bytes"),
+        ((10, 2 * 1024 * 1024, 1.0), "record_size_bytes"),
+        ((10, 100, 0.5), "headroom"),
+        ((1_000_000, 1000, 1.0), "default account quota"),
+    ],
+)
 def test_impossible_loads_are_refused_with_the_reason(args: tuple, message: str) -> None:
     with pytest.raises(CapacityError, match=message):
         plan_shards(*args)

@@ -17,14 +17,18 @@ def test_cluster_is_aurora_postgresql_16_serverless_v2(stack: StackView) -> None
     assert cluster["engine_mode"] == "provisioned"
     assert cluster["engine_version"].startswith("16.")
     assert cluster["serverlessv2_scaling_configuration"] == {
-        "min_capacity": cfg.min_acu, "max_capacity": cfg.max_acu}
+        "min_capacity": cfg.min_acu,
+        "max_capacity": cfg.max_acu,
+    }
     assert cluster["cluster_identifier"] == "streamflix-db-qa1"
 
 
 def test_writer_and_reader_are_serverless_in_different_azs(stack: StackView) -> None:
     instances = stack.of_type("aws_rds_cluster_instance").values()
     assert sorted(i["identifier"] for i in instances) == [
-        "streamflix-db-reader-qa1", "streamflix-db-writer-qa1"]
+        "streamflix-db-reader-qa1",
+        "streamflix-db-writer-qa1",
+    ]
     assert all(i["instance_class"] == "db.serverless" for i in instances)
     assert len({i["availability_zone"] for i in instances}) == 2
     assert all(i["publicly_accessible"] is False for i in instances)
@@ -86,7 +90,7 @@ def test_master_password_is_managed_by_rds_and_rotated_every_30_days(stack: Stac
 
 def test_no_secret_value_appears_in_the_synthesized_json(stack: StackView) -> None:
     text = json.dumps(stack.data)
-    for forbidden in ("master_password", "secret_string", "\"password\""):
+    for forbidden in ("master_password", "secret_string", '"password"'):
         assert forbidden not in text
 
 

@@ -39,7 +39,9 @@ def test_key_policies_fence_every_wildcard_principal(stack: StackView) -> None:
 
 def test_data_key_is_usable_only_through_our_services_in_region(stack: StackView) -> None:
     key = stack.by_path("aws_kms_key", "/encryption/data_key")
-    (via,) = [s for s in _policy(key)["Statement"] if s["Sid"] == "AccountPrincipalsUseThroughServices"]
+    (via,) = [
+        s for s in _policy(key)["Statement"] if s["Sid"] == "AccountPrincipalsUseThroughServices"
+    ]
     services = via["Condition"]["StringEquals"]["kms:ViaService"]
     assert all(s.endswith(".eu-central-1.amazonaws.com") for s in services)
     assert {"kinesis", "rds", "secretsmanager", "s3"} <= {s.split(".")[0] for s in services}
@@ -47,7 +49,9 @@ def test_data_key_is_usable_only_through_our_services_in_region(stack: StackView
 
 def test_logs_key_lets_cloudwatch_logs_encrypt_only_our_log_groups(stack: StackView) -> None:
     key = stack.by_path("aws_kms_key", "/encryption/logs_key")
-    (logs,) = [s for s in _policy(key)["Statement"] if s["Sid"] == "CloudWatchLogsEncryptsOurLogGroups"]
+    (logs,) = [
+        s for s in _policy(key)["Statement"] if s["Sid"] == "CloudWatchLogsEncryptsOurLogGroups"
+    ]
     assert logs["Principal"] == {"Service": "logs.eu-central-1.amazonaws.com"}
     context = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
     assert context.startswith("arn:aws:logs:eu-central-1:${data.aws_caller_identity.current")

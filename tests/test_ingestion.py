@@ -25,16 +25,20 @@ def test_stream_retention_and_provisioned_capacity_follow_the_planner(stack: Sta
     cfg = StreamConfig()
     assert stream["retention_period"] == cfg.retention_hours >= 24
     assert stream["stream_mode_details"] == {"stream_mode": "PROVISIONED"}
-    expected = plan_shards(cfg.peak_uploads_per_second, cfg.record_size_bytes,
-                           cfg.burst_headroom, cfg.consumers).shards
+    expected = plan_shards(
+        cfg.peak_uploads_per_second, cfg.record_size_bytes, cfg.burst_headroom, cfg.consumers
+    ).shards
     assert stream["shard_count"] == expected
 
 
 def test_stream_emits_the_shard_level_metrics_the_alarms_use(stack: StackView) -> None:
     metrics = set(stack.one("aws_kinesis_stream")["shard_level_metrics"])
     assert metrics == set(SHARD_LEVEL_METRICS)
-    assert {"IteratorAgeMilliseconds", "WriteProvisionedThroughputExceeded",
-            "ReadProvisionedThroughputExceeded"} <= metrics
+    assert {
+        "IteratorAgeMilliseconds",
+        "WriteProvisionedThroughputExceeded",
+        "ReadProvisionedThroughputExceeded",
+    } <= metrics
 
 
 def _bucket_part(stack: StackView, rtype: str, bucket: str) -> dict:
@@ -47,8 +51,15 @@ def test_buckets_are_private_versioned_and_destroyable(stack: StackView, bucket:
     assert body["force_destroy"] is True
     assert body["bucket"].endswith("-qa1")
     block = _bucket_part(stack, "aws_s3_bucket_public_access_block", bucket)
-    assert all(block[flag] is True for flag in (
-        "block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    assert all(
+        block[flag] is True
+        for flag in (
+            "block_public_acls",
+            "block_public_policy",
+            "ignore_public_acls",
+            "restrict_public_buckets",
+        )
+    )
     versioning = _bucket_part(stack, "aws_s3_bucket_versioning", bucket)
     assert versioning["versioning_configuration"]["status"] == "Enabled"
     ownership = _bucket_part(stack, "aws_s3_bucket_ownership_controls", bucket)
@@ -60,7 +71,9 @@ def test_bucket_policies_refuse_plain_http_and_old_tls(stack: StackView, bucket:
     policy = json.loads(_bucket_part(stack, "aws_s3_bucket_policy", bucket)["policy"])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert by_sid["DenyInsecureTransport"]["Effect"] == "Deny"
-    assert by_sid["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert by_sid["DenyInsecureTransport"]["Condition"] == {
+        "Bool": {"aws:SecureTransport": "false"}
+    }
     assert by_sid["DenyOutdatedTls"]["Condition"] == {"NumericLessThan": {"s3:TlsVersion": "1.2"}}
 
 

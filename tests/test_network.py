@@ -28,7 +28,7 @@ def test_subnet_ranges_lie_in_the_vpc_and_do_not_overlap(stack: StackView) -> No
     vpc = ipaddress.IPv4Network(stack.one("aws_vpc")["cidr_block"])
     nets = [ipaddress.IPv4Network(s["cidr_block"]) for s in stack.of_type("aws_subnet").values()]
     assert all(n.subnet_of(vpc) for n in nets)
-    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
 
 
 def test_only_public_route_table_routes_to_the_internet_gateway(stack: StackView) -> None:
@@ -71,17 +71,31 @@ def test_flow_log_role_may_only_write_to_its_group(stack: StackView) -> None:
     policy = json.loads(flow_policy["policy"])
     (statement,) = policy["Statement"]
     assert sorted(statement["Action"]) == [
-        "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        "logs:CreateLogStream",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+    ]
     assert all("network_flow_logs" in r for r in statement["Resource"])
 
 
 def test_private_tasks_reach_aws_through_endpoints(stack: StackView) -> None:
     endpoints = stack.of_type("aws_vpc_endpoint").values()
-    by_service = {e["service_name"].removeprefix("com.amazonaws.eu-central-1."): e for e in endpoints}
+    by_service = {
+        e["service_name"].removeprefix("com.amazonaws.eu-central-1."): e for e in endpoints
+    }
     assert by_service["s3"]["vpc_endpoint_type"] == "Gateway"
     assert len(by_service["s3"]["route_table_ids"]) == 2
-    required = {"kinesis-streams", "secretsmanager", "logs", "monitoring", "ecr.api", "ecr.dkr",
-                "sqs", "sns", "sts"}
+    required = {
+        "kinesis-streams",
+        "secretsmanager",
+        "logs",
+        "monitoring",
+        "ecr.api",
+        "ecr.dkr",
+        "sqs",
+        "sns",
+        "sts",
+    }
     assert required <= set(INTERFACE_ENDPOINTS)
     for service in required:
         endpoint = by_service[service]
@@ -98,8 +112,11 @@ def test_no_security_group_rule_is_open_to_the_world(stack: StackView) -> None:
 
 
 def test_database_accepts_postgres_only_from_the_workers(stack: StackView) -> None:
-    ingress = [r for r in stack.of_type("aws_vpc_security_group_ingress_rule").values()
-               if "firewall_database_sg" in r["security_group_id"]]
+    ingress = [
+        r
+        for r in stack.of_type("aws_vpc_security_group_ingress_rule").values()
+        if "firewall_database_sg" in r["security_group_id"]
+    ]
     assert len(ingress) == 1
     (rule,) = ingress
     assert (rule["from_port"], rule["to_port"], rule["ip_protocol"]) == (5432, 5432, "tcp")
@@ -113,7 +130,9 @@ def test_ecs_exec_adds_the_ssm_messages_endpoint_only_when_enabled(stack: StackV
     from lib.stack import StreamflixStack
 
     def services(view: StackView) -> set[str]:
-        return {e["service_name"].rsplit(".", 1)[-1] for e in view.of_type("aws_vpc_endpoint").values()}
+        return {
+            e["service_name"].rsplit(".", 1)[-1] for e in view.of_type("aws_vpc_endpoint").values()
+        }
 
     assert "ssmmessages" not in services(stack)
     config = load_config({"ENVIRONMENT_SUFFIX": "qa3", "STREAMFLIX_ECS_EXEC": "true"})

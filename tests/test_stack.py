@@ -9,7 +9,6 @@ from lib.config import REQUIRED_TAG_KEYS, load_config
 from tests.conftest import PROJECT_ROOT, TEST_SUFFIX, StackView
 
 
-
 def test_provider_is_pinned_to_eu_central_1(stack: StackView) -> None:
     assert stack.provider["region"] == "eu-central-1"
 
@@ -24,7 +23,8 @@ def test_provider_default_tags_carry_the_required_set(stack: StackView) -> None:
 
 def test_local_backend_by_default(stack: StackView) -> None:
     assert stack.data["terraform"]["backend"] == {
-        "local": {"path": f"terraform.streamflix-{TEST_SUFFIX}.tfstate"}}
+        "local": {"path": f"terraform.streamflix-{TEST_SUFFIX}.tfstate"}
+    }
 
 
 def _named(stack: StackView) -> list[tuple[str, str, str]]:
@@ -47,25 +47,47 @@ AWS_DICTATED = re.compile(r"^/aws/")
 def test_every_name_we_choose_is_prefixed_and_ends_with_the_suffix(stack: StackView) -> None:
     named = _named(stack)
     assert len(named) > 20
-    wrong = [(addr, attr, value) for addr, attr, value in named
-             if not AWS_DICTATED.match(value)
-             and not (value.endswith(f"-{TEST_SUFFIX}") and "streamflix-" in value)]
+    wrong = [
+        (addr, attr, value)
+        for addr, attr, value in named
+        if not AWS_DICTATED.match(value)
+        and not (value.endswith(f"-{TEST_SUFFIX}") and "streamflix-" in value)
+    ]
     assert wrong == []
 
 
 def test_every_output_has_a_description(stack: StackView) -> None:
     outputs = stack.outputs
-    required = {"vpc_id", "public_subnet_ids", "private_subnet_ids", "stream_name", "stream_arn",
-                "db_writer_endpoint", "db_reader_endpoint", "db_port", "db_name", "db_secret_arn",
-                "uploads_bucket_name", "data_key_arn", "logs_key_arn"}
+    required = {
+        "vpc_id",
+        "public_subnet_ids",
+        "private_subnet_ids",
+        "stream_name",
+        "stream_arn",
+        "db_writer_endpoint",
+        "db_reader_endpoint",
+        "db_port",
+        "db_name",
+        "db_secret_arn",
+        "uploads_bucket_name",
+        "data_key_arn",
+        "logs_key_arn",
+    }
     assert required <= set(outputs)
     assert all(o.get("description") for o in outputs.values())
-    assert not any(o.get("sensitive") is False and "password" in name for name, o in outputs.items())
+    assert not any(
+        o.get("sensitive") is False and "password" in name for name, o in outputs.items()
+    )
 
 
 def test_s3_backend_with_native_locking_is_chosen_by_environment() -> None:
-    config = load_config({"ENVIRONMENT_SUFFIX": "qa2", "STREAMFLIX_STATE_BACKEND": "s3",
-                          "STREAMFLIX_STATE_BUCKET": "acme-tf-state"})
+    config = load_config(
+        {
+            "ENVIRONMENT_SUFFIX": "qa2",
+            "STREAMFLIX_STATE_BACKEND": "s3",
+            "STREAMFLIX_STATE_BUCKET": "acme-tf-state",
+        }
+    )
     from cdktf import Testing
 
     from lib.stack import StreamflixStack

@@ -8,20 +8,22 @@ point-in-time window, and an AWS Backup plan copies the cluster daily. Destroyab
 
 from __future__ import annotations
 
-
 from cdktf_cdktf_provider_aws.backup_plan import BackupPlan, BackupPlanRule, BackupPlanRuleLifecycle
 from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
 from cdktf_cdktf_provider_aws.backup_vault import BackupVault
+from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster, RdsClusterServerlessv2ScalingConfiguration
+from cdktf_cdktf_provider_aws.rds_cluster import (
+    RdsCluster,
+    RdsClusterServerlessv2ScalingConfiguration,
+)
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroup,
     RdsClusterParameterGroupParameter,
 )
-from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import (
     SecretsmanagerSecretRotation,
     SecretsmanagerSecretRotationRotationRules,
@@ -61,8 +63,15 @@ def family(engine_version: str) -> str:
 
 
 class Database(Construct):
-    def __init__(self, scope: Construct, id_: str, ctx: StackContext, keys: EncryptionKeys,
-                 subnet_ids: list[str], security_group_id: str):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        ctx: StackContext,
+        keys: EncryptionKeys,
+        subnet_ids: list[str],
+        security_group_id: str,
+    ):
         super().__init__(scope, id_)
         cfg = ctx.config.database
         names = ctx.namer
@@ -70,25 +79,43 @@ class Database(Construct):
         self.database_name = cfg.database_name
         self.port = PORT
 
-        subnets = DbSubnetGroup(self, "subnets", name=names.name("db-subnets"),
-                                subnet_ids=subnet_ids,
-                                description="Private subnets only")
+        subnets = DbSubnetGroup(
+            self,
+            "subnets",
+            name=names.name("db-subnets"),
+            subnet_ids=subnet_ids,
+            description="Private subnets only",
+        )
         cluster_params = RdsClusterParameterGroup(
-            self, "cluster_params", name=names.name("db-params"), family=family(cfg.engine_version),
+            self,
+            "cluster_params",
+            name=names.name("db-params"),
+            family=family(cfg.engine_version),
             description="TLS forced; connections, DDL and roles audited",
-            parameter=[RdsClusterParameterGroupParameter(name=k, value=v, apply_method=m)
-                       for k, (v, m) in CLUSTER_PARAMETERS.items()])
+            parameter=[
+                RdsClusterParameterGroupParameter(name=k, value=v, apply_method=m)
+                for k, (v, m) in CLUSTER_PARAMETERS.items()
+            ],
+        )
         instance_params = DbParameterGroup(
-            self, "instance_params", name=names.name("db-instance-params"),
-            family=family(cfg.engine_version), description="Slow-query and DDL logging",
-            parameter=[DbParameterGroupParameter(name=k, value=v, apply_method=m)
-                       for k, (v, m) in INSTANCE_PARAMETERS.items()])
+            self,
+            "instance_params",
+            name=names.name("db-instance-params"),
+            family=family(cfg.engine_version),
+            description="Slow-query and DDL logging",
+            parameter=[
+                DbParameterGroupParameter(name=k, value=v, apply_method=m)
+                for k, (v, m) in INSTANCE_PARAMETERS.items()
+            ],
+        )
         # Created before the cluster so RDS writes into our encrypted, 90-day group.
         self.log_group = encrypted_log_group(
-            self, "postgresql_logs", f"/aws/rds/cluster/{cluster_id}/postgresql", keys)
+            self, "postgresql_logs", f"/aws/rds/cluster/{cluster_id}/postgresql", keys
+        )
 
         self.cluster = RdsCluster(
-            self, "cluster",
+            self,
+            "cluster",
             cluster_identifier=cluster_id,
             engine=ENGINE,
             engine_mode="provisioned",
@@ -110,7 +137,8 @@ class Database(Construct):
             copy_tags_to_snapshot=True,
             enabled_cloudwatch_logs_exports=["postgresql"],
             serverlessv2_scaling_configuration=RdsClusterServerlessv2ScalingConfiguration(
-                min_capacity=cfg.min_acu, max_capacity=cfg.max_acu),
+                min_capacity=cfg.min_acu, max_capacity=cfg.max_acu
+            ),
             deletion_protection=False,
             skip_final_snapshot=True,
             delete_automated_backups=True,
@@ -119,40 +147,53 @@ class Database(Construct):
         )
 
         monitoring_role = IamRole(
-            self, "monitoring_role", name=names.name("db-monitoring-role"),
-            assume_role_policy=service_trust("monitoring.rds.amazonaws.com", ctx.account_id))
+            self,
+            "monitoring_role",
+            name=names.name("db-monitoring-role"),
+            assume_role_policy=service_trust("monitoring.rds.amazonaws.com", ctx.account_id),
+        )
         IamRolePolicyAttachment(
-            self, "monitoring_role_policy", role=monitoring_role.name,
-            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
+            self,
+            "monitoring_role_policy",
+            role=monitoring_role.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        )
 
         self.instances: list[RdsClusterInstance] = []
         for role, az, tier in (("writer", ctx.azs[0], 0), ("reader", ctx.azs[1], 1)):
-            self.instances.append(RdsClusterInstance(
-                self, role,
-                identifier=names.name(f"db-{role}"),
-                cluster_identifier=self.cluster.id,
-                engine=ENGINE,
-                engine_version=cfg.engine_version,
-                instance_class="db.serverless",
-                availability_zone=az,
-                promotion_tier=tier,
-                db_parameter_group_name=instance_params.name,
-                publicly_accessible=False,
-                auto_minor_version_upgrade=True,
-                copy_tags_to_snapshot=True,
-                monitoring_interval=MONITORING_INTERVAL_S,
-                monitoring_role_arn=monitoring_role.arn,
-                performance_insights_enabled=True,
-                performance_insights_kms_key_id=keys.data.arn,
-                performance_insights_retention_period=INSIGHTS_RETENTION_DAYS,
-                apply_immediately=True,
-            ))
+            self.instances.append(
+                RdsClusterInstance(
+                    self,
+                    role,
+                    identifier=names.name(f"db-{role}"),
+                    cluster_identifier=self.cluster.id,
+                    engine=ENGINE,
+                    engine_version=cfg.engine_version,
+                    instance_class="db.serverless",
+                    availability_zone=az,
+                    promotion_tier=tier,
+                    db_parameter_group_name=instance_params.name,
+                    publicly_accessible=False,
+                    auto_minor_version_upgrade=True,
+                    copy_tags_to_snapshot=True,
+                    monitoring_interval=MONITORING_INTERVAL_S,
+                    monitoring_role_arn=monitoring_role.arn,
+                    performance_insights_enabled=True,
+                    performance_insights_kms_key_id=keys.data.arn,
+                    performance_insights_retention_period=INSIGHTS_RETENTION_DAYS,
+                    apply_immediately=True,
+                )
+            )
 
         self.secret_arn = self.cluster.master_user_secret.get(0).secret_arn
         self.rotation = SecretsmanagerSecretRotation(
-            self, "secret_rotation", secret_id=self.secret_arn,
+            self,
+            "secret_rotation",
+            secret_id=self.secret_arn,
             rotation_rules=SecretsmanagerSecretRotationRotationRules(
-                automatically_after_days=cfg.secret_rotation_days))
+                automatically_after_days=cfg.secret_rotation_days
+            ),
+        )
 
         self._backup_plan(ctx, keys)
 
@@ -160,20 +201,46 @@ class Database(Construct):
         """Daily AWS Backup copy of the cluster into an encrypted, force-destroyable vault."""
         names = ctx.namer
         cfg = ctx.config.database
-        vault = BackupVault(self, "backup_vault", name=names.name("db-backup-vault"),
-                            kms_key_arn=keys.data.arn, force_destroy=True)
-        plan = BackupPlan(self, "backup_plan", name=names.name("db-backup-plan"), rule=[
-            BackupPlanRule(rule_name="daily", target_vault_name=vault.name,
-                           schedule="cron(0 2 * * ? *)",
-                           lifecycle=BackupPlanRuleLifecycle(
-                               delete_after=cfg.backup_retention_days))])
-        role = IamRole(self, "backup_role", name=names.name("db-backup-role"),
-                       assume_role_policy=service_trust("backup.amazonaws.com", ctx.account_id))
+        vault = BackupVault(
+            self,
+            "backup_vault",
+            name=names.name("db-backup-vault"),
+            kms_key_arn=keys.data.arn,
+            force_destroy=True,
+        )
+        plan = BackupPlan(
+            self,
+            "backup_plan",
+            name=names.name("db-backup-plan"),
+            rule=[
+                BackupPlanRule(
+                    rule_name="daily",
+                    target_vault_name=vault.name,
+                    schedule="cron(0 2 * * ? *)",
+                    lifecycle=BackupPlanRuleLifecycle(delete_after=cfg.backup_retention_days),
+                )
+            ],
+        )
+        role = IamRole(
+            self,
+            "backup_role",
+            name=names.name("db-backup-role"),
+            assume_role_policy=service_trust("backup.amazonaws.com", ctx.account_id),
+        )
         IamRolePolicyAttachment(
-            self, "backup_role_policy", role=role.name,
-            policy_arn="arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup")
-        BackupSelection(self, "backup_selection", name=names.name("db-backup-selection"), plan_id=plan.id,
-                        iam_role_arn=role.arn, resources=[self.cluster.arn])
+            self,
+            "backup_role_policy",
+            role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+        )
+        BackupSelection(
+            self,
+            "backup_selection",
+            name=names.name("db-backup-selection"),
+            plan_id=plan.id,
+            iam_role_arn=role.arn,
+            resources=[self.cluster.arn],
+        )
 
     @property
     def writer_endpoint(self) -> str:
@@ -186,5 +253,3 @@ class Database(Construct):
     def connect_resource_arn(self, ctx: StackContext, db_user: str) -> str:
         """The rds-db:connect resource for IAM authentication as ``db_user``."""
         return ctx.arn("rds-db", f"dbuser:{self.cluster.cluster_resource_id}/{db_user}")
-
-

@@ -19,7 +19,13 @@ from constructs import Construct
 from lib.context import StackContext
 
 KEY_DELETION_WINDOW_DAYS = 7
-KEY_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+KEY_USE_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+]
 
 # Services that encrypt with the data key on behalf of principals in this account.
 DATA_KEY_VIA_SERVICES = ("kinesis", "s3", "rds", "secretsmanager", "sqs", "sns", "ecr", "backup")
@@ -60,19 +66,21 @@ def key_policy(ctx: StackContext, via_services: tuple[str, ...], grants: list[Se
         }
     ]
     if via_services:
-        statements.append({
-            "Sid": "AccountPrincipalsUseThroughServices",
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": [*KEY_USE_ACTIONS, "kms:CreateGrant", "kms:ListGrants"],
-            "Resource": "*",
-            "Condition": {
-                "StringEquals": {
-                    "kms:CallerAccount": account,
-                    "kms:ViaService": [f"{svc}.{region}.amazonaws.com" for svc in via_services],
-                }
-            },
-        })
+        statements.append(
+            {
+                "Sid": "AccountPrincipalsUseThroughServices",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": [*KEY_USE_ACTIONS, "kms:CreateGrant", "kms:ListGrants"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": account,
+                        "kms:ViaService": [f"{svc}.{region}.amazonaws.com" for svc in via_services],
+                    }
+                },
+            }
+        )
     statements.extend(g.statement() for g in grants)
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
@@ -86,41 +94,69 @@ class EncryptionKeys(Construct):
         account, region = ctx.account_id, ctx.config.region
         self.data_grants: list[ServiceGrant] = [
             # CloudWatch alarms and EventBridge publish to the encrypted alert topic.
-            ServiceGrant("CloudWatchAlarmsPublishToTopic", "cloudwatch.amazonaws.com",
-                         ("kms:Decrypt", "kms:GenerateDataKey*"),
-                         {"StringEquals": {"aws:SourceAccount": account}}),
-            ServiceGrant("EventBridgePublishesToTopic", "events.amazonaws.com",
-                         ("kms:Decrypt", "kms:GenerateDataKey*"),
-                         {"StringEquals": {"aws:SourceAccount": account}}),
+            ServiceGrant(
+                "CloudWatchAlarmsPublishToTopic",
+                "cloudwatch.amazonaws.com",
+                ("kms:Decrypt", "kms:GenerateDataKey*"),
+                {"StringEquals": {"aws:SourceAccount": account}},
+            ),
+            ServiceGrant(
+                "EventBridgePublishesToTopic",
+                "events.amazonaws.com",
+                ("kms:Decrypt", "kms:GenerateDataKey*"),
+                {"StringEquals": {"aws:SourceAccount": account}},
+            ),
         ]
         self.logs_grants: list[ServiceGrant] = [
-            ServiceGrant("CloudWatchLogsEncryptsOurLogGroups", f"logs.{region}.amazonaws.com",
-                         tuple(KEY_USE_ACTIONS),
-                         {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                      f"arn:aws:logs:{region}:{account}:log-group:*"}}),
-            ServiceGrant("CloudTrailEncryptsTrailLogs", "cloudtrail.amazonaws.com",
-                         ("kms:GenerateDataKey*",),
-                         {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn":
-                                         f"arn:aws:cloudtrail:*:{account}:trail/*"},
-                          "StringEquals": {"aws:SourceAccount": account}}),
-            ServiceGrant("CloudTrailDescribesKey", "cloudtrail.amazonaws.com",
-                         ("kms:DescribeKey",),
-                         {"StringEquals": {"aws:SourceAccount": account}}),
+            ServiceGrant(
+                "CloudWatchLogsEncryptsOurLogGroups",
+                f"logs.{region}.amazonaws.com",
+                tuple(KEY_USE_ACTIONS),
+                {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"
+                    }
+                },
+            ),
+            ServiceGrant(
+                "CloudTrailEncryptsTrailLogs",
+                "cloudtrail.amazonaws.com",
+                ("kms:GenerateDataKey*",),
+                {
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account}:trail/*"
+                    },
+                    "StringEquals": {"aws:SourceAccount": account},
+                },
+            ),
+            ServiceGrant(
+                "CloudTrailDescribesKey",
+                "cloudtrail.amazonaws.com",
+                ("kms:DescribeKey",),
+                {"StringEquals": {"aws:SourceAccount": account}},
+            ),
         ]
-        self.data = self._key("data", "StreamFlix data at rest: stream, database, secrets, "
-                              "buckets, queues, topics, images")
+        self.data = self._key(
+            "data",
+            "StreamFlix data at rest: stream, database, secrets, buckets, queues, topics, images",
+        )
         self.logs = self._key("logs", "StreamFlix logs: CloudWatch Logs and CloudTrail")
 
     def _key(self, role: str, description: str) -> KmsKey:
         key = KmsKey(
-            self, f"{role}_key",
+            self,
+            f"{role}_key",
             description=description,
             enable_key_rotation=True,
             rotation_period_in_days=365,
             deletion_window_in_days=KEY_DELETION_WINDOW_DAYS,
         )
-        KmsAlias(self, f"{role}_key_alias", name=self._ctx.namer.alias(f"{role}-key"),
-                 target_key_id=key.key_id)
+        KmsAlias(
+            self,
+            f"{role}_key_alias",
+            name=self._ctx.namer.alias(f"{role}-key"),
+            target_key_id=key.key_id,
+        )
         return key
 
     def finalize(self) -> None:

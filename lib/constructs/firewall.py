@@ -33,35 +33,76 @@ class Firewall(Construct):
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, vpc_id: str):
         super().__init__(scope, id_)
         names = ctx.namer
-        self.endpoints = self._group("endpoints", names.name("endpoints-sg"),
-                                     "Interface VPC endpoints: HTTPS from the workers only", vpc_id)
-        self.workers = self._group("workers", names.name("workers-sg"),
-                                   "Worker tasks: no ingress; egress to endpoints, S3, database",
-                                   vpc_id)
-        self.database = self._group("database", names.name("db-sg"),
-                                    "Aurora PostgreSQL: 5432 from the workers only", vpc_id)
-        self._allow(Flow("workers_to_endpoints", "Workers call AWS APIs via interface endpoints",
-                         HTTPS), self.workers, self.endpoints)
-        self._allow(Flow("workers_to_database", "Workers connect to PostgreSQL (TLS)", POSTGRES),
-                    self.workers, self.database)
+        self.endpoints = self._group(
+            "endpoints",
+            names.name("endpoints-sg"),
+            "Interface VPC endpoints: HTTPS from the workers only",
+            vpc_id,
+        )
+        self.workers = self._group(
+            "workers",
+            names.name("workers-sg"),
+            "Worker tasks: no ingress; egress to endpoints, S3, database",
+            vpc_id,
+        )
+        self.database = self._group(
+            "database", names.name("db-sg"), "Aurora PostgreSQL: 5432 from the workers only", vpc_id
+        )
+        self._allow(
+            Flow("workers_to_endpoints", "Workers call AWS APIs via interface endpoints", HTTPS),
+            self.workers,
+            self.endpoints,
+        )
+        self._allow(
+            Flow("workers_to_database", "Workers connect to PostgreSQL (TLS)", POSTGRES),
+            self.workers,
+            self.database,
+        )
 
     def _group(self, id_: str, name: str, description: str, vpc_id: str) -> SecurityGroup:
-        return SecurityGroup(self, f"{id_}_sg", name=name, description=description,
-                             vpc_id=vpc_id, revoke_rules_on_delete=True, tags={"Name": name})
+        return SecurityGroup(
+            self,
+            f"{id_}_sg",
+            name=name,
+            description=description,
+            vpc_id=vpc_id,
+            revoke_rules_on_delete=True,
+            tags={"Name": name},
+        )
 
     def _allow(self, flow: Flow, source: SecurityGroup, destination: SecurityGroup) -> None:
         VpcSecurityGroupEgressRule(
-            self, f"{flow.id}_egress", security_group_id=source.id, ip_protocol="tcp",
-            from_port=flow.port, to_port=flow.port,
-            referenced_security_group_id=destination.id, description=flow.description)
+            self,
+            f"{flow.id}_egress",
+            security_group_id=source.id,
+            ip_protocol="tcp",
+            from_port=flow.port,
+            to_port=flow.port,
+            referenced_security_group_id=destination.id,
+            description=flow.description,
+        )
         VpcSecurityGroupIngressRule(
-            self, f"{flow.id}_ingress", security_group_id=destination.id, ip_protocol="tcp",
-            from_port=flow.port, to_port=flow.port,
-            referenced_security_group_id=source.id, description=flow.description)
+            self,
+            f"{flow.id}_ingress",
+            security_group_id=destination.id,
+            ip_protocol="tcp",
+            from_port=flow.port,
+            to_port=flow.port,
+            referenced_security_group_id=source.id,
+            description=flow.description,
+        )
 
-    def allow_workers_to_prefix_list(self, flow_id: str, prefix_list_id: str, description: str) -> None:
+    def allow_workers_to_prefix_list(
+        self, flow_id: str, prefix_list_id: str, description: str
+    ) -> None:
         """Egress to a gateway endpoint's managed prefix list (e.g. S3), HTTPS only."""
         VpcSecurityGroupEgressRule(
-            self, f"{flow_id}_egress", security_group_id=self.workers.id, ip_protocol="tcp",
-            from_port=HTTPS, to_port=HTTPS, prefix_list_id=prefix_list_id,
-            description=description)
+            self,
+            f"{flow_id}_egress",
+            security_group_id=self.workers.id,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            prefix_list_id=prefix_list_id,
+            description=description,
+        )

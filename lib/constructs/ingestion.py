@@ -12,8 +12,12 @@ from lib.context import StackContext
 
 # Shard-level metrics the alarms and the autoscaling use (they need enhanced monitoring).
 SHARD_LEVEL_METRICS = (
-    "IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords",
-    "IteratorAgeMilliseconds", "ReadProvisionedThroughputExceeded",
+    "IncomingBytes",
+    "IncomingRecords",
+    "OutgoingBytes",
+    "OutgoingRecords",
+    "IteratorAgeMilliseconds",
+    "ReadProvisionedThroughputExceeded",
     "WriteProvisionedThroughputExceeded",
 )
 
@@ -26,10 +30,15 @@ class Ingestion(Construct):
         self.shard_plan: ShardPlan | None = None
         provisioned = cfg.capacity_mode == "PROVISIONED"
         if provisioned:
-            self.shard_plan = plan_shards(cfg.peak_uploads_per_second, cfg.record_size_bytes,
-                                          cfg.burst_headroom, cfg.consumers)
+            self.shard_plan = plan_shards(
+                cfg.peak_uploads_per_second,
+                cfg.record_size_bytes,
+                cfg.burst_headroom,
+                cfg.consumers,
+            )
         self.stream = KinesisStream(
-            self, "stream",
+            self,
+            "stream",
             name=names.name("kinesis"),
             shard_count=self.shard_plan.shards if self.shard_plan else None,
             stream_mode_details=KinesisStreamStreamModeDetails(stream_mode=cfg.capacity_mode),
@@ -40,19 +49,27 @@ class Ingestion(Construct):
             enforce_consumer_deletion=True,
         )
 
-        self.access_logs = SecureBucket(self, "access_logs", BucketSpec(
-            name=names.name("access-logs", ctx.account_id),
-            kms_key_arn=None,  # S3 server access logging delivers only to SSE-S3 buckets
-            lifecycle=Lifecycle(noncurrent_expiration_days=7, expiration_days=90),
-            receives_access_logs_from_account=ctx.account_id,
-        ))
-        self.uploads = SecureBucket(self, "uploads", BucketSpec(
-            name=names.name("uploads", ctx.account_id),
-            kms_key_arn=keys.data.arn,
-            lifecycle=Lifecycle(noncurrent_expiration_days=30, transition_to_ia_days=30),
-            access_log_bucket=self.access_logs.bucket.id,
-            access_log_prefix="uploads/",
-        ))
+        self.access_logs = SecureBucket(
+            self,
+            "access_logs",
+            BucketSpec(
+                name=names.name("access-logs", ctx.account_id),
+                kms_key_arn=None,  # S3 server access logging delivers only to SSE-S3 buckets
+                lifecycle=Lifecycle(noncurrent_expiration_days=7, expiration_days=90),
+                receives_access_logs_from_account=ctx.account_id,
+            ),
+        )
+        self.uploads = SecureBucket(
+            self,
+            "uploads",
+            BucketSpec(
+                name=names.name("uploads", ctx.account_id),
+                kms_key_arn=keys.data.arn,
+                lifecycle=Lifecycle(noncurrent_expiration_days=30, transition_to_ia_days=30),
+                access_log_bucket=self.access_logs.bucket.id,
+                access_log_prefix="uploads/",
+            ),
+        )
 
     @property
     def max_consumers(self) -> int:

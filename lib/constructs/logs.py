@@ -10,6 +10,14 @@ from lib.constructs.encryption import EncryptionKeys
 LOG_RETENTION_DAYS = 90  # our documented decision under GDPR Art. 5(1)(e); see README
 
 
-def encrypted_log_group(scope: Construct, id_: str, name: str, keys: EncryptionKeys) -> CloudwatchLogGroup:
-    return CloudwatchLogGroup(scope, id_, name=name, retention_in_days=LOG_RETENTION_DAYS,
-                              kms_key_id=keys.logs.arn, skip_destroy=False)
+def encrypted_log_group(
+    scope: Construct, id_: str, name: str, keys: EncryptionKeys
+) -> CloudwatchLogGroup:
+    return CloudwatchLogGroup(
+        scope,
+        id_,
+        name=name,
+        retention_in_days=LOG_RETENTION_DAYS,
+        kms_key_id=keys.logs.arn,
+        skip_destroy=False,
+    )

@@ -31,8 +31,15 @@ from lib.iam import Statement, policy_document, service_trust
 
 # Interface endpoints the private tasks need (gateway endpoint for S3 is added separately).
 INTERFACE_ENDPOINTS = (
-    "kinesis-streams", "secretsmanager", "logs", "monitoring", "ecr.api", "ecr.dkr",
-    "sqs", "sns", "sts",
+    "kinesis-streams",
+    "secretsmanager",
+    "logs",
+    "monitoring",
+    "ecr.api",
+    "ecr.dkr",
+    "sqs",
+    "sns",
+    "sts",
 )
 
 
@@ -45,65 +52,131 @@ class Network(Construct):
         # Four equal blocks: public a/b, private a/b.
         blocks = list(cidr.subnets(prefixlen_diff=2))
 
-        self.vpc = Vpc(self, "vpc", cidr_block=cfg.vpc_cidr, enable_dns_support=True,
-                       enable_dns_hostnames=True, tags={"Name": names.name("vpc")})
+        self.vpc = Vpc(
+            self,
+            "vpc",
+            cidr_block=cfg.vpc_cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": names.name("vpc")},
+        )
         self.vpc_cidr = cfg.vpc_cidr
-        DefaultSecurityGroup(self, "default_sg_closed", vpc_id=self.vpc.id, ingress=[], egress=[],
-                             tags={"Name": names.label("vpc-default-closed")})
+        DefaultSecurityGroup(
+            self,
+            "default_sg_closed",
+            vpc_id=self.vpc.id,
+            ingress=[],
+            egress=[],
+            tags={"Name": names.label("vpc-default-closed")},
+        )
 
         igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": names.label("igw")})
-        public_rt = RouteTable(self, "public_rt", vpc_id=self.vpc.id,
-                               tags={"Name": names.label("public-rt")})
-        Route(self, "public_default_route", route_table_id=public_rt.id,
-              destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
+        public_rt = RouteTable(
+            self, "public_rt", vpc_id=self.vpc.id, tags={"Name": names.label("public-rt")}
+        )
+        Route(
+            self,
+            "public_default_route",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+        )
 
         self.public_subnets: list[Subnet] = []
         self.private_subnets: list[Subnet] = []
         self.private_route_tables: list[RouteTable] = []
         for index, az in enumerate(ctx.azs):
             public = Subnet(
-                self, f"public_subnet_{index}", vpc_id=self.vpc.id, availability_zone=az,
-                cidr_block=str(blocks[index]), map_public_ip_on_launch=False,
-                tags={"Name": names.label(f"public-{az}"), "Tier": "public"})
-            RouteTableAssociation(self, f"public_rta_{index}", subnet_id=public.id,
-                                  route_table_id=public_rt.id)
+                self,
+                f"public_subnet_{index}",
+                vpc_id=self.vpc.id,
+                availability_zone=az,
+                cidr_block=str(blocks[index]),
+                map_public_ip_on_launch=False,
+                tags={"Name": names.label(f"public-{az}"), "Tier": "public"},
+            )
+            RouteTableAssociation(
+                self, f"public_rta_{index}", subnet_id=public.id, route_table_id=public_rt.id
+            )
             private = Subnet(
-                self, f"private_subnet_{index}", vpc_id=self.vpc.id, availability_zone=az,
-                cidr_block=str(blocks[index + 2]), map_public_ip_on_launch=False,
-                tags={"Name": names.label(f"private-{az}"), "Tier": "private"})
-            rt = RouteTable(self, f"private_rt_{index}", vpc_id=self.vpc.id,
-                            tags={"Name": names.label(f"private-rt-{az}")})
-            RouteTableAssociation(self, f"private_rta_{index}", subnet_id=private.id,
-                                  route_table_id=rt.id)
+                self,
+                f"private_subnet_{index}",
+                vpc_id=self.vpc.id,
+                availability_zone=az,
+                cidr_block=str(blocks[index + 2]),
+                map_public_ip_on_launch=False,
+                tags={"Name": names.label(f"private-{az}"), "Tier": "private"},
+            )
+            rt = RouteTable(
+                self,
+                f"private_rt_{index}",
+                vpc_id=self.vpc.id,
+                tags={"Name": names.label(f"private-rt-{az}")},
+            )
+            RouteTableAssociation(
+                self, f"private_rta_{index}", subnet_id=private.id, route_table_id=rt.id
+            )
             self.public_subnets.append(public)
             self.private_subnets.append(private)
             self.private_route_tables.append(rt)
 
         if cfg.nat_gateway:
             eip = Eip(self, "nat_eip", domain="vpc", tags={"Name": names.label("nat")})
-            nat = NatGateway(self, "nat", allocation_id=eip.allocation_id,
-                             subnet_id=self.public_subnets[0].id,
-                             tags={"Name": names.label("nat")})
+            nat = NatGateway(
+                self,
+                "nat",
+                allocation_id=eip.allocation_id,
+                subnet_id=self.public_subnets[0].id,
+                tags={"Name": names.label("nat")},
+            )
             for index, rt in enumerate(self.private_route_tables):
-                Route(self, f"private_nat_route_{index}", route_table_id=rt.id,
-                      destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
+                Route(
+                    self,
+                    f"private_nat_route_{index}",
+                    route_table_id=rt.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    nat_gateway_id=nat.id,
+                )
 
         self.flow_log_group = encrypted_log_group(self, "flow_logs", names.name("flow-logs"), keys)
-        flow_role = IamRole(self, "flow_logs_role", name=names.name("flow-logs-role"),
-                            assume_role_policy=service_trust("vpc-flow-logs.amazonaws.com",
-                                                             ctx.account_id))
-        IamRolePolicy(self, "flow_logs_role_policy", role=flow_role.id, name=names.name("flow-logs-policy"),
-                      policy=policy_document([Statement(
-                          sid="DeliverToTheFlowLogGroupOnly",
-                          actions=("logs:CreateLogStream", "logs:PutLogEvents",
-                                   "logs:DescribeLogStreams"),
-                          resources=(self.flow_log_group.arn,
-                                     f"{self.flow_log_group.arn}:log-stream:*"),
-                      )]))
-        FlowLog(self, "flow_log", vpc_id=self.vpc.id, traffic_type="ALL",
-                log_destination_type="cloud-watch-logs",
-                log_destination=self.flow_log_group.arn, iam_role_arn=flow_role.arn,
-                max_aggregation_interval=60)
+        flow_role = IamRole(
+            self,
+            "flow_logs_role",
+            name=names.name("flow-logs-role"),
+            assume_role_policy=service_trust("vpc-flow-logs.amazonaws.com", ctx.account_id),
+        )
+        IamRolePolicy(
+            self,
+            "flow_logs_role_policy",
+            role=flow_role.id,
+            name=names.name("flow-logs-policy"),
+            policy=policy_document(
+                [
+                    Statement(
+                        sid="DeliverToTheFlowLogGroupOnly",
+                        actions=(
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogStreams",
+                        ),
+                        resources=(
+                            self.flow_log_group.arn,
+                            f"{self.flow_log_group.arn}:log-stream:*",
+                        ),
+                    )
+                ]
+            ),
+        )
+        FlowLog(
+            self,
+            "flow_log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=self.flow_log_group.arn,
+            iam_role_arn=flow_role.arn,
+            max_aggregation_interval=60,
+        )
 
         self._ctx = ctx
 
@@ -111,18 +184,26 @@ class Network(Construct):
         """Gateway endpoint for S3 and interface endpoints for the AWS APIs the tasks use."""
         region = self._ctx.region
         self.s3_endpoint = VpcEndpoint(
-            self, "s3_gateway_endpoint", vpc_id=self.vpc.id,
-            service_name=f"com.amazonaws.{region}.s3", vpc_endpoint_type="Gateway",
+            self,
+            "s3_gateway_endpoint",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{region}.s3",
+            vpc_endpoint_type="Gateway",
             route_table_ids=[rt.id for rt in self.private_route_tables],
-            tags={"Name": self._ctx.namer.label("endpoint-s3")})
+            tags={"Name": self._ctx.namer.label("endpoint-s3")},
+        )
         self.interface_endpoints: dict[str, VpcEndpoint] = {}
         # ECS Exec's agent talks to SSM Messages; only needed (and paid for) when Exec is on.
         exec_endpoints = ("ssmmessages",) if self._ctx.config.worker.enable_exec else ()
         for service in (*INTERFACE_ENDPOINTS, *exec_endpoints):
             self.interface_endpoints[service] = VpcEndpoint(
-                self, f"endpoint_{service.replace('.', '_').replace('-', '_')}",
-                vpc_id=self.vpc.id, service_name=f"com.amazonaws.{region}.{service}",
-                vpc_endpoint_type="Interface", private_dns_enabled=True,
+                self,
+                f"endpoint_{service.replace('.', '_').replace('-', '_')}",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
                 subnet_ids=[s.id for s in self.private_subnets],
                 security_group_ids=[endpoint_sg_id],
-                tags={"Name": self._ctx.namer.label(f"endpoint-{service}")})
+                tags={"Name": self._ctx.namer.label(f"endpoint-{service}")},
+            )

@@ -14,10 +14,14 @@ def publish_outputs(stack: StreamflixStack) -> None:
     net, ing, db, keys = stack.network, stack.ingestion, stack.database, stack.keys
     outputs: dict[str, tuple[object, str]] = {
         "vpc_id": (net.vpc.id, "VPC of the pipeline"),
-        "public_subnet_ids": ([s.id for s in net.public_subnets],
-                              "Public subnets (NAT gateway only; nothing data-bearing)"),
-        "private_subnet_ids": ([s.id for s in net.private_subnets],
-                               "Private subnets holding the database and the worker tasks"),
+        "public_subnet_ids": (
+            [s.id for s in net.public_subnets],
+            "Public subnets (NAT gateway only; nothing data-bearing)",
+        ),
+        "private_subnet_ids": (
+            [s.id for s in net.private_subnets],
+            "Private subnets holding the database and the worker tasks",
+        ),
         "stream_name": (ing.stream.name, "Kinesis stream receiving processing requests"),
         "stream_arn": (ing.stream.arn, "ARN of the processing-request stream"),
         "uploads_bucket_name": (ing.uploads.name, "Bucket holding uploaded videos"),
@@ -26,8 +30,10 @@ def publish_outputs(stack: StreamflixStack) -> None:
         "db_reader_endpoint": (db.reader_endpoint, "Aurora reader endpoint"),
         "db_port": (db.port, "PostgreSQL port"),
         "db_name": (db.database_name, "Metadata database name"),
-        "db_secret_arn": (db.secret_arn,
-                          "Secrets Manager ARN of the RDS-managed master credentials (not the value)"),
+        "db_secret_arn": (
+            db.secret_arn,
+            "Secrets Manager ARN of the RDS-managed master credentials (not the value)",
+        ),
         "data_key_arn": (keys.data.arn, "KMS key encrypting data at rest"),
         "logs_key_arn": (keys.logs.arn, "KMS key encrypting logs and the trail"),
         "flow_log_group_name": (net.flow_log_group.name, "VPC flow log group"),
@@ -48,13 +54,18 @@ def _worker_outputs(stack: StreamflixStack) -> dict[str, tuple[object, str]]:
             stack.firewall.workers.id,
             "Security group for worker tasks (pass it to run-task for the migrate task)",
         ),
-        "worker_task_definition_family": (compute.task_definition.family,
-                                          "Task definition family of the worker (command run)"),
+        "worker_task_definition_family": (
+            compute.task_definition.family,
+            "Task definition family of the worker (command run)",
+        ),
         "migrate_task_definition_family": (
             compute.migrate_task_definition.family,
-            "One-off task running the schema migrations (command migrate)"),
-        "ecr_repository_url": (stack.registry.repository.repository_url,
-                               "Push the worker image here as <url>:<STREAMFLIX_WORKER_IMAGE_TAG>"),
+            "One-off task running the schema migrations (command migrate)",
+        ),
+        "ecr_repository_url": (
+            stack.registry.repository.repository_url,
+            "Push the worker image here as <url>:<STREAMFLIX_WORKER_IMAGE_TAG>",
+        ),
         "dlq_url": (failures.dlq.url, "Dead-letter queue of failed processing jobs"),
         "dlq_arn": (failures.dlq.arn, "ARN of the dead-letter queue"),
         "alerts_topic_arn": (failures.topic_arn, "SNS topic receiving every alarm and alert"),
@@ -62,10 +73,14 @@ def _worker_outputs(stack: StreamflixStack) -> dict[str, tuple[object, str]]:
         "trail_bucket_name": (audit.bucket.name, "Bucket holding the trail's log files"),
         "dashboard_name": (stack.dashboard.dashboard.dashboard_name, "CloudWatch dashboard"),
         "worker_log_group_name": (compute.log_group.name, "Worker container logs"),
-        "container_insights_log_group_name": (compute.insights_log_group.name,
-                                              "Container Insights performance events"),
+        "container_insights_log_group_name": (
+            compute.insights_log_group.name,
+            "Container Insights performance events",
+        ),
         "trail_log_group_name": (audit.log_group.name, "CloudTrail events (CIS metric filters)"),
-        "exec_log_group_name": (compute.exec_log_group.name,
-                                "ECS Exec session logs (used when STREAMFLIX_ECS_EXEC is on)"),
+        "exec_log_group_name": (
+            compute.exec_log_group.name,
+            "ECS Exec session logs (used when STREAMFLIX_ECS_EXEC is on)",
+        ),
     }
     return outputs

@@ -103,54 +103,97 @@ class SecureBucket(Construct):
         self.bucket = S3Bucket(self, "bucket", bucket=spec.name, force_destroy=True)
         b = self.bucket.id
         self.public_access_block = S3BucketPublicAccessBlock(
-            self, "public_access_block", bucket=b, block_public_acls=True,
-            block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)
-        S3BucketOwnershipControls(self, "ownership", bucket=b, rule=S3BucketOwnershipControlsRule(
-            object_ownership="BucketOwnerEnforced"))
-        S3BucketVersioningA(self, "versioning", bucket=b,
-                            versioning_configuration=S3BucketVersioningVersioningConfiguration(
-                                status="Enabled"))
+            self,
+            "public_access_block",
+            bucket=b,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        S3BucketOwnershipControls(
+            self,
+            "ownership",
+            bucket=b,
+            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+        )
+        S3BucketVersioningA(
+            self,
+            "versioning",
+            bucket=b,
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
         by_default = (
             S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                sse_algorithm="aws:kms", kms_master_key_id=spec.kms_key_arn)
-            if spec.kms_key_arn else
-            S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                sse_algorithm="AES256"))
+                sse_algorithm="aws:kms", kms_master_key_id=spec.kms_key_arn
+            )
+            if spec.kms_key_arn
+            else S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                sse_algorithm="AES256"
+            )
+        )
         S3BucketServerSideEncryptionConfigurationA(
-            self, "encryption", bucket=b,
-            rule=[S3BucketServerSideEncryptionConfigurationRuleA(
-                apply_server_side_encryption_by_default=by_default,
-                bucket_key_enabled=spec.kms_key_arn is not None)])
+            self,
+            "encryption",
+            bucket=b,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=by_default,
+                    bucket_key_enabled=spec.kms_key_arn is not None,
+                )
+            ],
+        )
         self._lifecycle(spec.lifecycle)
         if spec.access_log_bucket:
-            S3BucketLoggingA(self, "access_logging", bucket=b,
-                             target_bucket=spec.access_log_bucket,
-                             target_prefix=spec.access_log_prefix or f"{spec.name}/")
+            S3BucketLoggingA(
+                self,
+                "access_logging",
+                bucket=b,
+                target_bucket=spec.access_log_bucket,
+                target_prefix=spec.access_log_prefix or f"{spec.name}/",
+            )
         if spec.eventbridge_notifications:
             S3BucketNotification(self, "notifications", bucket=b, eventbridge=True)
         statements = [*tls_only_statements(self.bucket.arn), *spec.extra_policy_statements]
         if spec.receives_access_logs_from_account:
-            statements.append(access_log_delivery_statement(
-                self.bucket.arn, spec.receives_access_logs_from_account))
+            statements.append(
+                access_log_delivery_statement(
+                    self.bucket.arn, spec.receives_access_logs_from_account
+                )
+            )
         self.policy = S3BucketPolicy(
-            self, "policy", bucket=b,
+            self,
+            "policy",
+            bucket=b,
             policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
-            depends_on=[self.public_access_block])
+            depends_on=[self.public_access_block],
+        )
 
     def _lifecycle(self, lc: Lifecycle) -> None:
         rule = S3BucketLifecycleConfigurationRule(
-            id="retention", status="Enabled",
+            id="retention",
+            status="Enabled",
             filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
             abort_incomplete_multipart_upload=[
                 S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
-                    days_after_initiation=lc.abort_multipart_days)],
+                    days_after_initiation=lc.abort_multipart_days
+                )
+            ],
             noncurrent_version_expiration=[
                 S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                    noncurrent_days=lc.noncurrent_expiration_days)],
-            transition=[S3BucketLifecycleConfigurationRuleTransition(
-                days=lc.transition_to_ia_days, storage_class="STANDARD_IA")]
-            if lc.transition_to_ia_days else None,
-            expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=lc.expiration_days)] if lc.expiration_days else None,
+                    noncurrent_days=lc.noncurrent_expiration_days
+                )
+            ],
+            transition=[
+                S3BucketLifecycleConfigurationRuleTransition(
+                    days=lc.transition_to_ia_days, storage_class="STANDARD_IA"
+                )
+            ]
+            if lc.transition_to_ia_days
+            else None,
+            expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=lc.expiration_days)]
+            if lc.expiration_days
+            else None,
         )
         S3BucketLifecycleConfiguration(self, "lifecycle", bucket=self.bucket.id, rule=[rule])
 
