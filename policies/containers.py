@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from policies import hcl
+from policies.checkbase import CheckCategories, CheckResult, SfxResourceCheck
 
 
 class UndecidableError(ValueError):
@@ -33,3 +34,25 @@ def container_definitions(conf: dict[str, Any]) -> list[dict[str, Any]]:
 
 def container_name(container: dict[str, Any], index: int) -> str:
     return str(container.get("name") or f"#{index}")
+
+
+class ContainerPropertyCheck(SfxResourceCheck):
+    """A task-definition check that fails when any container breaks one per-container rule."""
+
+    rule = ""  # what the failing containers lack, e.g. "readonlyRootFilesystem is not true"
+
+    def __init__(self, id: str, name: str) -> None:
+        super().__init__(id, name, CheckCategories.GENERAL_SECURITY, ["aws_ecs_task_definition"])
+
+    def violates(self, container: dict[str, Any]) -> bool:
+        raise NotImplementedError
+
+    def evaluate(self, conf: dict[str, Any]) -> CheckResult:
+        try:
+            containers = container_definitions(conf)
+        except UndecidableError as err:
+            return self.unknown(str(err))
+        offending = [container_name(c, i) for i, c in enumerate(containers) if self.violates(c)]
+        if offending:
+            return self.fail(f"{self.rule} for {', '.join(offending)}")
+        return CheckResult.PASSED

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies.checkbase import CheckCategories, CheckResult, SfxResourceCheck
-from policies.containers import UndecidableError, container_definitions, container_name
+from policies.containers import ContainerPropertyCheck
 
 ROOT_USERS = {"root", "0"}
 
@@ -19,26 +18,14 @@ def runs_as_root(user: object) -> bool:
     return user.split(":", 1)[0].strip() in ROOT_USERS
 
 
-class EcsNonRootUser(SfxResourceCheck):
-    def __init__(self) -> None:
-        super().__init__(
-            "CKV_SFX_11",
-            "Ensure ECS containers run as a non-root user",
-            CheckCategories.GENERAL_SECURITY,
-            ["aws_ecs_task_definition"],
-        )
+class EcsNonRootUser(ContainerPropertyCheck):
+    rule = "user is unset or root"
 
-    def evaluate(self, conf: dict[str, Any]) -> CheckResult:
-        try:
-            containers = container_definitions(conf)
-        except UndecidableError as err:
-            return self.unknown(str(err))
-        rooted = [
-            container_name(c, i) for i, c in enumerate(containers) if runs_as_root(c.get("user"))
-        ]
-        if rooted:
-            return self.fail(f"user is unset or root for {', '.join(rooted)}")
-        return CheckResult.PASSED
+    def __init__(self) -> None:
+        super().__init__("CKV_SFX_11", "Ensure ECS containers run as a non-root user")
+
+    def violates(self, container: dict[str, Any]) -> bool:
+        return runs_as_root(container.get("user"))
 
 
 check = EcsNonRootUser()
