@@ -6,6 +6,7 @@ from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream, KinesisStream
 from constructs import Construct
 
 from lib.capacity import ShardPlan, plan_shards
+from lib.config import ON_DEMAND_INITIAL_SHARDS
 from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.secure_bucket import BucketSpec, Lifecycle, SecureBucket
 from lib.context import StackContext
@@ -73,5 +74,6 @@ class Ingestion(Construct):
 
     @property
     def max_consumers(self) -> int:
-        """No more consumers than open shards (on-demand starts with 4 shards)."""
-        return self.shard_plan.shards if self.shard_plan else 4
+        """No more consumers than open shards (a new on-demand stream starts with
+        ``ON_DEMAND_INITIAL_SHARDS``)."""
+        return self.shard_plan.shards if self.shard_plan else ON_DEMAND_INITIAL_SHARDS
