@@ -1,14 +1,19 @@
-"""Stack features the catalog must explain: every trail argument and every alarm.
+"""Stack features the catalog must explain: every trail argument, every alarm, and every one of
+our own rules (aspect rules, CKV_SFX checks) that judged a resource of this stack.
 
-If an engineer adds an alarm or a trail setting, a control must say why it exists (which
-requirement it serves); otherwise the catalog has drifted from the stack.
+If an engineer adds an alarm or a trail setting, or a rule starts applying to a new resource,
+a control must say why it exists (which requirement it serves); otherwise the catalog has
+drifted from the stack. Rules that apply to nothing here (guards for resource kinds the stack
+does not use yet, e.g. Auto Scaling groups) need no control until they do.
 """
 
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable
 
 from compliance.catalog import Catalog
+from compliance.results import Outcome, RuleResult
 from compliance.stack import SynthesizedStack
 
 # Arguments of a trail that are bookkeeping, not security settings.
@@ -16,6 +21,8 @@ TRAIL_BOOKKEEPING = frozenset(
     {"//", "name", "tags", "depends_on", "provider", "lifecycle", "count", "for_each"}
 )
 EXPLAINED_TYPES = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm")
+# Our rules; built-in Checkov checks are cited where a control relies on them, not all of them.
+OWN_RULE_PREFIXES = ("SFX-", "CKV_SFX_")
 
 
 def unexplained_trail_settings(stack: SynthesizedStack, catalog: Catalog) -> dict[str, set[str]]:
@@ -40,8 +47,25 @@ def unexplained_alarms(stack: SynthesizedStack, catalog: Catalog) -> list[str]:
     ]
 
 
-def unexplained_features(stack: SynthesizedStack, catalog: Catalog) -> tuple[str, ...]:
-    """Both checks as readable lines for the report (empty when the catalog covers the stack)."""
+def uncited_rules(results: Iterable[RuleResult], catalog: Catalog) -> dict[str, int]:
+    """Our rule id -> resources it judged (not merely found not applicable) in this run, for the
+    rules that no control names as evidence."""
+    cited = {
+        rule
+        for c in catalog.controls
+        for rule in (*c.evidence.aspect_rules, *c.evidence.checkov_checks)
+    }
+    judged: dict[str, set[str]] = {}
+    for r in results:
+        if r.rule.startswith(OWN_RULE_PREFIXES) and r.outcome is not Outcome.NOT_APPLICABLE:
+            judged.setdefault(r.rule, set()).add(r.resource)
+    return {rule: len(resources) for rule, resources in sorted(judged.items()) if rule not in cited}
+
+
+def unexplained_features(
+    stack: SynthesizedStack, catalog: Catalog, results: Iterable[RuleResult] = ()
+) -> tuple[str, ...]:
+    """All checks as readable lines for the report (empty when the catalog covers the stack)."""
     lines = [
         f"{address}: trail setting {name} is explained by no control"
         for address, names in sorted(unexplained_trail_settings(stack, catalog).items())
@@ -50,5 +74,9 @@ def unexplained_features(stack: SynthesizedStack, catalog: Catalog) -> tuple[str
     lines += [
         f"{address}: alarm is explained by no control"
         for address in unexplained_alarms(stack, catalog)
+    ]
+    lines += [
+        f"{rule}: judged {count} resource(s) of this stack, but no control cites it as evidence"
+        for rule, count in uncited_rules(results, catalog).items()
     ]
     return tuple(lines)

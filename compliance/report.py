@@ -88,7 +88,7 @@ def build_report_data(inputs: Inputs) -> ReportData:
         exceptions=inputs.exceptions,
         inventory=build_inventory(stack),
         engines=engines,
-        unexplained=unexplained_features(stack, inputs.catalog),
+        unexplained=unexplained_features(stack, inputs.catalog, results),
     )
 
 

@@ -6,18 +6,22 @@ gains a trail setting or an alarm that no control explains.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from compliance.catalog import Catalog, Regulation
 from compliance.coverage import (
+    uncited_rules,
     unexplained_alarms,
     unexplained_features,
     unexplained_trail_settings,
 )
+from compliance.results import RuleResult, Source, load_aspect_results
 from compliance.stack import Resource, SynthesizedStack
 from lib.cis_metric_filters import CIS_METRIC_FILTERS, by_id
 
@@ -313,6 +317,58 @@ def test_an_unexplained_alarm_is_caught(synthesized: SynthesizedStack, catalog: 
     assert any(
         "monitoring_dlq_visible_alarm_" in a for a in unexplained_alarms(synthesized, stripped)
     )
+
+
+# ------------------------------------------------------------------------------- our rules
+
+
+def _own_results(synth_dir: Path, gate_lines: list[RuleResult]) -> list[RuleResult]:
+    aspects = load_aspect_results(synth_dir)
+    assert aspects, "the session synth wrote no aspect-results.json"
+    return [*aspects, *gate_lines]
+
+
+def test_every_rule_that_judges_the_stack_is_cited_by_a_control(
+    synth_dir: Path, gate_lines: list[RuleResult], catalog: Catalog
+) -> None:
+    assert uncited_rules(_own_results(synth_dir, gate_lines), catalog) == {}
+
+
+def test_a_rule_no_control_cites_is_caught(
+    synth_dir: Path,
+    gate_lines: list[RuleResult],
+    catalog: Catalog,
+    synthesized: SynthesizedStack,
+) -> None:
+    results = _own_results(synth_dir, gate_lines)
+    stripped = catalog.model_copy(
+        update={
+            "controls": tuple(
+                c.model_copy(
+                    update={"evidence": c.evidence.model_copy(update={"aspect_rules": ()})}
+                )
+                if "SFX-DESTROY-05" in c.evidence.aspect_rules
+                else c
+                for c in catalog.controls
+            )
+        }
+    )
+    uncited = uncited_rules(results, stripped)
+    assert "SFX-DESTROY-05" in uncited and uncited["SFX-DESTROY-05"] >= 1
+    assert any(
+        line.startswith("SFX-DESTROY-05: judged")
+        for line in unexplained_features(synthesized, stripped, results)
+    )
+
+
+def test_a_rule_that_applies_to_nothing_needs_no_control(catalog: Catalog) -> None:
+    """Guards for resource kinds the stack lacks (e.g. Auto Scaling groups) are not drift."""
+    idle = RuleResult(
+        Source.ASPECT, "SFX-TAG-05", "t", "aws_ecs_cluster.c", "NOT_APPLICABLE", "error", ""
+    )
+    judged = dataclasses.replace(idle, status="COMPLIANT")
+    assert uncited_rules([idle], catalog) == {}
+    assert uncited_rules([judged], catalog) == {"SFX-TAG-05": 1}
 
 
 def _scaling(alarm: Resource) -> bool:
