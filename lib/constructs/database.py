@@ -39,6 +39,7 @@ ENGINE = "aurora-postgresql"
 PORT = 5432
 MONITORING_INTERVAL_S = 60
 INSIGHTS_RETENTION_DAYS = 7  # the free tier of Performance Insights
+SERVICE_ROLE_POLICIES = "arn:aws:iam::aws:policy/service-role"
 
 # Logged: every connection and disconnection, all DDL and role changes (pgaudit), slow queries.
 CLUSTER_PARAMETERS: dict[str, tuple[str, str]] = {
@@ -60,6 +61,16 @@ INSTANCE_PARAMETERS: dict[str, tuple[str, str]] = {
 
 def family(engine_version: str) -> str:
     return f"{ENGINE}{engine_version.split('.')[0]}"
+
+
+def _service_role_with_managed_policy(
+    scope: Construct, id_: str, *, name: str, service: str, account_id: str, policy_arn: str
+) -> IamRole:
+    """A role only ``service`` (for this account) may assume, with one AWS-managed policy: the
+    narrowest AWS offers for RDS enhanced monitoring and AWS Backup."""
+    role = IamRole(scope, id_, name=name, assume_role_policy=service_trust(service, account_id))
+    IamRolePolicyAttachment(scope, f"{id_}_policy", role=role.name, policy_arn=policy_arn)
+    return role
 
 
 class Database(Construct):
@@ -146,17 +157,13 @@ class Database(Construct):
             depends_on=[self.log_group],
         )
 
-        monitoring_role = IamRole(
+        monitoring_role = _service_role_with_managed_policy(
             self,
             "monitoring_role",
             name=names.name("db-monitoring-role"),
-            assume_role_policy=service_trust("monitoring.rds.amazonaws.com", ctx.account_id),
-        )
-        IamRolePolicyAttachment(
-            self,
-            "monitoring_role_policy",
-            role=monitoring_role.name,
-            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            service="monitoring.rds.amazonaws.com",
+            account_id=ctx.account_id,
+            policy_arn=f"{SERVICE_ROLE_POLICIES}/AmazonRDSEnhancedMonitoringRole",
         )
 
         self.instances: list[RdsClusterInstance] = []
@@ -221,17 +228,13 @@ class Database(Construct):
                 )
             ],
         )
-        role = IamRole(
+        role = _service_role_with_managed_policy(
             self,
             "backup_role",
             name=names.name("db-backup-role"),
-            assume_role_policy=service_trust("backup.amazonaws.com", ctx.account_id),
-        )
-        IamRolePolicyAttachment(
-            self,
-            "backup_role_policy",
-            role=role.name,
-            policy_arn="arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+            service="backup.amazonaws.com",
+            account_id=ctx.account_id,
+            policy_arn=f"{SERVICE_ROLE_POLICIES}/AWSBackupServiceRolePolicyForBackup",
         )
         BackupSelection(
             self,
