@@ -3,6 +3,10 @@
 Environments are created and destroyed per suffix; protection flags, mandatory final snapshots,
 non-empty buckets/repositories/vaults and ``prevent_destroy`` would each block that. Recovery
 comes from backups (AWS Backup, PITR) instead, which is why CKV_AWS_139 is waived.
+
+Long deletion windows block the destroy-and-redeploy cycle: a secret pending deletion keeps its
+name (re-creating ``streamflix-...-<suffix>`` fails until the window ends), and a key pending
+deletion lingers for the whole window. Both are capped at 7 days, AWS' shortest KMS window.
 """
 
 from __future__ import annotations
@@ -40,6 +44,19 @@ REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class WindowLimit:
+    attribute: str
+    default: int  # AWS' window when the attribute is absent
+    maximum: int
+
+
+WINDOW_LIMITS: dict[str, WindowLimit] = {
+    "aws_kms_key": WindowLimit("deletion_window_in_days", 30, 7),
+    "aws_secretsmanager_secret": WindowLimit("recovery_window_in_days", 30, 7),
+}
+
+
 class Destroyable(SfxResourceCheck):
     def __init__(self) -> None:
         super().__init__(
@@ -61,6 +78,13 @@ class Destroyable(SfxResourceCheck):
                 undecided.append(f"{req.attribute}={raw}")
             elif flag != req.expected:
                 problems.append(f"{req.attribute}={str(flag).lower()}")
+        if limit := WINDOW_LIMITS.get(self.entity_type):
+            raw = hcl.value(conf, limit.attribute, limit.default)
+            days = hcl.as_int(raw)
+            if days is None:
+                undecided.append(f"{limit.attribute}={raw}")
+            elif days > limit.maximum:
+                problems.append(f"{limit.attribute}={days} (at most {limit.maximum})")
         if problems:
             return self.fail(f"blocks destroy: {', '.join(problems)}")
         if undecided:

@@ -612,6 +612,16 @@ CASES: tuple[Case, ...] = (
                 "pass_plain": {"name": "q"},
                 "fail_prevent_destroy": {"name": "q", "lifecycle": {"prevent_destroy": True}},
             },
+            "aws_kms_key": {
+                "pass_key": {"deletion_window_in_days": 7},
+                "fail_key_default_window": {},
+                "fail_key_long_window": {"deletion_window_in_days": 30},
+            },
+            "aws_secretsmanager_secret": {
+                "pass_secret": {"name": "s", "recovery_window_in_days": 0},
+                "fail_secret_default_window": {"name": "s"},
+                "unknown_secret_window": {"name": "s", "recovery_window_in_days": "${var.w}"},
+            },
         },
     ),
 )

@@ -225,6 +225,11 @@ MUTATIONS: tuple[Mutation, ...] = (
         "CKV_SFX_25",
         setter("aws_s3_bucket", "uploads", force_destroy=False),
     ),
+    Mutation(
+        "key_long_deletion_window",
+        "CKV_SFX_25",
+        setter("aws_kms_key", "", deletion_window_in_days=30),
+    ),
     # built-in checks run too: a violation only checkov knows is caught as well
     Mutation(
         "bucket_acls_not_blocked",
