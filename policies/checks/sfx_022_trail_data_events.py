@@ -1,8 +1,11 @@
 """CKV_SFX_22: CloudTrail records data events on the stack's content: S3 objects and Kinesis streams.
 
 Management events do not show who read or wrote an upload or a processing request (CIS 3.8/3.9).
-Every ``aws_kinesis_stream`` and every ``aws_s3_bucket`` of the scanned file must be covered by an
-event selector, except log sinks (access-log and trail buckets: logging them would loop).
+The check judges the content, not the trail: every ``aws_kinesis_stream`` and every
+``aws_s3_bucket`` of the scanned file must be covered by a data-event selector of some trail in
+that file. So a stack that loses its trail altogether fails here, on each stream and bucket,
+instead of passing every per-trail check vacuously. Log sinks (access-log and trail buckets:
+logging them would loop) are not judged.
 """
 
 from __future__ import annotations
@@ -83,24 +86,28 @@ class TrailDataEvents(StackResourceCheck):
             "CKV_SFX_22",
             "Ensure CloudTrail logs data events on the stack's S3 buckets and Kinesis streams",
             CheckCategories.LOGGING,
-            ["aws_cloudtrail"],
+            list(TARGET_TYPES),
         )
 
     def evaluate_in_stack(
         self, conf: dict[str, Any], stack: StackFile, rtype: str, name: str, body: dict[str, Any]
     ) -> CheckResult:
-        selectors = coverages(body)
-        sinks = log_sinks(stack)
-        uncovered = [
-            f"{target}.{target_name}"
-            for target, data_type in TARGET_TYPES.items()
-            for target_name, target_body in stack.of_type(target).items()
-            if not (target == "aws_s3_bucket" and target_name in sinks)
-            and not any(c.covers(data_type, target, target_name, target_body) for c in selectors)
-        ]
-        if uncovered:
-            return self.fail(f"no data-event selector covers {', '.join(uncovered)}")
-        return CheckResult.PASSED
+        if rtype == "aws_s3_bucket" and name in log_sinks(stack):
+            return CheckResult.UNKNOWN  # a log sink: recording reads of it would loop
+        trails = stack.of_type("aws_cloudtrail")
+        if not trails:
+            return self.fail("the stack has no CloudTrail trail to record its data events")
+        data_type = TARGET_TYPES[rtype]
+        if any(
+            c.covers(data_type, rtype, name, body)
+            for trail in trails.values()
+            for c in coverages(trail)
+        ):
+            return CheckResult.PASSED
+        return self.fail(
+            f"no data-event selector ({data_type}) of trail(s) {', '.join(sorted(trails))} "
+            "covers it; add one to the trail's advanced_event_selector"
+        )
 
 
 check = TrailDataEvents()

@@ -516,45 +516,66 @@ CASES: tuple[Case, ...] = (
         "trail_data_events",
         {
             "aws_s3_bucket": {
-                "uploads": {"bucket": "up"},
-                "trail_logs": {"bucket": "tl"},
-                "access_logs": {"bucket": "al"},
+                "pass_uploads": {"bucket": "up"},
+                "fail_unrecorded_bucket": {"bucket": "other"},
+                "unknown_trail_logs": {"bucket": "tl"},
+                "unknown_access_logs": {"bucket": "al"},
             },
             "aws_s3_bucket_logging": {
                 "l": {
-                    "bucket": "${aws_s3_bucket.uploads.id}",
-                    "target_bucket": "${aws_s3_bucket.access_logs.id}",
+                    "bucket": "${aws_s3_bucket.pass_uploads.id}",
+                    "target_bucket": "${aws_s3_bucket.unknown_access_logs.id}",
                 }
             },
-            "aws_kinesis_stream": {"jobs": {"name": "s"}},
+            "aws_kinesis_stream": {
+                "pass_jobs": {"name": "s"},
+                "fail_unrecorded_stream": {"name": "s2"},
+            },
             "aws_cloudtrail": {
-                "pass_advanced": {
-                    "s3_bucket_name": "${aws_s3_bucket.trail_logs.id}",
+                "audit": {
+                    "s3_bucket_name": "${aws_s3_bucket.unknown_trail_logs.id}",
                     "advanced_event_selector": [
                         selector(
                             S3_TYPE,
                             {
                                 "field": "resources.ARN",
-                                "starts_with": ["${aws_s3_bucket.uploads.arn}/"],
+                                "starts_with": ["${aws_s3_bucket.pass_uploads.arn}/"],
                             },
                         ),
                         selector(
                             KINESIS_TYPE,
                             {
                                 "field": "resources.ARN",
-                                "equals": ["${aws_kinesis_stream.jobs.arn}"],
+                                "equals": ["${aws_kinesis_stream.pass_jobs.arn}"],
                             },
                         ),
                     ],
                 },
-                "fail_no_stream": {
-                    "s3_bucket_name": "${aws_s3_bucket.trail_logs.id}",
+                "management_only": {"s3_bucket_name": "${aws_s3_bucket.unknown_trail_logs.id}"},
+            },
+        },
+    ),
+    Case(
+        "CKV_SFX_22",
+        "basic_selector_covers_no_stream",
+        {
+            "aws_s3_bucket": {"pass_any_bucket": {"bucket": "b"}},
+            "aws_kinesis_stream": {"fail_stream_without_selector": {"name": "s"}},
+            "aws_cloudtrail": {
+                "basic": {
                     "event_selector": [
                         {"data_resource": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3"]}]}
                     ],
                 },
-                "fail_management_only": {"s3_bucket_name": "${aws_s3_bucket.trail_logs.id}"},
             },
+        },
+    ),
+    Case(
+        "CKV_SFX_22",
+        "no_trail",
+        {
+            "aws_s3_bucket": {"fail_bucket_without_trail": {"bucket": "b"}},
+            "aws_kinesis_stream": {"fail_stream_without_trail": {"name": "s"}},
         },
     ),
     Case(

@@ -140,11 +140,19 @@ def silence_dlq(doc: Doc) -> str:
 
 
 def no_stream_data_events(doc: Doc) -> str:
-    name, trail = pick(doc, "aws_cloudtrail")
+    _, trail = pick(doc, "aws_cloudtrail")
     trail["advanced_event_selector"] = [
         s for s in trail["advanced_event_selector"] if "AWS::Kinesis::Stream" not in json.dumps(s)
     ]
-    return f"aws_cloudtrail.{name}"
+    stream, _ = pick(doc, "aws_kinesis_stream")
+    return f"aws_kinesis_stream.{stream}"
+
+
+def remove_trail(doc: Doc) -> str:
+    """No trail at all: the per-trail checks have nothing to judge, the content check still does."""
+    del doc["resource"]["aws_cloudtrail"]
+    stream, _ = pick(doc, "aws_kinesis_stream")
+    return f"aws_kinesis_stream.{stream}"
 
 
 def unsuffixed_name(doc: Doc) -> str:
@@ -213,6 +221,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         dropper("aws_cloudtrail", "", "cloud_watch_logs_group_arn"),
     ),
     Mutation("trail_no_stream_data_events", "CKV_SFX_22", no_stream_data_events),
+    Mutation("trail_removed", "CKV_SFX_22", remove_trail),
     Mutation("name_without_suffix", "CKV_SFX_23", unsuffixed_name),
     Mutation("region_outside_eu", "CKV_SFX_24", leave_eu),
     Mutation(
