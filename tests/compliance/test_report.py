@@ -239,6 +239,36 @@ def test_a_failing_check_turns_its_control_not_satisfied_in_every_output(
     assert row and all(",FAILED," in r for r in row)
 
 
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """GitHub-style tables of a Markdown text: rows of cells (escaped pipes kept in cells)."""
+    tables: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            current.append([c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]])
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def test_markdown_tables_are_well_formed(report_dir: Path, report_data: ReportData) -> None:
+    """Each row on its own line with the header's cell count (a template that eats a newline
+    merges rows into one unreadable line)."""
+    md = (report_dir / "report.md").read_text(encoding="utf-8")
+    tables = markdown_tables(md)
+    assert len(tables) >= 5
+    for table in tables:
+        header, rule, *_ = table
+        assert all(set(cell) <= {"-", ":"} and cell for cell in rule), table[:2]
+        assert {len(row) for row in table} == {len(header)}, header
+    summary = md.split("## Summary", 1)[1]
+    (first, *_) = markdown_tables(summary)
+    regulations = report_data.by_regulation()
+    assert len(first) == 3 + len(regulations)  # header, rule, all controls, one per regulation
+    assert [row[0] for row in first[3:]] == [r.title for r in regulations]
+
+
 def test_exceptions_show_with_reason_owner_and_expiry(
     report_dir: Path, report_data: ReportData
 ) -> None:
