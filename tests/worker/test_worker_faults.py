@@ -10,6 +10,8 @@ import textwrap
 import time
 
 import pytest
+from streamflix_worker.consumer import MAX_UNFINISHED_STARTS
+from streamflix_worker.standins import sample_request
 from worker_testkit import REPO, Harness, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(150)]
@@ -75,6 +77,69 @@ def test_two_workers_share_shards_and_the_survivor_takes_over(
         )
     }
     assert workers == {"doomed", "survivor"}
+
+
+def test_a_job_that_kills_the_process_is_dead_lettered_after_three_deaths(
+    harness: Harness, clip_bytes: bytes
+) -> None:
+    """A poison that crashes the process (a decoder segfault) must not block its shard."""
+    harness.upload("p.mp4", clip_bytes)
+    before = harness.put_jobs("p.mp4", 2, spread=False)
+    poison = sample_request(harness.stack.bucket, "p.mp4")
+    harness.put(poison)
+    after = harness.put_jobs("p.mp4", 2, spread=False)
+    entry = (str(REPO / "tests" / "worker" / "crashing_worker.py"),)
+    deaths = 0
+    while harness.statuses().get(poison["video_id"]) != "FAILED":
+        assert deaths <= MAX_UNFINISHED_STARTS + 1, "the poison was not dead-lettered"
+        worker = harness.spawn(
+            f"w{deaths}", entry, POISON_VIDEO_ID=poison["video_id"], WORKER_BATCH_SIZE="10"
+        )
+        try:
+            code = worker.wait(60)
+        except subprocess.TimeoutExpired:  # survived: the poison was dead-lettered
+            wait_until(lambda: harness.count_status("COMPLETED") == 4, 30, what="4 COMPLETED")
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(30) == 0
+            break
+        assert code == -signal.SIGKILL, f"worker exited {code}, not by the poison"
+        deaths += 1
+    assert deaths == MAX_UNFINISHED_STARTS + 1
+    assert harness.statuses() == dict.fromkeys(before + after, "COMPLETED") | {
+        poison["video_id"]: "FAILED"
+    }
+    assert harness.history_counts()[poison["video_id"]] == ["RECEIVED", "PROCESSING", "FAILED"]
+    (letter,) = harness.drain_queue(harness.stack.dlq_url, expect=1)
+    assert (letter["error_kind"], letter["video_id"]) == ("worker_crashed", poison["video_id"])
+    (alert,) = harness.drain_queue(harness.stack.alerts_queue_url, expect=1)
+    assert alert["video_id"] == poison["video_id"]
+
+
+def test_a_graceful_hand_back_does_not_count_as_a_death(
+    harness: Harness, clip_bytes: bytes
+) -> None:
+    """SIGTERM during a retry backoff hands the job back and takes back its start mark."""
+    missing = sample_request(harness.stack.bucket, "not-yet-uploaded.mp4")
+    harness.put(missing)
+    for name in ("first", "second", "third", "fourth"):
+        worker = harness.spawn(
+            name,
+            RETRY_MAX_ATTEMPTS="20",
+            RETRY_BASE_BACKOFF_MS="3000",
+            RETRY_MAX_BACKOFF_MS="3000",
+        )
+        wait_until(lambda: harness.statuses().get(missing["video_id"]) == "PROCESSING", 30, 0.05)
+        time.sleep(1.0)  # in the backoff after the first failed attempt
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
+    (starts,) = harness.query(
+        f"SELECT unfinished_starts FROM videos WHERE video_id = '{missing['video_id']}'"
+    )
+    assert starts == (0,)
+    harness.upload("not-yet-uploaded.mp4", clip_bytes)
+    with harness.worker("finisher"):
+        wait_until(lambda: harness.count_status("COMPLETED") == 1, 30, what="COMPLETED")
+    assert harness.drain_queue(harness.stack.dlq_url, expect=1, timeout=1) == []
 
 
 def test_database_restart_mid_run_is_survived(

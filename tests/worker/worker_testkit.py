@@ -153,13 +153,18 @@ class Harness:
             thread.join(config.drain_timeout_seconds + 10)
             assert not thread.is_alive(), "worker did not drain in time"
 
-    def spawn(self, worker_id: str, **env: str) -> subprocess.Popen[bytes]:
-        """A worker as a real process (for SIGKILL/SIGTERM)."""
+    def spawn(
+        self,
+        worker_id: str,
+        entry: tuple[str, ...] = ("-m", "streamflix_worker", "run"),
+        **env: str,
+    ) -> subprocess.Popen[bytes]:
+        """A worker as a real process (for SIGKILL/SIGTERM); ``entry`` are python's arguments."""
         full_env = os.environ | self.stack.env | {"WORKER_ID": worker_id} | env
         full_env["PYTHONPATH"] = str(REPO / "worker" / "src")
         log = (self.standins.root / f"{worker_id}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamflix_worker", "run"],
+            [sys.executable, *entry],
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,

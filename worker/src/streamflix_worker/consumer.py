@@ -37,6 +37,9 @@ from streamflix_worker.telemetry import (
 
 MIN_GET_RECORDS_INTERVAL_S = 0.2  # Kinesis allows 5 GetRecords per second per shard
 COMMIT_INTERVAL_S = 5.0  # bound on redone work after a crash when jobs are slow
+# A reclaimed job whose marked starts all died (the process was killed while processing it)
+# is dead-lettered on its next start: with the first, unmarked start, that is three deaths.
+MAX_UNFINISHED_STARTS = 2
 T = TypeVar("T")
 
 
@@ -239,12 +242,19 @@ class ShardConsumer(threading.Thread):
             )
         return parsed, list(jobs.values())
 
-    def _commit(self, outcomes: list[store.Outcome], checkpoint: store.Checkpoint) -> None:
-        """Final statuses + checkpoint (+ lease release at shard end) in ONE transaction."""
+    def _commit(
+        self,
+        outcomes: list[store.Outcome],
+        checkpoint: store.Checkpoint,
+        handed_back: list[UUID] | None = None,
+    ) -> None:
+        """Final statuses + checkpoint (+ lease release at shard end) in ONE transaction;
+        a job handed back gracefully loses its start mark there too."""
 
         def commit(conn: store.Conn) -> None:
             store.assert_lease(conn, self.cfg.stream_name, self.shard_id, self.cfg.worker_id)
             store.complete(conn, outcomes, self.cfg.worker_id)
+            store.unmark_start(conn, handed_back or [])
             store.save_checkpoint(
                 conn, self.cfg.stream_name, self.shard_id, checkpoint, self.cfg.worker_id
             )
@@ -269,46 +279,75 @@ class ShardConsumer(threading.Thread):
         """Process and commit one batch; False if shutdown handed part of it back.
 
         Fast jobs commit once per batch; slow ones (real videos) also commit every
-        ``COMMIT_INTERVAL_S`` so a crash never redoes more than a few seconds of work.
+        ``COMMIT_INTERVAL_S`` so a crash never redoes more than a few seconds of work, and
+        jobs reclaimed after a crash commit one by one (see ``_guard_reclaimed``).
         """
         parsed, jobs = self._parse_batch(records)
 
-        def claim(conn: store.Conn) -> set[UUID]:
+        def claim(conn: store.Conn) -> dict[UUID, bool]:
             store.assert_lease(conn, self.cfg.stream_name, self.shard_id, self.cfg.worker_id)
             return store.claim(conn, jobs, self.cfg.worker_id)
 
-        pending = self._session.transaction(claim, self.deadline) if jobs else set()
+        pending = self._session.transaction(claim, self.deadline) if jobs else {}
         outcomes: list[store.Outcome] = []
         stats = BatchStats()
         last_sequence: str | None = None
         committed: str | None = None
         handed_back = False
+        unmark: list[UUID] = []
         last_commit = time.monotonic()
         for record, item in parsed:
+            reclaimed = False
             if self.stop.is_set():
                 handed_back = True  # shutting down: record what is done, hand back the rest
                 break
             if isinstance(item, InvalidRequestError):
                 self._dead_letter(record, item.reason, "invalid_request", 0)
             elif item.video_id in pending:
-                pending.discard(item.video_id)
+                reclaimed = pending.pop(item.video_id)
                 try:
-                    outcomes.append(self._run_job(record, item, stats))
+                    guarded = self._guard_reclaimed(record, item, stats) if reclaimed else None
+                    outcomes.append(guarded or self._run_job(record, item, stats))
                 except HandedBackError:
                     handed_back = True
+                    unmark = [item.video_id] if reclaimed else []
                     break
             last_sequence = record["SequenceNumber"]
-            if time.monotonic() - last_commit >= COMMIT_INTERVAL_S:
+            # After a crash, each reclaimed job commits at once: finished work must not be
+            # counted as another unfinished start if a later job of the batch kills us again.
+            if reclaimed or time.monotonic() - last_commit >= COMMIT_INTERVAL_S:
                 self._commit(outcomes, store.Checkpoint(last_sequence, False))
                 self._emit(stats)
                 outcomes, stats, committed = [], BatchStats(), last_sequence
                 last_commit = time.monotonic()
 
         finished = shard_end and not handed_back
-        if last_sequence != committed or finished:
-            self._commit(outcomes, store.Checkpoint(last_sequence, finished))
+        if last_sequence != committed or finished or unmark:
+            self._commit(outcomes, store.Checkpoint(last_sequence, finished), unmark)
             self._emit(stats)
         return not handed_back
+
+    def _guard_reclaimed(
+        self, record: dict[str, Any], request: ProcessingRequest, stats: BatchStats
+    ) -> store.Outcome | None:
+        """Mark this start of a job an earlier run left unfinished; if its earlier marked
+        starts all died, dead-letter it rather than die again (a poison never blocks its
+        shard, even one that crashes the process)."""
+
+        def mark(conn: store.Conn) -> int:
+            store.assert_lease(conn, self.cfg.stream_name, self.shard_id, self.cfg.worker_id)
+            return store.mark_start(conn, request.video_id)
+
+        died = self._session.transaction(mark, self.deadline)
+        if died < MAX_UNFINISHED_STARTS:
+            return None
+        reason = (
+            f"the worker stopped while processing it {died} time(s) after it was first left "
+            "unfinished (a crash in processing, e.g. a decoder fault on this file)"
+        )
+        self._dead_letter(record, reason, "worker_crashed", died, request.video_id, alert=True)
+        stats.failed += 1
+        return store.Outcome(request.video_id, "FAILED", died, reason=f"worker_crashed: {reason}")
 
     def _run_job(
         self, record: dict[str, Any], request: ProcessingRequest, stats: BatchStats

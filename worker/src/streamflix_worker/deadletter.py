@@ -18,7 +18,7 @@ class DeadLetter:
     """One job or record that will not be processed."""
 
     reason: str
-    error_kind: str  # "invalid_request" | "permanent" | "retries_exhausted"
+    error_kind: str  # "invalid_request" | "permanent" | "retries_exhausted" | "worker_crashed"
     attempts: int
     stream_name: str
     shard_id: str

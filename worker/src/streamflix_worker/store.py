@@ -87,18 +87,22 @@ WITH input AS (
     WHERE v.video_id = i.video_id AND v.status = 'PROCESSING'
     RETURNING v.video_id
 )
-SELECT video_id FROM inserted UNION SELECT video_id FROM reclaimed
+SELECT video_id, false AS reclaimed FROM inserted
+UNION ALL
+SELECT video_id, true AS reclaimed FROM reclaimed
 """
 
 
-def claim(conn: Conn, jobs: list[Job], worker_id: str) -> set[UUID]:
-    """Record new requests as RECEIVED -> PROCESSING; return the ids that still need work.
+def claim(conn: Conn, jobs: list[Job], worker_id: str) -> dict[UUID, bool]:
+    """Record new requests as RECEIVED -> PROCESSING; return the ids that still need work,
+    each mapped to whether it was reclaimed.
 
     Ids already COMPLETED or FAILED are duplicates and are left alone; ids left PROCESSING
-    by a worker that died are claimed again without a second history entry.
+    by a worker that stopped mid-batch are claimed again (``True``) without a second history
+    entry. (The two CTEs see the same snapshot, so no id is both inserted and reclaimed.)
     """
     if not jobs:
-        return set()
+        return {}
     rows = [
         {
             "video_id": str(j.request.video_id),
@@ -120,7 +124,27 @@ def claim(conn: Conn, jobs: list[Job], worker_id: str) -> set[UUID]:
     result = conn.execute(
         _CLAIM, {"jobs": json.dumps(rows), "worker": worker_id, "shard": jobs[0].shard_id}
     )
-    return {UUID(str(r[0])) for r in result.fetchall()}
+    return {UUID(str(r[0])): bool(r[1]) for r in result.fetchall()}
+
+
+def mark_start(conn: Conn, video_id: UUID) -> int:
+    """Count one more start of a reclaimed job; return how many earlier starts never finished."""
+    row = conn.execute(
+        "UPDATE videos SET unfinished_starts = unfinished_starts + 1, updated_at = now() "
+        "WHERE video_id = %s AND status = 'PROCESSING' RETURNING unfinished_starts - 1",
+        (str(video_id),),
+    ).fetchone()
+    return 0 if row is None else int(str(row[0]))
+
+
+def unmark_start(conn: Conn, video_ids: list[UUID]) -> None:
+    """Take back marks of starts that were handed back gracefully (they did not crash)."""
+    if video_ids:
+        conn.execute(
+            "UPDATE videos SET unfinished_starts = GREATEST(unfinished_starts - 1, 0) "
+            "WHERE video_id = ANY(%s::uuid[]) AND status = 'PROCESSING'",
+            ([str(v) for v in video_ids],),
+        )
 
 
 _COMPLETE = """
