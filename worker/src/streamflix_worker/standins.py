@@ -136,6 +136,9 @@ class KinesisMock:
             "SPLIT_SHARD_DURATION": "50ms",
             "MERGE_SHARDS_DURATION": "50ms",
             "UPDATE_SHARD_COUNT_DURATION": "50ms",
+            # Every test creates its own stream in one mock "account": AWS' default limit of
+            # 50 open shards (kinesis-mock's too) would fail whichever test comes last.
+            "SHARD_LIMIT": "10000",
             "LOG_LEVEL": "WARN",
         }
         node = shutil.which("node") or "node"
