@@ -90,20 +90,26 @@ def test_a_job_that_kills_the_process_is_dead_lettered_after_three_deaths(
     after = harness.put_jobs("p.mp4", 2, spread=False)
     entry = (str(REPO / "tests" / "worker" / "crashing_worker.py"),)
     deaths = 0
-    while harness.statuses().get(poison["video_id"]) != "FAILED":
-        assert deaths <= MAX_UNFINISHED_STARTS + 1, "the poison was not dead-lettered"
+    while True:
         worker = harness.spawn(
             f"w{deaths}", entry, POISON_VIDEO_ID=poison["video_id"], WORKER_BATCH_SIZE="10"
         )
-        try:
-            code = worker.wait(60)
-        except subprocess.TimeoutExpired:  # survived: the poison was dead-lettered
+        wait_until(
+            lambda w=worker: (
+                w.poll() is not None or harness.statuses().get(poison["video_id"]) == "FAILED"
+            ),
+            60,
+            0.1,
+            what="the worker to die on the poison or dead-letter it",
+        )
+        if worker.poll() is None:  # survived: the poison was dead-lettered
             wait_until(lambda: harness.count_status("COMPLETED") == 4, 30, what="4 COMPLETED")
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(30) == 0
             break
-        assert code == -signal.SIGKILL, f"worker exited {code}, not by the poison"
+        assert worker.returncode == -signal.SIGKILL, f"exited {worker.returncode}, not by poison"
         deaths += 1
+        assert deaths <= MAX_UNFINISHED_STARTS + 1, "the poison was not dead-lettered"
     assert deaths == MAX_UNFINISHED_STARTS + 1
     assert harness.statuses() == dict.fromkeys(before + after, "COMPLETED") | {
         poison["video_id"]: "FAILED"
