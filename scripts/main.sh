@@ -2,7 +2,7 @@
 # The README main command. On a fresh machine: installs everything, synthesizes the stack with
 # the embedded defaults (override any knob by environment, see docs/configuration.md) and writes
 # the compliance report next to it, in cdktf.out/compliance/. The report runs the gate and the
-# tests the catalog names as evidence (~30 s), so every design-time control is decided.
+# tests the catalog names as evidence (about a minute), so every design-time control is decided.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
