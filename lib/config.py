@@ -142,7 +142,7 @@ class WorkerConfig:
     fargate_base: int = 1
     fargate_weight: int = 1
     fargate_spot_weight: int = 3
-    image_tag: str = "latest"
+    image_tag: str | None = None  # None: the digest of worker/ (lib.worker_image.source_tag)
     enable_exec: bool = False
 
 
@@ -286,6 +286,11 @@ def _parse_optional_int(raw: str) -> int | None:
     return None if raw.strip().lower() == "auto" else _parse_int(raw)
 
 
+def _parse_optional_text(raw: str) -> str | None:
+    text = raw.strip()
+    return None if text.lower() == "auto" else text
+
+
 def _parse_list(raw: str) -> tuple[str, ...]:
     if not raw.strip():
         return ()
@@ -302,6 +307,7 @@ TEXT = Parser("string", str.strip)
 UPPER_TEXT = Parser("string", lambda raw: raw.strip().upper())
 LOWER_TEXT = Parser("string", lambda raw: raw.strip().lower())
 OPTIONAL_INTEGER = Parser("integer or auto", _parse_optional_int)
+OPTIONAL_TEXT = Parser("string or auto", _parse_optional_text)
 LIST = Parser("comma-separated list", _parse_list)
 
 
@@ -400,6 +406,15 @@ def _identifier_problem(value: str) -> str | None:
 
 def _engine_problem(value: str) -> str | None:
     return None if ENGINE_VERSION_PATTERN.match(value) else "is not an Aurora PostgreSQL 16 version"
+
+
+_IMAGE_TAG_TEXT = matching(
+    IMAGE_TAG_PATTERN, "1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
+)
+_IMAGE_TAG_RULE = Rule(
+    f"auto, or {_IMAGE_TAG_TEXT.allowed}",
+    lambda value: None if value is None else _IMAGE_TAG_TEXT.problem(value),
+)
 
 
 def _optional_tasks_problem(value: int | None) -> str | None:
@@ -671,12 +686,11 @@ KNOBS: tuple[Knob, ...] = (
         "STREAMFLIX_WORKER_IMAGE_TAG",
         "worker",
         "image_tag",
-        TEXT,
-        matching(
-            IMAGE_TAG_PATTERN,
-            "1-128 of A-Z a-z 0-9 _ . -, not starting with . or -",
-        ),
-        "Tag of the worker image in the stack's ECR repository.",
+        OPTIONAL_TEXT,
+        _IMAGE_TAG_RULE,
+        "Tag of the worker image in the stack's ECR repository; `auto` = `src-<digest>` of "
+        "worker/ (`.venv/bin/python -m lib.worker_image` prints it), so a new tag appears "
+        "exactly when the worker changes (tags are immutable).",
     ),
     Knob(
         "STREAMFLIX_ECS_EXEC",

@@ -16,6 +16,7 @@ from lib.constructs.scaling import (
 )
 from lib.constructs.worker_roles import WorkerAccess, WorkerGrants, task_statements
 from lib.iam import PolicyError, Statement, policy_document
+from lib.worker_image import source_tag
 from tests.conftest import StackView
 from tests.infra_helpers import (
     ACCOUNT,
@@ -175,9 +176,7 @@ def test_worker_container_is_hardened(stack: StackView) -> None:
             {"sourceVolume": "scratch", "containerPath": "/scratch", "readOnly": False}
         ]
         assert c["image"] == (
-            ref(stack, REPO, "/registry/repository", "repository_url")
-            + ":"
-            + WorkerConfig().image_tag
+            ref(stack, REPO, "/registry/repository", "repository_url") + ":" + source_tag()
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 import string
 import subprocess
 import sys
@@ -175,7 +176,9 @@ def accepted_envs(draw: st.DrawFn) -> dict[str, str]:
         "STREAMFLIX_FARGATE_BASE": str(draw(st.integers(0, min(100, min_tasks)))),
         "STREAMFLIX_FARGATE_WEIGHT": str(fargate_weight),
         "STREAMFLIX_FARGATE_SPOT_WEIGHT": str(draw(st.integers(int(fargate_weight == 0), 1000))),
-        "STREAMFLIX_WORKER_IMAGE_TAG": draw(st.from_regex(r"\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,40}\Z")),
+        "STREAMFLIX_WORKER_IMAGE_TAG": draw(
+            st.one_of(_mixed_case("auto"), st.from_regex(r"\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,40}\Z"))
+        ),
     }
     base = draw(st.integers(10, 60_000))
     env |= {
@@ -231,6 +234,8 @@ def aws_limit_breaches(cfg: StackConfig) -> list[str]:
         "Aurora PostgreSQL 16": db.engine_version.startswith("16."),
         "backup retention 1-35 days, our floor 7": 7 <= db.backup_retention_days <= 35,
         "secret rotation at most 30 days": 1 <= db.secret_rotation_days <= 30,
+        "ECR image tag (or auto)": w.image_tag is None
+        or re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", w.image_tag) is not None,
         "Fargate cpu/memory combination": w.cpu in FARGATE_CPUS
         and fargate_accepts(w.cpu, w.memory_mib),
         "tasks: 1 <= min <= max": 1 <= w.min_tasks <= (w.max_tasks or w.min_tasks),

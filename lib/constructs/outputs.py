@@ -64,7 +64,8 @@ def _worker_outputs(stack: StreamflixStack) -> dict[str, tuple[object, str]]:
         ),
         "ecr_repository_url": (
             stack.registry.repository.repository_url,
-            "Push the worker image here as <url>:<STREAMFLIX_WORKER_IMAGE_TAG>",
+            "Push the worker image here as <url>:<tag> (tag: python -m lib.worker_image, "
+            "or STREAMFLIX_WORKER_IMAGE_TAG when set)",
         ),
         "dlq_url": (failures.dlq.url, "Dead-letter queue of failed processing jobs"),
         "dlq_arn": (failures.dlq.arn, "ARN of the dead-letter queue"),

@@ -20,6 +20,7 @@ from constructs import Construct
 
 from lib.constructs.encryption import EncryptionKeys
 from lib.context import StackContext
+from lib.worker_image import source_tag
 
 UNTAGGED_EXPIRY_DAYS = 1
 TAGGED_IMAGES_KEPT = 30
@@ -69,7 +70,7 @@ class Registry(Construct):
         EcrLifecyclePolicy(
             self, "lifecycle", repository=self.repository.name, policy=lifecycle_policy()
         )
-        self.image_tag = ctx.config.worker.image_tag
+        self.image_tag = ctx.config.worker.image_tag or source_tag()
 
     @property
     def image(self) -> str:
