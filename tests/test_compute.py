@@ -38,6 +38,20 @@ REPO = "aws_ecr_repository"
 TASK = "aws_ecs_task_definition"
 
 
+# Resource ARNs for tests that build grants or the Compute construct outside the real stack.
+PLACEHOLDER_ACCESS = WorkerAccess(
+    region="eu-central-1",
+    stream_arn="arn:stream",
+    uploads_bucket_arn="b",
+    secret_arn="arn:secret",
+    data_key_arn="arn:key",
+    dlq_arn="arn:q",
+    topic_arn="arn:t",
+    db_user_arn="arn:u",
+    repository_arn="arn:r",
+)
+
+
 def _worker_task(stack: StackView) -> dict:
     return stack.by_path(TASK, "/compute/worker_task")
 
@@ -345,17 +359,7 @@ def test_a_wildcard_without_a_reason_is_refused() -> None:
 
 
 def test_exec_adds_channels_session_key_and_log_delivery_to_the_task_role() -> None:
-    access = WorkerAccess(
-        region="eu-central-1",
-        stream_arn="s",
-        uploads_bucket_arn="b",
-        secret_arn="sec",
-        data_key_arn="key",
-        dlq_arn="q",
-        topic_arn="t",
-        db_user_arn="u",
-        repository_arn="r",
-    )
+    access = PLACEHOLDER_ACCESS
     without = {s.sid for s in task_statements(WorkerGrants(access, "lg", None))}
     with_exec = {s.sid: s for s in task_statements(WorkerGrants(access, "lg", "exec-lg"))}
     assert set(with_exec) - without == {
@@ -365,7 +369,7 @@ def test_exec_adds_channels_session_key_and_log_delivery_to_the_task_role() -> N
         "EcsExecFindLogGroup",
     }
     assert with_exec["EcsExecSessionLogs"].resources == ("exec-lg", "exec-lg:log-stream:*")
-    assert with_exec["EcsExecSessionKey"].resources == ("key",)
+    assert with_exec["EcsExecSessionKey"].resources == ("arn:key",)
 
 
 # --- service -----------------------------------------------------------------------------------
@@ -568,17 +572,7 @@ def test_enabling_exec_opens_exec_on_the_service_and_grants_its_channels() -> No
     scope = TerraformStack(App(), "compute-only")
     ctx = StackContext(config=config, namer=Namer("qa2"), account_id="111122223333")
     keys = EncryptionKeys(scope, "encryption", ctx)
-    access = WorkerAccess(
-        region="eu-central-1",
-        stream_arn="arn:stream",
-        uploads_bucket_arn="b",
-        secret_arn="arn:secret",
-        data_key_arn="arn:key",
-        dlq_arn="arn:q",
-        topic_arn="arn:t",
-        db_user_arn="arn:u",
-        repository_arn="arn:r",
-    )
+    access = PLACEHOLDER_ACCESS
     wiring = WorkerWiring("s", "b", "arn:secret", "h", 5432, "d", "url", "arn:t")
     Compute(
         scope,
