@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,8 @@ from compliance.coverage import (
     unexplained_features,
     unexplained_trail_settings,
 )
-from compliance.results import RuleResult, Source, load_aspect_results
+from compliance.reportdata import ReportData
+from compliance.results import RuleResult, Source
 from compliance.stack import Resource, SynthesizedStack
 from lib.cis_metric_filters import CIS_METRIC_FILTERS, by_id
 
@@ -322,25 +322,23 @@ def test_an_unexplained_alarm_is_caught(synthesized: SynthesizedStack, catalog: 
 # ------------------------------------------------------------------------------- our rules
 
 
-def _own_results(synth_dir: Path, gate_lines: list[RuleResult]) -> list[RuleResult]:
-    aspects = load_aspect_results(synth_dir)
-    assert aspects, "the session synth wrote no aspect-results.json"
-    return [*aspects, *gate_lines]
+def _own_results(report_data: ReportData) -> tuple[RuleResult, ...]:
+    """The session report's rule results: the synth's aspect records and the gate's lines."""
+    sources = {r.source for r in report_data.rule_results}
+    assert sources == {Source.ASPECT, Source.GATE}, f"results came only from {sources}"
+    return report_data.rule_results
 
 
 def test_every_rule_that_judges_the_stack_is_cited_by_a_control(
-    synth_dir: Path, gate_lines: list[RuleResult], catalog: Catalog
+    report_data: ReportData, catalog: Catalog
 ) -> None:
-    assert uncited_rules(_own_results(synth_dir, gate_lines), catalog) == {}
+    assert uncited_rules(_own_results(report_data), catalog) == {}
 
 
 def test_a_rule_no_control_cites_is_caught(
-    synth_dir: Path,
-    gate_lines: list[RuleResult],
-    catalog: Catalog,
-    synthesized: SynthesizedStack,
+    report_data: ReportData, catalog: Catalog, synthesized: SynthesizedStack
 ) -> None:
-    results = _own_results(synth_dir, gate_lines)
+    results = _own_results(report_data)
     stripped = catalog.model_copy(
         update={
             "controls": tuple(
