@@ -345,6 +345,13 @@ def matching(pattern: re.Pattern[str], allowed: str, optional: bool = False) -> 
     return Rule(allowed + ("; empty to leave unset" if optional else ""), problem)
 
 
+def auto_or(rule: Rule) -> Rule:
+    """``rule``, or ``auto`` (parsed to None: the stack derives the value)."""
+    return Rule(
+        f"auto, or {rule.allowed}", lambda value: None if value is None else rule.problem(value)
+    )
+
+
 ANY_BOOLEAN = Rule("true or false (also 1/0, yes/no, on/off)", lambda _v: None)
 
 
@@ -406,19 +413,6 @@ def _identifier_problem(value: str) -> str | None:
 
 def _engine_problem(value: str) -> str | None:
     return None if ENGINE_VERSION_PATTERN.match(value) else "is not an Aurora PostgreSQL 16 version"
-
-
-_IMAGE_TAG_TEXT = matching(
-    IMAGE_TAG_PATTERN, "1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
-)
-_IMAGE_TAG_RULE = Rule(
-    f"auto, or {_IMAGE_TAG_TEXT.allowed}",
-    lambda value: None if value is None else _IMAGE_TAG_TEXT.problem(value),
-)
-
-
-def _optional_tasks_problem(value: int | None) -> str | None:
-    return None if value is None else between(1, 1000).problem(value)
 
 
 def _fargate_memory_text() -> str:
@@ -654,7 +648,7 @@ KNOBS: tuple[Knob, ...] = (
         "worker",
         "max_tasks",
         OPTIONAL_INTEGER,
-        Rule("auto, or 1 to 1000 tasks", _optional_tasks_problem),
+        auto_or(between(1, 1000, "tasks")),
         "Maximum worker tasks; `auto` = the stream's shard count (never more consumers than "
         "shards).",
     ),
@@ -687,7 +681,9 @@ KNOBS: tuple[Knob, ...] = (
         "worker",
         "image_tag",
         OPTIONAL_TEXT,
-        _IMAGE_TAG_RULE,
+        auto_or(
+            matching(IMAGE_TAG_PATTERN, "1-128 of A-Z a-z 0-9 _ . -, not starting with . or -")
+        ),
         "Tag of the worker image in the stack's ECR repository; `auto` = `src-<digest>` of "
         "worker/ (`.venv/bin/python -m lib.worker_image` prints it), so a new tag appears "
         "exactly when the worker changes (tags are immutable).",
