@@ -247,276 +247,161 @@ class Section(BaseModel):
     variable name; defaults are validated too (a bad default fails the first construction)."""
 
     model_config = ConfigDict(
-        frozen=True, validate_by_name=True, validate_by_alias=True, validate_default=True
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        validate_default=True,
+        use_attribute_docstrings=True,
     )
 
 
 class NetworkConfig(Section):
-    vpc_cidr: Annotated[Text, CIDR_RULE] = knob(
-        "STREAMFLIX_VPC_CIDR",
-        "10.40.0.0/16",
-        "VPC range, split into four equal subnets (public and private in two AZs).",
-    )
+    vpc_cidr: Annotated[Text, CIDR_RULE] = knob("STREAMFLIX_VPC_CIDR", "10.40.0.0/16")
+    """VPC range, split into four equal subnets (public and private in two AZs)."""
     az_count: int = 2  # not a knob
-    nat_gateway: Boolean = knob(
-        "STREAMFLIX_NAT_GATEWAY",
-        False,
-        "Add one NAT gateway for private egress to the internet (VPC endpoints cover AWS APIs).",
-    )
+    nat_gateway: Boolean = knob("STREAMFLIX_NAT_GATEWAY", False)
+    """Add one NAT gateway for private egress to the internet (VPC endpoints cover AWS APIs)."""
 
 
 class StreamConfig(Section):
     capacity_mode: Annotated[Upper, one_of("PROVISIONED", "ON_DEMAND")] = knob(
-        "STREAMFLIX_KINESIS_CAPACITY_MODE",
-        "PROVISIONED",
-        "Kinesis capacity mode; PROVISIONED sizes shards with the planner from the three "
-        "knobs below.",
+        "STREAMFLIX_KINESIS_CAPACITY_MODE", "PROVISIONED"
     )
+    """Kinesis capacity mode; PROVISIONED sizes shards with the planner from the three knobs
+    below."""
     peak_uploads_per_second: Number = knob(
-        "STREAMFLIX_PEAK_UPLOADS_PER_SECOND",
-        50.0,
-        "Declared peak of processing requests per second (shard sizing).",
-        ge=0.1,
-        le=100_000,
-        unit="requests/s",
+        "STREAMFLIX_PEAK_UPLOADS_PER_SECOND", 50.0, ge=0.1, le=100_000, unit="requests/s"
     )
+    """Declared peak of processing requests per second (shard sizing)."""
     record_size_bytes: Integer = knob(
-        "STREAMFLIX_RECORD_SIZE_BYTES",
-        4096,
-        "Typical processing-request record size (Kinesis' record limit is 1 MiB).",
-        ge=1,
-        le=1_048_576,
-        unit="bytes",
+        "STREAMFLIX_RECORD_SIZE_BYTES", 4096, ge=1, le=1_048_576, unit="bytes"
     )
-    burst_headroom: Number = knob(
-        "STREAMFLIX_BURST_HEADROOM",
-        2.0,
-        "Multiplier on the peak for bursts (shard sizing).",
-        ge=1,
-        le=10,
-    )
-    consumers: Integer = knob(
-        "STREAMFLIX_STREAM_CONSUMERS",
-        1,
-        "Shared-throughput consumer applications reading the stream (shard sizing; Kinesis "
-        "serves 5 GetRecords calls/s per shard).",
-        ge=1,
-        le=5,
-    )
+    """Typical processing-request record size (Kinesis' record limit is 1 MiB)."""
+    burst_headroom: Number = knob("STREAMFLIX_BURST_HEADROOM", 2.0, ge=1, le=10)
+    """Multiplier on the peak for bursts (shard sizing)."""
+    consumers: Integer = knob("STREAMFLIX_STREAM_CONSUMERS", 1, ge=1, le=5)
+    """Shared-throughput consumer applications reading the stream (shard sizing; Kinesis serves 5
+    GetRecords calls/s per shard)."""
     retention_hours: Integer = knob(
-        "STREAMFLIX_KINESIS_RETENTION_HOURS",
-        168,
-        "Kinesis record retention (24 h to 365 days).",
-        ge=24,
-        le=8760,
-        unit="hours",
+        "STREAMFLIX_KINESIS_RETENTION_HOURS", 168, ge=24, le=8760, unit="hours"
     )
+    """Kinesis record retention (24 h to 365 days)."""
 
 
 class DatabaseConfig(Section):
-    engine_version: Annotated[Text, ENGINE_RULE] = knob(
-        "STREAMFLIX_DB_ENGINE_VERSION", "16.6", "Aurora PostgreSQL engine version."
-    )
+    engine_version: Annotated[Text, ENGINE_RULE] = knob("STREAMFLIX_DB_ENGINE_VERSION", "16.6")
+    """Aurora PostgreSQL engine version."""
     min_acu: Annotated[Number, in_steps_of(ACU_STEP)] = knob(
-        "STREAMFLIX_DB_MIN_ACU",
-        0.5,
-        "Aurora Serverless v2 minimum capacity; 0 pauses an idle cluster (engine 16.3+).",
-        ge=0,
-        le=ACU_MAX,
-        unit="ACU",
+        "STREAMFLIX_DB_MIN_ACU", 0.5, ge=0, le=ACU_MAX, unit="ACU"
     )
+    """Aurora Serverless v2 minimum capacity; 0 pauses an idle cluster (engine 16.3+)."""
     max_acu: Annotated[Number, in_steps_of(ACU_STEP)] = knob(
-        "STREAMFLIX_DB_MAX_ACU",
-        4.0,
-        "Aurora Serverless v2 maximum capacity.",
-        ge=1,
-        le=ACU_MAX,
-        unit="ACU",
+        "STREAMFLIX_DB_MAX_ACU", 4.0, ge=1, le=ACU_MAX, unit="ACU"
     )
+    """Aurora Serverless v2 maximum capacity."""
     backup_retention_days: Integer = knob(
-        "STREAMFLIX_DB_BACKUP_RETENTION_DAYS",
-        7,
-        "Automated backup retention, i.e. the point-in-time recovery window (AWS allows 1-35; "
-        "our floor is 7).",
-        ge=7,
-        le=35,
-        unit="days",
+        "STREAMFLIX_DB_BACKUP_RETENTION_DAYS", 7, ge=7, le=35, unit="days"
     )
-    database_name: Annotated[Text, IDENTIFIER_RULE] = knob(
-        "STREAMFLIX_DB_NAME", "streamflix", "Name of the metadata database."
-    )
+    """Automated backup retention, i.e. the point-in-time recovery window (AWS allows 1-35; our
+    floor is 7)."""
+    database_name: Annotated[Text, IDENTIFIER_RULE] = knob("STREAMFLIX_DB_NAME", "streamflix")
+    """Name of the metadata database."""
     master_username: Annotated[Text, IDENTIFIER_RULE] = knob(
-        "STREAMFLIX_DB_MASTER_USERNAME",
-        "streamflix_admin",
-        "Master user name (its password is generated and kept by RDS in Secrets Manager).",
+        "STREAMFLIX_DB_MASTER_USERNAME", "streamflix_admin"
     )
+    """Master user name (its password is generated and kept by RDS in Secrets Manager)."""
     secret_rotation_days: Integer = knob(
-        "STREAMFLIX_SECRET_ROTATION_DAYS",
-        30,
-        "Rotation interval of the database secret (policy: at most 30 days).",
-        ge=1,
-        le=30,
-        unit="days",
+        "STREAMFLIX_SECRET_ROTATION_DAYS", 30, ge=1, le=30, unit="days"
     )
+    """Rotation interval of the database secret (policy: at most 30 days)."""
 
 
 class WorkerConfig(Section):
-    cpu: Annotated[Integer, one_of(*FARGATE_SIZES)] = knob(
-        "STREAMFLIX_WORKER_CPU", 1024, "Worker task CPU units (Fargate sizes)."
-    )
+    cpu: Annotated[Integer, one_of(*FARGATE_SIZES)] = knob("STREAMFLIX_WORKER_CPU", 1024)
+    """Worker task CPU units (Fargate sizes)."""
     memory_mib: Integer = knob(
         "STREAMFLIX_WORKER_MEMORY_MIB",
         2048,
-        f"Worker task memory; must fit the cpu size ({_fargate_memory_text()}).",
         ge=512,
         le=122_880,
         unit="MiB",
+        doc=f"Worker task memory; must fit the cpu size ({_fargate_memory_text()}).",
     )
-    min_tasks: Integer = knob(
-        "STREAMFLIX_WORKER_MIN_TASKS",
-        1,
-        "Minimum running worker tasks.",
-        ge=1,
-        le=1000,
-        unit="tasks",
-    )
-    # None: the stream's shard count (no more consumers than shards)
-    max_tasks: AutoInteger = knob(
-        "STREAMFLIX_WORKER_MAX_TASKS",
-        None,
-        "Maximum worker tasks; `auto` = the stream's shard count (never more consumers than "
-        "shards).",
-        ge=1,
-        le=1000,
-        unit="tasks",
-    )
-    fargate_base: Integer = knob(
-        "STREAMFLIX_FARGATE_BASE",
-        1,
-        "Tasks always placed on on-demand FARGATE (they survive Spot shortages).",
-        ge=0,
-        le=100,
-        unit="tasks",
-    )
-    fargate_weight: Integer = knob(
-        "STREAMFLIX_FARGATE_WEIGHT",
-        1,
-        "Capacity provider weight of FARGATE beyond the base.",
-        ge=0,
-        le=1000,
-    )
-    fargate_spot_weight: Integer = knob(
-        "STREAMFLIX_FARGATE_SPOT_WEIGHT",
-        3,
-        "Capacity provider weight of FARGATE_SPOT.",
-        ge=0,
-        le=1000,
-    )
-    # None: the digest of worker/ (lib.worker_image.source_tag)
-    image_tag: Annotated[AutoText, IMAGE_TAG_RULE] = knob(
-        "STREAMFLIX_WORKER_IMAGE_TAG",
-        None,
-        "Tag of the worker image in the stack's ECR repository; `auto` = `src-<digest>` of "
-        "worker/ (`.venv/bin/python -m lib.worker_image` prints it), so a new tag appears "
-        "exactly when the worker changes (tags are immutable).",
-    )
-    enable_exec: Boolean = knob(
-        "STREAMFLIX_ECS_EXEC", False, "Enable ECS Exec (logged and encrypted) on worker tasks."
-    )
+    min_tasks: Integer = knob("STREAMFLIX_WORKER_MIN_TASKS", 1, ge=1, le=1000, unit="tasks")
+    """Minimum running worker tasks."""
+    max_tasks: AutoInteger = knob("STREAMFLIX_WORKER_MAX_TASKS", None, ge=1, le=1000, unit="tasks")
+    """Maximum worker tasks; `auto` = the stream's shard count (never more consumers than
+    shards)."""
+    fargate_base: Integer = knob("STREAMFLIX_FARGATE_BASE", 1, ge=0, le=100, unit="tasks")
+    """Tasks always placed on on-demand FARGATE (they survive Spot shortages)."""
+    fargate_weight: Integer = knob("STREAMFLIX_FARGATE_WEIGHT", 1, ge=0, le=1000)
+    """Capacity provider weight of FARGATE beyond the base."""
+    fargate_spot_weight: Integer = knob("STREAMFLIX_FARGATE_SPOT_WEIGHT", 3, ge=0, le=1000)
+    """Capacity provider weight of FARGATE_SPOT."""
+    image_tag: Annotated[AutoText, IMAGE_TAG_RULE] = knob("STREAMFLIX_WORKER_IMAGE_TAG", None)
+    """Tag of the worker image in the stack's ECR repository; `auto` = `src-<digest>` of worker/
+    (`.venv/bin/python -m lib.worker_image` prints it), so a new tag appears exactly when the
+    worker changes (tags are immutable)."""
+    enable_exec: Boolean = knob("STREAMFLIX_ECS_EXEC", False)
+    """Enable ECS Exec (logged and encrypted) on worker tasks."""
 
 
 class RetryConfig(Section):
-    max_attempts: Integer = knob(
-        "STREAMFLIX_RETRY_MAX_ATTEMPTS",
-        5,
-        "Attempts per job before it is dead-lettered.",
-        ge=1,
-        le=20,
-        unit="attempts",
-    )
+    max_attempts: Integer = knob("STREAMFLIX_RETRY_MAX_ATTEMPTS", 5, ge=1, le=20, unit="attempts")
+    """Attempts per job before it is dead-lettered."""
     base_backoff_ms: Integer = knob(
-        "STREAMFLIX_RETRY_BASE_BACKOFF_MS",
-        200,
-        "Base of the exponential backoff between attempts.",
-        ge=10,
-        le=60_000,
-        unit="ms",
+        "STREAMFLIX_RETRY_BASE_BACKOFF_MS", 200, ge=10, le=60_000, unit="ms"
     )
+    """Base of the exponential backoff between attempts."""
     max_backoff_ms: Integer = knob(
-        "STREAMFLIX_RETRY_MAX_BACKOFF_MS",
-        20_000,
-        "Cap of the exponential backoff between attempts.",
-        ge=10,
-        le=300_000,
-        unit="ms",
+        "STREAMFLIX_RETRY_MAX_BACKOFF_MS", 20_000, ge=10, le=300_000, unit="ms"
     )
+    """Cap of the exponential backoff between attempts."""
 
 
 class AlarmConfig(Section):
-    emails: Annotated[CommaList, EMAILS_RULE] = knob(
-        "STREAMFLIX_ALARM_EMAILS",
-        (),
-        "Addresses subscribed to the alerts topic (each must confirm its subscription).",
-    )
+    emails: Annotated[CommaList, EMAILS_RULE] = knob("STREAMFLIX_ALARM_EMAILS", ())
+    """Addresses subscribed to the alerts topic (each must confirm its subscription)."""
     iterator_age_ms: Integer = knob(
-        "STREAMFLIX_ALARM_ITERATOR_AGE_MS",
-        60_000,
-        "Stream lag (iterator age) that raises the lag alarm; must stay below the retention.",
-        ge=1_000,
-        le=86_400_000,
-        unit="ms",
+        "STREAMFLIX_ALARM_ITERATOR_AGE_MS", 60_000, ge=1_000, le=86_400_000, unit="ms"
     )
+    """Stream lag (iterator age) that raises the lag alarm; must stay below the retention."""
     error_rate_percent: Number = knob(
-        "STREAMFLIX_ALARM_ERROR_RATE_PERCENT",
-        5.0,
-        "Worker failure rate that raises the error-rate alarm.",
-        ge=0.1,
-        le=100,
-        unit="%",
+        "STREAMFLIX_ALARM_ERROR_RATE_PERCENT", 5.0, ge=0.1, le=100, unit="%"
     )
+    """Worker failure rate that raises the error-rate alarm."""
 
 
 class BackendConfig(Section):
-    kind: Annotated[Lower, one_of("local", "s3")] = knob(
-        "STREAMFLIX_STATE_BACKEND",
-        "local",
-        "Terraform state backend: `local` (a file next to the stack) or `s3` (shared, locked).",
-    )
-    s3_bucket: Annotated[Text, BUCKET_RULE] = knob(
-        "STREAMFLIX_STATE_BUCKET",
-        "",
-        "Existing, versioned, encrypted S3 bucket holding the state (s3 backend only).",
-    )
+    kind: Annotated[Lower, one_of("local", "s3")] = knob("STREAMFLIX_STATE_BACKEND", "local")
+    """Terraform state backend: `local` (a file next to the stack) or `s3` (shared, locked)."""
+    s3_bucket: Annotated[Text, BUCKET_RULE] = knob("STREAMFLIX_STATE_BUCKET", "")
+    """Existing, versioned, encrypted S3 bucket holding the state (s3 backend only)."""
     s3_key_prefix: Annotated[Text, KEY_PREFIX_RULE] = knob(
-        "STREAMFLIX_STATE_KEY_PREFIX",
-        "streamflix",
-        "Key prefix of the state object: `<prefix>/<suffix>/terraform.tfstate` (s3 backend only).",
+        "STREAMFLIX_STATE_KEY_PREFIX", "streamflix"
     )
-    s3_region: Annotated[Lower, EU_REGION_RULE] = knob(
-        "STREAMFLIX_STATE_REGION", DEFAULT_REGION, "Region of the state bucket (s3 backend only)."
-    )
+    """Key prefix of the state object: `<prefix>/<suffix>/terraform.tfstate` (s3 backend only)."""
+    s3_region: Annotated[Lower, EU_REGION_RULE] = knob("STREAMFLIX_STATE_REGION", DEFAULT_REGION)
+    """Region of the state bucket (s3 backend only)."""
     # empty: S3-native lock file (Terraform >= 1.10)
-    s3_dynamodb_table: Annotated[Text, LOCK_TABLE_RULE] = knob(
-        "STREAMFLIX_STATE_LOCK_TABLE",
-        "",
-        "Legacy DynamoDB lock table (s3 backend only); empty = S3-native lock file, which "
-        "needs Terraform >= 1.10.",
-    )
+    s3_dynamodb_table: Annotated[Text, LOCK_TABLE_RULE] = knob("STREAMFLIX_STATE_LOCK_TABLE", "")
+    """Legacy DynamoDB lock table (s3 backend only); empty = S3-native lock file, which needs
+    Terraform >= 1.10."""
 
 
 class TagConfig(Section):
-    owner: Annotated[Text, TAG_RULE] = knob(
-        "STREAMFLIX_TAG_OWNER", "platform-team", "`Owner` tag: a team, never a person."
-    )
-    cost_center: Annotated[Text, TAG_RULE] = knob(
-        "STREAMFLIX_TAG_COST_CENTER", "media-pipeline", "`CostCenter` tag."
-    )
+    owner: Annotated[Text, TAG_RULE] = knob("STREAMFLIX_TAG_OWNER", "platform-team")
+    """`Owner` tag: a team, never a person."""
+    cost_center: Annotated[Text, TAG_RULE] = knob("STREAMFLIX_TAG_COST_CENTER", "media-pipeline")
+    """`CostCenter` tag."""
     data_classification: Annotated[
         Lower, one_of("public", "internal", "confidential", "restricted")
-    ] = knob("STREAMFLIX_TAG_DATA_CLASSIFICATION", "confidential", "`DataClassification` tag.")
+    ] = knob("STREAMFLIX_TAG_DATA_CLASSIFICATION", "confidential")
+    """`DataClassification` tag."""
     compliance_scope: Annotated[Text, TAG_RULE] = knob(
-        "STREAMFLIX_TAG_COMPLIANCE_SCOPE", "content-tracking", "`ComplianceScope` tag."
+        "STREAMFLIX_TAG_COMPLIANCE_SCOPE", "content-tracking"
     )
+    """`ComplianceScope` tag."""
 
 
 # load_config's mapping, for the settings source below (empty: ``StackConfig()`` = defaults).
@@ -543,19 +428,17 @@ class StackConfig(BaseSettings):
     ``load_config`` reads it from an environment mapping and also checks ``RELATIONS``."""
 
     model_config = SettingsConfigDict(
-        frozen=True, validate_by_name=True, validate_by_alias=True, case_sensitive=True
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        case_sensitive=True,
+        use_attribute_docstrings=True,
     )
 
-    environment_suffix: Annotated[Text, SUFFIX_RULE] = knob(
-        "ENVIRONMENT_SUFFIX",
-        "dev",
-        "Suffix of every resource name (`streamflix-<component>-<suffix>`) and of the stack.",
-    )
-    region: Annotated[Lower, EU_REGION_RULE] = knob(
-        "STREAMFLIX_REGION",
-        DEFAULT_REGION,
-        "AWS region of the stack; only regions in EU member states are accepted.",
-    )
+    environment_suffix: Annotated[Text, SUFFIX_RULE] = knob("ENVIRONMENT_SUFFIX", "dev")
+    """Suffix of every resource name (`streamflix-<component>-<suffix>`) and of the stack."""
+    region: Annotated[Lower, EU_REGION_RULE] = knob("STREAMFLIX_REGION", DEFAULT_REGION)
+    """AWS region of the stack; only regions in EU member states are accepted."""
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     stream: StreamConfig = Field(default_factory=StreamConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
@@ -611,7 +494,7 @@ class Knob:
 
     @property
     def doc(self) -> str:
-        return self.field.description or ""
+        return " ".join((self.field.description or "").split())  # docstrings wrap lines
 
     @property
     def allowed(self) -> str:
@@ -736,20 +619,19 @@ def _s3_only(knob: str) -> Relation:
     return Relation(knob, "only with STREAMFLIX_STATE_BACKEND=s3", problem)
 
 
-def _gt(a: float, b: float, text: str) -> str | None:
-    return text if a > b else None
+def _at_most(knob_env: str, bound_env: str) -> Relation:
+    """``knob_env`` <= ``bound_env``, reported against ``knob_env``."""
+    spec, bound = KNOBS_BY_ENV[knob_env], KNOBS_BY_ENV[bound_env]
+
+    def problem(cfg: StackConfig) -> str | None:
+        above = spec.value_in(cfg) > bound.value_in(cfg)
+        return f"is above {bound_env}={fmt(bound.value_in(cfg))}" if above else None
+
+    return Relation(knob_env, f"{knob_env} <= {bound_env}", problem)
 
 
 RELATIONS: tuple[Relation, ...] = (
-    Relation(
-        "STREAMFLIX_DB_MIN_ACU",
-        "STREAMFLIX_DB_MIN_ACU <= STREAMFLIX_DB_MAX_ACU",
-        lambda c: _gt(
-            c.database.min_acu,
-            c.database.max_acu,
-            f"is above STREAMFLIX_DB_MAX_ACU={fmt(c.database.max_acu)}",
-        ),
-    ),
+    _at_most("STREAMFLIX_DB_MIN_ACU", "STREAMFLIX_DB_MAX_ACU"),
     Relation(
         "STREAMFLIX_DB_MIN_ACU",
         f"0 ACU only with STREAMFLIX_DB_ENGINE_VERSION >= 16.{AUTO_PAUSE_MIN_MINOR}",
@@ -768,10 +650,10 @@ RELATIONS: tuple[Relation, ...] = (
     Relation(
         "STREAMFLIX_WORKER_MAX_TASKS",
         "STREAMFLIX_WORKER_MIN_TASKS <= STREAMFLIX_WORKER_MAX_TASKS",
-        lambda c: _gt(
-            c.worker.min_tasks,
-            c.worker.max_tasks if c.worker.max_tasks is not None else math.inf,
-            f"is below STREAMFLIX_WORKER_MIN_TASKS={c.worker.min_tasks}",
+        lambda c: (
+            f"is below STREAMFLIX_WORKER_MIN_TASKS={c.worker.min_tasks}"
+            if c.worker.min_tasks > (c.worker.max_tasks or math.inf)
+            else None
         ),
     ),
     Relation(
@@ -785,15 +667,7 @@ RELATIONS: tuple[Relation, ...] = (
         "with PROVISIONED capacity, at most one task per planned shard",
         _max_over_shards,
     ),
-    Relation(
-        "STREAMFLIX_FARGATE_BASE",
-        "STREAMFLIX_FARGATE_BASE <= STREAMFLIX_WORKER_MIN_TASKS",
-        lambda c: _gt(
-            c.worker.fargate_base,
-            c.worker.min_tasks,
-            f"is above STREAMFLIX_WORKER_MIN_TASKS={c.worker.min_tasks}",
-        ),
-    ),
+    _at_most("STREAMFLIX_FARGATE_BASE", "STREAMFLIX_WORKER_MIN_TASKS"),
     Relation(
         "STREAMFLIX_FARGATE_SPOT_WEIGHT",
         "STREAMFLIX_FARGATE_WEIGHT and STREAMFLIX_FARGATE_SPOT_WEIGHT are not both 0",
@@ -803,15 +677,7 @@ RELATIONS: tuple[Relation, ...] = (
             else None
         ),
     ),
-    Relation(
-        "STREAMFLIX_RETRY_BASE_BACKOFF_MS",
-        "STREAMFLIX_RETRY_BASE_BACKOFF_MS <= STREAMFLIX_RETRY_MAX_BACKOFF_MS",
-        lambda c: _gt(
-            c.retry.base_backoff_ms,
-            c.retry.max_backoff_ms,
-            f"is above STREAMFLIX_RETRY_MAX_BACKOFF_MS={c.retry.max_backoff_ms}",
-        ),
-    ),
+    _at_most("STREAMFLIX_RETRY_BASE_BACKOFF_MS", "STREAMFLIX_RETRY_MAX_BACKOFF_MS"),
     Relation(
         "STREAMFLIX_PEAK_UPLOADS_PER_SECOND",
         "with PROVISIONED capacity, the planned shards fit the account's default quota",

@@ -17,7 +17,6 @@ from typing import Annotated, Any, get_args
 import annotated_types
 from pydantic import BeforeValidator, Field, GetCoreSchemaHandler
 from pydantic.fields import FieldInfo
-from pydantic.json_schema import JsonDict
 from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 
 
@@ -127,13 +126,22 @@ CommaList = Annotated[tuple[str, ...], BeforeValidator(_comma_list)]
 _TYPE_NAMES = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
 
-def knob(env: str, default: Any, doc: str, *, unit: str = "", ge: float | None = None,
-         le: float | None = None) -> Any:  # fmt: skip
-    """One knob: read from ``env``, ``default`` when unset, ``doc`` its meaning, ``ge``/``le`` its
-    inclusive range (in ``unit``); any other rule sits in the annotation as a ``Rule``."""
-    extra: JsonDict | None = {"unit": unit} if unit else None
-    return Field(default, validation_alias=env, description=doc, ge=ge, le=le,
-                 json_schema_extra=extra)  # fmt: skip
+def knob(
+    env: str,
+    default: Any,
+    *,
+    ge: float | None = None,
+    le: float | None = None,
+    unit: str = "",
+    doc: str | None = None,
+) -> Any:
+    """One knob: read from ``env``, ``default`` when unset, ``ge``/``le`` its inclusive range (in
+    ``unit``). Its meaning is the attribute docstring below it (or ``doc``, when computed); any
+    other rule sits in the annotation as a ``Rule``."""
+    extra: dict[str, Any] | None = {"unit": unit} if unit else None
+    return Field(
+        default, validation_alias=env, description=doc, ge=ge, le=le, json_schema_extra=extra
+    )
 
 
 def type_name(field: FieldInfo) -> str:
