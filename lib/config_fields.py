@@ -9,6 +9,7 @@ field's constraints and rules as the allowed range errors and docs/configuration
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,35 +110,38 @@ def _comma_list(value: Any) -> Any:
     return parts
 
 
-def _numeral(pattern: str, phrase: str) -> BeforeValidator:
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _numeral(value: Any, pattern: re.Pattern[str] = _WHOLE) -> Any:
     """Refuse, in our words, what pydantic's lax parsing would take ("1_000", "1.0" for a whole
-    number, "nan"); pydantic then converts and checks the range."""
-    regex = re.compile(pattern)
-
-    def check(value: Any) -> Any:
-        if isinstance(value, str) and not regex.fullmatch(value.strip()):
-            raise PydanticCustomError("numeral", phrase)
+    number, "nan", "1e400" as infinity); pydantic then converts and checks the range."""
+    if not isinstance(value, str):
         return value
+    if not pattern.fullmatch(value.strip()):
+        kind = "whole" if pattern is _WHOLE else "decimal"
+        raise PydanticCustomError("numeral", f"is not a {kind} number")
+    if not math.isfinite(float(value)):
+        raise PydanticCustomError("numeral", "is not a finite number")
+    return value
 
-    return BeforeValidator(check)
-
-
-_WHOLE = _numeral(r"[+-]?[0-9]+", "is not a whole number")
-_DECIMAL = _numeral(
-    r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", "is not a decimal number"
-)
 
 Text = Annotated[str, _strip(str)]
 Lower = Annotated[str, _strip(str.lower)]
 Upper = Annotated[str, _strip(str.upper)]
-Integer = Annotated[int, _WHOLE]
-Number = Annotated[float, _DECIMAL, Field(allow_inf_nan=False)]  # "1e400" is not finite
+Integer = Annotated[int, BeforeValidator(_numeral)]
+Number = Annotated[
+    float, BeforeValidator(lambda v: _numeral(v, _DECIMAL)), Field(allow_inf_nan=False)
+]
 Boolean = Annotated[
     bool,
     BeforeValidator(_boolean),
     Rule("true or false (also 1/0, yes/no, on/off)", lambda _: None),
 ]
-AutoInteger = Annotated[int | None, _WHOLE, BeforeValidator(_auto)]  # the last one runs first
+AutoInteger = Annotated[
+    int | None, BeforeValidator(_numeral), BeforeValidator(_auto)
+]  # the last one runs first
 AutoText = Annotated[str | None, _strip(str), BeforeValidator(_auto)]
 CommaList = Annotated[tuple[str, ...], BeforeValidator(_comma_list)]
 
