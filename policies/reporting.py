@@ -214,7 +214,8 @@ def summary(result: GateResult, written: dict[str, Path] | None = None) -> str:
         exc = f.exception
         assert exc is not None
         lines.append(
-            f"  WAIVED {f.check_id} {f.address} (owner {exc.owner}, expires "
+            f"  WAIVED {f.check_id} {f.address}{' [UNKNOWN]' if f.unknown else ''} "
+            f"(owner {exc.owner}, expires "
             f"{exc.expires.isoformat()}): {exc.reason}"
         )
     for exc in result.unused_exceptions:

@@ -132,6 +132,7 @@ def test_builtin_unknown_fails_unless_an_exception_says_why() -> None:
     assert waived.ok
     assert {f.status for f in waived.unknown} == {Status.WAIVED}
     assert "(2 waived, 0 failing)" in coverage_line(waived)
+    assert "WAIVED CKV_AWS_70 aws_s3_bucket.logs [UNKNOWN] (owner" in summary(waived)
     assert gate_json(waived)["summary"]["unknown"] == 2
 
 
