@@ -4,7 +4,7 @@ cdktf writes IAM/SQS/SNS/KMS policies, ``assume_role_policy``, ``redrive_policy`
 ``container_definitions`` as JSON *strings*. Checkov's ``terraform_json`` framework keeps them as
 strings, so the built-in checks that parse them (IAM CKV_AWS_286-290/355, SQS 168, SNS 169/385,
 ECS 334/335, ...) return UNKNOWN, which checkov drops from every output (measured on our stack:
-43 built-in UNKNOWN results before this module).
+41 built-in UNKNOWN results before this module).
 
 Why not scan a decoded copy of ``cdk.tf.json``: checkov's ``terraform_json`` parser ``hclify``s
 every nested object (each value becomes a one-element list), so a decoded policy reaches the

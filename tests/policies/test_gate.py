@@ -311,3 +311,16 @@ def test_cross_resource_checks_fail_closed_without_the_stack_file(
     check.details = []
     assert check.evaluate({"name": ["q"]}) == CheckResult.FAILED
     assert "cannot read /cdk.tf.json" in check.details[0]
+
+
+def test_scan_fails_closed_without_the_unknown_hook(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A report from plain checkov (no unknown_checks) must not pass as 'nothing UNKNOWN'."""
+    from policies import scan as scan_module
+
+    (tmp_path / "cdk.tf.json").write_text("{}")
+    plain = {"check_type": "terraform_json", "results": {"passed_checks": [], "failed_checks": []}}
+    monkeypatch.setattr(scan_module, "run_checkov", lambda root, suffix=None: plain)
+    with pytest.raises(scan_module.ScanError, match="unknown_checks"):
+        scan_module.scan(tmp_path)
