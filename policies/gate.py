@@ -5,9 +5,9 @@ Usage::
     python -m policies.gate cdktf.out/stacks/<stack> [--results DIR] [--exceptions FILE]
                             [--suffix SUFFIX] [--strict-exceptions]
 
-Exit codes: 0 gate passed; 1 a check failed that no exception waives, or checkov could not
-parse a file, or nothing was scanned; 2 the exceptions file is invalid (missing reason, expired,
-malformed) or checkov could not run.
+Exit codes: 0 gate passed; 1 a check failed (or a built-in check returned UNKNOWN) that no
+exception waives, or checkov could not parse a file, or nothing was scanned; 2 the exceptions
+file is invalid (missing reason, expired, malformed) or checkov could not run.
 
 Exceptions come from compliance/exceptions.yaml (the file the Aspects read too). Checkov's
 ``--skip-check`` is global, so nothing is skipped in checkov: a FAILED result whose
