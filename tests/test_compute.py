@@ -319,6 +319,11 @@ def test_task_role_policy_is_exact(stack: StackView) -> None:
             {"s3:GetObject"},
             {ref(stack, "aws_s3_bucket", "/ingestion/uploads/bucket", "arn") + "/*"},
         ),
+        # without it a missing key answers 403 and a late upload is dead-lettered (issue 12.2)
+        "SeeMissingUploadsAsNotFound": (
+            {"s3:ListBucket"},
+            {ref(stack, "aws_s3_bucket", "/ingestion/uploads/bucket", "arn")},
+        ),
         "ReadDatabaseSecret": ({"secretsmanager:GetSecretValue"}, {secret}),
         "UseDataKeyThroughOurServices": (
             {"kms:Decrypt", "kms:GenerateDataKey"},

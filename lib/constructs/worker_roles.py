@@ -83,6 +83,11 @@ def task_statements(grants: WorkerGrants) -> list[Statement]:
     statements = [
         Statement("ReadProcessingStream", STREAM_READ_ACTIONS, (g.stream_arn,)),
         Statement("ReadUploadedVideos", ("s3:GetObject",), (f"{g.uploads_bucket_arn}/*",)),
+        # Without ListBucket, HeadObject/GetObject on a key not visible yet answer 403, not 404,
+        # and the worker would dead-letter an upload that is merely late (AWS S3 API reference,
+        # HeadObject, "Permissions"). Bucket ARN only; no prefix condition: requests may name
+        # any key of the uploads bucket.
+        Statement("SeeMissingUploadsAsNotFound", ("s3:ListBucket",), (g.uploads_bucket_arn,)),
         # Re-read after every authentication failure: the secret rotates every 30 days.
         Statement("ReadDatabaseSecret", ("secretsmanager:GetSecretValue",), (g.secret_arn,)),
         # Decrypt: stream records, objects, the secret. GenerateDataKey: SQS and SNS need it
