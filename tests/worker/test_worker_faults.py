@@ -11,7 +11,7 @@ import time
 
 import pytest
 from streamflix_worker.consumer import MAX_UNFINISHED_STARTS
-from streamflix_worker.standins import sample_request
+from streamflix_worker.standins import WORKER_LOGIN, sample_request
 from worker_testkit import REPO, Harness, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(150)]
@@ -170,13 +170,15 @@ def test_secret_rotation_mid_run_fails_no_job(
     first = harness.put_jobs("s.mp4", 4)
     with harness.worker():
         wait_until(lambda: harness.count_status("COMPLETED") == 4, 30)
-        new_password = "rotated-" + harness.stack.password[:12]
-        harness.standins.postgres.set_password(new_password)  # rotation: database first...
+        # the worker's own login rotates (locally a secret stands in for IAM tokens)
+        new_password = "rotated-" + harness.stack.worker_password[:12]
+        pg = harness.standins.postgres
+        pg.set_password(new_password, WORKER_LOGIN)  # rotation: database first...
         second = harness.put_jobs("s.mp4", 4)
-        harness.standins.postgres.terminate_app_connections()  # force reconnects
+        pg.terminate_app_connections(WORKER_LOGIN)  # force reconnects
         harness.secrets.put_secret_value(  # ... then the secret
-            SecretId=harness.stack.secret_arn,
-            SecretString=json.dumps({"username": "streamflix_app", "password": new_password}),
+            SecretId=harness.stack.worker_secret_arn,
+            SecretString=json.dumps({"username": WORKER_LOGIN, "password": new_password}),
         )
         third = harness.put_jobs("s.mp4", 4)
         wait_until(lambda: harness.count_status("COMPLETED") == 12, 60, what="12 after rotation")

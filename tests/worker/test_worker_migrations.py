@@ -18,14 +18,8 @@ pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]
 
 
 def _app_conn(harness: Harness, role: bool) -> psycopg.Connection[tuple[object, ...]]:
-    pg = harness.standins.postgres
-    conn = psycopg.connect(
-        f"host={pg.socket_dir} port={pg.port} dbname={harness.stack.db_name} "
-        f"user=streamflix_app password={harness.current_password()}",
-        autocommit=True,
-    )
-    if role:
-        conn.execute("SET ROLE streamflix_worker")
+    """As the worker's own login (``role``) or as the master user."""
+    conn: psycopg.Connection[tuple[object, ...]] = harness.connect(as_worker=role)
     return conn
 
 
@@ -121,13 +115,12 @@ def test_worker_refuses_to_run_on_an_unmigrated_database(
     for key, value in stack.env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("WORKER_ID", "early")
+    # the worker's login is cluster-wide and may exist from other tests' migrations: make sure
+    # it does and can log in, so only this database's missing schema stops the worker
     pg = standins.postgres
-    # the role exists from other tests' migrations; SET ROLE needs the grant in this database
-    with psycopg.connect(
-        f"host={pg.socket_dir} port={pg.port} dbname={stack.db_name} "
-        f"user=streamflix_app password={stack.password}",
-        autocommit=True,
-    ) as conn:
-        conn.execute("GRANT streamflix_worker TO streamflix_app")
+    if not pg.superuser("SELECT 1 FROM pg_roles WHERE rolname = 'streamflix_worker'"):
+        pg.superuser("CREATE ROLE streamflix_worker LOGIN")
+    pg.superuser("ALTER ROLE streamflix_worker LOGIN")
+    pg.set_password(stack.worker_password, "streamflix_worker")
     assert main(["run"]) == 3
     assert "run `migrate` first" in capsys.readouterr().err

@@ -53,7 +53,11 @@ def _process_with_error(
 
 @pytest.mark.parametrize(
     ("operation", "code", "status"),
-    [("head_object", "404", 404), ("head_object", "NotFound", 404), ("get_object", "NoSuchKey", 404)],
+    [
+        ("head_object", "404", 404),
+        ("head_object", "NotFound", 404),
+        ("get_object", "NoSuchKey", 404),
+    ],
 )
 def test_a_key_not_visible_yet_is_transient(
     tmp_path: Path, operation: str, code: str, status: int
