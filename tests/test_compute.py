@@ -325,8 +325,6 @@ def test_task_role_policy_is_exact(stack: StackView) -> None:
     assert grants(policy) == {
         "ReadProcessingStream": (
             {
-                "kinesis:DescribeStream",
-                "kinesis:DescribeStreamSummary",
                 "kinesis:GetRecords",
                 "kinesis:GetShardIterator",
                 "kinesis:ListShards",
@@ -352,20 +350,20 @@ def test_task_role_policy_is_exact(stack: StackView) -> None:
         ),
         "PublishAlerts": ({"sns:Publish"}, {topic_arn(stack)}),
         "ConnectToDatabaseWithIamAuth": ({"rds-db:connect"}, {db_user}),
-        "PutMetricsInWorkerNamespace": ({"cloudwatch:PutMetricData"}, {"*"}),
     }
     sids = statements(policy)
-    assert sids["PutMetricsInWorkerNamespace"]["Condition"] == {
-        "StringEquals": {"cloudwatch:namespace": "StreamFlix/Worker"}
-    }
     assert sids["UseDataKeyThroughOurServices"]["Condition"]["StringEquals"]["kms:ViaService"] == [
         f"{s}.eu-central-1.amazonaws.com" for s in ("kinesis", "s3", "sqs", "sns")
     ]
 
 
 def test_wildcard_resources_only_where_aws_allows_nothing_narrower(stack: StackView) -> None:
-    allowed = {"GetRegistryToken", "PutMetricsInWorkerNamespace"}
-    for path in ("/compute/roles/execution_policy", "/compute/roles/task_policy"):
+    allowed = {"GetRegistryToken"}
+    for path in (
+        "/compute/roles/execution_policy",
+        "/compute/roles/task_policy",
+        "/compute/roles/migrate_policy",
+    ):
         policy = stack.by_path("aws_iam_role_policy", path)
         wild = {sid for sid, (_, resources) in grants(policy).items() if "*" in resources}
         assert wild <= allowed, path

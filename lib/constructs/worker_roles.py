@@ -4,7 +4,8 @@
   repository and write the container's logs. It injects no secret.
 * The **task role** is what the worker code runs as: read this stream and the uploads bucket,
   send to the DLQ, publish to the alerts topic, and connect to the database with IAM auth as its
-  own login ``streamflix_worker`` (never the master user).
+  own login ``streamflix_worker`` (never the master user). Nothing it never calls: see
+  ``UNCALLED_ACTION_REASONS`` for the few actions AWS uses on its behalf.
 * The **migrate role** is the one-off ``migrate`` task's: it alone reads the master user's secret.
 
 Keeping them apart means the application never holds image-pull or log-delivery rights, the
@@ -23,20 +24,32 @@ from constructs import Construct
 from lib.context import StackContext
 from lib.iam import Statement, policy_document, service_trust
 
-METRICS_NAMESPACE = "StreamFlix/Worker"
+METRICS_NAMESPACE = "StreamFlix/Worker"  # EMF namespace (worker env), not an IAM grant
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 # The worker's database login: role created by worker/migrations/V004, made a login granted
 # rds_iam by V006. The task role may connect as this user only.
 WORKER_DB_USER = "streamflix_worker"
 # Services through which the task role uses the data key (each encrypts one of our resources).
 TASK_KMS_VIA_SERVICES = ("kinesis", "s3", "sqs", "sns")
+# Exactly the Kinesis calls the worker makes (supervisor: ListShards; consumer: GetShardIterator,
+# GetRecords). tests/worker/test_worker_iam_calls.py records its calls and holds us to that.
 STREAM_READ_ACTIONS = (
-    "kinesis:DescribeStream",
-    "kinesis:DescribeStreamSummary",
     "kinesis:GetRecords",
     "kinesis:GetShardIterator",
     "kinesis:ListShards",
 )
+# Task-role actions the worker never calls itself as an AWS API, and why they are granted anyway.
+# Every other granted action must show up in the worker's recorded API calls (same test).
+UNCALLED_ACTION_REASONS = {
+    "kms:Decrypt": "called by Kinesis, S3, SQS and SNS on the worker's behalf (kms:ViaService) "
+    "to read encrypted records/objects and to send to the encrypted queue and topic",
+    "kms:GenerateDataKey": "called by SQS and SNS on the worker's behalf (kms:ViaService) when it "
+    "sends to the encrypted DLQ and publishes to the encrypted topic",
+    "s3:ListBucket": "makes HeadObject/GetObject answer 404, not 403, for an upload not visible "
+    "yet, so the worker retries it instead of dead-lettering it",
+    "rds-db:connect": "authorizes the PostgreSQL login with an IAM token the worker signs locally "
+    "(generate_db_auth_token makes no API call; locally a password stands in)",
+}
 EXEC_CHANNEL_ACTIONS = (
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",
@@ -102,15 +115,9 @@ def task_statements(grants: WorkerGrants) -> list[Statement]:
         ),
         Statement("SendToDeadLetterQueue", ("sqs:SendMessage",), (g.dlq_arn,)),
         Statement("PublishAlerts", ("sns:Publish",), (g.topic_arn,)),
+        # No cloudwatch:PutMetricData: metrics leave as EMF lines in the container's log stream,
+        # written by the awslogs driver with the execution role.
         Statement("ConnectToDatabaseWithIamAuth", ("rds-db:connect",), (g.db_user_arn,)),
-        Statement(
-            "PutMetricsInWorkerNamespace",
-            ("cloudwatch:PutMetricData",),
-            ("*",),
-            condition={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
-            wildcard_reason="PutMetricData has no resource type; the namespace "
-            "condition is the narrowest scope AWS offers",
-        ),
     ]
     if grants.exec_log_group_arn is not None:
         statements += [
