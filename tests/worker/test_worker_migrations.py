@@ -124,3 +124,59 @@ def test_worker_refuses_to_run_on_an_unmigrated_database(
     pg.set_password(stack.worker_password, "streamflix_worker")
     assert main(["run"]) == 3
     assert "run `migrate` first" in capsys.readouterr().err
+
+
+# --- pgAudit (issue 12 item 6) ----------------------------------------------------------------
+
+PGAUDIT = DEFAULT_DIR / "V007__pgaudit.sql"
+
+
+def test_pgaudit_role_comes_before_the_extension() -> None:
+    sql = PGAUDIT.read_text()
+    # AWS: create rds_pgaudit (named by pgaudit.role), then CREATE EXTENSION in the database
+    assert sql.index("CREATE ROLE rds_pgaudit NOLOGIN") < sql.index(
+        "CREATE EXTENSION IF NOT EXISTS pgaudit"
+    )
+
+
+def test_pgaudit_migration_creates_the_role_and_the_extension_or_warns(
+    standins,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stack = standins.new_stack(shards=1)
+    with caplog.at_level("INFO", logger="streamflix_worker.migrations"):
+        assert 7 in standins.migrate(stack)
+    pg = standins.postgres
+    assert pg.superuser("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'rds_pgaudit'") == [
+        (False,)
+    ]
+    available = pg.superuser("SELECT 1 FROM pg_available_extensions WHERE name = 'pgaudit'")
+    created = pg.superuser("SELECT 1 FROM pg_extension WHERE extname = 'pgaudit'", stack.db_name)
+    skipped = [r for r in caplog.records if "pgaudit is not available" in r.getMessage()]
+    if available:
+        assert created and not skipped
+    else:  # plain PostgreSQL (pgserver ships no pgaudit): skipped, and the log says so
+        assert not created
+        assert [r.levelname for r in skipped] == ["WARNING"]
+
+
+def test_pgaudit_migration_is_idempotent(harness: Harness) -> None:
+    sql = PGAUDIT.read_bytes()
+    with _app_conn(harness, role=False) as conn:
+        conn.execute(sql)  # already applied by the fixture: a second run changes nothing
+        conn.execute(sql)
+    rows = harness.query("SELECT count(*) FROM pg_roles WHERE rolname = 'rds_pgaudit'")
+    assert rows == [(1,)]
+
+
+def test_on_rds_the_extension_is_never_skipped(harness: Harness) -> None:
+    """Where rds_superuser exists (RDS), a missing pgaudit fails the migration loudly."""
+    pg = harness.standins.postgres
+    if pg.superuser("SELECT 1 FROM pg_available_extensions WHERE name = 'pgaudit'"):
+        pytest.skip("this PostgreSQL ships pgaudit: the skip branch cannot be exercised")
+    conninfo = pg.superuser_conninfo.replace("dbname=postgres", f"dbname={harness.stack.db_name}")
+    with psycopg.connect(conninfo) as conn:  # one transaction, rolled back: no role is left
+        conn.execute("CREATE ROLE rds_superuser NOLOGIN")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="pgaudit"):
+            conn.execute(PGAUDIT.read_bytes())
+        conn.rollback()
