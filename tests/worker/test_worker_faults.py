@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 import time
+from functools import partial
+from pathlib import Path
 
 import pytest
 from streamflix_worker.consumer import MAX_UNFINISHED_STARTS
@@ -121,6 +123,10 @@ def test_a_job_that_kills_the_process_is_dead_lettered_after_three_deaths(
     assert alert["video_id"] == poison["video_id"]
 
 
+def _logged(path: Path, line: bytes) -> bool:
+    return line in path.read_bytes()
+
+
 def test_a_graceful_hand_back_does_not_count_as_a_death(
     harness: Harness, clip_bytes: bytes
 ) -> None:
@@ -134,8 +140,11 @@ def test_a_graceful_hand_back_does_not_count_as_a_death(
             RETRY_BASE_BACKOFF_MS="3000",
             RETRY_MAX_BACKOFF_MS="3000",
         )
-        wait_until(lambda: harness.statuses().get(missing["video_id"]) == "PROCESSING", 30, 0.05)
-        time.sleep(1.0)  # in the backoff after the first failed attempt
+        # in the backoff after this worker's first failed attempt: wait for its own log line,
+        # not a fixed sleep (the status stays PROCESSING between workers, and on a loaded
+        # machine a new process can take seconds to install its SIGTERM handler)
+        log = harness.standins.root / f"{name}.log"
+        wait_until(partial(_logged, log, b"job failed transiently; retrying"), 60, 0.05)
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(30) == 0
     (starts,) = harness.query(
