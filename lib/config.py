@@ -485,28 +485,16 @@ class StackConfig(BaseSettings):
 
 @dataclass(frozen=True)
 class Knob:
-    """One environment variable, as its field declares it."""
+    """One environment variable as its field declares it (for errors, hints, docs and tests)."""
 
     env: str
     section: str  # attribute of StackConfig ("" for top level)
     attr: str
-    field: FieldInfo
     model: type[BaseModel]  # the section model (or StackConfig) declaring it
-
-    @property
-    def doc(self) -> str:
-        return " ".join((self.field.description or "").split())  # docstrings wrap lines
-
-    @property
-    def allowed(self) -> str:
-        return allowed(self.field)
-
-    @property
-    def type_name(self) -> str:
-        return type_name(self.field)
-
-    def default(self) -> Any:
-        return self.field.default
+    default: Any
+    type_name: str
+    allowed: str
+    doc: str
 
     def value_in(self, cfg: StackConfig) -> Any:
         base: Any = getattr(cfg, self.section) if self.section else cfg
@@ -524,7 +512,9 @@ def knobs_of(model: type[BaseModel], section: str = "") -> Iterator[Knob]:
     """The knobs ``model`` declares, in declaration order, descending into its sections."""
     for attr, info in model.model_fields.items():
         if isinstance(info.validation_alias, str):
-            yield Knob(info.validation_alias, section, attr, info, model)
+            doc = " ".join((info.description or "").split())  # docstrings wrap lines
+            shown = (info.default, type_name(info), allowed(info), doc)
+            yield Knob(info.validation_alias, section, attr, model, *shown)
         elif isinstance(info.annotation, type) and issubclass(info.annotation, Section):
             yield from knobs_of(info.annotation, attr)
 
@@ -614,7 +604,7 @@ def _s3_only(knob: str) -> Relation:
     spec = KNOBS_BY_ENV[knob]
 
     def problem(cfg: StackConfig) -> str | None:
-        if cfg.backend.kind != "s3" and spec.value_in(cfg) != spec.default():
+        if cfg.backend.kind != "s3" and spec.value_in(cfg) != spec.default:
             return "is set, but STREAMFLIX_STATE_BACKEND is local"
         return None
 
@@ -773,7 +763,7 @@ def render_markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for spec in KNOBS:
-        default = fmt(spec.default())
+        default = fmt(spec.default)
         lines.append(
             f"| `{spec.env}` | {spec.type_name} | {f'`{default}`' if default else '(empty)'}"
             f" | {_cell(spec.allowed)} | {_cell(spec.doc)} |"

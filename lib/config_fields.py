@@ -1,8 +1,9 @@
 """How one knob is declared: a pydantic field, its value type, its rule and the words people read.
 
-A knob is ``name: <value type> = knob(env, default, doc, ...)`` on a section model. The value
-types below turn the environment's strings into typed values; ranges are pydantic constraints
-(``ge``/``le``); any other rule is a ``Rule`` in the annotation. pydantic collects every error in
+A knob is ``name: <value type> = knob(env, default, ge=..., le=..., unit=...)`` on a section
+model, with its meaning in the attribute docstring below it. The value types below turn the
+environment's strings into typed values; ranges are pydantic constraints (``ge``/``le``); any
+other rule is a ``Rule`` in the annotation. pydantic collects every error in
 one pass; ``problem`` turns each into the phrase users have always read, and ``allowed`` renders a
 field's constraints and rules as the allowed range errors and docs/configuration.md show.
 """
@@ -87,14 +88,17 @@ def _strip(transform: Callable[[str], str]) -> BeforeValidator:
     return BeforeValidator(lambda v: transform(v.strip()) if isinstance(v, str) else v)
 
 
+_BOOLEANS = dict.fromkeys(("1", "true", "yes", "on"), True) | dict.fromkeys(
+    ("0", "false", "no", "off"), False
+)
+
+
 def _boolean(value: Any) -> Any:
-    words = {"1": True, "true": True, "yes": True, "on": True}
-    words |= {"0": False, "false": False, "no": False, "off": False}
     if not isinstance(value, str):
         return value
-    if value.strip().lower() not in words:  # pydantic's own bool also takes t/f/y/n
+    if value.strip().lower() not in _BOOLEANS:  # pydantic's own bool also takes t/f/y/n
         raise PydanticCustomError("bool_parsing", "is not a boolean")
-    return words[value.strip().lower()]
+    return _BOOLEANS[value.strip().lower()]
 
 
 def _auto(value: Any) -> Any:
@@ -139,9 +143,8 @@ Boolean = Annotated[
     BeforeValidator(_boolean),
     Rule("true or false (also 1/0, yes/no, on/off)", lambda _: None),
 ]
-AutoInteger = Annotated[
-    int | None, BeforeValidator(_numeral), BeforeValidator(_auto)
-]  # the last one runs first
+# Before-validators run last to first: "auto" becomes None before anything else looks at it.
+AutoInteger = Annotated[int | None, BeforeValidator(_numeral), BeforeValidator(_auto)]
 AutoText = Annotated[str | None, _strip(str), BeforeValidator(_auto)]
 CommaList = Annotated[tuple[str, ...], BeforeValidator(_comma_list)]
 

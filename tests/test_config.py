@@ -298,7 +298,7 @@ def test_every_accepted_configuration_is_within_aws_limits_and_names_are_valid(
     cfg = load_config(env)
     assert aws_limit_breaches(cfg) == []
     for knob in KNOBS:  # the config holds what the environment said, nothing else
-        expected = knob.parse(env[knob.env]) if knob.env in env else knob.default()
+        expected = knob.parse(env[knob.env]) if knob.env in env else knob.default
         assert knob.value_in(cfg) == expected, knob.env
     namer = Namer(cfg.environment_suffix)
     assert all(AWS_ACCEPTS[s](namer.name(c)) for c, s in COMPONENTS.items())
@@ -697,7 +697,7 @@ def test_fargate_memory_is_checked_against_the_cpu(cpu: int, memory: int) -> Non
 @pytest.mark.parametrize("knob", KNOBS, ids=lambda k: k.env)
 def test_every_knob_has_a_documented_default_that_obeys_its_rule(knob: Any) -> None:
     assert knob.doc.strip() and knob.allowed.strip()
-    default = knob.default()
+    default = knob.default
     rendered = render_markdown().splitlines()
     row = next(line for line in rendered if line.startswith(f"| `{knob.env}` |"))
     cells = [c.strip() for c in row.strip("|").split(" | ")]
@@ -752,7 +752,7 @@ def test_every_knob_is_one_pydantic_field_named_by_its_variable() -> None:
         model = StackConfig if not spec.section else type(getattr(StackConfig(), spec.section))
         field = model.model_fields[spec.attr]
         assert field.validation_alias == spec.env and field.description, spec.env
-        assert field.default == spec.default() == spec.value_in(StackConfig()), spec.env
+        assert field.default == spec.default == spec.value_in(StackConfig()), spec.env
     assert len(KNOBS) == len(KNOBS_BY_ENV) == len(set(INVALID))
 
 
@@ -766,7 +766,7 @@ def test_a_knob_declared_as_one_field_gets_its_type_range_doc_and_checks() -> No
         """How many things at most."""
 
     (spec,) = knobs_of(Demo, "demo")
-    assert (spec.env, spec.type_name, spec.allowed, spec.doc, spec.default()) == (
+    assert (spec.env, spec.type_name, spec.allowed, spec.doc, spec.default) == (
         "STREAMFLIX_DEMO_LIMIT",
         "integer",
         "1 to 9 things",
