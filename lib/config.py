@@ -239,7 +239,13 @@ LOCK_TABLE_RULE = matching(
 )
 
 # ---------------------------------------------------------------------------------------------
-# Sections: one field per knob (``knob(env, default, doc, ...)``), in the order the docs list them
+# Sections: one field per knob, in the order the docs list them. To add a knob:
+#   1. in its section: ``name: <value type> = knob("STREAMFLIX_...", default, ge=.., le=.., unit=..)``
+#      (value types and Rules: lib/config_fields.py; a choice: ``Annotated[Lower, one_of(..)]``);
+#   2. its meaning as the docstring right below the field;
+#   3. a RELATIONS entry if it is tied to another knob;
+#   4. ``python -m lib.config --markdown > docs/configuration.md``; 5. an INVALID strategy in
+#      tests/test_config.py (and the accepted value in ``accepted_envs``).
 # ---------------------------------------------------------------------------------------------
 
 
