@@ -54,10 +54,15 @@ class EvidenceKind(StrEnum):
 
 @dataclass(frozen=True)
 class Waiver:
+    """A waived result and the reviewed exception behind it (``unknown`` if none matched)."""
+
     resource: str
     reason: str
     owner: str
     expires: str
+    approved_by: str = "unknown"
+    risk: str = "unknown"
+    compensating_controls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,9 @@ def _waiver(result: RuleResult, exceptions: ExceptionSet) -> Waiver:
         result.exception_reason or found.reason,
         found.owner,
         found.expires.isoformat(),
+        found.approved_by,
+        found.risk.value,
+        found.compensating_controls,
     )
 
 

@@ -94,6 +94,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "statuses": [s.value for s in ControlStatus],
         "counts": data.counts(),
         "exceptions": data.exceptions,
+        "exception_rows": data.exception_rows(),
         "rule_summary": rule_summary(data),
         "problems": [r for r in data.rule_results if r.outcome in (Outcome.FAILED, Outcome.WAIVED)],
         "inventory": data.inventory,

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from compliance.catalog import (
     Catalog,
     Regulation,
 )
-from compliance.exceptions import ExceptionSet
+from compliance.exceptions import ExceptionSet, PolicyException
 from compliance.inventory import InventoryRow
 from compliance.results import RuleResult
 from compliance.runinfo import RunInfo
@@ -92,6 +93,11 @@ class ReportData:
             out.append(RegulationSummary(reg, REGULATION_TITLES[reg], controls, tuple(rows)))
         return tuple(out)
 
+    def exception_rows(self) -> list[dict[str, Any]]:
+        """The exceptions with their review countdown as of the report's generation date."""
+        today = self.run.generated_at.date()
+        return [exception_json(e, today) for e in self.exceptions.items]
+
     def counts(self) -> dict[str, int]:
         counted = Counter(a.status.value for a in self.assessments)
         return {status.value: counted.get(status.value, 0) for status in ControlStatus}
@@ -112,22 +118,29 @@ class ReportData:
                 },
             },
             "controls": [_assessment_json(a) for a in self.assessments],
-            "exceptions": [
-                {
-                    "rule": e.rule,
-                    "resource": e.resource,
-                    "reason": e.reason,
-                    "owner": e.owner,
-                    "expires": e.expires.isoformat(),
-                }
-                for e in self.exceptions.items
-            ],
+            "exceptions": self.exception_rows(),
             "rule_results": [r.to_json() for r in self.rule_results],
             "inventory": [vars(row) for row in self.inventory],
             "processing_records": [
                 r.model_dump(mode="json") for r in self.catalog.processing_records
             ],
         }
+
+
+def exception_json(e: PolicyException, today: dt.date) -> dict[str, Any]:
+    """One exception as the report shows it, with its review countdown on the report's date."""
+    return {
+        "rule": e.rule,
+        "resource": e.resource,
+        "reason": e.reason,
+        "owner": e.owner,
+        "approved_by": e.approved_by,
+        "approved_on": e.approved_on.isoformat(),
+        "risk": e.risk.value,
+        "compensating_controls": list(e.compensating_controls),
+        "expires": e.expires.isoformat(),
+        "days_left": e.days_left(today),
+    }
 
 
 def _assessment_json(a: ControlAssessment) -> dict[str, Any]:

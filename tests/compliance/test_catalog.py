@@ -183,11 +183,20 @@ def test_every_resource_glob_matches_the_synthesized_stack(
 def test_exceptions_file_is_valid_and_every_exception_is_reported(report_data: ReportData) -> None:
     exceptions = load_exceptions()
     reported = {
-        (e["rule"], e["resource"], e["reason"], e["owner"], e["expires"])
+        (
+            e["rule"],
+            e["resource"],
+            e["reason"],
+            e["owner"],
+            e["approved_by"],
+            e["risk"],
+            e["expires"],
+        )
         for e in report_data.to_json()["exceptions"]
     }
     assert reported == {
-        (e.rule, e.resource, e.reason, e.owner, e.expires.isoformat()) for e in exceptions.items
+        (e.rule, e.resource, e.reason, e.owner, e.approved_by, e.risk.value, e.expires.isoformat())
+        for e in exceptions.items
     }
     today = dt.date(2026, 1, 1)
     expired = {
@@ -196,6 +205,10 @@ def test_exceptions_file_is_valid_and_every_exception_is_reported(report_data: R
                 "rule": "CKV_AWS_338",
                 "resource": "aws_x.y",
                 "owner": "me",
+                "approved_by": "someone-else",
+                "approved_on": "2025-01-01",
+                "risk": "low",
+                "compensating_controls": ["SFX-CTL-LOG-01"],
                 "reason": "a good long reason",
                 "expires": "2025-12-31",
             }
