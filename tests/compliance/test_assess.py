@@ -46,7 +46,14 @@ STACK = SynthesizedStack(
         },
     }
 )
-REQ = [{"regulation": "GDPR", "ref": "Art. 32"}]
+REQ = [
+    {
+        "regulation": "GDPR",
+        "ref": "Art. 32(1)(b)",
+        "relationship": "supports",
+        "rationale": "a test mapping",
+    }
+]
 
 
 def control(cid: str, kind: str = "design-time", **evidence: Any) -> dict[str, Any]:
