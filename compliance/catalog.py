@@ -153,6 +153,7 @@ class RuntimeSource(StrEnum):
     BACKUP_REPORTS = "backup-reports"
     ALARM_HISTORY = "alarm-history"
     SECRETS_ROTATION_HISTORY = "secrets-rotation-history"
+    SECURITY_HUB = "security-hub"
 
 
 RUNTIME_SOURCE_TITLES: dict[RuntimeSource, str] = {
@@ -161,6 +162,7 @@ RUNTIME_SOURCE_TITLES: dict[RuntimeSource, str] = {
     RuntimeSource.BACKUP_REPORTS: "AWS Backup job and restore-testing reports",
     RuntimeSource.ALARM_HISTORY: "CloudWatch alarm history and SNS delivery logs",
     RuntimeSource.SECRETS_ROTATION_HISTORY: "Secrets Manager rotation history (RotationSucceeded)",
+    RuntimeSource.SECURITY_HUB: "Security Hub status per region (describe-hub) and its findings",
 }
 
 

@@ -147,6 +147,8 @@ def test_directives_have_a_national_law_slot_per_member_state(catalog: Catalog) 
     parse_catalog(doc_with(("national_law",), {"NIS2": {"DE": "transposing act (to fill in)"}}))
 
 
+@pytest.mark.synth
+@pytest.mark.gate
 def test_report_says_directives_bind_through_national_law(report_dir: Any) -> None:
     html = (report_dir / "report.html").read_text(encoding="utf-8")
     assert "bind through each member state" in html and "national_law" in html
