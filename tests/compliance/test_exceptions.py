@@ -4,7 +4,9 @@ it expires; and what each reason states about the stack is true of the synthesiz
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,3 +158,21 @@ def test_replication_reasons_match_the_residency_rule_and_storage_classes(
     for reason in reasons_for("CKV_AWS_144", "aws_s3_bucket."):
         assert "allow another EU region (CKV_SFX_24)" in reason
         assert "at least three Availability Zones" in reason
+
+
+def test_the_report_refuses_an_unreviewed_exception(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report reads exceptions through the same loader (exit 2 before any engine runs)."""
+    from compliance import report
+
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    (stack / "cdk.tf.json").write_text("{}", encoding="utf-8")
+    bad = tmp_path / "exceptions.yaml"
+    bad.write_text(json.dumps({"exceptions": [{**VALID, "approved_by": VALID["owner"]}]}))
+    code = report.main(
+        ["--synth-dir", str(stack), "--out", str(tmp_path / "out"), "--exceptions", str(bad)]
+    )
+    assert code == 2
+    assert "approved_by (CKV_AWS_338): must differ from owner" in capsys.readouterr().err
