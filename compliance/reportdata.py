@@ -203,6 +203,7 @@ def _assessment_json(a: ControlAssessment) -> dict[str, Any]:
         "evidence": [
             {
                 "kind": e.kind.value,
+                "context": e.is_context,  # a resource existing: shown, not counted as a test
                 "ref": e.ref,
                 "status": e.status.value,
                 "detail": e.detail,

@@ -159,3 +159,17 @@ def test_resource_existence_is_context_and_not_counted_as_passed(
         checked += 1
     assert checked
     assert EvidenceKind.RESOURCE.is_context and not EvidenceKind.TEST.is_context
+
+
+def test_context_evidence_is_marked_in_every_output(
+    report_data: ReportData, report_dir: Path
+) -> None:
+    import json
+
+    doc = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    kinds = {(e["kind"], e["context"]) for c in doc["controls"] for e in c["evidence"]}
+    assert ("resource", True) in kinds and ("test", False) in kinds
+    assert ("resource", False) not in kinds
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert "context, not counted as a test" in html
+    assert report_data.assessments
