@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance.assess import ControlAssessment, ControlStatus
 from compliance.catalog import (
@@ -21,6 +21,9 @@ from compliance.exceptions import ExceptionSet
 from compliance.inventory import InventoryRow
 from compliance.results import RuleResult
 from compliance.runinfo import RunInfo
+
+if TYPE_CHECKING:
+    from compliance.runtime_evidence import RuntimeSummary
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class ReportData:
     inventory: tuple[InventoryRow, ...]
     engines: tuple[EngineRun, ...]
     unexplained: tuple[str, ...] = ()  # stack features no control explains (catalog drift)
+    runtime: RuntimeSummary | None = None  # operating evidence (compliance.runtime_evidence)
 
     def by_regulation(self) -> tuple[RegulationSummary, ...]:
         """Per regulation, every reference in scope (in legal order), covered or not."""
@@ -127,6 +131,7 @@ class ReportData:
             "processing_records": [
                 r.model_dump(mode="json") for r in self.catalog.processing_records
             ],
+            "runtime_evidence": self.runtime.to_json() if self.runtime else None,
         }
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import boto3
 from botocore.awsrequest import AWSResponse
 from botocore.validate import validate_parameters
 
@@ -95,12 +96,16 @@ class SimulatedAccount:
     def client(self, service: str) -> Any:
         return self.target.client(service)
 
+    def collector_target(self) -> Target:
+        """A fresh session for the collector, with moto's gaps answered."""
+        session = boto3.Session(region_name=self.target.region)
+        self.gaps.register(session)
+        return Target(session, self.target.region, self.target.endpoint)
+
     # ------------------------------------------------------------------ building
     @classmethod
     def build(cls, design: Design, target: Target, now: datetime) -> SimulatedAccount:
         account = cls(design, target, MotoGaps(), now)
-        gaps = account.gaps
-        gaps.register(target.session)
         keys = account._keys()
         account._trail(keys)
         account._alerts()
@@ -337,9 +342,6 @@ class SimulatedAccount:
         topic = f"arn:aws:sns:{self.target.region}:{ACCOUNT_ID}:{self.design.topic_name}"
         for sub in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]:
             sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
-
-    def disable_rotation(self) -> None:
-        self.client("secretsmanager").cancel_rotate_secret(SecretId=self.ids["secret_arn"])
 
     def set_retention(self, group: str, days: int) -> None:
         self.client("logs").put_retention_policy(logGroupName=group, retentionInDays=days)
