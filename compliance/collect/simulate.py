@@ -92,9 +92,12 @@ class SimulatedAccount:
     gaps: MotoGaps
     now: datetime
     ids: dict[str, str] = field(default_factory=dict)
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def client(self, service: str) -> Any:
-        return self.target.client(service)
+        if service not in self._clients:
+            self._clients[service] = self.target.client(service)
+        return self._clients[service]
 
     def collector_target(self) -> Target:
         """A fresh session for the collector, with moto's gaps answered."""

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from streamflix_worker.standins import FAKE_AWS_ENV, Moto
 
@@ -39,7 +41,7 @@ def record_calls(session: Any) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Moto_:
+class MotoEndpoint:
     endpoint: str
 
     def reset(self) -> None:
@@ -48,12 +50,12 @@ class Moto_:
 
 
 @pytest.fixture(scope="session")
-def moto_server() -> Iterator[Moto_]:
+def moto_server() -> Iterator[MotoEndpoint]:
     for key, value in FAKE_AWS_ENV.items():
         os.environ.setdefault(key, value)
     server = Moto()
     try:
-        yield Moto_(server.endpoint)
+        yield MotoEndpoint(server.endpoint)
     finally:
         server.stop()
 
@@ -80,15 +82,18 @@ Collect = Callable[[SimulatedAccount], Run]
 
 @pytest.fixture(scope="session")
 def run_collector(
-    design: Design, moto_server: Moto_, now: datetime, tmp_path_factory: pytest.TempPathFactory
+    design: Design,
+    moto_server: MotoEndpoint,
+    now: datetime,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Collect:
     """Collect from a simulated account through a fresh session (moto's gaps, calls recorded)."""
 
     def run(account: SimulatedAccount) -> Run:
-        session = boto3.Session(region_name=design.region)
-        calls = record_calls(session)
-        account.gaps.register(session)
-        target = Target(session, design.region, moto_server.endpoint)
+        fresh = session(design.region)
+        calls = record_calls(fresh)
+        account.gaps.register(fresh)
+        target = Target(fresh, design.region, moto_server.endpoint)
         evidence = collect(design, target, now=now, seed=7)
         path = write_evidence(evidence, tmp_path_factory.mktemp("evidence"))
         return Run(evidence, tuple(calls), path)
@@ -96,20 +101,33 @@ def run_collector(
     return run
 
 
-def build_account(design: Design, moto_server: Moto_, now: datetime) -> SimulatedAccount:
+_LOADER = botocore.loaders.Loader()  # one model cache for every session of these tests
+
+
+def session(region: str) -> boto3.Session:
+    core = botocore.session.Session()
+    core.register_component("data_loader", _LOADER)
+    return boto3.Session(botocore_session=core, region_name=region)
+
+
+def build_account(design: Design, moto_server: MotoEndpoint, now: datetime) -> SimulatedAccount:
     moto_server.reset()
-    target = Target(boto3.Session(region_name=design.region), design.region, moto_server.endpoint)
+    target = Target(session(design.region), design.region, moto_server.endpoint)
     return SimulatedAccount.build(design, target, now)
 
 
 @pytest.fixture(scope="session")
-def baseline(design: Design, moto_server: Moto_, now: datetime, run_collector: Collect) -> Run:
+def baseline(
+    design: Design, moto_server: MotoEndpoint, now: datetime, run_collector: Collect
+) -> Run:
     """The collector's run on the account exactly as designed (once per session)."""
     return run_collector(build_account(design, moto_server, now))
 
 
 @pytest.fixture
-def account(design: Design, moto_server: Moto_, now: datetime, baseline: Run) -> SimulatedAccount:
+def account(
+    design: Design, moto_server: MotoEndpoint, now: datetime, baseline: Run
+) -> SimulatedAccount:
     """A fresh designed account for one negative case (after the baseline was taken)."""
     del baseline
     return build_account(design, moto_server, now)
