@@ -177,6 +177,13 @@ class TagConfig:
     compliance_scope: str = "content-tracking"
 
 
+@dataclass(frozen=True)
+class CollectorConfig:
+    """Operating evidence (issue 13): who may assume the collector's read-only role."""
+
+    principal_arn: str = ""  # empty: no collector role in the stack
+
+
 SECTIONS: dict[str, type] = {
     "network": NetworkConfig,
     "stream": StreamConfig,
@@ -186,6 +193,7 @@ SECTIONS: dict[str, type] = {
     "alarms": AlarmConfig,
     "backend": BackendConfig,
     "tags": TagConfig,
+    "collector": CollectorConfig,
 }
 
 
@@ -201,6 +209,7 @@ class StackConfig:
     alarms: AlarmConfig = field(default_factory=AlarmConfig)
     backend: BackendConfig = field(default_factory=BackendConfig)
     tags: TagConfig = field(default_factory=TagConfig)
+    collector: CollectorConfig = field(default_factory=CollectorConfig)  # issue 13
 
     @property
     def stack_name(self) -> str:
@@ -828,6 +837,38 @@ KNOBS: tuple[Knob, ...] = (
         TEXT,
         TAG_RULE,
         "`ComplianceScope` tag.",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# Operating evidence (issue 13): the optional read-only role of compliance.collect
+# ---------------------------------------------------------------------------------------------
+
+# An IAM role, user or account root that may assume the collector role (e.g. a CI OIDC role).
+_PRINCIPAL_ARN = re.compile(
+    r"^arn:aws[a-z-]*:iam::\d{12}:(?:root|(?:role|user)/[\w+=,.@/-]{1,512})$"
+)
+
+
+def _principal_problem(value: str) -> str | None:
+    if value and not _PRINCIPAL_ARN.match(value):
+        return "not an IAM role, user or account-root ARN"
+    return None
+
+
+KNOBS += (
+    Knob(
+        "STREAMFLIX_COLLECTOR_PRINCIPAL_ARN",
+        "collector",
+        "principal_arn",
+        TEXT,
+        Rule(
+            "empty, or arn:aws:iam::<12-digit account>:role/<name>, :user/<name> or :root",
+            _principal_problem,
+        ),
+        "Principal (e.g. a CI OIDC role) that may assume `streamflix-collector-<suffix>`, a "
+        "read-only role with compliance/collector-policy.json for `python -m "
+        "compliance.collect`; empty: no such role.",
     ),
 )
 
