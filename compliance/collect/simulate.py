@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +32,28 @@ from compliance.collect.design import Design
 from compliance.collect.run import Target
 
 ACCOUNT_ID = "123456789012"  # moto's default account
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+@contextmanager
+def local_moto() -> Iterator[str]:
+    """moto server on a free 127.0.0.1 port (as the worker's stand-ins start it); its URL."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
 Handler = Callable[..., Any]
 
 
