@@ -8,6 +8,9 @@ temporary folder. The report then runs the Checkov gate once (or reads its ``gat
 report.html, report.json, report.csv and oscal-assessment-results.json into ``--out`` (the gate's
 SARIF/JUnit/JSON go to ``<out>/gate-results``).
 
+With ``--runtime-evidence`` (``python -m compliance.collect``'s runtime-evidence.json) the
+runtime controls are decided by operating evidence (``compliance.runtime_evidence``).
+
 Exit codes: 0 report written and no design-time evidence failed; 1 report written but some
 control is "not satisfied" (evidence failed); 2 bad input (exceptions file, catalog, paths).
 """

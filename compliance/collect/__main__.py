@@ -63,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     evidence = collect(design, target, validity, seed=args.seed)
     path = write_evidence(evidence, args.out)
     counts = Counter(i.status.value for i in evidence.items)
+    for row in evidence.to_json()["drift"]:
+        print(
+            f"drift {row['check_id']} {row['resource_arn']}: designed {row['designed']}, "
+            f"deployed {row['deployed']}"
+        )
     print(
         f"runtime evidence for account {evidence.account_id} ({evidence.region}) written to "
         f"{path}: {', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}"

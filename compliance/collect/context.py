@@ -47,8 +47,3 @@ def error(check: Check, api_call: str, arn: str, expected: Any, err: Exception) 
 
 
 CALL_ERRORS = (ClientError, BotoCoreError)
-
-
-def not_found(err: Exception) -> bool:
-    code = err.response.get("Error", {}).get("Code", "") if isinstance(err, ClientError) else ""
-    return "NotFound" in code or code in ("TrailNotFoundException", "ResourceNotFoundException")

@@ -188,6 +188,16 @@ class RuntimeEvidence:
             "collected_at": iso(self.collected_at),
             "endpoint_url": self.endpoint,
             "items": [i.to_json() for i in self.items],
+            "drift": [
+                {
+                    "check_id": i.check_id,
+                    "resource_arn": i.resource_arn,
+                    "designed": i.expected,
+                    "deployed": i.observed,
+                }
+                for i in self.items
+                if i.drifted
+            ],
         }
 
     @classmethod

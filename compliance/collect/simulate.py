@@ -136,7 +136,7 @@ class SimulatedAccount:
         keys = account._keys()
         account._trail(keys)
         account._alerts()
-        secret = account._database(keys)
+        secret = account._database()
         account._rotation(secret)
         account._logs(keys)
         account._network()
@@ -191,9 +191,8 @@ class SimulatedAccount:
                 ActionsEnabled=True,
             )
 
-    def _database(self, keys: dict[str | None, str]) -> str:
+    def _database(self) -> str:
         d, rds = self.design, self.client("rds")
-        del keys
         cluster = rds.create_db_cluster(
             DBClusterIdentifier=d.cluster_id,
             Engine="aurora-postgresql",
