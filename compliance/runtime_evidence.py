@@ -123,6 +123,7 @@ def runtime_status(
     """A runtime control's status from its items alone."""
     where = (
         f"account {evidence.account_id} {evidence.region}, collected {iso(evidence.collected_at)}"
+        + (", LOCAL SIMULATION" if evidence.simulated else "")
     )
     failed = sorted(
         {

@@ -19,10 +19,16 @@ from lib.context import StackContext
 from lib.iam import POLICY_VERSION, Statement, policy_document
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "compliance" / "collector-policy.json"
+# Only the actions IAM cannot limit to a resource are granted on "*"; the others name the stack's
+# resources by their name patterns (compliance/collector-policy.json, checked against CKV_AWS_355).
 WILDCARD_REASON = (
-    "status reads (Describe/List/Get of trails, alarms, clusters, services, flow logs); most "
-    "take no resource-level permission and the collector discovers ARNs at run time"
+    "these read actions (ListBackupJobs, DescribeTrails, LookupEvents, GetMetricStatistics, "
+    "DescribeFlowLogs, DescribeSecurityGroups, DescribeLogGroups, ...) take no resource ARN"
 )
+
+
+def _as_tuple(value: str | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def collector_statements(path: Path = POLICY_FILE) -> tuple[Statement, ...]:
@@ -32,7 +38,7 @@ def collector_statements(path: Path = POLICY_FILE) -> tuple[Statement, ...]:
         Statement(
             sid=s["Sid"],
             actions=tuple(s["Action"]),
-            resources=tuple(s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]),
+            resources=_as_tuple(s["Resource"]),
             wildcard_reason=WILDCARD_REASON,
         )
         for s in doc["Statement"]

@@ -34,3 +34,10 @@ def test_every_action_is_read_only_and_named_exactly() -> None:
     actions = policy_actions()
     assert [a for a in sorted(actions) if not READ_ONLY.match(a)] == []
     assert "secretsmanager:GetSecretValue" not in actions  # status, never secret material
+
+
+def test_restrictable_actions_are_limited_to_streamflix_resources() -> None:
+    """Checkov's CKV_AWS_355 (cloudsplaining): no restrictable action on ``*``."""
+    from cloudsplaining.scan.policy_document import PolicyDocument
+
+    assert PolicyDocument(json.loads(POLICY.read_text())).all_allowed_unrestricted_actions == []

@@ -40,6 +40,7 @@ def test_the_designed_account_satisfies_every_runtime_control(
     assert set(runtime_statuses(data).values()) == {ControlStatus.SATISFIED}
     reasons = [a.reason for a in data.assessments if a.control.kind is ControlKind.RUNTIME]
     assert all("account 123456789012 eu-central-1, collected" in r for r in reasons)
+    assert all(", LOCAL SIMULATION; valid until " in r for r in reasons)
     write_report(data, tmp_path)
     html = (tmp_path / "report.html").read_text()
     assert 'id="operating-evidence"' in html and "LOCAL SIMULATION" in html
