@@ -42,6 +42,7 @@ from compliance.reportdata import EngineRun, ReportData
 from compliance.results import ResultsError, RuleResult, load_aspect_results
 from compliance.runinfo import collect
 from compliance.runtime_evidence import RuntimeEvidenceError, with_runtime_evidence
+from compliance.soa import SoaError, build_soa, load_declarations, write_soa
 from compliance.stack import StackFileError, SynthesizedStack
 from policies.gate import run_gate
 from policies.scan import ScanError
@@ -93,6 +94,7 @@ def build_report_data(inputs: Inputs) -> ReportData:
         inventory=build_inventory(stack),
         engines=engines,
         unexplained=unexplained_features(stack, inputs.catalog, results),
+        soa=build_soa(inputs.catalog, load_declarations()),
     )
 
 
@@ -102,6 +104,7 @@ def write_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
         paths[data.runtime.file_name] = data.runtime.copy_into(out_dir)
     write_oscal(data, out_dir / OSCAL_FILE)
     paths[OSCAL_FILE] = out_dir / OSCAL_FILE
+    paths.update(write_soa(data.soa, out_dir))
     return paths
 
 
@@ -235,7 +238,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             data = build_report_data(_gather(args, synth_dir, work))
             if args.runtime_evidence is not None:
                 data = with_runtime_evidence(data, args.runtime_evidence)
-        except (ReportInputError, ResultsError, StackFileError, RuntimeEvidenceError) as err:
+        except (
+            ReportInputError,
+            ResultsError,
+            StackFileError,
+            SoaError,
+            RuntimeEvidenceError,
+        ) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
         write_report(data, args.out)

@@ -147,6 +147,8 @@ COMPONENTS: dict[str, Service] = {
     "worker-execution-policy": Service.IAM_POLICY,
     "worker-task-role": Service.IAM_ROLE,
     "worker-task-policy": Service.IAM_POLICY,
+    "worker-migrate-role": Service.IAM_ROLE,
+    "worker-migrate-policy": Service.IAM_POLICY,
     # operating evidence: the collector's read-only role (STREAMFLIX_COLLECTOR_PRINCIPAL_ARN)
     "collector": Service.IAM_ROLE,
     "collector-policy": Service.IAM_POLICY,

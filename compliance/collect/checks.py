@@ -87,7 +87,7 @@ LOG_GROUP = Check(
 )
 FLOW_LOG = Check(
     "network.flow-log",
-    ("SFX-CTL-OPS-07",),
+    ("SFX-CTL-OPS-08",),
     "the VPC flow log is active and delivering (DeliverLogsStatus SUCCESS)",
     24,
 )
@@ -99,19 +99,19 @@ SG_INGRESS = Check(
 )
 WORKERS_RUNNING = Check(
     "workers.running",
-    ("SFX-CTL-OPS-08",),
+    ("SFX-CTL-OPS-09",),
     "the worker service runs at least the designed minimum of tasks",
     1,
 )
 WORKERS_STRATEGY = Check(
     "workers.capacity-strategy",
-    ("SFX-CTL-OPS-08",),
+    ("SFX-CTL-OPS-09",),
     "the service's capacity-provider strategy (Fargate base, Spot weight) is as designed",
     168,
 )
 WORKERS_LAG = Check(
     "workers.lag",
-    ("SFX-CTL-OPS-08",),
+    ("SFX-CTL-OPS-09",),
     "the stream's consumer lag (IteratorAge, last 15 minutes) is below the alarm threshold",
     1,
     drift=False,
@@ -126,7 +126,7 @@ ACCOUNT_CONFIG = Check(
 )
 ACCOUNT_SECURITY_HUB = Check(
     "account.security-hub",
-    ("SFX-CTL-OPS-09",),
+    ("SFX-CTL-OPS-07",),
     "Security Hub is enabled in the region (account baseline, not in the stack)",
     24,
     drift=False,

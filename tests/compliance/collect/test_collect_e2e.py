@@ -89,7 +89,7 @@ def test_validity_per_check_sets_expiry_and_expired_evidence_counts_as_not_run(
     lag = next(i for i in baseline.evidence.items if i.check_id == "workers.lag")
     assert lag.expires_at - lag.collected_at == timedelta(hours=1)
     later = statuses(baseline.evidence, now + timedelta(hours=2))
-    assert later["SFX-CTL-OPS-08"] is ControlStatus.NOT_RUN
+    assert later["SFX-CTL-OPS-09"] is ControlStatus.NOT_RUN
     assert later["SFX-CTL-OPS-10"] is ControlStatus.SATISFIED  # logs evidence holds a week
     assert set(statuses(baseline.evidence, now).values()) == {ControlStatus.SATISFIED}
 
@@ -156,15 +156,15 @@ NEGATIVES: dict[str, tuple[Callable[[SimulatedAccount], None], str, str]] = {
         "SFX-CTL-OPS-05",
         "alerts.alarm",
     ),
-    "flow log failing": (SimulatedAccount.fail_flow_log, "SFX-CTL-OPS-07", "network.flow-log"),
+    "flow log failing": (SimulatedAccount.fail_flow_log, "SFX-CTL-OPS-08", "network.flow-log"),
     "service below minimum": (
         SimulatedAccount.scale_below_minimum,
-        "SFX-CTL-OPS-08",
+        "SFX-CTL-OPS-09",
         "workers.running",
     ),
     "consumer lag above the alarm threshold": (
         _lag_above_threshold,
-        "SFX-CTL-OPS-08",
+        "SFX-CTL-OPS-09",
         "workers.lag",
     ),
     "security group open to the world": (
@@ -182,7 +182,7 @@ NEGATIVES: dict[str, tuple[Callable[[SimulatedAccount], None], str, str]] = {
     ),
     "security hub disabled": (
         lambda a: a.client("securityhub").disable_security_hub(),
-        "SFX-CTL-OPS-09",
+        "SFX-CTL-OPS-07",
         "account.security-hub",
     ),
 }

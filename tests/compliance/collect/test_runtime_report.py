@@ -111,7 +111,7 @@ def test_expired_evidence_counts_as_not_run(report_data: ReportData, baseline: R
         ),
     )
     statuses = runtime_statuses(with_runtime_evidence(later, baseline.path))
-    assert statuses["SFX-CTL-OPS-08"] is ControlStatus.NOT_RUN  # workers: valid for 1 hour
+    assert statuses["SFX-CTL-OPS-09"] is ControlStatus.NOT_RUN  # workers: valid for 1 hour
     assert statuses["SFX-CTL-OPS-10"] is ControlStatus.SATISFIED  # logs: valid for a week
 
 
