@@ -55,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
     synth_dir = args.synth_dir or _synthesize(out / "cdktf.out")
     with local_moto() as endpoint:
         path, evidence = simulate_and_collect(synth_dir, out / "evidence", endpoint)
@@ -73,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             str(path),
         ]
     )
-    print(f"open {out / 'report' / 'report.html'} (operating evidence: LOCAL SIMULATION)")
+    if code != 2:  # 2: the report refused its input and said why
+        print(f"open {out / 'report' / 'report.html'} (operating evidence: LOCAL SIMULATION)")
     return code
 
 
