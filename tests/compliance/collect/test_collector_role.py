@@ -46,7 +46,9 @@ def test_the_role_trusts_only_the_principal_and_holds_exactly_the_policy() -> No
     from lib.context import StackContext
     from lib.naming import Namer
 
-    config = StackConfig(environment_suffix="qa2", collector=CollectorConfig(ROLE_ARN))
+    config = StackConfig(
+        environment_suffix="qa2", collector=CollectorConfig(principal_arn=ROLE_ARN)
+    )
     scope = TerraformStack(App(), "collector-only")
     ctx = StackContext(config=config, namer=Namer("qa2"), account_id="111122223333")
     CollectorRole(scope, "collector", ctx, ROLE_ARN)
