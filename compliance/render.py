@@ -101,6 +101,10 @@ def _context(data: ReportData) -> dict[str, Any]:
         "facts": processing_facts(data.inventory, data.run.region),
         "runtime_titles": RUNTIME_SOURCE_TITLES,
         "oscal_version": OSCAL_VERSION,
+        "artifact": data.artifact,
+        "manifest": data.manifest,
+        "reproduce": data.reproduce,
+        "ran_at": data.engine_ran_at,
     }
 
 

@@ -9,7 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.assess import ControlAssessment, ControlStatus
+from compliance.assess import ControlAssessment, ControlStatus, EvidenceKind
+from compliance.binding import ArtifactBinding
 from compliance.catalog import (
     ALLOWED_REFERENCES,
     REGULATION_TITLES,
@@ -19,17 +20,43 @@ from compliance.catalog import (
 )
 from compliance.exceptions import ExceptionSet
 from compliance.inventory import InventoryRow
+from compliance.manifest import EvidenceSource, Manifest
 from compliance.results import RuleResult
 from compliance.runinfo import RunInfo
 
 
 @dataclass(frozen=True)
 class EngineRun:
-    """Whether an evidence engine ran, and where its raw output is (relative to the report)."""
+    """Whether an evidence engine ran, and which artifact (hash, commit) it judged, when."""
 
     name: str
     ran: bool
     detail: str
+    binding: ArtifactBinding | None = None
+
+    @property
+    def ran_at(self) -> str:
+        return self.binding.ran_at.isoformat() if self.binding else ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "ran": self.ran,
+            "detail": self.detail,
+            "ran_at": self.ran_at or None,
+            "artifact": self.binding.to_json() if self.binding else None,
+        }
+
+
+# Which engine produced each kind of evidence (resources and trail settings are read from the
+# artifact by the report itself).
+ENGINE_OF_KIND: dict[EvidenceKind, str] = {
+    EvidenceKind.ASPECT_RULE: "aspects",
+    EvidenceKind.CHECKOV_CHECK: "checkov gate",
+    EvidenceKind.TEST: "pytest",
+    EvidenceKind.RESOURCE: "report",
+    EvidenceKind.TRAIL_SETTING: "report",
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +95,17 @@ class ReportData:
     inventory: tuple[InventoryRow, ...]
     engines: tuple[EngineRun, ...]
     unexplained: tuple[str, ...] = ()  # stack features no control explains (catalog drift)
+    artifact: ArtifactBinding | None = None  # the reported cdk.tf.json (hash, commit, time)
+    evidence_sources: tuple[EvidenceSource, ...] = ()  # raw files to keep beside the report
+    manifest: Manifest | None = None  # set once the evidence is kept (write_report)
+    reproduce: tuple[str, ...] = ()  # shell commands that rebuild this report
+
+    def engine_ran_at(self, kind: EvidenceKind) -> str:
+        """When the engine behind this kind of evidence ran ("" when unknown)."""
+        name = ENGINE_OF_KIND[kind]
+        if name == "report":
+            return self.artifact.ran_at.isoformat() if self.artifact else ""
+        return next((e.ran_at for e in self.engines if e.name == name), "")
 
     def by_regulation(self) -> tuple[RegulationSummary, ...]:
         """Per regulation, every reference in scope (in legal order), covered or not."""
@@ -100,7 +138,10 @@ class ReportData:
         return {
             "run": self.run.to_json(),
             "catalog_version": self.catalog.version,
-            "engines": [vars(e) for e in self.engines],
+            "artifact": self.artifact.to_json() if self.artifact else None,
+            "evidence_manifest": self.manifest.to_json() if self.manifest else None,
+            "reproduce": list(self.reproduce),
+            "engines": [e.to_json() for e in self.engines],
             "unexplained_stack_features": list(self.unexplained),
             "summary": {
                 "controls": self.counts(),
@@ -111,7 +152,7 @@ class ReportData:
                     if s.uncovered
                 },
             },
-            "controls": [_assessment_json(a) for a in self.assessments],
+            "controls": [_assessment_json(a, self) for a in self.assessments],
             "exceptions": [
                 {
                     "rule": e.rule,
@@ -130,7 +171,7 @@ class ReportData:
         }
 
 
-def _assessment_json(a: ControlAssessment) -> dict[str, Any]:
+def _assessment_json(a: ControlAssessment, data: ReportData) -> dict[str, Any]:
     c = a.control
     return {
         "id": c.id,
@@ -154,6 +195,8 @@ def _assessment_json(a: ControlAssessment) -> dict[str, Any]:
                 "scope": list(e.scope),
                 "subjects": list(e.subjects),
                 "waivers": [vars(w) for w in e.waivers],
+                "engine": ENGINE_OF_KIND[e.kind],
+                "ran_at": data.engine_ran_at(e.kind) or None,
             }
             for e in a.evidence
         ],

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compliance.binding import bind
 from policies.findings import Finding, Status, exception_json
 
 if TYPE_CHECKING:
@@ -151,7 +152,10 @@ def write_results(result: GateResult, results_dir: Path, checkov_report: Any) ->
     paths = result_paths(results_dir)
     paths[SARIF_FILE].write_text(json.dumps(sarif(result), indent=2) + "\n", encoding="utf-8")
     junit(result).write(paths[JUNIT_FILE], encoding="utf-8", xml_declaration=True)
-    paths[JSON_FILE].write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+    # The artifact the gate judged (sha256 of cdk.tf.json, commit): the report refuses a
+    # gate.json whose artifact differs from the stack it reports.
+    document = result.to_json() | {"artifact": bind(result.synth_dir).to_json()}
+    paths[JSON_FILE].write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     paths[CHECKOV_FILE].write_text(
         json.dumps(portable(checkov_report), indent=1) + "\n", encoding="utf-8"
     )

@@ -18,6 +18,7 @@ from trestle.oscal import assessment_results as ar
 
 from compliance import report as report_module
 from compliance.assess import ControlStatus, EvidenceKind, EvidenceStatus
+from compliance.binding import ArtifactBinding, bind
 from compliance.catalog import Catalog, ControlKind
 from compliance.exceptions import load_exceptions
 from compliance.gate_adapter import load_gate_json, parse_gate_json
@@ -43,12 +44,19 @@ SECRET_PATTERNS = {
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def all_tests_passed(catalog: Catalog) -> str:
+def all_tests_passed(catalog: Catalog, binding: ArtifactBinding | None = None) -> str:
+    """A JUnit file in which every catalog test passed (bound to ``binding`` if given, as
+    tests/conftest.py records it)."""
     cases = []
     for node_id in sorted({t for c in catalog.controls for t in c.evidence.tests}):
         classname, name = node_address(node_id)
         cases.append(f'<testcase classname="{classname}" name="{name}"/>')
-    return f"<testsuites><testsuite>{''.join(cases)}</testsuite></testsuites>"
+    props = "".join(
+        f'<property name="{k}" value="{v}"/>'
+        for k, v in (binding.properties() if binding else {}).items()
+    )
+    properties = f"<properties>{props}</properties>" if props else ""
+    return f"<testsuites><testsuite>{properties}{''.join(cases)}</testsuite></testsuites>"
 
 
 def report_json(report_dir: Path) -> dict:  # type: ignore[type-arg]
@@ -130,7 +138,7 @@ def test_csv_has_one_line_per_rule_and_resource_from_both_engines(
     assert {
         (r["commit"], r["generated_at"], r["environment_suffix"], r["region"]) for r in rows
     } == {(run.commit, run.generated_at.isoformat(), "qa1", "eu-central-1")}
-    aspects = json.loads((synth_dir / "aspect-results.json").read_text(encoding="utf-8"))
+    aspects = json.loads((synth_dir / "aspect-results.json").read_text(encoding="utf-8"))["records"]
     assert len(rows) == len(aspects) + len(gate_lines)
     got = {(r["source"], r["rule_id"], r["resource"], r["status"]) for r in rows}
     assert {("gate", g.rule, g.resource, g.status) for g in gate_lines} <= got
@@ -409,7 +417,7 @@ def test_cli_writes_the_report_and_refuses_bad_input(
     )
     assert refused.returncode == 2 and "bad.xml: root element is <html>" in refused.stderr
     junit = tmp_path / "junit.xml"
-    junit.write_text(all_tests_passed(catalog), encoding="utf-8")
+    junit.write_text(all_tests_passed(catalog, bind(synth_dir)), encoding="utf-8")
     done = subprocess.run(
         [*cmd, "--out", str(tmp_path / "out"), "--junit", str(junit)],
         cwd=PROJECT_ROOT,
