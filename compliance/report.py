@@ -42,6 +42,7 @@ from compliance.inventory import build_inventory
 from compliance.junit import JUnitError, JUnitReport, load_junit
 from compliance.manifest import EVIDENCE_DIR, EvidenceSource, keep_evidence
 from compliance.oscal import write_oscal
+from compliance.oscal_common import OSCAL_FILES, RESULTS_FILE
 from compliance.registry import PROJECT_ROOT
 from compliance.render import write_files
 from compliance.reportdata import EngineRun, ReportData
@@ -59,9 +60,9 @@ from policies.reporting import JSON_FILE as GATE_JSON_FILE
 from policies.reporting import SARIF_FILE as GATE_SARIF_FILE
 from policies.scan import ScanError
 
-OSCAL_FILE = "oscal-assessment-results.json"
+OSCAL_FILE = RESULTS_FILE
 GATE_RESULTS_DIR = "gate-results"
-REPORT_FILES = ("report.md", "report.html", "report.json", "report.csv", OSCAL_FILE)
+REPORT_FILES = ("report.md", "report.html", "report.json", "report.csv", *OSCAL_FILES)
 
 
 class ReportInputError(ValueError):
@@ -166,8 +167,7 @@ def write_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
     if data.artifact is not None:
         data = replace(data, manifest=keep_evidence(data.evidence_sources, data.artifact, out_dir))
     paths = write_files(data, out_dir)
-    write_oscal(data, out_dir / OSCAL_FILE)
-    paths[OSCAL_FILE] = out_dir / OSCAL_FILE
+    paths.update(write_oscal(data, out_dir))
     return paths
 
 
