@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compliance.assess import ControlStatus, EvidenceInputs, assess
+from compliance.baseline import BaselineError, compare, load_baseline
 from compliance.binding import (
     SYNTH_DIR_ENV,
     ArtifactBinding,
@@ -43,8 +44,9 @@ from compliance.junit import JUnitError, JUnitReport, load_junit
 from compliance.manifest import EVIDENCE_DIR, EvidenceSource, keep_evidence
 from compliance.oscal import write_oscal
 from compliance.oscal_common import OSCAL_FILES, RESULTS_FILE
+from compliance.pdf import PDF_FILE, PdfError, write_pdf
 from compliance.registry import PROJECT_ROOT
-from compliance.render import write_files
+from compliance.render import report_document, write_files
 from compliance.reportdata import EngineRun, ReportData
 from compliance.results import (
     ASPECT_RESULTS_FILE,
@@ -160,7 +162,7 @@ def build_report_data(inputs: Inputs) -> ReportData:
     )
 
 
-def write_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
+def write_report(data: ReportData, out_dir: Path, pdf: bool = True) -> dict[str, Path]:
     """Keep the raw evidence and its manifest, then write every report file (which show the
     manifest's hash)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -168,6 +170,18 @@ def write_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
         data = replace(data, manifest=keep_evidence(data.evidence_sources, data.artifact, out_dir))
     paths = write_files(data, out_dir)
     paths.update(write_oscal(data, out_dir))
+    if pdf:
+        try:
+            written = write_pdf(paths["report.html"], out_dir / PDF_FILE)
+        except (PdfError, subprocess.TimeoutExpired) as err:
+            print(f"warning: {PDF_FILE} not written: {err}", file=sys.stderr)
+        else:
+            if written is None:
+                print(
+                    f"warning: {PDF_FILE} not written: chromium is not installed", file=sys.stderr
+                )
+            else:
+                paths[PDF_FILE] = written
     return paths
 
 
@@ -248,6 +262,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help="read the gate's gate.json (python -m policies.gate ... --results DIR) for this "
         "stack instead of running the gate again",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="an earlier report.json: add a section of what changed since (statuses, "
+        "exceptions, citations, resources no control covers)",
     )
     parser.add_argument("--catalog", type=Path, default=CATALOG_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--exceptions", type=Path, default=EXCEPTIONS_PATH, help=argparse.SUPPRESS)
@@ -349,7 +370,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise ReportInputError(f"--synth-dir {synth_dir.name}: holds no cdk.tf.json")
             data = build_report_data(_gather(args, synth_dir, work))
             data = replace(data, reproduce=reproduce_commands(args, data))
-        except (ReportInputError, ResultsError, StackFileError, BindingError) as err:
+            if args.baseline is not None:
+                changes = compare(report_document(data), load_baseline(args.baseline))
+                data = replace(data, changes=changes)
+        except (ReportInputError, ResultsError, StackFileError, BindingError, BaselineError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
         write_report(data, args.out)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compliance.assess import ControlAssessment, ControlStatus, EvidenceKind
+from compliance.baseline import Changes
 from compliance.binding import ArtifactBinding
 from compliance.catalog import (
     ALLOWED_REFERENCES,
@@ -99,6 +100,7 @@ class ReportData:
     evidence_sources: tuple[EvidenceSource, ...] = ()  # raw files to keep beside the report
     manifest: Manifest | None = None  # set once the evidence is kept (write_report)
     reproduce: tuple[str, ...] = ()  # shell commands that rebuild this report
+    changes: Changes | None = None  # against --baseline, when given
 
     def engine_ran_at(self, kind: EvidenceKind) -> str:
         """When the engine behind this kind of evidence ran ("" when unknown)."""
@@ -141,6 +143,7 @@ class ReportData:
             "artifact": self.artifact.to_json() if self.artifact else None,
             "evidence_manifest": self.manifest.to_json() if self.manifest else None,
             "reproduce": list(self.reproduce),
+            "changes": self.changes.to_json() if self.changes else None,
             "engines": [e.to_json() for e in self.engines],
             "unexplained_stack_features": list(self.unexplained),
             "summary": {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -227,3 +228,18 @@ def test_regulation_mappings_are_an_oscal_mapping_collection(
         assert m["ns"] == NS and m["relationship"] and m["remarks"]
         (source,) = m["sources"]
         assert source["id-ref"].startswith("SFX-CTL-")
+
+
+def test_trestle_resolves_the_profile_to_the_catalog(
+    report_dir: Path, report_data: ReportData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """trestle's own ProfileResolver (needs a .trestle workspace; it resolves relative hrefs
+    against the working directory rather than the profile's folder, so we run it from there)."""
+    from trestle.core.profile_resolver import ProfileResolver
+
+    workspace = tmp_path / "ws"
+    shutil.copytree(report_dir, workspace)
+    (workspace / ".trestle" / "cache").mkdir(parents=True)
+    monkeypatch.chdir(workspace)
+    resolved = ProfileResolver.get_resolved_profile_catalog(workspace, workspace / PROFILE_FILE)
+    assert {c.id for c in resolved.controls or []} == {c.id for c in report_data.catalog.controls}
