@@ -79,6 +79,7 @@ def _environment() -> Environment:
     env.filters["slug"] = _slug
     env.filters["md"] = _md
     env.filters["address"] = _address
+    env.filters["wrap"] = _wrap_long
     return env
 
 
@@ -86,6 +87,15 @@ def _address(value: object) -> Markup:
     """A resource address that may wrap at its separators (never inside a word)."""
     text = str(escape(str(value)))
     return Markup(text.replace(".", ".<wbr>").replace("_", "_<wbr>").replace("/", "/<wbr>"))
+
+
+_LONG_WORD = re.compile(r"\S{16,}")
+
+
+def _wrap_long(value: object) -> Markup:
+    """Prose whose long tokens (URLs, attribute paths) may wrap after / . _ = : - only."""
+    text = str(escape(str(value)))
+    return Markup(_LONG_WORD.sub(lambda m: re.sub(r"([/._=:-])", r"\1<wbr>", m.group(0)), text))
 
 
 def rule_summary(data: ReportData) -> list[RuleSummary]:
