@@ -19,6 +19,7 @@ from lib.constructs.ingestion import Ingestion
 from lib.constructs.monitoring import MonitoredResources, Monitoring
 from lib.constructs.network import Network
 from lib.constructs.outputs import publish_outputs
+from lib.constructs.parts import StackParts
 from lib.constructs.registry import Registry
 from lib.constructs.scaling import WorkerScaling
 from lib.constructs.worker_roles import WorkerAccess
@@ -63,7 +64,7 @@ class StreamflixStack(TerraformStack):
             self.firewall.database.id,
         )
         self._workers(ctx)
-        publish_outputs(self)
+        publish_outputs(self, self.parts)
         self.keys.finalize()
 
     def _workers(self, ctx: StackContext) -> None:
@@ -128,6 +129,22 @@ class StreamflixStack(TerraformStack):
             uploads_bucket_arn=ing.uploads.arn,
             stream_arn=ing.stream.arn,
             topic_arn=self.failures.topic_arn,
+        )
+
+    @property
+    def parts(self) -> StackParts:
+        """The built constructs, for readers (outputs) that must not import the stack."""
+        return StackParts(
+            keys=self.keys,
+            network=self.network,
+            firewall=self.firewall,
+            ingestion=self.ingestion,
+            database=self.database,
+            registry=self.registry,
+            failures=self.failures,
+            compute=self.compute,
+            audit=self.audit,
+            dashboard=self.dashboard,
         )
 
     def _backend(self, config: StackConfig) -> None:
