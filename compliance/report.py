@@ -353,6 +353,8 @@ def reproduce_commands(args: argparse.Namespace, data: ReportData) -> tuple[str,
         report.append(f"--junit REPORT_DIR/{EVIDENCE_DIR}/pytest-junit.xml")
     if args.gate_json is not None:
         report.append(f"--gate-json REPORT_DIR/{EVIDENCE_DIR}/{GATE_JSON_FILE}")
+    if args.baseline is not None:
+        report.append("--baseline BASELINE_REPORT_JSON")
     report.append("--out NEW_REPORT_DIR")
     sha = data.artifact.sha256 if data.artifact else "unknown"
     return (

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compliance.binding import bind
+from compliance.stack import STACK_FILE
 from policies.findings import Finding, Status, exception_json
 
 if TYPE_CHECKING:
@@ -154,7 +155,9 @@ def write_results(result: GateResult, results_dir: Path, checkov_report: Any) ->
     junit(result).write(paths[JUNIT_FILE], encoding="utf-8", xml_declaration=True)
     # The artifact the gate judged (sha256 of cdk.tf.json, commit): the report refuses a
     # gate.json whose artifact differs from the stack it reports.
-    document = result.to_json() | {"artifact": bind(result.synth_dir).to_json()}
+    document = result.to_json()
+    if (result.synth_dir / STACK_FILE).is_file():  # nothing to bind when nothing was scanned
+        document["artifact"] = bind(result.synth_dir).to_json()
     paths[JSON_FILE].write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     paths[CHECKOV_FILE].write_text(
         json.dumps(portable(checkov_report), indent=1) + "\n", encoding="utf-8"
