@@ -44,7 +44,7 @@ from compliance.oscal_common import (
     run_uuid,
     stable_uuid,
 )
-from compliance.reportdata import ENGINE_OF_KIND, ReportData
+from compliance.reportdata import ReportData, engine_of
 
 # How long design-time evidence stays current: the next CI run replaces it well before.
 EVIDENCE_VALIDITY = dt.timedelta(days=30)
@@ -150,7 +150,7 @@ def _collected(data: ReportData, kind: EvidenceKind) -> dt.datetime:
 def _observation(
     e: EvidenceResult, data: ReportData, run_id: str, known: set[str], files: dict[str, str]
 ) -> Doc:
-    engine = ENGINE_OF_KIND[e.kind]
+    engine = engine_of(e.kind)
     collected = _collected(data, e.kind)
     source = files.get(_ENGINE_FILE.get(engine, "artifact")) or files.get("artifact")
     evidence: Doc = {"description": f"{engine} result for {e.ref}"}

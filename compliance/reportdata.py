@@ -60,6 +60,11 @@ ENGINE_OF_KIND: dict[EvidenceKind, str] = {
 }
 
 
+def engine_of(kind: EvidenceKind) -> str:
+    """The engine behind a kind of evidence; kinds read from the artifact are the report's."""
+    return ENGINE_OF_KIND.get(kind, "report")
+
+
 @dataclass(frozen=True)
 class ReferenceRow:
     """One article/recommendation in scope and the controls that claim to serve it."""
@@ -104,7 +109,7 @@ class ReportData:
 
     def engine_ran_at(self, kind: EvidenceKind) -> str:
         """When the engine behind this kind of evidence ran ("" when unknown)."""
-        name = ENGINE_OF_KIND[kind]
+        name = engine_of(kind)
         if name == "report":
             return self.artifact.ran_at.isoformat() if self.artifact else ""
         return next((e.ran_at for e in self.engines if e.name == name), "")
@@ -198,7 +203,7 @@ def _assessment_json(a: ControlAssessment, data: ReportData) -> dict[str, Any]:
                 "scope": list(e.scope),
                 "subjects": list(e.subjects),
                 "waivers": [vars(w) for w in e.waivers],
-                "engine": ENGINE_OF_KIND[e.kind],
+                "engine": engine_of(e.kind),
                 "ran_at": data.engine_ran_at(e.kind) or None,
             }
             for e in a.evidence
