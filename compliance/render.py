@@ -80,7 +80,21 @@ def _environment() -> Environment:
     env.filters["md"] = _md
     env.filters["address"] = _address
     env.filters["wrap"] = _wrap_long
+    env.globals["partials"] = partials
     return env
+
+
+# Where other modules hook sections into the report without editing the main templates: a
+# template dropped into templates/partials/<format>/<slot>/ is included at that slot (name order).
+PARTIAL_SLOTS = ("before-summary", "before-controls", "before-exceptions", "before-signoff")
+
+
+def partials(fmt: str, slot: str) -> list[str]:
+    """Template names of the partials for ``fmt`` (html, md) at ``slot``."""
+    if slot not in PARTIAL_SLOTS:
+        raise ValueError(f"partials: slot {slot!r} is not one of {PARTIAL_SLOTS}")
+    folder = TEMPLATES / "partials" / fmt / slot
+    return [f"partials/{fmt}/{slot}/{p.name}" for p in sorted(folder.glob("*.j2"))]
 
 
 def _address(value: object) -> Markup:

@@ -8,12 +8,14 @@ import csv
 import html
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from compliance import render
 from compliance import report as report_module
 from compliance.assess import EvidenceKind
 from compliance.baseline import BaselineError, compare, load_baseline
@@ -333,3 +335,27 @@ def test_cli_baseline_writes_the_change_section(
     assert change["control"] == baseline["controls"][0]["id"]
     for name in ("report.html", "report.md"):
         assert "Changes since the baseline" in (out / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.synth
+@pytest.mark.gate
+def test_a_partial_dropped_into_a_slot_is_rendered(
+    report_data: ReportData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other modules (statement of applicability, runtime evidence) hook in by adding a file."""
+    templates = tmp_path / "templates"
+    shutil.copytree(render.TEMPLATES, templates)
+    for fmt, text in (
+        ("html", "<h2 id='hooked'>Hooked section</h2>"),
+        ("md", "## Hooked section\n"),
+    ):
+        slot = templates / "partials" / fmt / "before-summary"
+        slot.mkdir(parents=True, exist_ok=True)
+        (slot / "10-hooked.j2").write_text(text + "{{ run.stack_name }}\n", encoding="utf-8")
+    monkeypatch.setattr(render, "TEMPLATES", templates)
+    for name in ("report.html.j2", "report.md.j2"):
+        page = render.render_template(name, report_data)
+        hooked = page.index("Hooked section")
+        assert hooked < page.index("Summary") and report_data.run.stack_name in page[hooked:]
+    with pytest.raises(ValueError, match="slot 'nowhere'"):
+        render.partials("html", "nowhere")
