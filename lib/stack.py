@@ -22,7 +22,7 @@ from lib.constructs.outputs import publish_outputs
 from lib.constructs.parts import StackParts
 from lib.constructs.registry import Registry
 from lib.constructs.scaling import WorkerScaling
-from lib.constructs.worker_roles import WorkerAccess
+from lib.constructs.worker_roles import WORKER_DB_USER, WorkerAccess
 from lib.context import StackContext
 from lib.naming import Namer
 
@@ -96,7 +96,7 @@ class StreamflixStack(TerraformStack):
                 data_key_arn=keys.data.arn,
                 dlq_arn=self.failures.dlq.arn,
                 topic_arn=self.failures.topic_arn,
-                db_user_arn=db.connect_resource_arn(ctx, ctx.config.database.master_username),
+                db_user_arn=db.connect_resource_arn(ctx, WORKER_DB_USER),
                 repository_arn=self.registry.repository.arn,
             ),
             subnet_ids=[s.id for s in self.network.private_subnets],

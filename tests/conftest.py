@@ -1,4 +1,4 @@
-"""Session fixtures: the real stack is synthesized ONCE per test session (~10 s, ~1.2 GB).
+"""Session fixtures: the real stack is synthesized ONCE per test session (~5 s, ~0.75 GB).
 
 Tests assert on the parsed JSON through ``StackView``. Never synthesize the full stack per test.
 """

@@ -31,8 +31,9 @@ def _imported(tree: ast.Module, module: str, is_package: bool, known: set[str]) 
     return {name for name in names if name in known} - {module}
 
 
-def import_graph(folder: str) -> dict[str, set[str]]:
-    files = sorted((PROJECT_ROOT / folder).rglob("*.py"))
+def import_graph(*folders: str) -> dict[str, set[str]]:
+    """Module -> the modules of ``folders`` it imports (edges between the folders included)."""
+    files = sorted(f for folder in folders for f in (PROJECT_ROOT / folder).rglob("*.py"))
     known = {_module_name(f) for f in files}
     return {
         _module_name(f): _imported(
