@@ -108,7 +108,9 @@ _LONG_WORD = re.compile(r"\S{16,}")
 
 def _wrap_long(value: object) -> Markup:
     """Prose whose long tokens (URLs, attribute paths) may wrap after / . _ = : - only."""
-    text = str(escape(str(value)))
+    # A word joiner keeps legal citations such as "Art. 5(1)(e)" on one line (Unicode line
+    # breaking allows a break between ")" and "(").
+    text = str(escape(str(value))).replace(")(", ")\u2060(")
     return Markup(_LONG_WORD.sub(lambda m: re.sub(r"([/._=:-])", r"\1<wbr>", m.group(0)), text))
 
 

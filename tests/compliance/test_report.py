@@ -289,7 +289,7 @@ def test_exceptions_show_with_reason_owner_and_expiry(
     for exc in exceptions:
         for text in (html, md):
             assert exc.rule in text and exc.owner in text and exc.expires.isoformat() in text
-        assert exc.reason.split()[0] in html
+        assert exc.reason.split()[0] in html.replace("<wbr>", "")  # wrap points are not text
     waived = [
         e for a in report_data.assessments for e in a.evidence if e.status is EvidenceStatus.WAIVED
     ]
