@@ -90,7 +90,10 @@ def ssp_document(data: ReportData) -> Doc:
                     {
                         "uuid": stable_uuid("information-type", "metadata"),
                         "title": "Title metadata and processing status",
-                        "description": "Titles, creator ids, upload times and processing status.",
+                        "description": "Titles, creator ids, upload times and processing "
+                        "status. The impact levels are placeholders the schema requires, not a "
+                        "categorization: the data protection officer sets them.",
+                        "props": [prop("categorization-status", "placeholder")],
                         "confidentiality-impact": {"base": "moderate"},
                         "integrity-impact": {"base": "moderate"},
                         "availability-impact": {"base": "low"},
