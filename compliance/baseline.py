@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 EXPIRING_WITHIN = dt.timedelta(days=30)
+# Exception fields computed on the report's date, not reviewed content: never a "change".
+_DERIVED = frozenset({"days_left"})
 
 
 class BaselineError(ValueError):
@@ -109,9 +111,12 @@ def _exception_changes(
     for key, e in new.items():
         if key not in old:
             out.append(ExceptionChange(*key, "new", f"expires {e.get('expires')}"))
-        elif e != old[key]:
-            fields = sorted(k for k in set(e) | set(old[key]) if e.get(k) != old[key].get(k))
-            out.append(ExceptionChange(*key, "changed", f"changed: {', '.join(fields)}"))
+        else:
+            fields = sorted(
+                k for k in (set(e) | set(old[key])) - _DERIVED if e.get(k) != old[key].get(k)
+            )
+            if fields:
+                out.append(ExceptionChange(*key, "changed", f"changed: {', '.join(fields)}"))
         expires = dt.date.fromisoformat(str(e.get("expires")))
         if expires - today <= EXPIRING_WITHIN:
             out.append(

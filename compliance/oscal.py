@@ -49,7 +49,16 @@ from compliance.reportdata import ReportData, engine_of
 # How long design-time evidence stays current: the next CI run replaces it well before.
 EVIDENCE_VALIDITY = dt.timedelta(days=30)
 # Statuses that are a verdict of this run; the others get no finding (nothing was decided).
-ASSESSED = frozenset({ControlStatus.SATISFIED, ControlStatus.NOT_SATISFIED, ControlStatus.WAIVED})
+# "partially satisfied" is decided too: the design knowingly covers less (not-satisfied, other).
+# "designed in, runtime part pending" waits for runtime evidence, like runtime controls.
+ASSESSED = frozenset(
+    {
+        ControlStatus.SATISFIED,
+        ControlStatus.PARTIAL,
+        ControlStatus.NOT_SATISFIED,
+        ControlStatus.WAIVED,
+    }
+)
 # Raw evidence file of each engine in the report's evidence/ folder (see compliance.manifest).
 _ENGINE_FILE = {
     "aspects": "evidence/aspect-results.json",
@@ -89,8 +98,7 @@ def _inventory_items(data: ReportData) -> list[Doc]:
 
 
 def _approver(exc: PolicyException) -> str:
-    """``approved_by`` of an exception ("" while the exceptions file does not carry it)."""
-    return str(getattr(exc, "approved_by", None) or "")
+    return exc.approved_by
 
 
 def _parties(data: ReportData) -> dict[str, str]:
@@ -98,9 +106,7 @@ def _parties(data: ReportData) -> dict[str, str]:
     names = set()
     for e in data.exceptions.items:
         names.add(e.owner)
-        approver = getattr(e, "approved_by", None)
-        if approver:
-            names.add(str(approver))
+        names.add(e.approved_by)
     return {name: stable_uuid("party", name) for name in sorted(names)}
 
 
@@ -202,10 +208,8 @@ def _risk(
     run_id: str,
     parties: dict[str, str],
 ) -> Doc:
-    approver = getattr(exc, "approved_by", None)
-    approved_on = getattr(exc, "approved_on", None)
-    rating = getattr(exc, "risk", None)
-    compensating = tuple(getattr(exc, "compensating_controls", None) or ())
+    approver, approved_on = exc.approved_by, exc.approved_on
+    rating, compensating = exc.risk, exc.compensating_controls
     props = [prop("rule", exc.rule), prop("resource-glob", exc.resource), prop("owner", exc.owner)]
     if rating:
         props.append(prop("risk-rating", str(rating)))

@@ -173,8 +173,7 @@ def _regulation_maps(data: ReportData, reg: Regulation) -> list[Doc]:
         for r in c.requirements:
             if r.regulation is not reg:
                 continue
-            relationship = str(getattr(r, "relationship", None) or "unrated")
-            rationale = str(getattr(r, "rationale", None) or r.note or "no rationale recorded")
+            relationship, rationale = r.relationship.value, r.rationale
             maps.append(
                 {
                     "uuid": stable_uuid("map", c.id, reg.value, r.ref),

@@ -148,6 +148,10 @@ def _context(data: ReportData) -> dict[str, Any]:
         "statuses": [s.value for s in ControlStatus],
         "counts": data.counts(),
         "exceptions": data.exceptions,
+        "exception_rows": data.exception_rows(),
+        "soa": data.soa,
+        "soa_counts": Counter(r.applicability.value for r in data.soa),
+        "national_law": data.national_law(),
         "rule_summary": rule_summary(data),
         "problems": [
             r

@@ -56,6 +56,7 @@ from compliance.results import (
     load_aspect_results,
 )
 from compliance.runinfo import collect
+from compliance.soa import SoaError, build_soa, load_declarations, write_soa
 from compliance.stack import StackFileError, SynthesizedStack
 from policies.gate import run_gate
 from policies.reporting import JSON_FILE as GATE_JSON_FILE
@@ -159,6 +160,7 @@ def build_report_data(inputs: Inputs) -> ReportData:
         unexplained=unexplained_features(stack, inputs.catalog, results),
         artifact=artifact,
         evidence_sources=_evidence_sources(inputs, engines),
+        soa=build_soa(inputs.catalog, load_declarations()),
     )
 
 
@@ -182,6 +184,7 @@ def write_report(data: ReportData, out_dir: Path, pdf: bool = True) -> dict[str,
                 )
             else:
                 paths[PDF_FILE] = written
+    paths.update(write_soa(data.soa, out_dir))
     return paths
 
 
@@ -378,7 +381,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.baseline is not None:
                 changes = compare(report_document(data), load_baseline(args.baseline))
                 data = replace(data, changes=changes)
-        except (ReportInputError, ResultsError, StackFileError, BindingError, BaselineError) as err:
+        except (
+            ReportInputError,
+            ResultsError,
+            StackFileError,
+            BindingError,
+            BaselineError,
+            SoaError,
+        ) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
         write_report(data, args.out)

@@ -15,7 +15,7 @@ import pytest
 from trestle.oscal import assessment_plan, assessment_results, catalog, mapping, profile, ssp
 
 from compliance.assess import ControlStatus
-from compliance.exceptions import ExceptionSet, PolicyException
+from compliance.exceptions import ExceptionSet
 from compliance.manifest import MANIFEST_FILE
 from compliance.oscal import ASSESSED, assessment_results_document
 from compliance.oscal_common import (
@@ -176,19 +176,14 @@ def test_finding_and_observation_uuids_are_unique_per_run_inventory_stable(
     ]
 
 
-@dataclasses.dataclass(frozen=True)
-class _Approved(PolicyException):
-    """An exception with the review fields C1 adds to the exceptions file."""
-
-    approved_by: str = "security-officer"
-    approved_on: dt.date = dt.date(2026, 12, 1)
-
-
 def test_waivers_become_deviation_approved_risks_with_deadline_and_approver(
     report_data: ReportData,
 ) -> None:
     approved = ExceptionSet(
-        tuple(_Approved(**vars(e)) for e in report_data.exceptions.items),
+        tuple(
+            dataclasses.replace(e, approved_by="security-officer")
+            for e in report_data.exceptions.items
+        ),
         report_data.exceptions.source,
     )
     data = dataclasses.replace(report_data, exceptions=approved)
