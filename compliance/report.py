@@ -53,7 +53,7 @@ from compliance.results import (
     AspectResults,
     ResultsError,
     RuleResult,
-    load_aspect_results,
+    load_aspect_file,
 )
 from compliance.runinfo import collect
 from compliance.soa import SoaError, build_soa, load_declarations, write_soa
@@ -130,7 +130,7 @@ def _evidence_sources(inputs: Inputs, engines: Sequence[EngineRun]) -> tuple[Evi
 def build_report_data(inputs: Inputs) -> ReportData:
     stack = SynthesizedStack.load(inputs.synth_dir)
     artifact = bind(inputs.synth_dir)
-    loaded = load_aspect_results(inputs.synth_dir)
+    loaded = load_aspect_file(inputs.synth_dir)
     _verify_bindings(inputs, artifact, loaded)
     aspects = list(loaded.records) if loaded is not None else None
     evidence = EvidenceInputs(stack, aspects, inputs.gate_results, inputs.junit, inputs.exceptions)
@@ -317,7 +317,7 @@ def _gather(args: argparse.Namespace, synth_dir: Path, work: Path) -> Inputs:
             raise ReportInputError(f"the Checkov gate could not run: {err}") from None
         gate_binding = bind(synth_dir)  # ran in this process on this very file
         gate_dir = args.out / GATE_RESULTS_DIR
-    aspects = load_aspect_results(synth_dir)
+    aspects = load_aspect_file(synth_dir)
     verify_present(aspects.binding if aspects else None, f"{synth_dir.name}/{ASPECT_RESULTS_FILE}")
     return Inputs(
         synth_dir,

@@ -141,8 +141,9 @@ def aspect_file_json(records: list[dict[str, Any]], binding: ArtifactBinding) ->
     return {"artifact": binding.to_json(), "records": records}
 
 
-def load_aspect_results(synth_dir: Path) -> AspectResults | None:
-    """The aspect records next to the synthesized stack, or None if synth wrote none."""
+def load_aspect_file(synth_dir: Path) -> AspectResults | None:
+    """The aspect records next to the synthesized stack and the artifact they judged, or None
+    if synth wrote none."""
     path = synth_dir / ASPECT_RESULTS_FILE
     if not path.is_file():
         return None
@@ -151,6 +152,12 @@ def load_aspect_results(synth_dir: Path) -> AspectResults | None:
     except json.JSONDecodeError as err:
         raise ResultsError(f"{ASPECT_RESULTS_FILE}: not valid JSON: {err}") from None
     return parse_aspect_file(data)
+
+
+def load_aspect_results(synth_dir: Path) -> list[RuleResult] | None:
+    """The aspect records next to the synthesized stack, or None if synth wrote none."""
+    loaded = load_aspect_file(synth_dir)
+    return None if loaded is None else list(loaded.records)
 
 
 def gate_result(

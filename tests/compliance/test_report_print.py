@@ -63,7 +63,10 @@ _PROBE = """<script>
   });
   const width = document.documentElement.clientWidth;
   document.querySelectorAll("table").forEach(t => {
-    if (t.getBoundingClientRect().right > width + 1) wide.push((t.closest("[id]") || {id: "?"}).id);
+    if (t.getBoundingClientRect().right <= width + 1) return;
+    let el = t;  // name the table by the nearest preceding element with an id
+    while (el && !el.id) el = el.previousElementSibling || el.parentElement;
+    wide.push(el ? el.id : "?");
   });
   document.body.setAttribute("data-broken", JSON.stringify(broken));
   document.body.setAttribute("data-wide", JSON.stringify(wide));
