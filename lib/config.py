@@ -1,12 +1,13 @@
 """Typed, validated configuration for the StreamFlix stack.
 
-Every knob is declared once in ``KNOBS`` (environment variable, section, attribute, parser,
-rule, doc) and read by ``load_config``; rules that relate two knobs are declared once in
-``RELATIONS``. Nothing is synthesized from a value that failed validation: ``load_config``
+Every knob is declared once, as a pydantic field on a section model (environment variable,
+default, value type, rule, doc; see ``lib.config_fields``); rules that relate two knobs are
+declared once in ``RELATIONS``. ``load_config`` reads the knobs through pydantic-settings,
 collects every violation and raises one ``ConfigError`` naming each knob, its value and the
-allowed range. The same declarations render docs/configuration.md
-(``python -m lib.config --markdown``), so the documentation cannot drift from the code.
-This module imports no cdktf code, so a bad value fails in milliseconds.
+allowed range; nothing is synthesized from a value that failed. The same declarations render
+docs/configuration.md (``python -m lib.config --markdown``), so the documentation cannot drift
+from the code. This module imports no cdktf code, so a bad value fails in well under a second,
+before the ~10 s provider import.
 """
 
 from __future__ import annotations
@@ -18,11 +19,36 @@ import itertools
 import math
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from lib.capacity import CapacityError, plan_shards
+from lib.config_fields import (
+    AutoInteger,
+    AutoText,
+    Boolean,
+    CommaList,
+    Integer,
+    Lower,
+    Number,
+    Rule,
+    Text,
+    Upper,
+    allowed,
+    fmt,
+    in_steps_of,
+    knob,
+    matching,
+    one_of,
+    problem,
+    type_name,
+)
 from lib.naming import SUFFIX_MAX_LEN, NamingError, validate_suffix
 
 PROJECT = "streamflix"
@@ -58,6 +84,7 @@ FARGATE_SIZES: dict[int, tuple[int, ...]] = {
 }
 
 ACU_MAX = 256.0
+ACU_STEP = 0.5
 # A new on-demand stream starts with 4 shards (4 MB/s of writes) and grows from there.
 ON_DEMAND_INITIAL_SHARDS = 4
 # Aurora Serverless v2 scales to 0 ACU (auto-pause) only from these PostgreSQL minors on.
@@ -101,258 +128,8 @@ class Violation:
 
 
 # ---------------------------------------------------------------------------------------------
-# Typed configuration objects
+# Rules pydantic has no constraint for (ranges are ge/le on the field itself)
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NetworkConfig:
-    vpc_cidr: str = "10.40.0.0/16"
-    az_count: int = 2
-    nat_gateway: bool = False
-
-
-@dataclass(frozen=True)
-class StreamConfig:
-    capacity_mode: str = "PROVISIONED"  # PROVISIONED | ON_DEMAND
-    peak_uploads_per_second: float = 50.0
-    record_size_bytes: int = 4096
-    burst_headroom: float = 2.0
-    consumers: int = 1
-    retention_hours: int = 168
-
-
-@dataclass(frozen=True)
-class DatabaseConfig:
-    engine_version: str = "16.6"
-    min_acu: float = 0.5
-    max_acu: float = 4.0
-    backup_retention_days: int = 7
-    database_name: str = "streamflix"
-    master_username: str = "streamflix_admin"
-    secret_rotation_days: int = 30
-
-
-@dataclass(frozen=True)
-class WorkerConfig:
-    cpu: int = 1024
-    memory_mib: int = 2048
-    min_tasks: int = 1
-    max_tasks: int | None = None  # None: the stream's shard count (no more consumers than shards)
-    fargate_base: int = 1
-    fargate_weight: int = 1
-    fargate_spot_weight: int = 3
-    image_tag: str | None = None  # None: the digest of worker/ (lib.worker_image.source_tag)
-    enable_exec: bool = False
-
-
-@dataclass(frozen=True)
-class RetryConfig:
-    max_attempts: int = 5
-    base_backoff_ms: int = 200
-    max_backoff_ms: int = 20_000
-
-
-@dataclass(frozen=True)
-class AlarmConfig:
-    emails: tuple[str, ...] = ()
-    iterator_age_ms: int = 60_000
-    error_rate_percent: float = 5.0
-
-
-@dataclass(frozen=True)
-class BackendConfig:
-    kind: str = "local"  # local | s3
-    s3_bucket: str = ""
-    s3_key_prefix: str = "streamflix"
-    s3_region: str = DEFAULT_REGION
-    s3_dynamodb_table: str = ""  # empty: S3-native lock file (Terraform >= 1.10)
-
-
-@dataclass(frozen=True)
-class TagConfig:
-    owner: str = "platform-team"
-    cost_center: str = "media-pipeline"
-    data_classification: str = "confidential"
-    compliance_scope: str = "content-tracking"
-
-
-SECTIONS: dict[str, type] = {
-    "network": NetworkConfig,
-    "stream": StreamConfig,
-    "database": DatabaseConfig,
-    "worker": WorkerConfig,
-    "retry": RetryConfig,
-    "alarms": AlarmConfig,
-    "backend": BackendConfig,
-    "tags": TagConfig,
-}
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    environment_suffix: str = "dev"
-    region: str = DEFAULT_REGION
-    network: NetworkConfig = field(default_factory=NetworkConfig)
-    stream: StreamConfig = field(default_factory=StreamConfig)
-    database: DatabaseConfig = field(default_factory=DatabaseConfig)
-    worker: WorkerConfig = field(default_factory=WorkerConfig)
-    retry: RetryConfig = field(default_factory=RetryConfig)
-    alarms: AlarmConfig = field(default_factory=AlarmConfig)
-    backend: BackendConfig = field(default_factory=BackendConfig)
-    tags: TagConfig = field(default_factory=TagConfig)
-
-    @property
-    def stack_name(self) -> str:
-        return f"{PROJECT}-{self.environment_suffix}"
-
-    def required_tags(self) -> dict[str, str]:
-        """The tag set every taggable resource carries (applied through provider default_tags)."""
-        return {
-            "Project": PROJECT,
-            "Environment": self.environment_suffix,
-            "Owner": self.tags.owner,
-            "CostCenter": self.tags.cost_center,
-            "DataClassification": self.tags.data_classification,
-            "ComplianceScope": self.tags.compliance_scope,
-            "ManagedBy": "cdktf",
-        }
-
-
-REQUIRED_TAG_KEYS: tuple[str, ...] = tuple(StackConfig().required_tags())
-
-# ---------------------------------------------------------------------------------------------
-# Parsers and rules: small values that both validate and document themselves
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Parser:
-    """Turns the raw environment string into a typed value; raises ValueError saying why not."""
-
-    type_name: str
-    parse: Callable[[str], Any]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """What a knob accepts. ``allowed`` is the range as people read it (errors and docs);
-    ``problem`` says what is wrong with a parsed value, or returns None."""
-
-    allowed: str
-    problem: Callable[[Any], str | None]
-
-
-def _fmt(value: Any) -> str:
-    """A value as the docs and error messages show it (the same form the environment takes)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "auto"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, tuple):
-        return ",".join(_fmt(v) for v in value)
-    return str(value)
-
-
-def _parse_int(raw: str) -> int:
-    text = raw.strip()
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise ValueError("is not a whole number")
-    return int(text)
-
-
-def _parse_float(raw: str) -> float:
-    text = raw.strip()
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
-        raise ValueError("is not a decimal number")
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError("is not a finite number")
-    return value
-
-
-def _parse_bool(raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError("is not a boolean")
-
-
-def _parse_optional_int(raw: str) -> int | None:
-    return None if raw.strip().lower() == "auto" else _parse_int(raw)
-
-
-def _parse_optional_text(raw: str) -> str | None:
-    text = raw.strip()
-    return None if text.lower() == "auto" else text
-
-
-def _parse_list(raw: str) -> tuple[str, ...]:
-    if not raw.strip():
-        return ()
-    parts = tuple(part.strip() for part in raw.split(","))
-    if any(not part for part in parts):
-        raise ValueError("has an empty entry between commas")
-    return parts
-
-
-INTEGER = Parser("integer", _parse_int)
-NUMBER = Parser("number", _parse_float)
-BOOLEAN = Parser("boolean", _parse_bool)
-TEXT = Parser("string", str.strip)
-UPPER_TEXT = Parser("string", lambda raw: raw.strip().upper())
-LOWER_TEXT = Parser("string", lambda raw: raw.strip().lower())
-OPTIONAL_INTEGER = Parser("integer or auto", _parse_optional_int)
-OPTIONAL_TEXT = Parser("string or auto", _parse_optional_text)
-LIST = Parser("comma-separated list", _parse_list)
-
-
-def between(low: float, high: float, unit: str = "", step: float | None = None) -> Rule:
-    """Inclusive numeric range, optionally in multiples of ``step``."""
-    unit_text = f" {unit}" if unit else ""
-    step_text = f" in steps of {_fmt(step)}" if step else ""
-    allowed = f"{_fmt(low)} to {_fmt(high)}{unit_text}{step_text}"
-
-    def problem(value: float) -> str | None:
-        if not low <= value <= high:
-            return "is out of range"
-        if step and not (value / step).is_integer():
-            return f"is not a multiple of {_fmt(step)}"
-        return None
-
-    return Rule(allowed, problem)
-
-
-def one_of(*choices: Any) -> Rule:
-    def problem(value: Any) -> str | None:
-        return None if value in choices else "is not one of the choices"
-
-    return Rule(f"one of {', '.join(_fmt(c) for c in choices)}", problem)
-
-
-def matching(pattern: re.Pattern[str], allowed: str, optional: bool = False) -> Rule:
-    """A string matching ``pattern`` (or empty, when ``optional``)."""
-
-    def problem(value: str) -> str | None:
-        if optional and not value:
-            return None
-        return None if pattern.match(value) else "has the wrong form"
-
-    return Rule(allowed + ("; empty to leave unset" if optional else ""), problem)
-
-
-def auto_or(rule: Rule) -> Rule:
-    """``rule``, or ``auto`` (parsed to None: the stack derives the value)."""
-    return Rule(
-        f"auto, or {rule.allowed}", lambda value: None if value is None else rule.problem(value)
-    )
-
-
-ANY_BOOLEAN = Rule("true or false (also 1/0, yes/no, on/off)", lambda _v: None)
 
 
 def _suffix_problem(value: str) -> str | None:
@@ -406,9 +183,7 @@ def _bucket_problem(value: str) -> str | None:
 def _identifier_problem(value: str) -> str | None:
     if not IDENTIFIER_PATTERN.match(value):
         return "has the wrong form"
-    if value in RESERVED_DB_IDENTIFIERS:
-        return "is reserved by RDS/PostgreSQL"
-    return None
+    return "is reserved by RDS/PostgreSQL" if value in RESERVED_DB_IDENTIFIERS else None
 
 
 def _engine_problem(value: str) -> str | None:
@@ -429,409 +204,330 @@ def _fargate_memory_text() -> str:
     return "; ".join(parts)
 
 
-EU_REGION_RULE = one_of(*sorted(EU_MEMBER_STATE_REGIONS))
-ACU_STEP = 0.5
+SUFFIX_RULE = Rule(
+    f"1-{SUFFIX_MAX_LEN} lowercase letters, digits and single hyphens, starting with a letter "
+    "and not ending with a hyphen",
+    _suffix_problem,
+)
+CIDR_RULE = Rule("an RFC 1918 IPv4 CIDR from /16 to /20", _cidr_problem)
+EMAILS_RULE = Rule(
+    "comma-separated e-mail addresses (name@domain.tld), each at most 254 characters, "
+    "no duplicates; empty for none",
+    _emails_problem,
+)
 TAG_RULE = Rule(
     "1-256 letters, digits, spaces and _ . : / = + - (no e-mail addresses)", _tag_problem
+)
+BUCKET_RULE = Rule(
+    "an S3 bucket name (3-63 of a-z 0-9 . -, no IP form, no reserved prefix/suffix); "
+    "required with the s3 backend",
+    _bucket_problem,
 )
 IDENTIFIER_RULE = Rule(
     "1-63 of a-z 0-9 _, starting with a letter; not postgres, rdsadmin, admin, user, public",
     _identifier_problem,
 )
+ENGINE_RULE = Rule("an Aurora PostgreSQL 16.x version, e.g. 16.6", _engine_problem)
+EU_REGION_RULE = one_of(*sorted(EU_MEMBER_STATE_REGIONS))
+IMAGE_TAG_RULE = matching(IMAGE_TAG_PATTERN, "1-128 of A-Z a-z 0-9 _ . -, not starting with . or -")
+KEY_PREFIX_RULE = matching(
+    KEY_PREFIX_PATTERN,
+    "1-200 of A-Z a-z 0-9 _ . - in segments separated by single /, no leading or trailing /",
+)
+LOCK_TABLE_RULE = matching(
+    LOCK_TABLE_PATTERN, "a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)", optional=True
+)
 
 # ---------------------------------------------------------------------------------------------
-# Knob table: one row per environment variable
+# Sections: one field per knob, in the order the docs list them. To add a knob:
+#   1. in its section: ``name: <value type> = knob("STREAMFLIX_...", default, ge=.., le=.., unit=..)``
+#      (value types and Rules: lib/config_fields.py; a choice: ``Annotated[Lower, one_of(..)]``);
+#   2. its meaning as the docstring right below the field;
+#   3. a RELATIONS entry if it is tied to another knob;
+#   4. ``python -m lib.config --markdown > docs/configuration.md``; 5. an INVALID strategy in
+#      tests/test_config.py (and the accepted value in ``accepted_envs``).
+# ---------------------------------------------------------------------------------------------
+
+
+class Section(BaseModel):
+    """A frozen group of knobs; built from Python values by name, or from the environment by
+    variable name; defaults are validated too (a bad default fails the first construction)."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        validate_default=True,
+        use_attribute_docstrings=True,
+    )
+
+
+class NetworkConfig(Section):
+    vpc_cidr: Annotated[Text, CIDR_RULE] = knob("STREAMFLIX_VPC_CIDR", "10.40.0.0/16")
+    """VPC range, split into four equal subnets (public and private in two AZs)."""
+    az_count: int = 2  # not a knob
+    nat_gateway: Boolean = knob("STREAMFLIX_NAT_GATEWAY", False)
+    """Add one NAT gateway for private egress to the internet (VPC endpoints cover AWS APIs)."""
+
+
+class StreamConfig(Section):
+    capacity_mode: Annotated[Upper, one_of("PROVISIONED", "ON_DEMAND")] = knob(
+        "STREAMFLIX_KINESIS_CAPACITY_MODE", "PROVISIONED"
+    )
+    """Kinesis capacity mode; PROVISIONED sizes shards with the planner from the three knobs
+    below."""
+    peak_uploads_per_second: Number = knob(
+        "STREAMFLIX_PEAK_UPLOADS_PER_SECOND", 50.0, ge=0.1, le=100_000, unit="requests/s"
+    )
+    """Declared peak of processing requests per second (shard sizing)."""
+    record_size_bytes: Integer = knob(
+        "STREAMFLIX_RECORD_SIZE_BYTES", 4096, ge=1, le=1_048_576, unit="bytes"
+    )
+    """Typical processing-request record size (Kinesis' record limit is 1 MiB)."""
+    burst_headroom: Number = knob("STREAMFLIX_BURST_HEADROOM", 2.0, ge=1, le=10)
+    """Multiplier on the peak for bursts (shard sizing)."""
+    consumers: Integer = knob("STREAMFLIX_STREAM_CONSUMERS", 1, ge=1, le=5)
+    """Shared-throughput consumer applications reading the stream (shard sizing; Kinesis serves 5
+    GetRecords calls/s per shard)."""
+    retention_hours: Integer = knob(
+        "STREAMFLIX_KINESIS_RETENTION_HOURS", 168, ge=24, le=8760, unit="hours"
+    )
+    """Kinesis record retention (24 h to 365 days)."""
+
+
+class DatabaseConfig(Section):
+    engine_version: Annotated[Text, ENGINE_RULE] = knob("STREAMFLIX_DB_ENGINE_VERSION", "16.6")
+    """Aurora PostgreSQL engine version."""
+    min_acu: Annotated[Number, in_steps_of(ACU_STEP)] = knob(
+        "STREAMFLIX_DB_MIN_ACU", 0.5, ge=0, le=ACU_MAX, unit="ACU"
+    )
+    """Aurora Serverless v2 minimum capacity; 0 pauses an idle cluster (engine 16.3+)."""
+    max_acu: Annotated[Number, in_steps_of(ACU_STEP)] = knob(
+        "STREAMFLIX_DB_MAX_ACU", 4.0, ge=1, le=ACU_MAX, unit="ACU"
+    )
+    """Aurora Serverless v2 maximum capacity."""
+    backup_retention_days: Integer = knob(
+        "STREAMFLIX_DB_BACKUP_RETENTION_DAYS", 7, ge=7, le=35, unit="days"
+    )
+    """Automated backup retention, i.e. the point-in-time recovery window (AWS allows 1-35; our
+    floor is 7)."""
+    database_name: Annotated[Text, IDENTIFIER_RULE] = knob("STREAMFLIX_DB_NAME", "streamflix")
+    """Name of the metadata database."""
+    master_username: Annotated[Text, IDENTIFIER_RULE] = knob(
+        "STREAMFLIX_DB_MASTER_USERNAME", "streamflix_admin"
+    )
+    """Master user name (its password is generated and kept by RDS in Secrets Manager)."""
+    secret_rotation_days: Integer = knob(
+        "STREAMFLIX_SECRET_ROTATION_DAYS", 30, ge=1, le=30, unit="days"
+    )
+    """Rotation interval of the database secret (policy: at most 30 days)."""
+
+
+class WorkerConfig(Section):
+    cpu: Annotated[Integer, one_of(*FARGATE_SIZES)] = knob("STREAMFLIX_WORKER_CPU", 1024)
+    """Worker task CPU units (Fargate sizes)."""
+    memory_mib: Integer = knob(
+        "STREAMFLIX_WORKER_MEMORY_MIB",
+        2048,
+        ge=512,
+        le=122_880,
+        unit="MiB",
+        doc=f"Worker task memory; must fit the cpu size ({_fargate_memory_text()}).",
+    )
+    min_tasks: Integer = knob("STREAMFLIX_WORKER_MIN_TASKS", 1, ge=1, le=1000, unit="tasks")
+    """Minimum running worker tasks."""
+    max_tasks: AutoInteger = knob("STREAMFLIX_WORKER_MAX_TASKS", None, ge=1, le=1000, unit="tasks")
+    """Maximum worker tasks; `auto` = the stream's shard count (never more consumers than
+    shards)."""
+    fargate_base: Integer = knob("STREAMFLIX_FARGATE_BASE", 1, ge=0, le=100, unit="tasks")
+    """Tasks always placed on on-demand FARGATE (they survive Spot shortages)."""
+    fargate_weight: Integer = knob("STREAMFLIX_FARGATE_WEIGHT", 1, ge=0, le=1000)
+    """Capacity provider weight of FARGATE beyond the base."""
+    fargate_spot_weight: Integer = knob("STREAMFLIX_FARGATE_SPOT_WEIGHT", 3, ge=0, le=1000)
+    """Capacity provider weight of FARGATE_SPOT."""
+    image_tag: Annotated[AutoText, IMAGE_TAG_RULE] = knob("STREAMFLIX_WORKER_IMAGE_TAG", None)
+    """Tag of the worker image in the stack's ECR repository; `auto` = `src-<digest>` of worker/
+    (`.venv/bin/python -m lib.worker_image` prints it), so a new tag appears exactly when the
+    worker changes (tags are immutable)."""
+    enable_exec: Boolean = knob("STREAMFLIX_ECS_EXEC", False)
+    """Enable ECS Exec (logged and encrypted) on worker tasks."""
+
+
+class RetryConfig(Section):
+    max_attempts: Integer = knob("STREAMFLIX_RETRY_MAX_ATTEMPTS", 5, ge=1, le=20, unit="attempts")
+    """Attempts per job before it is dead-lettered."""
+    base_backoff_ms: Integer = knob(
+        "STREAMFLIX_RETRY_BASE_BACKOFF_MS", 200, ge=10, le=60_000, unit="ms"
+    )
+    """Base of the exponential backoff between attempts."""
+    max_backoff_ms: Integer = knob(
+        "STREAMFLIX_RETRY_MAX_BACKOFF_MS", 20_000, ge=10, le=300_000, unit="ms"
+    )
+    """Cap of the exponential backoff between attempts."""
+
+
+class AlarmConfig(Section):
+    emails: Annotated[CommaList, EMAILS_RULE] = knob("STREAMFLIX_ALARM_EMAILS", ())
+    """Addresses subscribed to the alerts topic (each must confirm its subscription)."""
+    iterator_age_ms: Integer = knob(
+        "STREAMFLIX_ALARM_ITERATOR_AGE_MS", 60_000, ge=1_000, le=86_400_000, unit="ms"
+    )
+    """Stream lag (iterator age) that raises the lag alarm; must stay below the retention."""
+    error_rate_percent: Number = knob(
+        "STREAMFLIX_ALARM_ERROR_RATE_PERCENT", 5.0, ge=0.1, le=100, unit="%"
+    )
+    """Worker failure rate that raises the error-rate alarm."""
+
+
+class BackendConfig(Section):
+    kind: Annotated[Lower, one_of("local", "s3")] = knob("STREAMFLIX_STATE_BACKEND", "local")
+    """Terraform state backend: `local` (a file next to the stack) or `s3` (shared, locked)."""
+    s3_bucket: Annotated[Text, BUCKET_RULE] = knob("STREAMFLIX_STATE_BUCKET", "")
+    """Existing, versioned, encrypted S3 bucket holding the state (s3 backend only)."""
+    s3_key_prefix: Annotated[Text, KEY_PREFIX_RULE] = knob(
+        "STREAMFLIX_STATE_KEY_PREFIX", "streamflix"
+    )
+    """Key prefix of the state object: `<prefix>/<suffix>/terraform.tfstate` (s3 backend only)."""
+    s3_region: Annotated[Lower, EU_REGION_RULE] = knob("STREAMFLIX_STATE_REGION", DEFAULT_REGION)
+    """Region of the state bucket (s3 backend only)."""
+    # empty: S3-native lock file (Terraform >= 1.10)
+    s3_dynamodb_table: Annotated[Text, LOCK_TABLE_RULE] = knob("STREAMFLIX_STATE_LOCK_TABLE", "")
+    """Legacy DynamoDB lock table (s3 backend only); empty = S3-native lock file, which needs
+    Terraform >= 1.10."""
+
+
+class TagConfig(Section):
+    owner: Annotated[Text, TAG_RULE] = knob("STREAMFLIX_TAG_OWNER", "platform-team")
+    """`Owner` tag: a team, never a person."""
+    cost_center: Annotated[Text, TAG_RULE] = knob("STREAMFLIX_TAG_COST_CENTER", "media-pipeline")
+    """`CostCenter` tag."""
+    data_classification: Annotated[
+        Lower, one_of("public", "internal", "confidential", "restricted")
+    ] = knob("STREAMFLIX_TAG_DATA_CLASSIFICATION", "confidential")
+    """`DataClassification` tag."""
+    compliance_scope: Annotated[Text, TAG_RULE] = knob(
+        "STREAMFLIX_TAG_COMPLIANCE_SCOPE", "content-tracking"
+    )
+    """`ComplianceScope` tag."""
+
+
+# load_config's mapping, for the settings source below (empty: ``StackConfig()`` = defaults).
+_ENVIRON: ContextVar[Mapping[str, str]] = ContextVar("environ")
+
+
+class _KnobSource(PydanticBaseSettingsSource):
+    """Each knob's raw string from ``load_config``'s mapping, nested into its section.
+    pydantic-settings' own EnvSettingsSource reads only ``os.environ`` and matches top-level
+    fields; our variables are flat while the sections nest, so this source does the lookup."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads every knob at once
+
+    def __call__(self) -> dict[str, Any]:
+        environ, values = _ENVIRON.get({}), dict[str, Any]()
+        for k in (k for k in KNOBS if k.env in environ):
+            (values.setdefault(k.section, {}) if k.section else values)[k.env] = environ[k.env]
+        return values
+
+
+class StackConfig(BaseSettings):
+    """The whole configuration. ``StackConfig(...)`` takes Python values (tests, defaults);
+    ``load_config`` reads it from an environment mapping and also checks ``RELATIONS``."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        case_sensitive=True,
+        use_attribute_docstrings=True,
+    )
+
+    environment_suffix: Annotated[Text, SUFFIX_RULE] = knob("ENVIRONMENT_SUFFIX", "dev")
+    """Suffix of every resource name (`streamflix-<component>-<suffix>`) and of the stack."""
+    region: Annotated[Lower, EU_REGION_RULE] = knob("STREAMFLIX_REGION", DEFAULT_REGION)
+    """AWS region of the stack; only regions in EU member states are accepted."""
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    stream: StreamConfig = Field(default_factory=StreamConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    worker: WorkerConfig = Field(default_factory=WorkerConfig)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+    alarms: AlarmConfig = Field(default_factory=AlarmConfig)
+    backend: BackendConfig = Field(default_factory=BackendConfig)
+    tags: TagConfig = Field(default_factory=TagConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Python values first, then the knobs of ``load_config``'s mapping; never os.environ."""
+        return init_settings, _KnobSource(settings_cls)
+
+    @property
+    def stack_name(self) -> str:
+        return f"{PROJECT}-{self.environment_suffix}"
+
+    def required_tags(self) -> dict[str, str]:
+        """The tag set every taggable resource carries (applied through provider default_tags)."""
+        return {
+            "Project": PROJECT,
+            "Environment": self.environment_suffix,
+            "Owner": self.tags.owner,
+            "CostCenter": self.tags.cost_center,
+            "DataClassification": self.tags.data_classification,
+            "ComplianceScope": self.tags.compliance_scope,
+            "ManagedBy": "cdktf",
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# The knobs as one flat list (errors, unknown-variable hints, docs, tests)
 # ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Knob:
-    """One configuration knob: where it is read from, how it is parsed, the rule it obeys."""
+    """One environment variable as its field declares it (for errors, hints, docs and tests)."""
 
     env: str
     section: str  # attribute of StackConfig ("" for top level)
     attr: str
-    parser: Parser
-    rule: Rule
+    model: type[BaseModel]  # the section model (or StackConfig) declaring it
+    default: Any
+    type_name: str
+    allowed: str
     doc: str
-
-    def default(self) -> Any:
-        return self.value_in(StackConfig())
 
     def value_in(self, cfg: StackConfig) -> Any:
         base: Any = getattr(cfg, self.section) if self.section else cfg
         return getattr(base, self.attr)
 
-    def read(self, raw: str) -> tuple[Any, Violation | None]:
-        """Parse and check one raw value; the violation names this knob and its allowed range."""
-        try:
-            value = self.parser.parse(raw)
-        except ValueError as err:
-            return None, self.violation(raw, str(err))
-        problem = self.rule.problem(value)
-        return value, None if problem is None else self.violation(raw, problem)
+    def parse(self, raw: str) -> Any:
+        """``raw`` as this knob reads it (raises pydantic's ValidationError when it cannot)."""
+        return getattr(self.model.model_validate({self.env: raw}), self.attr)
 
-    def violation(self, value: str, problem: str) -> Violation:
-        return Violation(self.env, value, f"{problem}; allowed: {self.rule.allowed}")
+    def violation(self, value: str, problem_text: str) -> Violation:
+        return Violation(self.env, value, f"{problem_text}; allowed: {self.allowed}")
 
 
-KNOBS: tuple[Knob, ...] = (
-    Knob(
-        "ENVIRONMENT_SUFFIX",
-        "",
-        "environment_suffix",
-        TEXT,
-        Rule(
-            f"1-{SUFFIX_MAX_LEN} lowercase letters, digits and single hyphens, starting with a "
-            "letter and not ending with a hyphen",
-            _suffix_problem,
-        ),
-        "Suffix of every resource name (`streamflix-<component>-<suffix>`) and of the stack.",
-    ),
-    Knob(
-        "STREAMFLIX_REGION",
-        "",
-        "region",
-        LOWER_TEXT,
-        EU_REGION_RULE,
-        "AWS region of the stack; only regions in EU member states are accepted.",
-    ),
-    Knob(
-        "STREAMFLIX_VPC_CIDR",
-        "network",
-        "vpc_cidr",
-        TEXT,
-        Rule("an RFC 1918 IPv4 CIDR from /16 to /20", _cidr_problem),
-        "VPC range, split into four equal subnets (public and private in two AZs).",
-    ),
-    Knob(
-        "STREAMFLIX_NAT_GATEWAY",
-        "network",
-        "nat_gateway",
-        BOOLEAN,
-        ANY_BOOLEAN,
-        "Add one NAT gateway for private egress to the internet (VPC endpoints cover AWS APIs).",
-    ),
-    Knob(
-        "STREAMFLIX_KINESIS_CAPACITY_MODE",
-        "stream",
-        "capacity_mode",
-        UPPER_TEXT,
-        one_of("PROVISIONED", "ON_DEMAND"),
-        "Kinesis capacity mode; PROVISIONED sizes shards with the planner from the three "
-        "knobs below.",
-    ),
-    Knob(
-        "STREAMFLIX_PEAK_UPLOADS_PER_SECOND",
-        "stream",
-        "peak_uploads_per_second",
-        NUMBER,
-        between(0.1, 100_000, "requests/s"),
-        "Declared peak of processing requests per second (shard sizing).",
-    ),
-    Knob(
-        "STREAMFLIX_RECORD_SIZE_BYTES",
-        "stream",
-        "record_size_bytes",
-        INTEGER,
-        between(1, 1_048_576, "bytes"),
-        "Typical processing-request record size (Kinesis' record limit is 1 MiB).",
-    ),
-    Knob(
-        "STREAMFLIX_BURST_HEADROOM",
-        "stream",
-        "burst_headroom",
-        NUMBER,
-        between(1, 10),
-        "Multiplier on the peak for bursts (shard sizing).",
-    ),
-    Knob(
-        "STREAMFLIX_STREAM_CONSUMERS",
-        "stream",
-        "consumers",
-        INTEGER,
-        between(1, 5),
-        "Shared-throughput consumer applications reading the stream (shard sizing; Kinesis "
-        "serves 5 GetRecords calls/s per shard).",
-    ),
-    Knob(
-        "STREAMFLIX_KINESIS_RETENTION_HOURS",
-        "stream",
-        "retention_hours",
-        INTEGER,
-        between(24, 8760, "hours"),
-        "Kinesis record retention (24 h to 365 days).",
-    ),
-    Knob(
-        "STREAMFLIX_DB_ENGINE_VERSION",
-        "database",
-        "engine_version",
-        TEXT,
-        Rule("an Aurora PostgreSQL 16.x version, e.g. 16.6", _engine_problem),
-        "Aurora PostgreSQL engine version.",
-    ),
-    Knob(
-        "STREAMFLIX_DB_MIN_ACU",
-        "database",
-        "min_acu",
-        NUMBER,
-        between(0, ACU_MAX, "ACU", step=ACU_STEP),
-        "Aurora Serverless v2 minimum capacity; 0 pauses an idle cluster (engine 16.3+).",
-    ),
-    Knob(
-        "STREAMFLIX_DB_MAX_ACU",
-        "database",
-        "max_acu",
-        NUMBER,
-        between(1, ACU_MAX, "ACU", step=ACU_STEP),
-        "Aurora Serverless v2 maximum capacity.",
-    ),
-    Knob(
-        "STREAMFLIX_DB_BACKUP_RETENTION_DAYS",
-        "database",
-        "backup_retention_days",
-        INTEGER,
-        between(7, 35, "days"),
-        "Automated backup retention, i.e. the point-in-time recovery window (AWS allows 1-35; "
-        "our floor is 7).",
-    ),
-    Knob(
-        "STREAMFLIX_DB_NAME",
-        "database",
-        "database_name",
-        TEXT,
-        IDENTIFIER_RULE,
-        "Name of the metadata database.",
-    ),
-    Knob(
-        "STREAMFLIX_DB_MASTER_USERNAME",
-        "database",
-        "master_username",
-        TEXT,
-        IDENTIFIER_RULE,
-        "Master user name (its password is generated and kept by RDS in Secrets Manager).",
-    ),
-    Knob(
-        "STREAMFLIX_SECRET_ROTATION_DAYS",
-        "database",
-        "secret_rotation_days",
-        INTEGER,
-        between(1, 30, "days"),
-        "Rotation interval of the database secret (policy: at most 30 days).",
-    ),
-    Knob(
-        "STREAMFLIX_WORKER_CPU",
-        "worker",
-        "cpu",
-        INTEGER,
-        one_of(*FARGATE_SIZES),
-        "Worker task CPU units (Fargate sizes).",
-    ),
-    Knob(
-        "STREAMFLIX_WORKER_MEMORY_MIB",
-        "worker",
-        "memory_mib",
-        INTEGER,
-        between(512, 122_880, "MiB"),
-        f"Worker task memory; must fit the cpu size ({_fargate_memory_text()}).",
-    ),
-    Knob(
-        "STREAMFLIX_WORKER_MIN_TASKS",
-        "worker",
-        "min_tasks",
-        INTEGER,
-        between(1, 1000, "tasks"),
-        "Minimum running worker tasks.",
-    ),
-    Knob(
-        "STREAMFLIX_WORKER_MAX_TASKS",
-        "worker",
-        "max_tasks",
-        OPTIONAL_INTEGER,
-        auto_or(between(1, 1000, "tasks")),
-        "Maximum worker tasks; `auto` = the stream's shard count (never more consumers than "
-        "shards).",
-    ),
-    Knob(
-        "STREAMFLIX_FARGATE_BASE",
-        "worker",
-        "fargate_base",
-        INTEGER,
-        between(0, 100, "tasks"),
-        "Tasks always placed on on-demand FARGATE (they survive Spot shortages).",
-    ),
-    Knob(
-        "STREAMFLIX_FARGATE_WEIGHT",
-        "worker",
-        "fargate_weight",
-        INTEGER,
-        between(0, 1000),
-        "Capacity provider weight of FARGATE beyond the base.",
-    ),
-    Knob(
-        "STREAMFLIX_FARGATE_SPOT_WEIGHT",
-        "worker",
-        "fargate_spot_weight",
-        INTEGER,
-        between(0, 1000),
-        "Capacity provider weight of FARGATE_SPOT.",
-    ),
-    Knob(
-        "STREAMFLIX_WORKER_IMAGE_TAG",
-        "worker",
-        "image_tag",
-        OPTIONAL_TEXT,
-        auto_or(
-            matching(IMAGE_TAG_PATTERN, "1-128 of A-Z a-z 0-9 _ . -, not starting with . or -")
-        ),
-        "Tag of the worker image in the stack's ECR repository; `auto` = `src-<digest>` of "
-        "worker/ (`.venv/bin/python -m lib.worker_image` prints it), so a new tag appears "
-        "exactly when the worker changes (tags are immutable).",
-    ),
-    Knob(
-        "STREAMFLIX_ECS_EXEC",
-        "worker",
-        "enable_exec",
-        BOOLEAN,
-        ANY_BOOLEAN,
-        "Enable ECS Exec (logged and encrypted) on worker tasks.",
-    ),
-    Knob(
-        "STREAMFLIX_RETRY_MAX_ATTEMPTS",
-        "retry",
-        "max_attempts",
-        INTEGER,
-        between(1, 20, "attempts"),
-        "Attempts per job before it is dead-lettered.",
-    ),
-    Knob(
-        "STREAMFLIX_RETRY_BASE_BACKOFF_MS",
-        "retry",
-        "base_backoff_ms",
-        INTEGER,
-        between(10, 60_000, "ms"),
-        "Base of the exponential backoff between attempts.",
-    ),
-    Knob(
-        "STREAMFLIX_RETRY_MAX_BACKOFF_MS",
-        "retry",
-        "max_backoff_ms",
-        INTEGER,
-        between(10, 300_000, "ms"),
-        "Cap of the exponential backoff between attempts.",
-    ),
-    Knob(
-        "STREAMFLIX_ALARM_EMAILS",
-        "alarms",
-        "emails",
-        LIST,
-        Rule(
-            "comma-separated e-mail addresses (name@domain.tld), each at most 254 characters, "
-            "no duplicates; empty for none",
-            _emails_problem,
-        ),
-        "Addresses subscribed to the alerts topic (each must confirm its subscription).",
-    ),
-    Knob(
-        "STREAMFLIX_ALARM_ITERATOR_AGE_MS",
-        "alarms",
-        "iterator_age_ms",
-        INTEGER,
-        between(1_000, 86_400_000, "ms"),
-        "Stream lag (iterator age) that raises the lag alarm; must stay below the retention.",
-    ),
-    Knob(
-        "STREAMFLIX_ALARM_ERROR_RATE_PERCENT",
-        "alarms",
-        "error_rate_percent",
-        NUMBER,
-        between(0.1, 100, "%"),
-        "Worker failure rate that raises the error-rate alarm.",
-    ),
-    Knob(
-        "STREAMFLIX_STATE_BACKEND",
-        "backend",
-        "kind",
-        LOWER_TEXT,
-        one_of("local", "s3"),
-        "Terraform state backend: `local` (a file next to the stack) or `s3` (shared, locked).",
-    ),
-    Knob(
-        "STREAMFLIX_STATE_BUCKET",
-        "backend",
-        "s3_bucket",
-        TEXT,
-        Rule(
-            "an S3 bucket name (3-63 of a-z 0-9 . -, no IP form, no reserved prefix/suffix); "
-            "required with the s3 backend",
-            _bucket_problem,
-        ),
-        "Existing, versioned, encrypted S3 bucket holding the state (s3 backend only).",
-    ),
-    Knob(
-        "STREAMFLIX_STATE_KEY_PREFIX",
-        "backend",
-        "s3_key_prefix",
-        TEXT,
-        matching(
-            KEY_PREFIX_PATTERN,
-            "1-200 of A-Z a-z 0-9 _ . - in segments separated by single /, no leading or "
-            "trailing /",
-        ),
-        "Key prefix of the state object: `<prefix>/<suffix>/terraform.tfstate` (s3 backend only).",
-    ),
-    Knob(
-        "STREAMFLIX_STATE_REGION",
-        "backend",
-        "s3_region",
-        LOWER_TEXT,
-        EU_REGION_RULE,
-        "Region of the state bucket (s3 backend only).",
-    ),
-    Knob(
-        "STREAMFLIX_STATE_LOCK_TABLE",
-        "backend",
-        "s3_dynamodb_table",
-        TEXT,
-        matching(LOCK_TABLE_PATTERN, "a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)", True),
-        "Legacy DynamoDB lock table (s3 backend only); empty = S3-native lock file, which "
-        "needs Terraform >= 1.10.",
-    ),
-    Knob(
-        "STREAMFLIX_TAG_OWNER",
-        "tags",
-        "owner",
-        TEXT,
-        TAG_RULE,
-        "`Owner` tag: a team, never a person.",
-    ),
-    Knob(
-        "STREAMFLIX_TAG_COST_CENTER",
-        "tags",
-        "cost_center",
-        TEXT,
-        TAG_RULE,
-        "`CostCenter` tag.",
-    ),
-    Knob(
-        "STREAMFLIX_TAG_DATA_CLASSIFICATION",
-        "tags",
-        "data_classification",
-        LOWER_TEXT,
-        one_of("public", "internal", "confidential", "restricted"),
-        "`DataClassification` tag.",
-    ),
-    Knob(
-        "STREAMFLIX_TAG_COMPLIANCE_SCOPE",
-        "tags",
-        "compliance_scope",
-        TEXT,
-        TAG_RULE,
-        "`ComplianceScope` tag.",
-    ),
-)
+def knobs_of(model: type[BaseModel], section: str = "") -> Iterator[Knob]:
+    """The knobs ``model`` declares, in declaration order, descending into its sections."""
+    for attr, info in model.model_fields.items():
+        if isinstance(info.validation_alias, str):
+            doc = " ".join((info.description or "").split())  # docstrings wrap lines
+            shown = (info.default, type_name(info), allowed(info), doc)
+            yield Knob(info.validation_alias, section, attr, model, *shown)
+        elif isinstance(info.annotation, type) and issubclass(info.annotation, Section):
+            yield from knobs_of(info.annotation, attr)
 
+
+KNOBS: tuple[Knob, ...] = tuple(knobs_of(StackConfig))
 KNOBS_BY_ENV: dict[str, Knob] = {knob.env: knob for knob in KNOBS}
+REQUIRED_TAG_KEYS: tuple[str, ...] = tuple(StackConfig().required_tags())
 
 # ---------------------------------------------------------------------------------------------
 # Relations: rules that tie two knobs together, reported against the knob to change
@@ -850,7 +546,7 @@ class Relation:
         problem = self.problem(cfg)
         if problem is None:
             return None
-        value = _fmt(KNOBS_BY_ENV[self.knob].value_in(cfg))
+        value = fmt(KNOBS_BY_ENV[self.knob].value_in(cfg))
         return Violation(self.knob, value, f"{problem}; rule: {self.rule}")
 
 
@@ -914,27 +610,26 @@ def _s3_only(knob: str) -> Relation:
     spec = KNOBS_BY_ENV[knob]
 
     def problem(cfg: StackConfig) -> str | None:
-        if cfg.backend.kind != "s3" and spec.value_in(cfg) != spec.default():
+        if cfg.backend.kind != "s3" and spec.value_in(cfg) != spec.default:
             return "is set, but STREAMFLIX_STATE_BACKEND is local"
         return None
 
     return Relation(knob, "only with STREAMFLIX_STATE_BACKEND=s3", problem)
 
 
-def _gt(a: float, b: float, text: str) -> str | None:
-    return text if a > b else None
+def _at_most(knob_env: str, bound_env: str) -> Relation:
+    """``knob_env`` <= ``bound_env``, reported against ``knob_env``."""
+    spec, bound = KNOBS_BY_ENV[knob_env], KNOBS_BY_ENV[bound_env]
+
+    def problem(cfg: StackConfig) -> str | None:
+        above = spec.value_in(cfg) > bound.value_in(cfg)
+        return f"is above {bound_env}={fmt(bound.value_in(cfg))}" if above else None
+
+    return Relation(knob_env, f"{knob_env} <= {bound_env}", problem)
 
 
 RELATIONS: tuple[Relation, ...] = (
-    Relation(
-        "STREAMFLIX_DB_MIN_ACU",
-        "STREAMFLIX_DB_MIN_ACU <= STREAMFLIX_DB_MAX_ACU",
-        lambda c: _gt(
-            c.database.min_acu,
-            c.database.max_acu,
-            f"is above STREAMFLIX_DB_MAX_ACU={_fmt(c.database.max_acu)}",
-        ),
-    ),
+    _at_most("STREAMFLIX_DB_MIN_ACU", "STREAMFLIX_DB_MAX_ACU"),
     Relation(
         "STREAMFLIX_DB_MIN_ACU",
         f"0 ACU only with STREAMFLIX_DB_ENGINE_VERSION >= 16.{AUTO_PAUSE_MIN_MINOR}",
@@ -953,10 +648,10 @@ RELATIONS: tuple[Relation, ...] = (
     Relation(
         "STREAMFLIX_WORKER_MAX_TASKS",
         "STREAMFLIX_WORKER_MIN_TASKS <= STREAMFLIX_WORKER_MAX_TASKS",
-        lambda c: _gt(
-            c.worker.min_tasks,
-            c.worker.max_tasks if c.worker.max_tasks is not None else math.inf,
-            f"is below STREAMFLIX_WORKER_MIN_TASKS={c.worker.min_tasks}",
+        lambda c: (
+            f"is below STREAMFLIX_WORKER_MIN_TASKS={c.worker.min_tasks}"
+            if c.worker.min_tasks > (c.worker.max_tasks or math.inf)
+            else None
         ),
     ),
     Relation(
@@ -970,15 +665,7 @@ RELATIONS: tuple[Relation, ...] = (
         "with PROVISIONED capacity, at most one task per planned shard",
         _max_over_shards,
     ),
-    Relation(
-        "STREAMFLIX_FARGATE_BASE",
-        "STREAMFLIX_FARGATE_BASE <= STREAMFLIX_WORKER_MIN_TASKS",
-        lambda c: _gt(
-            c.worker.fargate_base,
-            c.worker.min_tasks,
-            f"is above STREAMFLIX_WORKER_MIN_TASKS={c.worker.min_tasks}",
-        ),
-    ),
+    _at_most("STREAMFLIX_FARGATE_BASE", "STREAMFLIX_WORKER_MIN_TASKS"),
     Relation(
         "STREAMFLIX_FARGATE_SPOT_WEIGHT",
         "STREAMFLIX_FARGATE_WEIGHT and STREAMFLIX_FARGATE_SPOT_WEIGHT are not both 0",
@@ -988,15 +675,7 @@ RELATIONS: tuple[Relation, ...] = (
             else None
         ),
     ),
-    Relation(
-        "STREAMFLIX_RETRY_BASE_BACKOFF_MS",
-        "STREAMFLIX_RETRY_BASE_BACKOFF_MS <= STREAMFLIX_RETRY_MAX_BACKOFF_MS",
-        lambda c: _gt(
-            c.retry.base_backoff_ms,
-            c.retry.max_backoff_ms,
-            f"is above STREAMFLIX_RETRY_MAX_BACKOFF_MS={c.retry.max_backoff_ms}",
-        ),
-    ),
+    _at_most("STREAMFLIX_RETRY_BASE_BACKOFF_MS", "STREAMFLIX_RETRY_MAX_BACKOFF_MS"),
     Relation(
         "STREAMFLIX_PEAK_UPLOADS_PER_SECOND",
         "with PROVISIONED capacity, the planned shards fit the account's default quota",
@@ -1044,33 +723,23 @@ def _unknown_knobs(environ: Mapping[str, str]) -> list[Violation]:
 
 def load_config(environ: Mapping[str, str]) -> StackConfig:
     """Read every knob from ``environ`` (unset = default), validate, and build the config."""
-    values: dict[str, dict[str, Any]] = {}
     violations = _unknown_knobs(environ)
-    for knob in KNOBS:
-        raw = environ.get(knob.env)
-        if raw is None:
-            value, violation = knob.default(), None
-        else:
-            value, violation = knob.read(raw)
-        if violation is not None:
-            violations.append(violation)
-        else:
-            values.setdefault(knob.section, {})[knob.attr] = value
+    token = _ENVIRON.set(environ)
+    try:
+        cfg = StackConfig()
+    except ValidationError as err:  # every bad knob at once, in declaration order
+        for error in err.errors(include_url=False):
+            env = next(str(part) for part in error["loc"] if part in KNOBS_BY_ENV)
+            if env not in {v.knob for v in violations}:  # one line per knob
+                violations.append(KNOBS_BY_ENV[env].violation(environ[env], problem(error)))
+    finally:
+        _ENVIRON.reset(token)
     if violations:
         raise ConfigError(violations)
-    cfg = build_config(values)
     cross = [v for v in (r.check(cfg) for r in RELATIONS) if v is not None]
     if cross:
         raise ConfigError(cross)
     return cfg
-
-
-def build_config(values: Mapping[str, Mapping[str, Any]]) -> StackConfig:
-    """Assemble a StackConfig from ``{section: {attr: value}}`` (section "" = top level)."""
-    kwargs: dict[str, Any] = dict(values.get("", {}))
-    for name, cls in SECTIONS.items():
-        kwargs[name] = cls(**values.get(name, {}))
-    return StackConfig(**kwargs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1099,11 +768,11 @@ def render_markdown() -> str:
         "| Variable | Type | Default | Allowed | Meaning |",
         "|---|---|---|---|---|",
     ]
-    for knob in KNOBS:
-        default = _fmt(knob.default())
+    for spec in KNOBS:
+        default = fmt(spec.default)
         lines.append(
-            f"| `{knob.env}` | {knob.parser.type_name} | {f'`{default}`' if default else '(empty)'}"
-            f" | {_cell(knob.rule.allowed)} | {_cell(knob.doc)} |"
+            f"| `{spec.env}` | {spec.type_name} | {f'`{default}`' if default else '(empty)'}"
+            f" | {_cell(spec.allowed)} | {_cell(spec.doc)} |"
         )
     lines += [
         "",
