@@ -24,6 +24,7 @@ import jsonschema  # type: ignore[import-untyped]  # installed with checkov and 
 from compliance.assess import ControlAssessment, ControlStatus
 from compliance.catalog import ControlKind
 from compliance.collect.model import EvidenceItem, ItemStatus, RuntimeEvidence, iso
+from compliance.manifest import EvidenceSource
 
 if TYPE_CHECKING:
     from compliance.reportdata import ReportData
@@ -180,7 +181,13 @@ def with_runtime_evidence(data: ReportData, path: Path) -> ReportData:
     assessments = tuple(
         _combine(a, by_id[a.control.id]) if a.control.id in by_id else a for a in data.assessments
     )
-    return dataclasses.replace(data, assessments=assessments, runtime=summary)
+    kept = EvidenceSource(path, path.name, "collector", evidence.collected_at)
+    return dataclasses.replace(
+        data,
+        assessments=assessments,
+        runtime=summary,
+        evidence_sources=(*data.evidence_sources, kept),  # hashed in evidence-manifest.json
+    )
 
 
 # ------------------------------------------------------------------------------------- OSCAL
@@ -190,7 +197,7 @@ def _uuid(*parts: str) -> str:
 
 def _observation(item: EvidenceItem, summary: RuntimeSummary, resource_uuid: str) -> dict[str, Any]:
     return {
-        "uuid": _uuid("observation", item.check_id, item.resource_arn, iso(item.collected_at)),
+        "uuid": str(uuid.uuid4()),  # unique per report run, like every observation
         "title": f"{item.check_id} on {item.resource_arn}",
         "description": (
             f"{item.api_call}: observed {json.dumps(item.observed)}, expected "
@@ -228,7 +235,7 @@ def add_to_oscal(doc: dict[str, Any], summary: RuntimeSummary) -> None:
     for item, obs in zip(summary.evidence.items, observations, strict=True):
         for cid in item.control_ids:
             by_control.setdefault(cid, []).append(obs["uuid"])
-    for finding in result["findings"]:
+    for finding in result.get("findings", []):
         uuids = by_control.get(finding["target"]["target-id"], [])
         if uuids:
             finding.setdefault("related-observations", []).extend(

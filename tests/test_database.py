@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from lib.config import DatabaseConfig
-from tests.conftest import StackView
+from tests.conftest import TEST_SUFFIX, StackView
 
 DATA_KEY = "${aws_kms_key.encryption_data_key"
 
@@ -20,14 +20,14 @@ def test_cluster_is_aurora_postgresql_16_serverless_v2(stack: StackView) -> None
         "min_capacity": cfg.min_acu,
         "max_capacity": cfg.max_acu,
     }
-    assert cluster["cluster_identifier"] == "streamflix-db-qa1"
+    assert cluster["cluster_identifier"] == f"streamflix-db-{TEST_SUFFIX}"
 
 
 def test_writer_and_reader_are_serverless_in_different_azs(stack: StackView) -> None:
     instances = stack.of_type("aws_rds_cluster_instance").values()
     assert sorted(i["identifier"] for i in instances) == [
-        "streamflix-db-reader-qa1",
-        "streamflix-db-writer-qa1",
+        f"streamflix-db-reader-{TEST_SUFFIX}",
+        f"streamflix-db-writer-{TEST_SUFFIX}",
     ]
     assert all(i["instance_class"] == "db.serverless" for i in instances)
     assert len({i["availability_zone"] for i in instances}) == 2
@@ -74,7 +74,7 @@ def test_postgresql_logs_go_to_a_precreated_90_day_encrypted_group(stack: StackV
     cluster = stack.one("aws_rds_cluster")
     assert cluster["enabled_cloudwatch_logs_exports"] == ["postgresql"]
     group = stack.by_path("aws_cloudwatch_log_group", "/database/postgresql_logs")
-    assert group["name"] == "/aws/rds/cluster/streamflix-db-qa1/postgresql"
+    assert group["name"] == f"/aws/rds/cluster/streamflix-db-{TEST_SUFFIX}/postgresql"
     assert group["retention_in_days"] == 90
     assert any("postgresql_logs" in dep for dep in cluster["depends_on"])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import StackView
+from tests.conftest import TEST_SUFFIX, StackView
 
 
 def _policy(key: dict) -> dict:
@@ -22,7 +22,10 @@ def test_two_keys_with_rotation_and_a_destroyable_deletion_window(stack: StackVi
 
 def test_every_key_has_an_alias_named_with_the_suffix(stack: StackView) -> None:
     names = sorted(a["name"] for a in stack.of_type("aws_kms_alias").values())
-    assert names == ["alias/streamflix-data-key-qa1", "alias/streamflix-logs-key-qa1"]
+    assert names == [
+        f"alias/streamflix-data-key-{TEST_SUFFIX}",
+        f"alias/streamflix-logs-key-{TEST_SUFFIX}",
+    ]
 
 
 def test_key_policies_fence_every_wildcard_principal(stack: StackView) -> None:
