@@ -205,7 +205,7 @@ def _observation(item: EvidenceItem, summary: RuntimeSummary, resource_uuid: str
             + (" (account baseline)" if item.account_baseline else "")
         ),
         "methods": ["TEST"],
-        "types": ["control-objective" if item.status is ItemStatus.SATISFIED else "discovery"],
+        "types": ["discovery"],  # like every observation of ours ("finding" is deprecated)
         "subjects": [
             {
                 "subject-uuid": _uuid("subject", item.resource_arn),

@@ -59,9 +59,15 @@ def test_oscal_observations_use_test_their_own_times_arns_and_a_hashed_file(
     digest = hashlib.sha256(copied.read_bytes()).hexdigest()
     (resource,) = [r for r in doc["back-matter"]["resources"] if "Runtime evidence" in r["title"]]
     assert resource["rlinks"][0]["hashes"] == [{"algorithm": "SHA-256", "value": digest}]
-    runtime = [o for o in doc["results"][0]["observations"] if "expires" in o]
+    runtime = [
+        o
+        for o in doc["results"][0]["observations"]
+        if any(e.get("href") == f"#{resource['uuid']}" for e in o.get("relevant-evidence", []))
+    ]
     assert len(runtime) == len(baseline.evidence.items)
     assert {m for o in runtime for m in o["methods"]} == {"TEST"}
+    assert {t for o in runtime for t in o["types"]} == {"discovery"}
+    assert all("expires" in o and "collected" in o for o in runtime)
     subjects = {s["title"] for o in runtime for s in o["subjects"]}
     assert {i.resource_arn for i in baseline.evidence.items} == subjects
     assert all(o["relevant-evidence"][0]["href"] == f"#{resource['uuid']}" for o in runtime)
