@@ -85,6 +85,7 @@ def test_master_password_is_managed_by_rds_and_rotated_every_30_days(stack: Stac
     assert "master_password" not in cluster
     rotation = stack.one("aws_secretsmanager_secret_rotation")
     assert rotation["rotation_rules"] == {"automatically_after_days": 30}
+    assert rotation["rotate_immediately"] is False, "the first apply must not rotate at once"
     assert rotation["secret_id"].endswith("master_user_secret[0].secret_arn}")
 
 
@@ -101,3 +102,23 @@ def test_aws_backup_copies_the_cluster_daily(stack: StackView) -> None:
     plan = stack.one("aws_backup_plan")
     assert plan["rule"][0]["schedule"] == "cron(0 2 * * ? *)"
     assert stack.one("aws_backup_vault")["kms_key_arn"].startswith(DATA_KEY)
+
+
+def test_engine_version_policy_takes_aws_minor_upgrades_without_planning_a_downgrade(
+    stack: StackView,
+) -> None:
+    """Issue 12 item 4: one policy (docs/deploying.md): AWS applies minor upgrades, Terraform
+    ignores the cluster's engine_version after creation, instances never pin their own."""
+    cluster = stack.one("aws_rds_cluster")
+    assert cluster["engine_version"] == DatabaseConfig().engine_version
+    assert "engine_version" in cluster["lifecycle"]["ignore_changes"]
+    for instance in stack.of_type("aws_rds_cluster_instance").values():
+        assert "engine_version" not in instance, "instances run the cluster's version"
+        assert instance["auto_minor_version_upgrade"] is True
+
+
+def test_default_engine_version_is_the_16x_long_term_support_minor() -> None:
+    from lib.config import AURORA_PG16_LTS_VERSION
+
+    assert AURORA_PG16_LTS_VERSION == "16.8"  # the designated LTS minor of Aurora PostgreSQL 16
+    assert DatabaseConfig().engine_version == AURORA_PG16_LTS_VERSION

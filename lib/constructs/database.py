@@ -8,6 +8,7 @@ point-in-time window, and an AWS Backup plan copies the cluster daily. Destroyab
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.backup_plan import BackupPlan, BackupPlanRule, BackupPlanRuleLifecycle
 from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
 from cdktf_cdktf_provider_aws.backup_vault import BackupVault
@@ -155,6 +156,12 @@ class Database(Construct):
             delete_automated_backups=True,
             apply_immediately=True,
             depends_on=[self.log_group],
+            # Version policy (docs/deploying.md): the instances take AWS's minor upgrades
+            # (auto_minor_version_upgrade), so after one the pinned version would plan a downgrade
+            # that RDS refuses ("Cannot upgrade aurora-postgresql from 16.y to 16.x", see
+            # terraform-aws-modules/terraform-aws-rds-aurora#228). engine_version only chooses the
+            # version a new cluster starts with.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["engine_version"]),
         )
 
         monitoring_role = _service_role_with_managed_policy(
@@ -174,8 +181,7 @@ class Database(Construct):
                     role,
                     identifier=names.name(f"db-{role}"),
                     cluster_identifier=self.cluster.id,
-                    engine=ENGINE,
-                    engine_version=cfg.engine_version,
+                    engine=ENGINE,  # no engine_version: instances run the cluster's version
                     instance_class="db.serverless",
                     availability_zone=az,
                     promotion_tier=tier,
@@ -197,6 +203,9 @@ class Database(Construct):
             self,
             "secret_rotation",
             secret_id=self.secret_arn,
+            # The provider defaults to rotating at once, i.e. while the instances are still being
+            # created; the first rotation follows the schedule instead.
+            rotate_immediately=False,
             rotation_rules=SecretsmanagerSecretRotationRotationRules(
                 automatically_after_days=cfg.secret_rotation_days
             ),
