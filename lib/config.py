@@ -69,6 +69,12 @@ TAG_VALUE_PATTERN = re.compile(r"^[\w\s.:/=+\-@]{1,256}$")
 IDENTIFIER_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED_DB_IDENTIFIERS = frozenset({"postgres", "rdsadmin", "admin", "user", "public"})
 ENGINE_VERSION_PATTERN = re.compile(r"^16\.(\d+)$")
+# The Aurora PostgreSQL 16 long-term-support minor: creatable for at least three years, where a
+# regular minor is usually retired after ~12 months. Sources: Aurora user guide, "Using an Aurora
+# PostgreSQL long-term support (LTS) release" (docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/
+# AuroraPostgreSQL.Updates.LTS.html) and the release calendar. Re-check with
+# `aws rds describe-db-engine-versions` (docs/deploying.md).
+AURORA_PG16_LTS_VERSION = "16.8"
 IMAGE_TAG_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 KEY_PREFIX_PATTERN = re.compile(r"^(?=.{1,200}$)[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 LOCK_TABLE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
@@ -124,7 +130,7 @@ class StreamConfig:
 
 @dataclass(frozen=True)
 class DatabaseConfig:
-    engine_version: str = "16.6"
+    engine_version: str = AURORA_PG16_LTS_VERSION
     min_acu: float = 0.5
     max_acu: float = 4.0
     backup_retention_days: int = 7
@@ -567,8 +573,9 @@ KNOBS: tuple[Knob, ...] = (
         "database",
         "engine_version",
         TEXT,
-        Rule("an Aurora PostgreSQL 16.x version, e.g. 16.6", _engine_problem),
-        "Aurora PostgreSQL engine version.",
+        Rule("an Aurora PostgreSQL 16.x version, e.g. 16.8", _engine_problem),
+        "Aurora PostgreSQL engine version the cluster is created with (default: the 16.x "
+        "long-term-support minor); later minor upgrades are AWS's, see docs/deploying.md.",
     ),
     Knob(
         "STREAMFLIX_DB_MIN_ACU",
