@@ -152,6 +152,7 @@ COMPONENTS: dict[str, Service] = {
     "scale-records-per-task": Service.CLOUDWATCH,
     # failure handling
     "dlq": Service.SQS,
+    "events-dlq": Service.SQS,
     "alerts": Service.SNS,
     # monitoring: alarms, the rotation-failure rule, the dashboard
     **{
@@ -169,6 +170,7 @@ COMPONENTS: dict[str, Service] = {
             "db-memory",
             "lag-high",
             "idle",
+            "rule-failed",
         )
     },
     "rotation-failed": Service.EVENTS,

@@ -117,7 +117,9 @@ class StreamflixStack(TerraformStack):
             db_cluster_id=ctx.namer.name("db"),
             secret_arn=db.secret_arn,
         )
-        self.monitoring = Monitoring(self, "monitoring", ctx, monitored, self.failures.topic_arn)
+        self.monitoring = Monitoring(
+            self, "monitoring", ctx, keys, monitored, self.failures.topic_arn
+        )
         self.dashboard = Dashboard(self, "dashboard", ctx, monitored)
         self.audit = Audit(
             self,

@@ -39,7 +39,7 @@ def test_dlq_keeps_failed_jobs_14_days_encrypted_with_the_data_key(stack: StackV
 
 
 def test_dlq_policy_refuses_requests_without_tls(stack: StackView) -> None:
-    policy = stack.one("aws_sqs_queue_policy")
+    policy = stack.by_path("aws_sqs_queue_policy", "/failure_handling/dlq_policy")
     assert policy["queue_url"] == ref(stack, "aws_sqs_queue", "/failure_handling/dlq", "url")
     sids = statements(policy)
     assert set(sids) == {"DenyInsecureTransport"}
@@ -80,8 +80,19 @@ def test_topic_policy_lets_only_alarms_and_eventbridge_of_this_account_publish(
 
 def test_data_key_lets_alarms_and_eventbridge_encrypt_alert_messages(stack: StackView) -> None:
     key = statements(stack.by_path("aws_kms_key", "/encryption/data_key"))
-    for sid in ("CloudWatchAlarmsPublishToTopic", "EventBridgePublishesToTopic"):
+    for sid in ("CloudWatchAlarmsPublishToTopic", "EventBridgeEncryptsForTopicAndDlq"):
         assert set(key[sid]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def test_eventbridge_key_grant_has_no_source_conditions_sns_rejects(stack: StackView) -> None:
+    """Issue 12 item 1: SNS does not support aws:SourceAccount/aws:SourceArn in the key policy
+    for EventBridge publishing to an encrypted topic; the account fence is in the topic policy."""
+    key = statements(stack.by_path("aws_kms_key", "/encryption/data_key"))
+    grant = key["EventBridgeEncryptsForTopicAndDlq"]
+    assert grant["Principal"] == {"Service": "events.amazonaws.com"}
+    assert "Condition" not in grant
+    topic = statements(stack.one("aws_sns_topic_policy"))["EventBridgeRulesPublish"]
+    assert topic["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
 def test_no_email_subscription_by_default(stack: StackView) -> None:

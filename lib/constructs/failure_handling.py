@@ -8,6 +8,8 @@ Both are encrypted with the data key and refuse requests that do not use TLS.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
@@ -29,29 +31,44 @@ TOPIC_PUBLISHERS: dict[str, str] = {
 }
 
 
+def encrypted_queue(
+    scope: Construct,
+    id_: str,
+    ctx: StackContext,
+    keys: EncryptionKeys,
+    component: str,
+    senders: Callable[[str], Sequence[Statement]] = lambda _arn: (),
+) -> SqsQueue:
+    """A two-week dead-letter queue encrypted with the data key, TLS only; ``senders`` gives the
+    statements (from the queue ARN) of the AWS services that may send to it."""
+    queue = SqsQueue(
+        scope,
+        id_,
+        name=ctx.namer.name(component),
+        message_retention_seconds=DLQ_RETENTION_SECONDS,
+        visibility_timeout_seconds=DLQ_VISIBILITY_TIMEOUT_SECONDS,
+        kms_master_key_id=keys.data.arn,
+        kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
+    )
+    SqsQueuePolicy(
+        scope,
+        f"{id_}_policy",
+        queue_url=queue.url,
+        policy=policy_document(
+            [
+                *senders(queue.arn),
+                tls_only("DenyInsecureTransport", ("sqs:*",), (queue.arn,)),
+            ]
+        ),
+    )
+    return queue
+
+
 class FailureHandling(Construct):
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, keys: EncryptionKeys):
         super().__init__(scope, id_)
         names = ctx.namer
-        self.dlq = SqsQueue(
-            self,
-            "dlq",
-            name=names.name("dlq"),
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
-            visibility_timeout_seconds=DLQ_VISIBILITY_TIMEOUT_SECONDS,
-            kms_master_key_id=keys.data.arn,
-            kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
-        )
-        SqsQueuePolicy(
-            self,
-            "dlq_policy",
-            queue_url=self.dlq.url,
-            policy=policy_document(
-                [
-                    tls_only("DenyInsecureTransport", ("sqs:*",), (self.dlq.arn,)),
-                ]
-            ),
-        )
+        self.dlq = encrypted_queue(self, "dlq", ctx, keys, "dlq")
 
         self.topic = SnsTopic(
             self,

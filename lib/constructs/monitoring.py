@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTarget,
+    CloudwatchEventTargetDeadLetterConfig,
     CloudwatchEventTargetInputTransformer,
 )
 from constructs import Construct
 
 from lib.constructs.alarms import AlarmSpec, Metric, build_alarm, notify
+from lib.constructs.encryption import EncryptionKeys
+from lib.constructs.failure_handling import encrypted_queue
+from lib.iam import Statement
 from lib.constructs.worker_roles import METRICS_NAMESPACE
 from lib.context import StackContext
 
@@ -32,6 +36,8 @@ FREE_MEMORY_ALARM_FRACTION = 0.1
 DB_CPU_PERCENT = 80.0
 DB_ACU_PERCENT = 90.0
 DB_PERIOD_S = 300
+ROTATION_RULE = "rotation-failed"  # naming component of the EventBridge rule
+EVENTS_DLQ = "events-dlq"  # where EventBridge puts alerts it could not deliver
 
 
 def max_connections(max_acu: float) -> int:
@@ -71,6 +77,21 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
         return Metric(METRICS_NAMESPACE, name, worker, "Sum", 300)
 
     return {
+        "rule_failed": AlarmSpec(
+            "alarm-rule-failed",
+            "EventBridge could not deliver a secret-rotation-failure alert to the alerts "
+            f"topic. Read the {ctx.namer.name(EVENTS_DLQ)} queue (the event, with ERROR_CODE "
+            "and ERROR_MESSAGE attributes), fix the topic or key policy, then check the "
+            "database secret's rotation status. See docs/runtime.md 'Where failures go'.",
+            "GreaterThanThreshold",
+            0,
+            1,
+            # AWS/Events sends FailedInvocations only when it is not zero (EventBridge User
+            # Guide, "Monitoring Amazon EventBridge"): missing data is the healthy case.
+            metric=Metric(
+                "AWS/Events", "FailedInvocations", {"RuleName": ctx.namer.name(ROTATION_RULE)}, "Sum"
+            ),
+        ),
         "dlq_visible": AlarmSpec(
             "alarm-dlq-visible",
             "Jobs were dead-lettered (permanent error or retries used up). Read the DLQ "
@@ -215,6 +236,7 @@ class Monitoring(Construct):
         scope: Construct,
         id_: str,
         ctx: StackContext,
+        keys: EncryptionKeys,
         resources: MonitoredResources,
         topic_arn: str,
     ):
@@ -226,10 +248,29 @@ class Monitoring(Construct):
         self.rotation_rule = CloudwatchEventRule(
             self,
             "rotation_failed",
-            name=ctx.namer.name("rotation-failed"),
+            name=ctx.namer.name(ROTATION_RULE),
             description="Database secret rotation failed: workers keep the old password until "
             "it is fixed; see docs/runtime.md",
             event_pattern=json.dumps(rotation_failed_pattern(resources.secret_arn)),
+        )
+        rule_arn = self.rotation_rule.arn
+        # EventBridge User Guide, "Using dead-letter queues to process undelivered events": the
+        # queue policy lets events.amazonaws.com send, for this rule only.
+        self.events_dlq = encrypted_queue(
+            self,
+            "events_dlq",
+            ctx,
+            keys,
+            EVENTS_DLQ,
+            senders=lambda queue_arn: (
+                Statement(
+                    sid="EventBridgeRuleDeadLetters",
+                    principal={"Service": "events.amazonaws.com"},
+                    actions=("sqs:SendMessage",),
+                    resources=(queue_arn,),
+                    condition={"ArnEquals": {"aws:SourceArn": rule_arn}},
+                ),
+            ),
         )
         CloudwatchEventTarget(
             self,
@@ -237,6 +278,7 @@ class Monitoring(Construct):
             rule=self.rotation_rule.name,
             arn=topic_arn,
             target_id="alerts-topic",
+            dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=self.events_dlq.arn),
             input_transformer=CloudwatchEventTargetInputTransformer(
                 input_paths={"secret": "$.detail.additionalEventData.SecretId", "time": "$.time"},
                 input_template=(
