@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from lib.config import ConfigError, load_config
+from lib.config import ConfigError, config_warnings, load_config
 
 
 def main() -> int:
@@ -19,6 +19,8 @@ def main() -> int:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    for warning in config_warnings(config):
+        print(warning, file=sys.stderr)
 
     from compliance.exceptions import ExceptionFileError
     from lib.app import SynthesisError, synthesize

@@ -80,6 +80,18 @@ KEY_PREFIX_PATTERN = re.compile(r"^(?=.{1,200}$)[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+
 LOCK_TABLE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
+# --- Alarm recipients and environment tier (issue 12 item 3) ---------------------------------
+ENVIRONMENT_TIERS = ("development", "staging", "production")
+HTTPS_URL_MAX_LEN = 2048
+HTTPS_URL_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s,]*)?$")
+# arn:aws:sns:<region>:<account>:<name>; standard topics only (alarms cannot publish to FIFO).
+SNS_TOPIC_ARN_PATTERN = re.compile(r"^arn:aws:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256})$")
+ALARM_RECIPIENT_KNOBS = (
+    "STREAMFLIX_ALARM_EMAILS",
+    "STREAMFLIX_ALARM_HTTPS_ENDPOINTS",
+    "STREAMFLIX_ALARM_TOPIC_ARN",
+)
+
 
 class ConfigError(ValueError):
     """One or more knobs hold values the stack cannot be built from."""
@@ -164,6 +176,13 @@ class AlarmConfig:
     emails: tuple[str, ...] = ()
     iterator_age_ms: int = 60_000
     error_rate_percent: float = 5.0
+    https_endpoints: tuple[str, ...] = ()
+    topic_arn: str = ""  # an existing topic that also receives every alarm and alert
+
+    @property
+    def has_recipient(self) -> bool:
+        """Whether any alert can reach someone outside the stack."""
+        return bool(self.emails or self.https_endpoints or self.topic_arn)
 
 
 @dataclass(frozen=True)
@@ -199,6 +218,7 @@ SECTIONS: dict[str, type] = {
 class StackConfig:
     environment_suffix: str = "dev"
     region: str = DEFAULT_REGION
+    environment_tier: str = "development"  # development | staging | production
     network: NetworkConfig = field(default_factory=NetworkConfig)
     stream: StreamConfig = field(default_factory=StreamConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -385,8 +405,32 @@ def _emails_problem(values: tuple[str, ...]) -> str | None:
     bad = [v for v in values if len(v) > EMAIL_MAX_LEN or not EMAIL_PATTERN.match(v)]
     if bad:
         return f"holds invalid e-mail addresses: {', '.join(bad)}"
-    duplicates = sorted({v for v in values if [w.lower() for w in values].count(v.lower()) > 1})
+    duplicates = _duplicates(values)
     return f"lists an address twice: {', '.join(duplicates)}" if duplicates else None
+
+
+def _duplicates(values: tuple[str, ...]) -> list[str]:
+    lowered = [v.lower() for v in values]
+    return sorted({v for v in values if lowered.count(v.lower()) > 1})
+
+
+def _https_endpoints_problem(values: tuple[str, ...]) -> str | None:
+    bad = [v for v in values if len(v) > HTTPS_URL_MAX_LEN or not HTTPS_URL_PATTERN.match(v)]
+    if bad:
+        return f"holds entries that are not https:// URLs: {', '.join(bad)}"
+    duplicates = _duplicates(values)
+    return f"lists an endpoint twice: {', '.join(duplicates)}" if duplicates else None
+
+
+def _topic_arn_problem(value: str) -> str | None:
+    if not value:
+        return None
+    match = SNS_TOPIC_ARN_PATTERN.match(value)
+    if match is None:
+        return "is not an SNS standard topic ARN (arn:aws:sns:<region>:<12-digit account>:<name>)"
+    if match.group(1) not in EU_MEMBER_STATE_REGIONS:
+        return f"is in region {match.group(1)}, not in an EU member state"
+    return None
 
 
 def _tag_problem(value: str) -> str | None:
@@ -755,6 +799,41 @@ KNOBS: tuple[Knob, ...] = (
         between(0.1, 100, "%"),
         "Worker failure rate that raises the error-rate alarm.",
     ),
+    # --- Alarm recipients and environment tier (issue 12 item 3) -----------------------------
+    Knob(
+        "STREAMFLIX_ALARM_HTTPS_ENDPOINTS",
+        "alarms",
+        "https_endpoints",
+        LIST,
+        Rule(
+            f"comma-separated https:// URLs (host, optional port and path; at most "
+            f"{HTTPS_URL_MAX_LEN} characters each), no duplicates; empty for none",
+            _https_endpoints_problem,
+        ),
+        "HTTPS endpoints subscribed to the alerts topic (each must confirm the subscription "
+        "SNS posts to it).",
+    ),
+    Knob(
+        "STREAMFLIX_ALARM_TOPIC_ARN",
+        "alarms",
+        "topic_arn",
+        TEXT,
+        Rule(
+            "an SNS standard topic ARN in an EU member-state region; empty for none",
+            _topic_arn_problem,
+        ),
+        "Existing SNS topic (e.g. the on-call tool's) that every alarm and the rotation-failure "
+        "rule also publish to; SNS cannot subscribe a topic to a topic. Its policy and key must "
+        "let CloudWatch and EventBridge publish (docs/deploying.md).",
+    ),
+    Knob(
+        "STREAMFLIX_ENVIRONMENT_TIER",
+        "",
+        "environment_tier",
+        LOWER_TEXT,
+        one_of(*ENVIRONMENT_TIERS),
+        "What the environment is for; `production` refuses a stack whose alerts reach no one.",
+    ),
     Knob(
         "STREAMFLIX_STATE_BACKEND",
         "backend",
@@ -1027,6 +1106,16 @@ RELATIONS: tuple[Relation, ...] = (
             else None
         ),
     ),
+    Relation(
+        "STREAMFLIX_ENVIRONMENT_TIER",
+        "production needs at least one of " + ", ".join(ALARM_RECIPIENT_KNOBS),
+        lambda c: (
+            f"is production, but {', '.join(ALARM_RECIPIENT_KNOBS)} are all empty: alerts "
+            "would reach no one"
+            if c.environment_tier == "production" and not c.alarms.has_recipient
+            else None
+        ),
+    ),
     _s3_only("STREAMFLIX_STATE_BUCKET"),
     _s3_only("STREAMFLIX_STATE_KEY_PREFIX"),
     _s3_only("STREAMFLIX_STATE_REGION"),
@@ -1070,6 +1159,16 @@ def load_config(environ: Mapping[str, str]) -> StackConfig:
     if cross:
         raise ConfigError(cross)
     return cfg
+
+
+def config_warnings(cfg: StackConfig) -> list[str]:
+    """Accepted but worth saying before synthesis (printed on stderr by main.py)."""
+    if cfg.alarms.has_recipient:
+        return []
+    return [
+        f"warning: alerts reach no one: {', '.join(ALARM_RECIPIENT_KNOBS)} are all empty, so "
+        "the alerts topic has no subscriber (refused when STREAMFLIX_ENVIRONMENT_TIER=production)"
+    ]
 
 
 def build_config(values: Mapping[str, Mapping[str, Any]]) -> StackConfig:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
 import re
 import string
 import subprocess
@@ -29,6 +30,7 @@ from lib.config import (
     RELATIONS,
     ConfigError,
     StackConfig,
+    config_warnings,
     load_config,
     render_markdown,
 )
@@ -442,6 +444,30 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
     "STREAMFLIX_RETRY_BASE_BACKOFF_MS": _ints_outside(10, 60_000),
     "STREAMFLIX_RETRY_MAX_BACKOFF_MS": _ints_outside(10, 300_000),
     "STREAMFLIX_ALARM_EMAILS": _emails_invalid(),
+    "STREAMFLIX_ALARM_HTTPS_ENDPOINTS": st.sampled_from(
+        [
+            "http://hooks.example.com/x",
+            "hooks.example.com",
+            "https://",
+            "https://a.example.com/x,https://a.example.com/x",
+            "https://a.example.com,,https://b.example.com",
+            "ftp://a.example.com",
+            "https://a b.example.com",
+            "https://a.example.com/" + "x" * 2048,
+        ]
+    ),
+    "STREAMFLIX_ALARM_TOPIC_ARN": st.sampled_from(
+        [
+            "arn:aws:sns:us-east-1:123456789012:oncall",
+            "arn:aws:sns:eu-west-2:123456789012:oncall",
+            "arn:aws:sns:eu-central-1:12345:oncall",
+            "arn:aws:sqs:eu-central-1:123456789012:oncall",
+            "arn:aws:sns:eu-central-1:123456789012:oncall.fifo",
+            "oncall",
+            "arn:aws:sns:eu-central-1:123456789012:",
+        ]
+    ),
+    "STREAMFLIX_ENVIRONMENT_TIER": _not_in("development", "staging", "production"),
     "STREAMFLIX_ALARM_ITERATOR_AGE_MS": _ints_outside(1_000, 86_400_000),
     "STREAMFLIX_ALARM_ERROR_RATE_PERCENT": _numbers_outside(0.1, 100),
     "STREAMFLIX_STATE_BACKEND": _not_in("local", "s3"),
@@ -604,6 +630,12 @@ RELATION_CASES: list[tuple[dict[str, str], str, str]] = [
         "is not below STREAMFLIX_KINESIS_RETENTION_HOURS=24",
     ),
     (
+        {"STREAMFLIX_ENVIRONMENT_TIER": "production"},
+        "STREAMFLIX_ENVIRONMENT_TIER",
+        "STREAMFLIX_ALARM_EMAILS, STREAMFLIX_ALARM_HTTPS_ENDPOINTS, STREAMFLIX_ALARM_TOPIC_ARN "
+        "are all empty",
+    ),
+    (
         {"STREAMFLIX_STATE_BACKEND": "s3"},
         "STREAMFLIX_STATE_BUCKET",
         "is empty, but STREAMFLIX_STATE_BACKEND is s3",
@@ -729,3 +761,76 @@ def test_float_knobs_refuse_non_finite_values() -> None:
     assert math.isclose(
         load_config({"STREAMFLIX_BURST_HEADROOM": "1.5"}).stream.burst_headroom, 1.5
     )
+
+
+
+# --- Issue 12 item 3: alarm recipients and the environment tier ------------------------------
+
+ONCALL_TOPIC = "arn:aws:sns:eu-west-1:123456789012:oncall-pager"
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    [
+        {"STREAMFLIX_ALARM_EMAILS": "ops@example.com"},
+        {"STREAMFLIX_ALARM_HTTPS_ENDPOINTS": "https://hooks.example.com:8443/sns?team=media"},
+        {"STREAMFLIX_ALARM_TOPIC_ARN": ONCALL_TOPIC},
+    ],
+)
+def test_production_is_accepted_with_any_one_recipient(recipient: dict[str, str]) -> None:
+    cfg = load_config({"STREAMFLIX_ENVIRONMENT_TIER": "Production", **recipient})
+    assert cfg.environment_tier == "production"
+    assert cfg.alarms.has_recipient
+    assert config_warnings(cfg) == []
+
+
+def test_recipient_knobs_parse_into_the_alarm_config() -> None:
+    cfg = load_config(
+        {
+            "STREAMFLIX_ALARM_HTTPS_ENDPOINTS": "https://a.example.com/x, https://b.example.org",
+            "STREAMFLIX_ALARM_TOPIC_ARN": ONCALL_TOPIC,
+        }
+    )
+    assert cfg.alarms.https_endpoints == ("https://a.example.com/x", "https://b.example.org")
+    assert cfg.alarms.topic_arn == ONCALL_TOPIC
+    assert StackConfig().environment_tier == "development"
+
+
+@pytest.mark.parametrize("tier", ["development", "staging"])
+def test_other_tiers_without_recipients_are_accepted_with_a_warning(tier: str) -> None:
+    cfg = load_config({"STREAMFLIX_ENVIRONMENT_TIER": tier})
+    (warning,) = config_warnings(cfg)
+    assert "alerts reach no one" in warning
+    assert "STREAMFLIX_ALARM_EMAILS" in warning and "STREAMFLIX_ALARM_TOPIC_ARN" in warning
+
+
+def _run_main(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """main.py in a child that must fail before importing cdktf (a stub raises if it does)."""
+    probe = (
+        "import sys, types\n"
+        "class Refuse(types.ModuleType):\n"
+        "    def __getattr__(self, name):\n"
+        "        raise SystemExit('cdktf was imported')\n"
+        "sys.modules['cdktf'] = Refuse('cdktf')\n"
+        "import main\n"
+        "code = main.main()\n"
+        "sys.exit(code)\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("STREAMFLIX_")}
+    return subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_without_recipients_is_refused_before_any_cdktf_import() -> None:
+    result = _run_main({"STREAMFLIX_ENVIRONMENT_TIER": "production"})
+    assert result.returncode == 2, result.stderr
+    assert "STREAMFLIX_ENVIRONMENT_TIER='production'" in result.stderr
+    assert "STREAMFLIX_ALARM_HTTPS_ENDPOINTS" in result.stderr
+    assert "cdktf was imported" not in result.stderr

@@ -100,30 +100,65 @@ def test_no_email_subscription_by_default(stack: StackView) -> None:
     assert stack.of_type("aws_sns_topic_subscription") == {}
 
 
-def test_configured_emails_subscribe_to_the_topic() -> None:
-    """A small in-process synth of FailureHandling alone (no second full-stack synth)."""
+ONCALL_TOPIC = "arn:aws:sns:eu-west-1:123456789012:oncall-pager"
+
+
+def _synth_alerting(alarms: AlarmConfig) -> dict[str, dict[str, Any]]:
+    """A small in-process synth of the alerting constructs alone (no second full-stack synth):
+    FailureHandling, Monitoring, and the stack's fan-out to a configured existing topic."""
     from cdktf import App, TerraformStack, Testing
 
+    from lib.constructs.alarms import also_notify
     from lib.constructs.encryption import EncryptionKeys
     from lib.constructs.failure_handling import FailureHandling
+    from lib.constructs.monitoring import MonitoredResources, Monitoring
     from lib.context import StackContext
     from lib.naming import Namer
 
-    config = StackConfig(
-        environment_suffix="qa2",
-        alarms=AlarmConfig(emails=("ops@example.com", "oncall@example.org")),
-    )
-    scope = TerraformStack(App(), "failure-only")
+    config = StackConfig(environment_suffix="qa2", alarms=alarms)
+    scope = TerraformStack(App(), "alerting-only")
     ctx = StackContext(config=config, namer=Namer("qa2"), account_id="111122223333")
     keys = EncryptionKeys(scope, "encryption", ctx)
-    FailureHandling(scope, "failure_handling", ctx, keys)
+    failures = FailureHandling(scope, "failure_handling", ctx, keys)
+    names = MonitoredResources("s", "d", "c", "w", "db", "arn:aws:secretsmanager:x")
+    Monitoring(
+        scope, "monitoring", ctx, keys, names, failures.topic_arn, failures.alert_topics[1:]
+    )
+    also_notify(scope, failures.topic_arn, failures.alert_topics[1:])
     keys.finalize()
-    resources = json.loads(Testing.synth(scope))["resource"]
+    return dict(json.loads(Testing.synth(scope))["resource"])
+
+
+def test_configured_emails_and_https_endpoints_subscribe_to_the_topic() -> None:
+    resources = _synth_alerting(
+        AlarmConfig(
+            emails=("ops@example.com", "oncall@example.org"),
+            https_endpoints=("https://hooks.example.com/sns",),
+        )
+    )
     subscriptions = resources["aws_sns_topic_subscription"].values()
     (topic_id,) = resources["aws_sns_topic"]
-    assert sorted(s["endpoint"] for s in subscriptions) == ["oncall@example.org", "ops@example.com"]
-    assert {s["protocol"] for s in subscriptions} == {"email"}
+    assert sorted((s["protocol"], s["endpoint"]) for s in subscriptions) == [
+        ("email", "oncall@example.org"),
+        ("email", "ops@example.com"),
+        ("https", "https://hooks.example.com/sns"),
+    ]
     assert {s["topic_arn"] for s in subscriptions} == {f"${{aws_sns_topic.{topic_id}.arn}}"}
+
+
+def test_an_existing_topic_gets_every_alarm_and_the_rotation_rule() -> None:
+    """SNS cannot subscribe a topic to a topic: alarms and the rule publish to it directly."""
+    resources = _synth_alerting(AlarmConfig(topic_arn=ONCALL_TOPIC))
+    (topic_id,) = resources["aws_sns_topic"]
+    ours = f"${{aws_sns_topic.{topic_id}.arn}}"
+    alarms = resources["aws_cloudwatch_metric_alarm"].values()
+    assert alarms
+    for a in alarms:
+        assert a["alarm_actions"] == [ours, ONCALL_TOPIC] == a["ok_actions"], a["alarm_name"]
+    targets = resources["aws_cloudwatch_event_target"].values()
+    assert sorted(t["arn"] for t in targets) == sorted([ours, ONCALL_TOPIC])
+    assert len({json.dumps(t["dead_letter_config"]) for t in targets}) == 1
+    assert "aws_sns_topic_subscription" not in resources
 
 
 def test_retry_policy_reaches_the_workers_as_environment(stack: StackView) -> None:

@@ -100,11 +100,24 @@ class FailureHandling(Construct):
                 ]
             ),
         )
-        for index, email in enumerate(ctx.config.alarms.emails):
-            # E-mail subscriptions stay pending until the recipient confirms them.
-            SnsTopicSubscription(
-                self, f"email_{index}", topic_arn=self.topic.arn, protocol="email", endpoint=email
-            )
+        alarms = ctx.config.alarms
+        # Every recipient is a subscription of the alerts topic. E-mail and HTTPS subscriptions
+        # stay pending until the recipient confirms (SNS mails a link / POSTs a
+        # SubscriptionConfirmation with a SubscribeURL).
+        for protocol, endpoints in (("email", alarms.emails), ("https", alarms.https_endpoints)):
+            for index, endpoint in enumerate(endpoints):
+                SnsTopicSubscription(
+                    self,
+                    f"{protocol}_{index}",
+                    topic_arn=self.topic.arn,
+                    protocol=protocol,
+                    endpoint=endpoint,
+                )
+        # An existing topic cannot subscribe to ours (SNS delivers to endpoints, not topics), so
+        # whatever publishes to the alerts topic publishes to it as well (``alert_topics``).
+        self.alert_topics: tuple[str, ...] = (self.topic.arn,) + (
+            (alarms.topic_arn,) if alarms.topic_arn else ()
+        )
 
     @property
     def topic_arn(self) -> str:

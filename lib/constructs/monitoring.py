@@ -9,6 +9,7 @@ tasks, maximum ACU); ``docs/runtime.md`` explains each.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
@@ -22,9 +23,9 @@ from constructs import Construct
 from lib.constructs.alarms import AlarmSpec, Metric, build_alarm, notify
 from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.failure_handling import encrypted_queue
-from lib.iam import Statement
 from lib.constructs.worker_roles import METRICS_NAMESPACE
 from lib.context import StackContext
+from lib.iam import Statement
 
 GIB = 1024**3
 ACU_MEMORY_BYTES = 2 * GIB  # one Aurora capacity unit is ~2 GiB of memory
@@ -89,7 +90,10 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
             # AWS/Events sends FailedInvocations only when it is not zero (EventBridge User
             # Guide, "Monitoring Amazon EventBridge"): missing data is the healthy case.
             metric=Metric(
-                "AWS/Events", "FailedInvocations", {"RuleName": ctx.namer.name(ROTATION_RULE)}, "Sum"
+                "AWS/Events",
+                "FailedInvocations",
+                {"RuleName": ctx.namer.name(ROTATION_RULE)},
+                "Sum",
             ),
         ),
         "dlq_visible": AlarmSpec(
@@ -239,6 +243,7 @@ class Monitoring(Construct):
         keys: EncryptionKeys,
         resources: MonitoredResources,
         topic_arn: str,
+        extra_topics: Sequence[str] = (),
     ):
         super().__init__(scope, id_)
         self.alarms = {
@@ -272,19 +277,28 @@ class Monitoring(Construct):
                 ),
             ),
         )
-        CloudwatchEventTarget(
-            self,
-            "rotation_failed_to_topic",
-            rule=self.rotation_rule.name,
-            arn=topic_arn,
-            target_id="alerts-topic",
-            dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=self.events_dlq.arn),
-            input_transformer=CloudwatchEventTargetInputTransformer(
-                input_paths={"secret": "$.detail.additionalEventData.SecretId", "time": "$.time"},
-                input_template=(
-                    '"Secrets Manager rotation FAILED for <secret> at <time>. The database '
-                    "password did not change. Check the secret rotation status and the RDS "
-                    'events, then rotate again (aws secretsmanager rotate-secret)."'
+        # Our topic, then the configured existing topic (it cannot subscribe to ours).
+        targets = [("rotation_failed_to_topic", "alerts-topic", topic_arn)]
+        targets += [
+            ("rotation_failed_to_external_topic", "external-topic", t) for t in extra_topics
+        ]
+        for construct_id, target_id, arn in targets:
+            CloudwatchEventTarget(
+                self,
+                construct_id,
+                rule=self.rotation_rule.name,
+                arn=arn,
+                target_id=target_id,
+                dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=self.events_dlq.arn),
+                input_transformer=CloudwatchEventTargetInputTransformer(
+                    input_paths={
+                        "secret": "$.detail.additionalEventData.SecretId",
+                        "time": "$.time",
+                    },
+                    input_template=(
+                        '"Secrets Manager rotation FAILED for <secret> at <time>. The database '
+                        "password did not change. Check the secret rotation status and the RDS "
+                        'events, then rotate again (aws secretsmanager rotate-secret)."'
+                    ),
                 ),
-            ),
-        )
+            )
