@@ -763,7 +763,6 @@ def test_float_knobs_refuse_non_finite_values() -> None:
     )
 
 
-
 # --- Issue 12 item 3: alarm recipients and the environment tier ------------------------------
 
 ONCALL_TOPIC = "arn:aws:sns:eu-west-1:123456789012:oncall-pager"

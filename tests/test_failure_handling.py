@@ -121,9 +121,7 @@ def _synth_alerting(alarms: AlarmConfig) -> dict[str, dict[str, Any]]:
     keys = EncryptionKeys(scope, "encryption", ctx)
     failures = FailureHandling(scope, "failure_handling", ctx, keys)
     names = MonitoredResources("s", "d", "c", "w", "db", "arn:aws:secretsmanager:x")
-    Monitoring(
-        scope, "monitoring", ctx, keys, names, failures.topic_arn, failures.alert_topics[1:]
-    )
+    Monitoring(scope, "monitoring", ctx, keys, names, failures.topic_arn, failures.alert_topics[1:])
     also_notify(scope, failures.topic_arn, failures.alert_topics[1:])
     keys.finalize()
     return dict(json.loads(Testing.synth(scope))["resource"])
