@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.capacity import CapacityError, plan_shards
+from lib.capacity import DEFAULT_SHARD_QUOTA, CapacityError, ShardPlan, plan_shards
 from lib.naming import SUFFIX_MAX_LEN, NamingError, validate_suffix
 
 PROJECT = "streamflix"
@@ -138,6 +138,9 @@ class StreamConfig:
     burst_headroom: float = 2.0
     consumers: int = 1
     retention_hours: int = 168
+    # At least two shards, so that at least two workers can share the load at peak (one per
+    # shard): with one shard the scaling target would be min = max = 1 (issue 12 item 11).
+    min_shards: int = 2
 
 
 @dataclass(frozen=True)
@@ -158,8 +161,10 @@ class WorkerConfig:
     min_tasks: int = 1
     max_tasks: int | None = None  # None: the stream's shard count (no more consumers than shards)
     fargate_base: int = 1
-    fargate_weight: int = 1
-    fargate_spot_weight: int = 3
+    # Beyond the on-demand base every task goes to Spot (weight 0 on FARGATE): with weights
+    # 1:3 ECS may place the second task on FARGATE too.
+    fargate_weight: int = 0
+    fargate_spot_weight: int = 1
     image_tag: str | None = None  # None: the digest of worker/ (lib.worker_image.source_tag)
     enable_exec: bool = False
 
@@ -605,6 +610,15 @@ KNOBS: tuple[Knob, ...] = (
         "serves 5 GetRecords calls/s per shard).",
     ),
     Knob(
+        "STREAMFLIX_KINESIS_MIN_SHARDS",
+        "stream",
+        "min_shards",
+        INTEGER,
+        between(1, DEFAULT_SHARD_QUOTA, "shards"),
+        "Fewest shards the planner gives a PROVISIONED stream, whatever the load: the most "
+        "workers that can share the load (one per shard), so 2 leaves autoscaling room.",
+    ),
+    Knob(
         "STREAMFLIX_KINESIS_RETENTION_HOURS",
         "stream",
         "retention_hours",
@@ -940,26 +954,33 @@ class Relation:
         return Violation(self.knob, value, f"{problem}; rule: {self.rule}")
 
 
+def shard_plan(stream: StreamConfig) -> ShardPlan:
+    """The planner's answer for a provisioned stream (raises CapacityError)."""
+    return plan_shards(
+        stream.peak_uploads_per_second,
+        stream.record_size_bytes,
+        stream.burst_headroom,
+        stream.consumers,
+        stream.min_shards,
+    )
+
+
 def open_shards(cfg: StackConfig) -> int | None:
     """Shards the stream starts with: the planner's count, or 4 for a new on-demand stream
     (None when a provisioned load cannot be served; that has its own rule)."""
-    s = cfg.stream
-    if s.capacity_mode != "PROVISIONED":
+    if cfg.stream.capacity_mode != "PROVISIONED":
         return ON_DEMAND_INITIAL_SHARDS
     try:
-        return plan_shards(
-            s.peak_uploads_per_second, s.record_size_bytes, s.burst_headroom, s.consumers
-        ).shards
+        return shard_plan(cfg.stream).shards
     except CapacityError:
         return None
 
 
 def _capacity_problem(cfg: StackConfig) -> str | None:
-    s = cfg.stream
-    if s.capacity_mode != "PROVISIONED":
+    if cfg.stream.capacity_mode != "PROVISIONED":
         return None
     try:
-        plan_shards(s.peak_uploads_per_second, s.record_size_bytes, s.burst_headroom, s.consumers)
+        shard_plan(cfg.stream)
     except CapacityError as err:
         return f"cannot be served by provisioned shards: {err}"
     return None

@@ -443,6 +443,31 @@ def test_scalable_target_spans_min_tasks_to_the_shard_count(stack: StackView) ->
     assert (target["min_capacity"], target["max_capacity"]) == (WorkerConfig().min_tasks, shards)
 
 
+def test_with_the_defaults_every_scaling_policy_can_change_capacity(stack: StackView) -> None:
+    """Issue 12 item 11: min < max (>= 2 tasks at peak), every step of every step policy and
+    the target-tracking policy can move the count inside the bounds, capacity beyond the
+    on-demand base goes to Spot, and there are never more tasks than shards."""
+    target = stack.one("aws_appautoscaling_target")
+    low, high = target["min_capacity"], target["max_capacity"]
+    assert 1 <= low < high and high >= 2
+    assert high <= stack.one("aws_kinesis_stream")["shard_count"]
+    policies = stack.of_type("aws_appautoscaling_policy").values()
+    assert {p["policy_type"] for p in policies} == {"StepScaling", "TargetTrackingScaling"}
+    for policy in policies:
+        if policy["policy_type"] == "TargetTrackingScaling":
+            continue  # it moves whenever min < max (asserted above)
+        for step in policy["step_scaling_policy_configuration"]["step_adjustment"]:
+            change = step["scaling_adjustment"]
+            start = low if change > 0 else high  # where this step first acts
+            after = min(high, max(low, start + change))  # Application Auto Scaling clamps
+            assert after != start, f"{policy['name']}: step {change} cannot move in [{low}, {high}]"
+    (service,) = stack.of_type("aws_ecs_service").values()
+    strategy = {s["capacity_provider"]: s for s in service["capacity_provider_strategy"]}
+    base = strategy["FARGATE"]["base"]
+    assert 1 <= base < high, "room beyond the on-demand base"
+    assert strategy["FARGATE"]["weight"] == 0 and strategy["FARGATE_SPOT"]["weight"] > 0
+
+
 def test_step_scaling_adds_tasks_on_lag(stack: StackView) -> None:
     policy = _policy(stack, f"streamflix-scale-on-lag-{SUFFIX}")
     cfg = policy["step_scaling_policy_configuration"]

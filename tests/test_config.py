@@ -70,9 +70,11 @@ def fargate_accepts(cpu: int, memory_mib: int) -> bool:
     return low <= gib <= high and (gib - low) % step == 0
 
 
-def shards_for(peak: float, size: int, headroom: float, consumers: int) -> int | None:
+def shards_for(
+    peak: float, size: int, headroom: float, consumers: int, min_shards: int = 2
+) -> int | None:
     try:
-        return plan_shards(peak, size, headroom, consumers).shards
+        return plan_shards(peak, size, headroom, consumers, min_shards).shards
     except CapacityError:
         return None
 
@@ -129,7 +131,8 @@ def accepted_envs(draw: st.DrawFn) -> dict[str, str]:
     size = draw(st.integers(1, 1_048_576))
     headroom = draw(st.floats(1, 10))
     consumers = draw(st.integers(1, 5))
-    shards = shards_for(peak, size, headroom, consumers)
+    min_shards = draw(st.integers(1, 4))
+    shards = shards_for(peak, size, headroom, consumers, min_shards)
     mode = draw(st.sampled_from(["PROVISIONED", "ON_DEMAND"])) if shards else "ON_DEMAND"
     retention = draw(st.integers(24, 8760))
     env |= {
@@ -138,6 +141,7 @@ def accepted_envs(draw: st.DrawFn) -> dict[str, str]:
         "STREAMFLIX_RECORD_SIZE_BYTES": str(size),
         "STREAMFLIX_BURST_HEADROOM": repr(headroom),
         "STREAMFLIX_STREAM_CONSUMERS": str(consumers),
+        "STREAMFLIX_KINESIS_MIN_SHARDS": str(min_shards),
         "STREAMFLIX_KINESIS_RETENTION_HOURS": str(retention),
     }
     # Tasks: never more than the shards a provisioned stream has; with an automatic maximum
@@ -245,7 +249,11 @@ def aws_limit_breaches(cfg: StackConfig) -> list[str]:
         <= (
             (
                 shards_for(
-                    s.peak_uploads_per_second, s.record_size_bytes, s.burst_headroom, s.consumers
+                    s.peak_uploads_per_second,
+                    s.record_size_bytes,
+                    s.burst_headroom,
+                    s.consumers,
+                    s.min_shards,
                 )
                 or 0
             )
@@ -420,6 +428,7 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
     "STREAMFLIX_BURST_HEADROOM": _numbers_outside(1, 10),
     "STREAMFLIX_STREAM_CONSUMERS": _ints_outside(1, 5),
     "STREAMFLIX_KINESIS_RETENTION_HOURS": _ints_outside(24, 8760),
+    "STREAMFLIX_KINESIS_MIN_SHARDS": _ints_outside(1, 200),
     "STREAMFLIX_DB_ENGINE_VERSION": st.sampled_from(["15.4", "16", "17.1", "16.x", "v16.6", ""]),
     "STREAMFLIX_DB_MIN_ACU": _acu_invalid(0),
     "STREAMFLIX_DB_MAX_ACU": _acu_invalid(1),
@@ -560,7 +569,10 @@ def test_european_regions_outside_the_union_are_refused(region: str) -> None:
 # Rules between knobs: each is caught, reported against the knob to change
 # ---------------------------------------------------------------------------------------------
 
-PROVISIONED_ONE_SHARD = {"STREAMFLIX_PEAK_UPLOADS_PER_SECOND": "10"}
+PROVISIONED_ONE_SHARD = {
+    "STREAMFLIX_PEAK_UPLOADS_PER_SECOND": "10",
+    "STREAMFLIX_KINESIS_MIN_SHARDS": "1",
+}
 RELATION_CASES: list[tuple[dict[str, str], str, str]] = [
     (
         {"STREAMFLIX_DB_MIN_ACU": "8", "STREAMFLIX_DB_MAX_ACU": "4"},

@@ -36,6 +36,7 @@ EXTREMES: tuple[Extreme, ...] = (
             "STREAMFLIX_RECORD_SIZE_BYTES": "1",
             "STREAMFLIX_BURST_HEADROOM": "1",
             "STREAMFLIX_STREAM_CONSUMERS": "1",
+            "STREAMFLIX_KINESIS_MIN_SHARDS": "1",
             "STREAMFLIX_KINESIS_RETENTION_HOURS": "24",
             "STREAMFLIX_DB_MIN_ACU": "0",
             "STREAMFLIX_DB_MAX_ACU": "1",
