@@ -167,6 +167,15 @@ class WorkerConfig:
     fargate_spot_weight: int = 1
     image_tag: str | None = None  # None: the digest of worker/ (lib.worker_image.source_tag)
     enable_exec: bool = False
+    # False for the first deploy of an environment (its repository holds no image yet): the
+    # service then runs no task and autoscaling is pinned at 0, so nothing trips the circuit
+    # breaker; the next deploy (true) lets autoscaling raise the service to min_tasks.
+    image_published: bool = True
+
+    @property
+    def running_min_tasks(self) -> int:
+        """Tasks the service keeps at least: none until the image it names exists."""
+        return self.min_tasks if self.image_published else 0
 
 
 @dataclass(frozen=True)
@@ -752,6 +761,16 @@ KNOBS: tuple[Knob, ...] = (
         "Tag of the worker image in the stack's ECR repository; `auto` = `src-<digest>` of "
         "worker/ (`.venv/bin/python -m lib.worker_image` prints it), so a new tag appears "
         "exactly when the worker changes (tags are immutable).",
+    ),
+    Knob(
+        "STREAMFLIX_WORKER_IMAGE_PUBLISHED",
+        "worker",
+        "image_published",
+        BOOLEAN,
+        ANY_BOOLEAN,
+        "Whether the worker image tag exists in the repository. `false` for an environment's "
+        "first deploy: the service runs 0 tasks and autoscaling stays at 0 until a later deploy "
+        "with `true` (scripts/first_deploy.sh does both stages).",
     ),
     Knob(
         "STREAMFLIX_ECS_EXEC",

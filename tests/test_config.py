@@ -449,6 +449,7 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
     "STREAMFLIX_FARGATE_SPOT_WEIGHT": _ints_outside(0, 1000),
     "STREAMFLIX_WORKER_IMAGE_TAG": st.sampled_from(["", ".hidden", "-x", "a b", "a:b", "x" * 129]),
     "STREAMFLIX_ECS_EXEC": garbage,
+    "STREAMFLIX_WORKER_IMAGE_PUBLISHED": garbage,
     "STREAMFLIX_RETRY_MAX_ATTEMPTS": _ints_outside(1, 20),
     "STREAMFLIX_RETRY_BASE_BACKOFF_MS": _ints_outside(10, 60_000),
     "STREAMFLIX_RETRY_MAX_BACKOFF_MS": _ints_outside(10, 300_000),

@@ -158,11 +158,12 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
         ),
         "tasks_below_min": AlarmSpec(
             "alarm-tasks-below-min",
-            f"Fewer than {cfg.worker.min_tasks} worker task(s) running for 5 minutes. Check the "
+            f"Fewer than {cfg.worker.running_min_tasks} worker task(s) running for 5 minutes. "
+            "Check the "
             "service events (failed deployments roll back; image pull or secret errors) and "
             "Fargate Spot capacity; the FARGATE base should keep one task.",
             "LessThanThreshold",
-            cfg.worker.min_tasks,
+            cfg.worker.running_min_tasks,  # 0 before the first image: nothing to miss
             5,
             metric=Metric("ECS/ContainerInsights", "RunningTaskCount", service, "Minimum"),
             treat_missing_data="breaching",
