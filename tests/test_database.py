@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from lib.config import DatabaseConfig
 from tests.conftest import StackView
 
@@ -122,3 +124,30 @@ def test_default_engine_version_is_the_16x_long_term_support_minor() -> None:
 
     assert AURORA_PG16_LTS_VERSION == "16.8"  # the designated LTS minor of Aurora PostgreSQL 16
     assert DatabaseConfig().engine_version == AURORA_PG16_LTS_VERSION
+
+
+def _trust(stack: StackView, path: str) -> dict:
+    role = stack.by_path("aws_iam_role", path)
+    (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+    return dict(statement)
+
+
+def test_backup_role_trust_is_the_one_aws_backup_documents(stack: StackView) -> None:
+    """Issue 12 item 10: AWS Backup Developer Guide, "IAM service roles": backup.amazonaws.com
+    trusted without source conditions (AWS Backup does not document sending them); the
+    monitoring role keeps its account fence."""
+    backup = _trust(stack, "/database/backup_role")
+    assert backup == {
+        "Effect": "Allow",
+        "Principal": {"Service": "backup.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    monitoring = _trust(stack, "/database/monitoring_role")
+    assert "aws:SourceAccount" in monitoring["Condition"]["StringEquals"]
+
+
+def test_an_unconditioned_trust_must_say_why() -> None:
+    from lib.iam import PolicyError, unconditioned_service_trust
+
+    with pytest.raises(PolicyError, match=r"backup\.amazonaws\.com"):
+        unconditioned_service_trust("backup.amazonaws.com", "")

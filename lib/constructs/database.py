@@ -34,7 +34,7 @@ from constructs import Construct
 from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.logs import encrypted_log_group
 from lib.context import StackContext
-from lib.iam import service_trust
+from lib.iam import service_trust, unconditioned_service_trust
 
 ENGINE = "aurora-postgresql"
 PORT = 5432
@@ -64,12 +64,24 @@ def family(engine_version: str) -> str:
     return f"{ENGINE}{engine_version.split('.')[0]}"
 
 
+# AWS Backup Developer Guide, "IAM service roles": the role passed in a backup selection trusts
+# backup.amazonaws.com with no condition; AWS Backup documents aws:SourceArn/aws:SourceAccount
+# only for resource policies ("Cross-service confused deputy prevention": KMS keys, SNS topics),
+# not as keys it sends when it assumes this role, and a StringEquals on an absent key denies the
+# assumption (every backup job fails "role cannot be assumed by AWS Backup"). The confused-deputy
+# fence is iam:PassRole: only principals of this account can hand the role to AWS Backup.
+BACKUP_TRUST_REASON = (
+    "AWS Backup documents this trust without source conditions (IAM service roles); PassRole "
+    "in this account is the fence"
+)
+
+
 def _service_role_with_managed_policy(
-    scope: Construct, id_: str, *, name: str, service: str, account_id: str, policy_arn: str
+    scope: Construct, id_: str, *, name: str, trust: str, policy_arn: str
 ) -> IamRole:
-    """A role only ``service`` (for this account) may assume, with one AWS-managed policy: the
-    narrowest AWS offers for RDS enhanced monitoring and AWS Backup."""
-    role = IamRole(scope, id_, name=name, assume_role_policy=service_trust(service, account_id))
+    """A role one AWS service may assume (``trust``), with one AWS-managed policy: the narrowest
+    AWS offers for RDS enhanced monitoring and AWS Backup."""
+    role = IamRole(scope, id_, name=name, assume_role_policy=trust)
     IamRolePolicyAttachment(scope, f"{id_}_policy", role=role.name, policy_arn=policy_arn)
     return role
 
@@ -168,8 +180,7 @@ class Database(Construct):
             self,
             "monitoring_role",
             name=names.name("db-monitoring-role"),
-            service="monitoring.rds.amazonaws.com",
-            account_id=ctx.account_id,
+            trust=service_trust("monitoring.rds.amazonaws.com", ctx.account_id),
             policy_arn=f"{SERVICE_ROLE_POLICIES}/AmazonRDSEnhancedMonitoringRole",
         )
 
@@ -241,8 +252,7 @@ class Database(Construct):
             self,
             "backup_role",
             name=names.name("db-backup-role"),
-            service="backup.amazonaws.com",
-            account_id=ctx.account_id,
+            trust=unconditioned_service_trust("backup.amazonaws.com", BACKUP_TRUST_REASON),
             policy_arn=f"{SERVICE_ROLE_POLICIES}/AWSBackupServiceRolePolicyForBackup",
         )
         BackupSelection(
