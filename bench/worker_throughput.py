@@ -29,7 +29,6 @@ from streamflix_worker.app import build_context
 from streamflix_worker.config import load_config
 from streamflix_worker.consumer import ShardConsumer
 from streamflix_worker.media import MediaInfo, probe_file
-from streamflix_worker.migrations import DEFAULT_DIR, apply_migrations
 from streamflix_worker.schema import ProcessingRequest
 from streamflix_worker.standins import Stack, StandIns, make_clip, sample_request
 from streamflix_worker.supervisor import Supervisor
@@ -93,18 +92,6 @@ def _fill(standins: StandIns, stack: Stack, count: int) -> str:
     return last
 
 
-def _migrate(standins: StandIns, stack: Stack) -> None:
-    import psycopg
-
-    pg = standins.postgres
-    conninfo = (
-        f"host={pg.socket_dir} port={pg.port} dbname={stack.db_name} "
-        f"user=streamflix_app password={stack.password}"
-    )
-    with psycopg.connect(conninfo) as conn:
-        apply_migrations(conn, DEFAULT_DIR)
-
-
 def _helper_cpu(standins: StandIns) -> float:
     """CPU seconds used so far by PostgreSQL (all backends) and kinesis-mock."""
     total = 0.0
@@ -121,7 +108,7 @@ def _helper_cpu(standins: StandIns) -> float:
 
 def run(standins: StandIns, clip: Path, records: int, naive: bool) -> dict[str, float]:
     stack = standins.new_stack(shards=1)
-    _migrate(standins, stack)
+    standins.migrate(stack)
     last = _fill(standins, stack, records)
     config = load_config(stack.env | {"WORKER_ID": "bench", "WORKER_IDLE_POLL_MS": "200"})
     supervisor = Supervisor(

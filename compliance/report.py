@@ -134,6 +134,9 @@ def _synthesize(outdir: Path) -> Path:
         config = load_config(os.environ)
     except ConfigError as err:
         raise ReportInputError(str(err)) from None
+    from lib.provider_import import use_provider_shortcut
+
+    use_provider_shortcut()  # before lib.app imports the provider, as main.py does
     from lib.app import SynthesisError, synthesize
 
     try:

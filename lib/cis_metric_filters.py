@@ -18,22 +18,25 @@ transcribed by others):
   (v1.2.0 3.2: the SSO variant), 4.4-4.14 = CloudWatch.4-CloudWatch.14; 4.15 has no control.
 
 Every row below is the v3.0.0 remediation pattern with its spacing normalised (the benchmark
-itself spaces each recommendation differently), except two documented choices:
+itself spaces each recommendation differently), except three documented choices. Each is a
+superset of the benchmark's events or a bracketing that removes an ambiguity, and each is what
+Prowler's CIS checks look for (``tests/data/prowler_cis_regexes.json``, vendored from
+prowler-cloud/prowler, Apache-2.0):
 
 * 4.1: v3.0.0 joins the two exclusions with ``||`` -- ``... || ($.sourceIPAddress !=
   "delivery.logs.amazonaws.com") || ($.eventName != "HeadBucket")`` -- which counts nearly every
   event; v2.0.0 had ``&&``. We keep v2.0.0's ``&&`` and bracket the two errorCode alternatives so
   both exclusions apply to both, whatever the operator precedence. (v1.2.0/v1.4.0 had no
   exclusions.) Prowler's check regex, which looks for the two errorCode terms, still matches.
-* 4.13: v3.0.0's remediation has no ``$.eventSource`` term (as in v2.0.0 and CloudWatch.13),
-  while its audit step shows ``{($.eventSource = ec2.amazonaws.com) && ($.eventName =
-  CreateRoute) || ...}``; we follow the remediation step, like every other row.
-
-Kept as the benchmark has them, with known noise: 4.2 uses the base pattern, not the variant
-that adds ``$.userIdentity.type = "IAMUser"`` and ``$.responseElements.ConsoleLogin =
-"Success"`` to quiet SSO sign-ins; 4.4 has no ``$.eventSource`` (CIS v1.2.0-v3.0.0), so EC2 Auto
-Scaling's and Organizations' ``DeletePolicy``/``CreatePolicy`` also count; 4.14 still lists the
-retired EC2-Classic ClassicLink calls.
+* 4.13: v3.0.0's remediation step has no ``$.eventSource`` term (as in v2.0.0 and
+  CloudWatch.13), while its audit step expects ``{($.eventSource = ec2.amazonaws.com) &&
+  ($.eventName = CreateRoute) || ...}``, and Prowler's check requires that term
+  (``cloudwatch_changes_to_network_route_tables_alarm_configured``). We follow the audit step,
+  bracketed so the source governs every name: all seven calls are EC2 API calls, so nothing the
+  benchmark counts is lost.
+* 4.15: v3.0.0 lists 18 Organizations calls; we add ``CancelHandshake``,
+  ``CreateOrganization`` and ``EnableAllFeatures``, which also change the organization and which
+  Prowler's check requires (``cloudwatch_log_metric_filter_aws_organizations_changes``).
 """
 
 from __future__ import annotations
@@ -234,8 +237,8 @@ CIS_METRIC_FILTERS: tuple[CisMetricFilter, ...] = (
     CisMetricFilter(
         "4.13",
         "Route table changes are monitored",
-        # CIS v3.0.0 4.13 remediation step 1 (no eventSource term; see the module docstring).
-        "{ "
+        # CIS v3.0.0 4.13 audit step 3 (with eventSource), bracketed; see the module docstring.
+        "{ ($.eventSource = ec2.amazonaws.com) && ("
         + _any_event(
             "CreateRoute",
             "CreateRouteTable",
@@ -245,7 +248,7 @@ CIS_METRIC_FILTERS: tuple[CisMetricFilter, ...] = (
             "DeleteRoute",
             "DisassociateRouteTable",
         )
-        + " }",
+        + ") }",
         "RouteTableChanges",
         "Check private subnets still have no route to the internet unless the NAT is enabled.",
     ),
@@ -277,7 +280,9 @@ CIS_METRIC_FILTERS: tuple[CisMetricFilter, ...] = (
         + _any_event(
             '"AcceptHandshake"',
             '"AttachPolicy"',
+            '"CancelHandshake"',  # not in CIS v3.0.0: see the module docstring
             '"CreateAccount"',
+            '"CreateOrganization"',  # not in CIS v3.0.0
             '"CreateOrganizationalUnit"',
             '"CreatePolicy"',
             '"DeclineHandshake"',
@@ -286,6 +291,7 @@ CIS_METRIC_FILTERS: tuple[CisMetricFilter, ...] = (
             '"DeletePolicy"',
             '"DetachPolicy"',
             '"DisablePolicyType"',
+            '"EnableAllFeatures"',  # not in CIS v3.0.0
             '"EnablePolicyType"',
             '"InviteAccountToOrganization"',
             '"LeaveOrganization"',

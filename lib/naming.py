@@ -147,6 +147,8 @@ COMPONENTS: dict[str, Service] = {
     "worker-execution-policy": Service.IAM_POLICY,
     "worker-task-role": Service.IAM_ROLE,
     "worker-task-policy": Service.IAM_POLICY,
+    "worker-migrate-role": Service.IAM_ROLE,
+    "worker-migrate-policy": Service.IAM_POLICY,
     "scale-on-lag": Service.CLOUDWATCH,
     "scale-in-idle": Service.CLOUDWATCH,
     "scale-records-per-task": Service.CLOUDWATCH,

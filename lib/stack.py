@@ -20,9 +20,10 @@ from lib.constructs.ingestion import Ingestion
 from lib.constructs.monitoring import MonitoredResources, Monitoring
 from lib.constructs.network import Network
 from lib.constructs.outputs import publish_outputs
+from lib.constructs.parts import StackParts
 from lib.constructs.registry import Registry
 from lib.constructs.scaling import WorkerScaling
-from lib.constructs.worker_roles import WorkerAccess
+from lib.constructs.worker_roles import WORKER_DB_USER, WorkerAccess
 from lib.context import StackContext
 from lib.naming import Namer
 
@@ -64,7 +65,7 @@ class StreamflixStack(TerraformStack):
             self.firewall.database.id,
         )
         self._workers(ctx)
-        publish_outputs(self)
+        publish_outputs(self, self.parts)
         # An existing alert topic from configuration gets every alarm the alerts topic gets.
         also_notify(self, self.failures.topic_arn, self.failures.alert_topics[1:])
         self.keys.finalize()
@@ -98,7 +99,7 @@ class StreamflixStack(TerraformStack):
                 data_key_arn=keys.data.arn,
                 dlq_arn=self.failures.dlq.arn,
                 topic_arn=self.failures.topic_arn,
-                db_user_arn=db.connect_resource_arn(ctx, ctx.config.database.master_username),
+                db_user_arn=db.connect_resource_arn(ctx, WORKER_DB_USER),
                 repository_arn=self.registry.repository.arn,
             ),
             subnet_ids=[s.id for s in self.network.private_subnets],
@@ -139,6 +140,22 @@ class StreamflixStack(TerraformStack):
             uploads_bucket_arn=ing.uploads.arn,
             stream_arn=ing.stream.arn,
             topic_arn=self.failures.topic_arn,
+        )
+
+    @property
+    def parts(self) -> StackParts:
+        """The built constructs, for readers (outputs) that must not import the stack."""
+        return StackParts(
+            keys=self.keys,
+            network=self.network,
+            firewall=self.firewall,
+            ingestion=self.ingestion,
+            database=self.database,
+            registry=self.registry,
+            failures=self.failures,
+            compute=self.compute,
+            audit=self.audit,
+            dashboard=self.dashboard,
         )
 
     def _backend(self, config: StackConfig) -> None:

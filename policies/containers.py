@@ -1,11 +1,11 @@
-"""Parse ``aws_ecs_task_definition.container_definitions`` (a JSON string in Terraform JSON)."""
+"""Parse ``aws_ecs_task_definition.container_definitions``: a JSON string in Terraform JSON, or
+the decoded list when the gate scans (``policies.decode``)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from policies import hcl
 from policies.checkbase import CheckCategories, CheckResult, SfxResourceCheck
 
 
@@ -14,7 +14,11 @@ class UndecidableError(ValueError):
 
 
 def container_definitions(conf: dict[str, Any]) -> list[dict[str, Any]]:
-    raw = hcl.value(conf, "container_definitions")
+    raw = conf.get("container_definitions")
+    if isinstance(raw, list) and len(raw) == 1:
+        # unwrap checkov's one-element list once only: a decoded list of ONE container must
+        # stay a list (hcl.value would unwrap it down to the container)
+        raw = raw[0]
     if isinstance(raw, list):
         containers = raw
     elif isinstance(raw, str):

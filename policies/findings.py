@@ -20,9 +20,18 @@ CUSTOM_PREFIX = "CKV_SFX_"
 
 class Status(StrEnum):
     PASSED = "PASSED"
-    FAILED = "FAILED"
+    FAILED = "FAILED"  # failed, or (built-in checks) could not judge the resource: see ``unknown``
     WAIVED = "WAIVED"  # failed, but a reviewed exception covers this check on this resource
     SKIPPED = "SKIPPED"  # skipped by checkov itself (the gate never asks it to)
+
+
+class CheckovResult(StrEnum):
+    """What checkov itself said (UNKNOWN: the check could not decide from the configuration)."""
+
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+    UNKNOWN = "UNKNOWN"
 
 
 @dataclass(frozen=True)
@@ -31,8 +40,7 @@ class RawFinding:
 
     check_id: str
     check_name: str
-    passed: bool
-    skipped: bool
+    result: CheckovResult
     address: str
     file: Path
     lines: tuple[int, int]
@@ -56,10 +64,11 @@ class Finding:
     guideline: str
     details: tuple[str, ...] = ()
     exception: PolicyException | None = None
+    unknown: bool = False  # checkov returned UNKNOWN: judged as a failure unless an exception
 
     @property
     def custom(self) -> bool:
-        return self.check_id.startswith(CUSTOM_PREFIX)
+        return is_custom(self.check_id)
 
     def to_json(self) -> dict[str, Any]:
         exc = self.exception
@@ -76,7 +85,12 @@ class Finding:
             "custom": self.custom,
             "details": list(self.details),
             "exception": None if exc is None else exception_json(exc),
+            "unknown": self.unknown,
         }
+
+
+def is_custom(check_id: str) -> bool:
+    return check_id.startswith(CUSTOM_PREFIX)
 
 
 def exception_json(exc: PolicyException) -> dict[str, str]:

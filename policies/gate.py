@@ -5,9 +5,9 @@ Usage::
     python -m policies.gate cdktf.out/stacks/<stack> [--results DIR] [--exceptions FILE]
                             [--suffix SUFFIX] [--strict-exceptions]
 
-Exit codes: 0 gate passed; 1 a check failed that no exception waives, or checkov could not
-parse a file, or nothing was scanned; 2 the exceptions file is invalid (missing reason, expired,
-malformed) or checkov could not run.
+Exit codes: 0 gate passed; 1 a check failed (or a built-in check returned UNKNOWN) that no
+exception waives, or checkov could not parse a file, or nothing was scanned; 2 the exceptions
+file is invalid (missing reason, expired, malformed) or checkov could not run.
 
 Exceptions come from compliance/exceptions.yaml (the file the Aspects read too). Checkov's
 ``--skip-check`` is global, so nothing is skipped in checkov: a FAILED result whose
@@ -36,75 +36,35 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from compliance.exceptions import (
     DEFAULT_PATH,
     ExceptionFileError,
     ExceptionSet,
-    PolicyException,
     load_exceptions,
 )
-from policies.findings import Finding, RawFinding, Status, exception_json
+from policies.findings import CheckovResult, Finding, RawFinding, Status, is_custom
 from policies.reporting import result_paths, summary, write_results
+from policies.result import GateResult
 from policies.scan import RawScan, ScanError, scan
 
 __all__ = ["GateResult", "default_results_dir", "judge", "run_gate", "scan"]
 
 
-@dataclass(frozen=True)
-class GateResult:
-    stack: str
-    synth_dir: Path
-    findings: tuple[Finding, ...]
-    parsing_errors: tuple[str, ...]
-    unused_exceptions: tuple[PolicyException, ...]
-    no_files: bool = False
-    strict_exceptions: bool = False
-
-    @property
-    def failed(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.status is Status.FAILED)
-
-    @property
-    def waived(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.status is Status.WAIVED)
-
-    @property
-    def passed(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.status is Status.PASSED)
-
-    @property
-    def ok(self) -> bool:
-        return not (
-            self.failed
-            or self.parsing_errors
-            or self.no_files
-            or (self.strict_exceptions and self.unused_exceptions)
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "stack": self.stack,
-            "ok": self.ok,
-            "summary": {
-                status.value.lower(): sum(f.status is status for f in self.findings)
-                for status in Status
-            }
-            | {"parsing_errors": len(self.parsing_errors)},
-            "parsing_errors": list(self.parsing_errors),
-            "unused_exceptions": [exception_json(e) for e in self.unused_exceptions],
-            "findings": [f.to_json() for f in self.findings],
-        }
+UNKNOWN_DETAIL = (
+    "checkov could not judge this resource (UNKNOWN): make the configuration decidable, or add "
+    "a reviewed exception to compliance/exceptions.yaml that says why the check does not apply"
+)
 
 
 def _judge_one(raw: RawFinding, root: Path, exceptions: ExceptionSet) -> Finding:
+    """PASSED/SKIPPED as checkov said; FAILED and built-in UNKNOWN fail unless waived."""
     exception = None
-    if raw.skipped:
+    unknown = raw.result is CheckovResult.UNKNOWN
+    if raw.result is CheckovResult.SKIPPED:
         status = Status.SKIPPED
-    elif raw.passed:
+    elif raw.result is CheckovResult.PASSED:
         status = Status.PASSED
     else:
         exception = exceptions.find(raw.check_id, raw.address)
@@ -119,16 +79,25 @@ def _judge_one(raw: RawFinding, root: Path, exceptions: ExceptionSet) -> Finding
         level="error",
         severity=raw.severity,
         guideline=raw.guideline,
-        details=raw.details,
+        details=(UNKNOWN_DETAIL,) if unknown else raw.details,
         exception=exception,
+        unknown=unknown,
     )
 
 
 def judge(raw: RawScan, exceptions: ExceptionSet, strict_exceptions: bool = False) -> GateResult:
-    """Apply the reviewed exceptions to one stack's checkov results."""
+    """Apply the reviewed exceptions to one stack's checkov results.
+
+    A built-in check that returned UNKNOWN is judged like a failure: checkov ran it on a
+    resource type of the stack and could not decide, so it checked nothing. Our own checks
+    return UNKNOWN only for values known at apply time (docs/gate.md): those are counted."""
+
+    def custom_unknown(r: RawFinding) -> bool:
+        return r.result is CheckovResult.UNKNOWN and is_custom(r.check_id)
+
     findings = tuple(
         sorted(
-            (_judge_one(r, raw.root, exceptions) for r in raw.findings),
+            (_judge_one(r, raw.root, exceptions) for r in raw.findings if not custom_unknown(r)),
             key=lambda f: (f.check_id, f.address),
         )
     )
@@ -142,6 +111,9 @@ def judge(raw: RawScan, exceptions: ExceptionSet, strict_exceptions: bool = Fals
         unused_exceptions=unused,
         no_files=not raw.files,
         strict_exceptions=strict_exceptions,
+        custom_unknown=tuple(
+            sorted((r.check_id, r.address) for r in raw.findings if custom_unknown(r))
+        ),
     )
 
 

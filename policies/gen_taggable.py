@@ -1,19 +1,21 @@
-"""Regenerate ``policies/taggable.py`` from the installed AWS provider bindings.
+"""Regenerate ``policies/taggable.json`` from the installed AWS provider bindings.
 
 The taggable resource types are those whose binding exposes ``tags_all`` (the provider merges
 ``default_tags`` into it). Run after upgrading cdktf-cdktf-provider-aws:
 ``.venv/bin/python -m policies.gen_taggable``. Reads the package's source files only (no import,
-so no 10 s jsii start).
+so no 10 s jsii start). ``policies/taggable.py`` reads the JSON.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
+from policies.taggable import DATA_FILE
+
 HEADER = re.compile(r"^# `(aws_[a-z0-9_]+)`", re.MULTILINE)
-TARGET = Path(__file__).with_name("taggable.py")
 
 
 def taggable_types(package_dir: Path) -> tuple[str, list[str]]:
@@ -29,18 +31,26 @@ def taggable_types(package_dir: Path) -> tuple[str, list[str]]:
     return version.removesuffix(".jsii.tgz"), sorted(set(found))
 
 
-def main() -> None:
+def render(version: str, types: list[str]) -> str:
+    """The file's exact text: one type per line, so a regeneration diffs cleanly."""
+    data = {
+        "generated_from": version,
+        "generator": "python -m policies.gen_taggable (do not edit)",
+        "types": types,
+    }
+    return json.dumps(data, indent=1) + "\n"
+
+
+def installed_provider_dir() -> Path:
     spec = importlib.util.find_spec("cdktf_cdktf_provider_aws")
     assert spec and spec.origin, "cdktf_cdktf_provider_aws is not installed"
-    version, types = taggable_types(Path(spec.origin).parent)
-    body = "\n".join(f'    "{t}",' for t in types)
-    TARGET.write_text(
-        f'"""AWS resource types that take tags (generated from {version}; do not edit).\n\n'
-        f'Regenerate with ``python -m policies.gen_taggable``.\n"""\n\n'
-        f"TAGGABLE_TYPES: frozenset[str] = frozenset((\n{body}\n))\n",
-        encoding="utf-8",
-    )
-    print(f"{len(types)} taggable resource types written to {TARGET}")
+    return Path(spec.origin).parent
+
+
+def main() -> None:
+    version, types = taggable_types(installed_provider_dir())
+    DATA_FILE.write_text(render(version, types), encoding="utf-8")
+    print(f"{len(types)} taggable resource types written to {DATA_FILE}")
 
 
 if __name__ == "__main__":

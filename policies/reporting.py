@@ -11,12 +11,10 @@ import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from policies.findings import Finding, Status, exception_json
-
-if TYPE_CHECKING:
-    from policies.gate import GateResult
+from policies.result import GateResult
 
 SARIF_FILE, JUNIT_FILE, JSON_FILE, CHECKOV_FILE = (
     "gate.sarif",
@@ -146,16 +144,53 @@ def portable(report: Any) -> Any:
     return report
 
 
+def gate_json(result: GateResult) -> dict[str, Any]:
+    """The content of ``gate.json`` (the one place that decides it; the report reads it)."""
+    return {
+        "stack": result.stack,
+        "ok": result.ok,
+        "summary": {
+            status.value.lower(): sum(f.status is status for f in result.findings)
+            for status in Status
+        }
+        | {
+            "parsing_errors": len(result.parsing_errors),
+            "unknown": len(result.unknown),
+            "custom_unknown": len(result.custom_unknown),
+        },
+        "checks_per_resource": result.checks_per_resource,
+        "parsing_errors": list(result.parsing_errors),
+        "unused_exceptions": [exception_json(e) for e in result.unused_exceptions],
+        "custom_unknown": [{"check_id": c, "resource": a} for c, a in result.custom_unknown],
+        "findings": [f.to_json() for f in result.findings],
+    }
+
+
 def write_results(result: GateResult, results_dir: Path, checkov_report: Any) -> dict[str, Path]:
     results_dir.mkdir(parents=True, exist_ok=True)
     paths = result_paths(results_dir)
     paths[SARIF_FILE].write_text(json.dumps(sarif(result), indent=2) + "\n", encoding="utf-8")
     junit(result).write(paths[JUNIT_FILE], encoding="utf-8", xml_declaration=True)
-    paths[JSON_FILE].write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+    paths[JSON_FILE].write_text(json.dumps(gate_json(result), indent=2) + "\n", encoding="utf-8")
     paths[CHECKOV_FILE].write_text(
         json.dumps(portable(checkov_report), indent=1) + "\n", encoding="utf-8"
     )
     return paths
+
+
+def coverage_line(result: GateResult) -> str:
+    """Checks run per resource and how many could not decide (UNKNOWN)."""
+    per_resource = result.checks_per_resource.values()
+    if not per_resource:
+        return "  no resource was checked"
+    unknown = result.unknown
+    waived = sum(f.status is Status.WAIVED for f in unknown)
+    return (
+        f"  {sum(per_resource)} checks on {len(per_resource)} resources "
+        f"({sum(per_resource) / len(per_resource):.1f} per resource, min {min(per_resource)}, "
+        f"max {max(per_resource)}); UNKNOWN: {len(unknown)} built-in ({waived} waived, "
+        f"{len(unknown) - waived} failing), {len(result.custom_unknown)} custom (not judged)"
+    )
 
 
 def summary(result: GateResult, written: dict[str, Path] | None = None) -> str:
@@ -167,9 +202,11 @@ def summary(result: GateResult, written: dict[str, Path] | None = None) -> str:
         f"  {counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
         f"{counts[Status.WAIVED]} waived, {len(result.parsing_errors)} parsing errors "
         f"({custom} custom and {builtin} built-in checks reported results)",
+        coverage_line(result),
     ]
     for f in sorted(result.failed, key=lambda f: (f.check_id, f.address)):
-        lines.append(f"  FAILED {f.check_id} {f.address}: {f.check_name}")
+        tag = "UNKNOWN" if f.unknown else "FAILED"
+        lines.append(f"  {tag} {f.check_id} {f.address}: {f.check_name}")
         lines.extend(f"         {d}" for d in f.details)
     for path in result.parsing_errors:
         lines.append(f"  PARSING ERROR {path}")
@@ -177,7 +214,8 @@ def summary(result: GateResult, written: dict[str, Path] | None = None) -> str:
         exc = f.exception
         assert exc is not None
         lines.append(
-            f"  WAIVED {f.check_id} {f.address} (owner {exc.owner}, expires "
+            f"  WAIVED {f.check_id} {f.address}{' [UNKNOWN]' if f.unknown else ''} "
+            f"(owner {exc.owner}, expires "
             f"{exc.expires.isoformat()}): {exc.reason}"
         )
     for exc in result.unused_exceptions:

@@ -1,7 +1,10 @@
 """Run checkov ONCE over a folder (one subprocess) and read its JSON report.
 
 A subprocess keeps checkov's global check registries out of the caller (tests run the gate more
-than once per session). Every built-in check runs; ours load from ``policies/checks``.
+than once per session). Every built-in check runs; ours load from ``policies/checks``. The
+subprocess is ``policies.checkov_main``: checkov with JSON-string documents decoded and UNKNOWN
+results kept (``unknown_checks``), so a check that could not judge a resource is never silent.
+The report goes to a file, not stdout: libraries under checkov print to stdout.
 """
 
 from __future__ import annotations
@@ -10,17 +13,26 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from policies.findings import AddressIndex, RawFinding
+from policies.checkov_main import UNKNOWN_KEY
+from policies.findings import AddressIndex, CheckovResult, RawFinding
 from policies.rules import SUFFIX_ENV_VAR
 from policies.stackfile import SCAN_ROOT_ENV_VAR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 TIMEOUT_S = 600
+REPORT_FILE = "results_json.json"  # what checkov names ``-o json`` under --output-file-path
+RESULT_KEYS = (
+    ("passed_checks", CheckovResult.PASSED),
+    ("failed_checks", CheckovResult.FAILED),
+    ("skipped_checks", CheckovResult.SKIPPED),
+    (UNKNOWN_KEY, CheckovResult.UNKNOWN),
+)
 
 
 class ScanError(RuntimeError):
@@ -49,11 +61,11 @@ class RawScan:
         )
 
 
-def checkov_command(root: Path) -> list[str]:
+def checkov_command(root: Path, output_dir: Path) -> list[str]:
     return [
         sys.executable,
-        "-c",
-        "import sys; from checkov.main import Checkov; sys.exit(Checkov().run())",
+        "-m",
+        "policies.checkov_main",
         "-d",
         str(root),
         "--framework",
@@ -63,6 +75,8 @@ def checkov_command(root: Path) -> list[str]:
         str(CHECKS_DIR),
         "--output",
         "json",
+        "--output-file-path",
+        str(output_dir),
     ]
 
 
@@ -75,24 +89,27 @@ def run_checkov(root: Path, suffix: str | None = None) -> Any:
         env[SUFFIX_ENV_VAR] = suffix
     else:
         env.pop(SUFFIX_ENV_VAR, None)
-    try:
-        proc = subprocess.run(
-            checkov_command(root),
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=str(root),
-            timeout=TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise ScanError(f"checkov did not finish within {TIMEOUT_S} s") from None
-    if proc.returncode not in (0, 1):
-        raise ScanError(f"checkov exited {proc.returncode}: {proc.stderr.strip()[-2000:]}")
-    try:
-        return json.loads(proc.stdout)
-    except ValueError:
-        raise ScanError(f"checkov printed no JSON report: {proc.stderr.strip()[-2000:]}") from None
+    with tempfile.TemporaryDirectory(prefix="checkov-") as output_dir:
+        try:
+            proc = subprocess.run(
+                checkov_command(root, Path(output_dir)),
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=str(root),
+                timeout=TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise ScanError(f"checkov did not finish within {TIMEOUT_S} s") from None
+        if proc.returncode not in (0, 1):
+            raise ScanError(f"checkov exited {proc.returncode}: {proc.stderr.strip()[-2000:]}")
+        try:
+            return json.loads((Path(output_dir) / REPORT_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise ScanError(
+                f"checkov wrote no JSON report: {proc.stderr.strip()[-2000:]}"
+            ) from None
 
 
 def _reports(report: Any) -> list[dict[str, Any]]:
@@ -104,8 +121,7 @@ def _finding(
     record: dict[str, Any],
     root: Path,
     indexes: dict[Path, AddressIndex],
-    passed: bool,
-    skipped: bool,
+    result: CheckovResult,
 ) -> RawFinding:
     file = Path(record.get("file_abs_path") or root / str(record["file_path"]).lstrip("/"))
     file = file.resolve()
@@ -114,8 +130,7 @@ def _finding(
     return RawFinding(
         check_id=str(record["check_id"]),
         check_name=str(record.get("check_name") or ""),
-        passed=passed,
-        skipped=skipped,
+        result=result,
         address=index.normalise(str(record["resource"])),
         file=file,
         lines=(int(lines[0]), int(lines[-1])),
@@ -135,13 +150,9 @@ def scan(root: Path, suffix: str | None = None) -> RawScan:
     parsing_errors: list[str] = []
     for part in _reports(report):
         results = part["results"]
-        for key, passed, skipped in (
-            ("passed_checks", True, False),
-            ("failed_checks", False, False),
-            ("skipped_checks", False, True),
-        ):
-            findings.extend(
-                _finding(r, root, indexes, passed, skipped) for r in results.get(key, [])
-            )
+        if UNKNOWN_KEY not in results:
+            raise ScanError(f"checkov's report has no {UNKNOWN_KEY}: the UNKNOWN hook did not run")
+        for key, result in RESULT_KEYS:
+            findings.extend(_finding(r, root, indexes, result) for r in results.get(key, []))
         parsing_errors.extend(str(p) for p in results.get("parsing_errors", []))
     return RawScan(root, tuple(findings), tuple(parsing_errors), files, report)

@@ -171,7 +171,7 @@ def test_task_definitions_are_fargate_awsvpc_linux_x86_sized_by_config(stack: St
         assert (task["cpu"], task["memory"]) == (str(cfg.cpu), str(cfg.memory_mib))
         assert task["volume"] == [{"name": "scratch"}]
         assert task["execution_role_arn"] == ref(stack, "aws_iam_role", "execution_role", "arn")
-        assert task["task_role_arn"] == ref(stack, "aws_iam_role", "task_role", "arn")
+        # task roles: see test_roles_are_separate_and_trust_only_ecs_tasks_in_this_account
         families[task["family"]] = container(task)["command"]
     assert families == {
         f"streamflix-worker-{SUFFIX}": ["run"],
@@ -208,17 +208,17 @@ def test_worker_logs_go_to_an_encrypted_90_day_group(stack: StackView) -> None:
     assert log["options"]["awslogs-region"] == "eu-central-1"
 
 
+def _master_secret(stack: StackView) -> str:
+    cluster = stack.by_path("aws_rds_cluster", "/database/cluster")["//"]["metadata"]["uniqueId"]
+    return "${aws_rds_cluster." + cluster + ".master_user_secret[0].secret_arn}"
+
+
 def test_environment_is_exactly_the_worker_contract(stack: StackView) -> None:
-    secret = (
-        "${aws_rds_cluster."
-        + stack.by_path("aws_rds_cluster", "/database/cluster")["//"]["metadata"]["uniqueId"]
-        + ".master_user_secret[0].secret_arn}"
-    )
+    secret = _master_secret(stack)
     retry = RetryConfig()
-    expected = {
+    common = {
         "STREAM_NAME": ref(stack, "aws_kinesis_stream", "/ingestion/stream", "name"),
         "UPLOADS_BUCKET": ref(stack, "aws_s3_bucket", "/ingestion/uploads/bucket", "bucket"),
-        "DB_SECRET_ARN": secret,
         "DB_HOST": ref(stack, "aws_rds_cluster", "/database/cluster", "endpoint"),
         "DB_PORT": "5432",
         "DB_NAME": "streamflix",
@@ -236,11 +236,16 @@ def test_environment_is_exactly_the_worker_contract(stack: StackView) -> None:
         "LEASE_TTL_SECONDS": "30",
         "DRAIN_TIMEOUT_SECONDS": "90",
     }
-    for task in (_worker_task(stack), _migrate_task(stack)):
+    # the worker logs in as its own user with an IAM token; only migrate uses the master secret
+    expected = {
+        "worker": common | {"DB_AUTH": "iam", "DB_USER": "streamflix_worker"},
+        "migrate": common | {"DB_AUTH": "secret", "DB_SECRET_ARN": secret},
+    }
+    for name, task in (("worker", _worker_task(stack)), ("migrate", _migrate_task(stack))):
         c = container(task)
-        assert {e["name"]: e["value"] for e in c["environment"]} == expected
-        # The secret is referenced, never inlined: only its ARN appears, and only via `secrets`.
-        assert c["secrets"] == [{"name": "DB_USERNAME", "valueFrom": f"{secret}:username::"}]
+        assert {e["name"]: e["value"] for e in c["environment"]} == expected[name]
+        # nothing is injected from a secret, and no password is ever inlined
+        assert "secrets" not in c
         assert "password" not in json.dumps(c).lower()
 
 
@@ -259,15 +264,19 @@ def _trust(stack: StackView, path: str) -> dict:
 
 
 def test_roles_are_separate_and_trust_only_ecs_tasks_in_this_account(stack: StackView) -> None:
-    execution, task = _trust(stack, "execution_role"), _trust(stack, "task_role")
-    for trust in (execution, task):
+    roles = ("execution_role", "task_role", "migrate_role")
+    execution, task, migrate = (_trust(stack, r) for r in roles)
+    for trust in (execution, task, migrate):
         assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
         assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
-    assert task["Condition"]["ArnLike"] == {
-        "aws:SourceArn": f"arn:aws:ecs:eu-central-1:{ACCOUNT}:*"
-    }
-    assert ref(stack, "aws_iam_role", "execution_role", "arn") != ref(
-        stack, "aws_iam_role", "task_role", "arn"
+    for trust in (task, migrate):
+        assert trust["Condition"]["ArnLike"] == {
+            "aws:SourceArn": f"arn:aws:ecs:eu-central-1:{ACCOUNT}:*"
+        }
+    assert len({ref(stack, "aws_iam_role", r, "arn") for r in roles}) == 3
+    assert _worker_task(stack)["task_role_arn"] == ref(stack, "aws_iam_role", "task_role", "arn")
+    assert _migrate_task(stack)["task_role_arn"] == ref(
+        stack, "aws_iam_role", "migrate_role", "arn"
     )
 
 
@@ -275,9 +284,6 @@ def test_execution_role_policy_is_exact(stack: StackView) -> None:
     policy = stack.by_path("aws_iam_role_policy", "/compute/roles/execution_policy")
     assert policy["role"] == ref(stack, "aws_iam_role", "execution_role", "id")
     group = ref(stack, "aws_cloudwatch_log_group", "/compute/worker_logs", "arn")
-    secret = json.loads(_worker_task(stack)["container_definitions"])[0]["secrets"][0][
-        "valueFrom"
-    ].removesuffix(":username::")
     assert grants(policy) == {
         "PullWorkerImage": (
             {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
@@ -288,13 +294,26 @@ def test_execution_role_policy_is_exact(stack: StackView) -> None:
             {"logs:CreateLogStream", "logs:PutLogEvents"},
             {group, f"{group}:log-stream:*"},
         ),
-        "ReadInjectedSecret": ({"secretsmanager:GetSecretValue"}, {secret}),
-        "DecryptInjectedSecret": ({"kms:Decrypt"}, {data_key_arn(stack)}),
     }
-    decrypt = statements(policy)["DecryptInjectedSecret"]
-    assert decrypt["Condition"] == {
+
+
+def test_only_the_migrate_role_reads_the_master_secret(stack: StackView) -> None:
+    secret = _master_secret(stack)
+    policy = stack.by_path("aws_iam_role_policy", "/compute/roles/migrate_policy")
+    assert policy["role"] == ref(stack, "aws_iam_role", "migrate_role", "id")
+    assert grants(policy) == {
+        "ReadMasterSecret": ({"secretsmanager:GetSecretValue"}, {secret}),
+        "DecryptMasterSecret": ({"kms:Decrypt"}, {data_key_arn(stack)}),
+    }
+    assert statements(policy)["DecryptMasterSecret"]["Condition"] == {
         "StringEquals": {"kms:ViaService": ["secretsmanager.eu-central-1.amazonaws.com"]}
     }
+    readers = [
+        body["//"]["metadata"]["path"]
+        for body in stack.of_type("aws_iam_role_policy").values()
+        if secret in body["policy"]
+    ]
+    assert [r.rsplit("/", 1)[-1] for r in readers] == ["migrate_policy"]
 
 
 def test_task_role_policy_is_exact(stack: StackView) -> None:
@@ -303,14 +322,11 @@ def test_task_role_policy_is_exact(stack: StackView) -> None:
     cluster = stack.by_path("aws_rds_cluster", "/database/cluster")["//"]["metadata"]["uniqueId"]
     db_user = (
         f"arn:aws:rds-db:eu-central-1:{ACCOUNT}:dbuser:"
-        f"${{aws_rds_cluster.{cluster}.cluster_resource_id}}/streamflix_admin"
+        f"${{aws_rds_cluster.{cluster}.cluster_resource_id}}/streamflix_worker"
     )
-    secret = "${aws_rds_cluster." + cluster + ".master_user_secret[0].secret_arn}"
     assert grants(policy) == {
         "ReadProcessingStream": (
             {
-                "kinesis:DescribeStream",
-                "kinesis:DescribeStreamSummary",
                 "kinesis:GetRecords",
                 "kinesis:GetShardIterator",
                 "kinesis:ListShards",
@@ -321,7 +337,11 @@ def test_task_role_policy_is_exact(stack: StackView) -> None:
             {"s3:GetObject"},
             {ref(stack, "aws_s3_bucket", "/ingestion/uploads/bucket", "arn") + "/*"},
         ),
-        "ReadDatabaseSecret": ({"secretsmanager:GetSecretValue"}, {secret}),
+        # without it a missing key answers 403 and a late upload is dead-lettered (issue 12.2)
+        "SeeMissingUploadsAsNotFound": (
+            {"s3:ListBucket"},
+            {ref(stack, "aws_s3_bucket", "/ingestion/uploads/bucket", "arn")},
+        ),
         "UseDataKeyThroughOurServices": (
             {"kms:Decrypt", "kms:GenerateDataKey"},
             {data_key_arn(stack)},
@@ -332,20 +352,20 @@ def test_task_role_policy_is_exact(stack: StackView) -> None:
         ),
         "PublishAlerts": ({"sns:Publish"}, {topic_arn(stack)}),
         "ConnectToDatabaseWithIamAuth": ({"rds-db:connect"}, {db_user}),
-        "PutMetricsInWorkerNamespace": ({"cloudwatch:PutMetricData"}, {"*"}),
     }
     sids = statements(policy)
-    assert sids["PutMetricsInWorkerNamespace"]["Condition"] == {
-        "StringEquals": {"cloudwatch:namespace": "StreamFlix/Worker"}
-    }
     assert sids["UseDataKeyThroughOurServices"]["Condition"]["StringEquals"]["kms:ViaService"] == [
-        f"{s}.eu-central-1.amazonaws.com" for s in ("kinesis", "s3", "secretsmanager", "sqs", "sns")
+        f"{s}.eu-central-1.amazonaws.com" for s in ("kinesis", "s3", "sqs", "sns")
     ]
 
 
 def test_wildcard_resources_only_where_aws_allows_nothing_narrower(stack: StackView) -> None:
-    allowed = {"GetRegistryToken", "PutMetricsInWorkerNamespace"}
-    for path in ("/compute/roles/execution_policy", "/compute/roles/task_policy"):
+    allowed = {"GetRegistryToken"}
+    for path in (
+        "/compute/roles/execution_policy",
+        "/compute/roles/task_policy",
+        "/compute/roles/migrate_policy",
+    ):
         policy = stack.by_path("aws_iam_role_policy", path)
         wild = {sid for sid, (_, resources) in grants(policy).items() if "*" in resources}
         assert wild <= allowed, path

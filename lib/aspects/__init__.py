@@ -66,7 +66,7 @@ def apply_compliance_aspects(
     run = AspectRun(exceptions, ALL_RULES)
     required = config.required_tags()
     for stack in stacks:
-        for family, rules in FAMILIES.items():
-            Aspects.of(stack).add(CompliancePack(family, rules, run, required))
+        for i, (family, rules) in enumerate(FAMILIES.items()):
+            Aspects.of(stack).add(CompliancePack(family, rules, run, required, first=i == 0))
         Aspects.of(stack).add(ExceptionAudit(run, stacks[-1].node.path))
     return run

@@ -48,6 +48,17 @@ class AspectRun:
         self._records: dict[tuple[str, str, str], AspectRecord] = {}  # (stack, rule, address)
         self._fixed: dict[tuple[str, str], str] = {}  # (rule, address) -> fixed message
         self.unused: list[tuple[PolicyException, str]] = []
+        self._views: dict[str, StackView] = {}  # stack path -> this pass's shared view
+
+    def view(self, stack: TerraformStack, first_of_pass: bool) -> StackView:
+        """The stack's subjects and JSON, read once per synthesis pass and shared by the packs.
+
+        Each read is ~1,200 jsii round trips; seven packs used to repeat it (~0.9 s per synth).
+        The first pack of a pass reads afresh (constructs may have been added between passes)."""
+        path = stack.node.path
+        if first_of_pass or path not in self._views:
+            self._views[path] = StackView(stack)
+        return self._views[path]
 
     @property
     def records(self) -> list[AspectRecord]:
@@ -115,17 +126,43 @@ def subject_nodes(stack: TerraformStack) -> tuple[dict[str, IConstruct], frozens
     return nodes, frozenset(taggable)
 
 
+class StackView:
+    """One stack's subject nodes (read once) and its JSON (read again after any fix)."""
+
+    def __init__(self, stack: TerraformStack):
+        self.stack = stack
+        self.nodes, self.taggable = subject_nodes(stack)
+        self.paths = {address: node.node.path for address, node in self.nodes.items()}
+        self._json: dict[str, Any] | None = None
+
+    def json(self) -> dict[str, Any]:
+        if self._json is None:
+            self._json = self.stack.to_terraform()
+        return self._json
+
+    def override(self, node: TerraformResource | TerraformProvider, path: str, value: Any) -> None:
+        """Apply a fix; the JSON is read again on next use."""
+        node.add_override(path, value)
+        self._json = None
+
+
 @jsii.implements(IAspect)
 class CompliancePack:
     """One rule family (tags, encryption, ...) applied to a stack as an Aspect."""
 
     def __init__(
-        self, family: str, rules: Sequence[Rule], run: AspectRun, required_tags: dict[str, str]
+        self,
+        family: str,
+        rules: Sequence[Rule],
+        run: AspectRun,
+        required_tags: dict[str, str],
+        first: bool = True,
     ):
         self.family = family
         self.rules = tuple(rules)
         self.run = run
         self.required_tags = dict(required_tags)
+        self.first = first  # the first pack on its stack: re-reads the shared view each pass
 
     def visit(self, node: IConstruct) -> None:
         if isinstance(node, TerraformStack):
@@ -134,12 +171,12 @@ class CompliancePack:
     def evaluate(self, stack: TerraformStack) -> None:
         """Decide, apply the fixes, then decide again on the fixed stack, so the records (and
         a later synthesis) describe the output that is written."""
-        nodes, taggable = subject_nodes(stack)
-        paths = {address: node.node.path for address, node in nodes.items()}
+        view = self.run.view(stack, first_of_pass=self.first)
+        nodes = view.nodes
 
         def decide() -> list[Outcome]:
-            facts = stack_facts(stack.to_terraform(), stack.node.path, self.required_tags, taggable)
-            return evaluate(facts, self.rules, self.run.exceptions, paths, self.run.fixed)
+            facts = stack_facts(view.json(), stack.node.path, self.required_tags, view.taggable)
+            return evaluate(facts, self.rules, self.run.exceptions, view.paths, self.run.fixed)
 
         outcomes = decide()
         fixing = [o for o in outcomes if o.fixes]
@@ -147,7 +184,7 @@ class CompliancePack:
             node = nodes.get(outcome.subject.address)
             if isinstance(node, TerraformResource | TerraformProvider):
                 for fix in outcome.fixes:
-                    node.add_override(fix.path, fix.value)
+                    view.override(node, fix.path, fix.value)
         if fixing:
             self.run.remember_fixed([o.record for o in fixing])
             outcomes = decide()

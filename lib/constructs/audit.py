@@ -80,6 +80,13 @@ def trail_logs_statements(log_group_arn: str, account_id: str) -> list[Statement
     ]
 
 
+# The name the CloudTrail console gives this selector. Checkers compare it literally: Prowler's
+# cloudtrail_multi_region_enabled_logging_management_events accepts an advanced selector only if
+# its Name == "Management events selector" (prowler-cloud/prowler, commit 3e000faa), and the CIS
+# v4.0+ audit procedure shows that name as the expected output.
+MANAGEMENT_SELECTOR_NAME = "Management events selector"
+
+
 def event_selectors(uploads_bucket_arn: str, stream_arn: str) -> list[_Selector]:
     """Management events, plus data events for uploaded objects and the processing stream.
 
@@ -93,7 +100,7 @@ def event_selectors(uploads_bucket_arn: str, stream_arn: str) -> list[_Selector]
     """
     return [
         _Selector(
-            name="Management events",
+            name=MANAGEMENT_SELECTOR_NAME,
             field_selector=[_Field(field="eventCategory", equal_to=["Management"])],
         ),
         _Selector(

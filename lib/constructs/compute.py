@@ -39,12 +39,19 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinitionRuntimePlatform,
     EcsTaskDefinitionVolume,
 )
+from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
 from lib.config import WorkerConfig
 from lib.constructs.encryption import EncryptionKeys, ServiceGrant
 from lib.constructs.logs import encrypted_log_group
-from lib.constructs.worker_roles import METRICS_NAMESPACE, WorkerAccess, WorkerGrants, WorkerRoles
+from lib.constructs.worker_roles import (
+    METRICS_NAMESPACE,
+    WORKER_DB_USER,
+    WorkerAccess,
+    WorkerGrants,
+    WorkerRoles,
+)
 from lib.context import StackContext
 
 CONTAINER_NAME = "worker"
@@ -84,7 +91,9 @@ def worker_environment(ctx: StackContext, wiring: WorkerWiring) -> dict[str, str
     return {
         "STREAM_NAME": wiring.stream_name,
         "UPLOADS_BUCKET": wiring.uploads_bucket,
-        "DB_SECRET_ARN": wiring.db_secret_arn,
+        # its own login with an IAM auth token: the worker never sees the master secret
+        "DB_AUTH": "iam",
+        "DB_USER": WORKER_DB_USER,
         "DB_HOST": wiring.db_host,
         "DB_PORT": str(wiring.db_port),
         "DB_NAME": wiring.db_name,
@@ -104,19 +113,25 @@ def worker_environment(ctx: StackContext, wiring: WorkerWiring) -> dict[str, str
     }
 
 
+def migrate_environment(worker_env: dict[str, str], wiring: WorkerWiring) -> dict[str, str]:
+    """The migrate task runs as the master user: password from the master secret, which only
+    its role may read (the worker's IAM login variables do not apply)."""
+    env = {k: v for k, v in worker_env.items() if k not in ("DB_AUTH", "DB_USER")}
+    return env | {"DB_AUTH": "secret", "DB_SECRET_ARN": wiring.db_secret_arn}
+
+
 def container_definition(
     *,
     image: str,
     command: tuple[str, ...],
     environment: dict[str, str],
-    secret_arn: str,
     log_group: str,
     region: str,
     stream_prefix: str,
 ) -> dict[str, Any]:
-    """The hardened worker container. Only the user name is injected from the secret: the
-    worker reads the password itself through DB_SECRET_ARN, so rotation never leaves a stale
-    password in its environment."""
+    """The hardened worker container. Nothing is injected from a secret: the worker signs an
+    IAM token per connection and the migrate task reads the master secret itself, so rotation
+    never leaves a stale password in an environment."""
     return {
         "name": CONTAINER_NAME,
         "image": image,
@@ -131,7 +146,6 @@ def container_definition(
             {"sourceVolume": SCRATCH_VOLUME, "containerPath": SCRATCH_DIR, "readOnly": False}
         ],
         "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
-        "secrets": [{"name": "DB_USERNAME", "valueFrom": f"{secret_arn}:username::"}],
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
@@ -263,17 +277,16 @@ class Compute(Construct):
 
         environment = worker_environment(ctx, wiring)
         self.task_definition = self._task_definition(
-            ctx, roles, "worker", names.name("worker"), image, RUN_COMMAND, environment, wiring
+            ctx, roles.task, "worker", names.name("worker"), image, RUN_COMMAND, environment
         )
         self.migrate_task_definition = self._task_definition(
             ctx,
-            roles,
+            roles.migrate,
             "migrate",
             names.name("worker-migrate"),
             image,
             MIGRATE_COMMAND,
-            environment,
-            wiring,
+            migrate_environment(environment, wiring),
         )
 
         self.service = EcsService(
@@ -308,20 +321,18 @@ class Compute(Construct):
     def _task_definition(
         self,
         ctx: StackContext,
-        roles: WorkerRoles,
+        task_role: IamRole,
         id_: str,
         family: str,
         image: str,
         command: tuple[str, ...],
         environment: dict[str, str],
-        wiring: WorkerWiring,
     ) -> EcsTaskDefinition:
         cfg = ctx.config.worker
         container = container_definition(
             image=image,
             command=command,
             environment=environment,
-            secret_arn=wiring.db_secret_arn,
             log_group=self.log_group.name,
             region=ctx.region,
             stream_prefix=id_,
@@ -337,8 +348,8 @@ class Compute(Construct):
             ),
             cpu=str(cfg.cpu),
             memory=str(cfg.memory_mib),
-            execution_role_arn=roles.execution.arn,
-            task_role_arn=roles.task.arn,
+            execution_role_arn=self.roles.execution.arn,
+            task_role_arn=task_role.arn,
             volume=[EcsTaskDefinitionVolume(name=SCRATCH_VOLUME)],
             container_definitions=json.dumps([container]),
         )

@@ -29,17 +29,18 @@ from lib.constructs.logs import encrypted_log_group
 from lib.context import StackContext
 from lib.iam import Statement, policy_document, service_trust
 
-# Interface endpoints the private tasks need (gateway endpoint for S3 is added separately).
+# Interface endpoints the private tasks use, each with its caller (the gateway endpoint for S3,
+# also carrying ECR image layers, is added separately). Nothing calls CloudWatch (metrics go out
+# as EMF through logs) or STS (task credentials come from the ECS agent's credential endpoint),
+# so neither has an endpoint.
 INTERFACE_ENDPOINTS = (
-    "kinesis-streams",
-    "secretsmanager",
-    "logs",
-    "monitoring",
-    "ecr.api",
-    "ecr.dkr",
-    "sqs",
-    "sns",
-    "sts",
+    "kinesis-streams",  # worker: ListShards, GetShardIterator, GetRecords
+    "secretsmanager",  # migrate task: the master user's secret
+    "logs",  # awslogs driver: container logs and EMF metrics
+    "ecr.api",  # ECS agent: registry token, image manifest
+    "ecr.dkr",  # ECS agent: image pull
+    "sqs",  # worker: the DLQ
+    "sns",  # worker: the alerts topic
 )
 
 

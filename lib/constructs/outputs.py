@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cdktf import TerraformOutput
+from constructs import Construct
 
-if TYPE_CHECKING:
-    from lib.stack import StreamflixStack
+from lib.constructs.parts import StackParts
 
 
-def publish_outputs(stack: StreamflixStack) -> None:
-    net, ing, db, keys = stack.network, stack.ingestion, stack.database, stack.keys
+def publish_outputs(scope: Construct, parts: StackParts) -> None:
+    net, ing, db, keys = parts.network, parts.ingestion, parts.database, parts.keys
     outputs: dict[str, tuple[object, str]] = {
         "vpc_id": (net.vpc.id, "VPC of the pipeline"),
         "public_subnet_ids": (
@@ -38,20 +36,20 @@ def publish_outputs(stack: StreamflixStack) -> None:
         "logs_key_arn": (keys.logs.arn, "KMS key encrypting logs and the trail"),
         "flow_log_group_name": (net.flow_log_group.name, "VPC flow log group"),
         "db_log_group_name": (db.log_group.name, "PostgreSQL log group"),
-        **_worker_outputs(stack),
+        **_worker_outputs(parts),
     }
     for name, (value, description) in outputs.items():
-        TerraformOutput(stack, name, value=value, description=description)
+        TerraformOutput(scope, name, value=value, description=description)
 
 
-def _worker_outputs(stack: StreamflixStack) -> dict[str, tuple[object, str]]:
+def _worker_outputs(parts: StackParts) -> dict[str, tuple[object, str]]:
     """Workers, failure handling, monitoring and audit (issue 3)."""
-    compute, failures, audit = stack.compute, stack.failures, stack.audit
+    compute, failures, audit = parts.compute, parts.failures, parts.audit
     outputs: dict[str, tuple[object, str]] = {
         "ecs_cluster_name": (compute.cluster.name, "ECS cluster running the workers"),
         "ecs_service_name": (compute.service.name, "ECS service of the stream workers"),
         "workers_security_group_id": (
-            stack.firewall.workers.id,
+            parts.firewall.workers.id,
             "Security group for worker tasks (pass it to run-task for the migrate task)",
         ),
         "worker_task_definition_family": (
@@ -63,7 +61,7 @@ def _worker_outputs(stack: StreamflixStack) -> dict[str, tuple[object, str]]:
             "One-off task running the schema migrations (command migrate)",
         ),
         "ecr_repository_url": (
-            stack.registry.repository.repository_url,
+            parts.registry.repository.repository_url,
             "Push the worker image here as <url>:<tag> (tag: python -m lib.worker_image, "
             "or STREAMFLIX_WORKER_IMAGE_TAG when set)",
         ),
@@ -72,7 +70,7 @@ def _worker_outputs(stack: StreamflixStack) -> dict[str, tuple[object, str]]:
         "alerts_topic_arn": (failures.topic_arn, "SNS topic receiving every alarm and alert"),
         "trail_name": (audit.trail.name, "CloudTrail trail recording API and data events"),
         "trail_bucket_name": (audit.bucket.name, "Bucket holding the trail's log files"),
-        "dashboard_name": (stack.dashboard.dashboard.dashboard_name, "CloudWatch dashboard"),
+        "dashboard_name": (parts.dashboard.dashboard.dashboard_name, "CloudWatch dashboard"),
         "worker_log_group_name": (compute.log_group.name, "Worker container logs"),
         "container_insights_log_group_name": (
             compute.insights_log_group.name,

@@ -1,13 +1,15 @@
-"""The worker's two IAM roles, each least privilege on exact resource ARNs.
+"""The worker's three IAM roles, each least privilege on exact resource ARNs.
 
 * The **execution role** is used by the ECS agent to start a task: pull the image from our
-  repository, write the container's logs, and read the database secret it injects.
-* The **task role** is what the worker code runs as: read this stream, the uploads bucket and the
-  secret, send to the DLQ, publish to the alerts topic, connect to the database with IAM auth and
-  put metrics in its own namespace only.
+  repository and write the container's logs. It injects no secret.
+* The **task role** is what the worker code runs as: read this stream and the uploads bucket,
+  send to the DLQ, publish to the alerts topic, and connect to the database with IAM auth as its
+  own login ``streamflix_worker`` (never the master user). Nothing it never calls: see
+  ``UNCALLED_ACTION_REASONS`` for the few actions AWS uses on its behalf.
+* The **migrate role** is the one-off ``migrate`` task's: it alone reads the master user's secret.
 
-Keeping them apart means the application never holds image-pull or log-delivery rights, and the
-agent never holds data rights. The statements are pure functions of ARNs so tests read them as
+Keeping them apart means the application never holds image-pull or log-delivery rights, the
+agent never holds data rights, and the worker never holds the master password. The statements are pure functions of ARNs so tests read them as
 data; ``*`` appears only where AWS offers no resource-level permission, each with its reason.
 """
 
@@ -22,17 +24,32 @@ from constructs import Construct
 from lib.context import StackContext
 from lib.iam import Statement, policy_document, service_trust
 
-METRICS_NAMESPACE = "StreamFlix/Worker"
+METRICS_NAMESPACE = "StreamFlix/Worker"  # EMF namespace (worker env), not an IAM grant
 ECS_TASKS = "ecs-tasks.amazonaws.com"
+# The worker's database login: role created by worker/migrations/V004, made a login granted
+# rds_iam by V006. The task role may connect as this user only.
+WORKER_DB_USER = "streamflix_worker"
 # Services through which the task role uses the data key (each encrypts one of our resources).
-TASK_KMS_VIA_SERVICES = ("kinesis", "s3", "secretsmanager", "sqs", "sns")
+TASK_KMS_VIA_SERVICES = ("kinesis", "s3", "sqs", "sns")
+# Exactly the Kinesis calls the worker makes (supervisor: ListShards; consumer: GetShardIterator,
+# GetRecords). tests/worker/test_worker_iam_calls.py records its calls and holds us to that.
 STREAM_READ_ACTIONS = (
-    "kinesis:DescribeStream",
-    "kinesis:DescribeStreamSummary",
     "kinesis:GetRecords",
     "kinesis:GetShardIterator",
     "kinesis:ListShards",
 )
+# Task-role actions the worker never calls itself as an AWS API, and why they are granted anyway.
+# Every other granted action must show up in the worker's recorded API calls (same test).
+UNCALLED_ACTION_REASONS = {
+    "kms:Decrypt": "called by Kinesis, S3, SQS and SNS on the worker's behalf (kms:ViaService) "
+    "to read encrypted records/objects and to send to the encrypted queue and topic",
+    "kms:GenerateDataKey": "called by SQS and SNS on the worker's behalf (kms:ViaService) when it "
+    "sends to the encrypted DLQ and publishes to the encrypted topic",
+    "s3:ListBucket": "makes HeadObject/GetObject answer 404, not 403, for an upload not visible "
+    "yet, so the worker retries it instead of dead-lettering it",
+    "rds-db:connect": "authorizes the PostgreSQL login with an IAM token the worker signs locally "
+    "(generate_db_auth_token makes no API call; locally a password stands in)",
+}
 EXEC_CHANNEL_ACTIONS = (
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",
@@ -48,11 +65,11 @@ class WorkerAccess:
     region: str
     stream_arn: str
     uploads_bucket_arn: str
-    secret_arn: str
+    secret_arn: str  # the master user's secret: read by the migrate task only
     data_key_arn: str
     dlq_arn: str
     topic_arn: str
-    db_user_arn: str  # arn:aws:rds-db:<region>:<account>:dbuser:<cluster resource id>/<user>
+    db_user_arn: str  # arn:aws:rds-db:<region>:<account>:dbuser:<cluster id>/WORKER_DB_USER
     repository_arn: str
 
 
@@ -83,9 +100,12 @@ def task_statements(grants: WorkerGrants) -> list[Statement]:
     statements = [
         Statement("ReadProcessingStream", STREAM_READ_ACTIONS, (g.stream_arn,)),
         Statement("ReadUploadedVideos", ("s3:GetObject",), (f"{g.uploads_bucket_arn}/*",)),
-        # Re-read after every authentication failure: the secret rotates every 30 days.
-        Statement("ReadDatabaseSecret", ("secretsmanager:GetSecretValue",), (g.secret_arn,)),
-        # Decrypt: stream records, objects, the secret. GenerateDataKey: SQS and SNS need it
+        # Without ListBucket, HeadObject/GetObject on a key not visible yet answer 403, not 404,
+        # and the worker would dead-letter an upload that is merely late (AWS S3 API reference,
+        # HeadObject, "Permissions"). Bucket ARN only; no prefix condition: requests may name
+        # any key of the uploads bucket.
+        Statement("SeeMissingUploadsAsNotFound", ("s3:ListBucket",), (g.uploads_bucket_arn,)),
+        # Decrypt: stream records, objects. GenerateDataKey: SQS and SNS need it
         # from producers writing to encrypted queues and topics.
         Statement(
             "UseDataKeyThroughOurServices",
@@ -95,15 +115,9 @@ def task_statements(grants: WorkerGrants) -> list[Statement]:
         ),
         Statement("SendToDeadLetterQueue", ("sqs:SendMessage",), (g.dlq_arn,)),
         Statement("PublishAlerts", ("sns:Publish",), (g.topic_arn,)),
+        # No cloudwatch:PutMetricData: metrics leave as EMF lines in the container's log stream,
+        # written by the awslogs driver with the execution role.
         Statement("ConnectToDatabaseWithIamAuth", ("rds-db:connect",), (g.db_user_arn,)),
-        Statement(
-            "PutMetricsInWorkerNamespace",
-            ("cloudwatch:PutMetricData",),
-            ("*",),
-            condition={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
-            wildcard_reason="PutMetricData has no resource type; the namespace "
-            "condition is the narrowest scope AWS offers",
-        ),
     ]
     if grants.exec_log_group_arn is not None:
         statements += [
@@ -141,12 +155,19 @@ def execution_statements(grants: WorkerGrants) -> list[Statement]:
             wildcard_reason="GetAuthorizationToken is account-wide; it has no resource type",
         ),
         _log_delivery("WriteContainerLogs", grants.log_group_arn),
-        Statement("ReadInjectedSecret", ("secretsmanager:GetSecretValue",), (g.secret_arn,)),
+    ]
+
+
+def migrate_statements(access: WorkerAccess) -> list[Statement]:
+    """The migrate task logs in as the master user: it alone may read (and decrypt) its secret.
+    Re-read after an authentication failure: the secret rotates every 30 days."""
+    return [
+        Statement("ReadMasterSecret", ("secretsmanager:GetSecretValue",), (access.secret_arn,)),
         Statement(
-            "DecryptInjectedSecret",
+            "DecryptMasterSecret",
             ("kms:Decrypt",),
-            (g.data_key_arn,),
-            condition=_via(g.region, "secretsmanager"),
+            (access.data_key_arn,),
+            condition=_via(access.region, "secretsmanager"),
         ),
     ]
 
@@ -160,7 +181,7 @@ class WorkerRoles(Construct):
             self,
             "execution_role",
             name=names.name("worker-execution-role"),
-            description="ECS agent: pull the worker image, write its logs, inject its secret",
+            description="ECS agent: pull the worker image, write its logs",
             assume_role_policy=service_trust(ECS_TASKS, account),
         )
         IamRolePolicy(
@@ -174,7 +195,7 @@ class WorkerRoles(Construct):
             self,
             "task_role",
             name=names.name("worker-task-role"),
-            description="Worker code: read stream/uploads/secret, dead-letter, alert, metrics",
+            description="Worker code: read stream/uploads, dead-letter, alert, own DB login",
             assume_role_policy=service_trust(ECS_TASKS, account, source_arn=ctx.arn("ecs", "*")),
         )
         IamRolePolicy(
@@ -183,4 +204,18 @@ class WorkerRoles(Construct):
             role=self.task.id,
             name=names.name("worker-task-policy"),
             policy=policy_document(task_statements(grants)),
+        )
+        self.migrate = IamRole(
+            self,
+            "migrate_role",
+            name=names.name("worker-migrate-role"),
+            description="Migrate task: read the master user's secret to apply schema migrations",
+            assume_role_policy=service_trust(ECS_TASKS, account, source_arn=ctx.arn("ecs", "*")),
+        )
+        IamRolePolicy(
+            self,
+            "migrate_policy",
+            role=self.migrate.id,
+            name=names.name("worker-migrate-policy"),
+            policy=policy_document(migrate_statements(grants.access)),
         )

@@ -2,7 +2,7 @@
 
 A test injects one violation through keyword overrides (``None`` removes an attribute, as
 cdktf omits unset values) and asserts on the run's records and the error annotations.
-Importing the provider costs ~10 s once per session; each stack then synthesizes in ~0.1 s.
+Importing the used provider submodules costs a few seconds once per session; each stack then synthesizes in ~0.1 s.
 """
 
 from __future__ import annotations

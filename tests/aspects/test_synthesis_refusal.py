@@ -43,6 +43,9 @@ def test_violation_in_the_real_stack_refuses_synthesis(tmp_path: Path) -> None:
 
 _INJECT = """
 import sys
+from lib.provider_import import use_provider_shortcut
+
+use_provider_shortcut()  # as main.py does, before the provider is first imported
 import lib.stack
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 

@@ -300,6 +300,16 @@ CASES: tuple[Case, ...] = (
         },
     ),
     Case(
+        "CKV_SFX_26",
+        "ecs_not_privileged",
+        {
+            "aws_ecs_task_definition": {
+                "pass_unprivileged": task([CONTAINER_OK, CONTAINER_OK | {"privileged": False}]),
+                "fail_privileged": task([CONTAINER_OK | {"privileged": True}]),
+            }
+        },
+    ),
+    Case(
         "CKV_SFX_12",
         "ecs_roles",
         {

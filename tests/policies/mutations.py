@@ -89,6 +89,19 @@ def edit_containers(**values: Any) -> Callable[[Doc], str]:
     return apply
 
 
+def add_statement(rtype: str, path: str, statement: dict[str, Any]) -> Callable[[Doc], str]:
+    """Append a statement to a policy that cdktf wrote as a JSON string (the gate decodes it)."""
+
+    def apply(doc: Doc) -> str:
+        name, body = pick(doc, rtype, path)
+        policy = json.loads(body["policy"])
+        policy["Statement"].append(statement)
+        body["policy"] = json.dumps(policy)
+        return f"{rtype}.{name}"
+
+    return apply
+
+
 def share_roles(doc: Doc) -> str:
     name, task = pick(doc, "aws_ecs_task_definition", "worker_task")
     task["task_role_arn"] = task["execution_role_arn"]
@@ -195,6 +208,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("ecs_writable_root", "CKV_SFX_10", edit_containers(readonlyRootFilesystem=False)),
     Mutation("ecs_root_user", "CKV_SFX_11", edit_containers(user="0")),
     Mutation("ecs_shared_role", "CKV_SFX_12", share_roles),
+    Mutation("ecs_privileged_container", "CKV_SFX_26", edit_containers(privileged=True)),
     Mutation("ingress_from_world", "CKV_SFX_13", world_ingress),
     Mutation("rotation_90_days", "CKV_SFX_14", rotate_every_90_days),
     Mutation("rotation_removed", "CKV_SFX_15", remove_rotation),
@@ -240,6 +254,55 @@ MUTATIONS: tuple[Mutation, ...] = (
         setter("aws_kms_key", "", deletion_window_in_days=30),
     ),
     # built-in checks run too: a violation only checkov knows is caught as well
+    # ... including in documents cdktf writes as JSON strings (decoded for the scan):
+    Mutation(
+        "iam_policy_wildcard_resource",
+        "CKV_AWS_355",
+        add_statement(
+            "aws_iam_role_policy",
+            "task",
+            {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "*"},
+        ),
+    ),
+    Mutation(
+        "iam_policy_privilege_escalation",
+        "CKV_AWS_286",
+        add_statement(
+            "aws_iam_role_policy",
+            "execution",
+            {
+                "Effect": "Allow",
+                "Action": ["iam:PassRole", "iam:CreatePolicyVersion"],
+                "Resource": "*",
+            },
+        ),
+    ),
+    Mutation(
+        "sqs_policy_public",
+        "CKV_AWS_168",
+        add_statement(
+            "aws_sqs_queue_policy",
+            "",
+            {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"},
+        ),
+    ),
+    Mutation(
+        "sns_policy_public",
+        "CKV_AWS_169",
+        add_statement(
+            "aws_sns_topic_policy",
+            "",
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "sns:Publish",
+                "Resource": "*",
+            },
+        ),
+    ),
+    # (not CKV_AWS_334: checkov 3.3.30 reads a "privilege" key, but ECS's field is "privileged",
+    # so it passes a privileged container; CKV_SFX_26 covers that)
+    Mutation("ecs_host_pid_namespace", "CKV_AWS_335", edit_containers(pidMode="host")),
     Mutation(
         "bucket_acls_not_blocked",
         "CKV_AWS_53",

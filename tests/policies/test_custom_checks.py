@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from policies.findings import CheckovResult
 from policies.scan import CHECKS_DIR, RawScan
 from tests.policies.cases import CASES, Case
 from tests.policies.conftest import case_dir
@@ -45,8 +46,8 @@ def results_of(scan: RawScan, root: Path, case: Case) -> tuple[set[str], set[str
         key = case.folder
     else:
         key = ""
-    passed = {key or f.address.split(".", 1)[1] for f in mine if f.passed}
-    failed = {key or f.address.split(".", 1)[1] for f in mine if not f.passed}
+    passed = {key or f.address.split(".", 1)[1] for f in mine if f.result is CheckovResult.PASSED}
+    failed = {key or f.address.split(".", 1)[1] for f in mine if f.result is CheckovResult.FAILED}
     return passed, failed
 
 
@@ -85,7 +86,9 @@ def test_check_on_fixture(case: Case, fixture_scan: RawScan, fixture_root: Path)
 def test_failures_explain_themselves(fixture_scan: RawScan) -> None:
     """Each custom failure carries checkov ``details`` naming the field and the rule."""
     custom_failures = [
-        f for f in fixture_scan.findings if f.check_id.startswith("CKV_SFX_") and not f.passed
+        f
+        for f in fixture_scan.findings
+        if f.check_id.startswith("CKV_SFX_") and f.result is CheckovResult.FAILED
     ]
     assert custom_failures
     assert all(f.details for f in custom_failures), [

@@ -13,9 +13,9 @@ import pytest
 
 from compliance.exceptions import ExceptionFileError, ExceptionSet, PolicyException
 from policies import gate
-from policies.findings import AddressIndex, RawFinding, Status
+from policies.findings import AddressIndex, CheckovResult, RawFinding, Status
 from policies.gen_taggable import taggable_types
-from policies.reporting import JSON_FILE, JUNIT_FILE, SARIF_FILE
+from policies.reporting import JSON_FILE, JUNIT_FILE, SARIF_FILE, coverage_line, gate_json, summary
 from policies.rules import LOG_RETENTION_DAYS
 from policies.scan import RawScan
 from policies.taggable import TAGGABLE_TYPES
@@ -24,12 +24,14 @@ ROOT = Path("/stack")
 FUTURE = dt.date.today() + dt.timedelta(days=365)
 
 
-def raw(check_id: str, address: str, passed: bool) -> RawFinding:
+def raw(
+    check_id: str, address: str, passed: bool, result: CheckovResult | None = None
+) -> RawFinding:
+    outcome = result or (CheckovResult.PASSED if passed else CheckovResult.FAILED)
     return RawFinding(
         check_id,
         f"Ensure {check_id}",
-        passed,
-        False,
+        outcome,
         address,
         ROOT / "cdk.tf.json",
         (1, 2),
@@ -97,6 +99,41 @@ def test_unused_ckv_exception_is_reported_and_fails_only_when_strict() -> None:
     assert [e.rule for e in lenient.unused_exceptions] == ["CKV_AWS_144"]  # aspect rules: not ours
     assert lenient.ok
     assert not gate.judge(scan_of(*findings), exceptions, strict_exceptions=True).ok
+
+
+def test_builtin_unknown_fails_unless_an_exception_says_why() -> None:
+    unknown = CheckovResult.UNKNOWN
+    findings = (
+        raw("CKV_AWS_70", "aws_s3_bucket.uploads", False, unknown),
+        raw("CKV_AWS_70", "aws_s3_bucket.logs", False, unknown),
+        raw("CKV_SFX_23", "aws_appautoscaling_target.t", False, unknown),
+        raw("CKV_AWS_18", "aws_s3_bucket.uploads", passed=True),
+    )
+    strict = gate.judge(scan_of(*findings), ExceptionSet(()))
+    assert not strict.ok
+    assert {(f.check_id, f.address) for f in strict.failed} == {
+        ("CKV_AWS_70", "aws_s3_bucket.uploads"),
+        ("CKV_AWS_70", "aws_s3_bucket.logs"),
+    }
+    assert all(f.unknown and "UNKNOWN" in f.details[0] for f in strict.failed)
+    # our own checks' UNKNOWN (apply-time values) is counted, never judged
+    assert strict.custom_unknown == (("CKV_SFX_23", "aws_appautoscaling_target.t"),)
+    assert strict.checks_per_resource == {
+        "aws_appautoscaling_target.t": 1,
+        "aws_s3_bucket.logs": 1,
+        "aws_s3_bucket.uploads": 2,
+    }
+    line = coverage_line(strict)
+    assert "4 checks on 3 resources" in line
+    assert "UNKNOWN: 2 built-in (0 waived, 2 failing), 1 custom" in line
+    assert "UNKNOWN CKV_AWS_70 aws_s3_bucket.logs" in summary(strict)
+
+    waived = gate.judge(scan_of(*findings), ExceptionSet((exception("CKV_AWS_70", "aws_s3_*"),)))
+    assert waived.ok
+    assert {f.status for f in waived.unknown} == {Status.WAIVED}
+    assert "(2 waived, 0 failing)" in coverage_line(waived)
+    assert "WAIVED CKV_AWS_70 aws_s3_bucket.logs [UNKNOWN] (owner" in summary(waived)
+    assert gate_json(waived)["summary"]["unknown"] == 2
 
 
 def test_parsing_errors_and_empty_scans_fail() -> None:
@@ -274,3 +311,16 @@ def test_cross_resource_checks_fail_closed_without_the_stack_file(
     check.details = []
     assert check.evaluate({"name": ["q"]}) == CheckResult.FAILED
     assert "cannot read /cdk.tf.json" in check.details[0]
+
+
+def test_scan_fails_closed_without_the_unknown_hook(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A report from plain checkov (no unknown_checks) must not pass as 'nothing UNKNOWN'."""
+    from policies import scan as scan_module
+
+    (tmp_path / "cdk.tf.json").write_text("{}")
+    plain = {"check_type": "terraform_json", "results": {"passed_checks": [], "failed_checks": []}}
+    monkeypatch.setattr(scan_module, "run_checkov", lambda root, suffix=None: plain)
+    with pytest.raises(scan_module.ScanError, match="unknown_checks"):
+        scan_module.scan(tmp_path)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from compliance.exceptions import load_exceptions
+from policies.findings import Status
 from policies.gate import GateResult, judge
 from policies.scan import RawScan, scan
 from tests.policies.mutations import MUTATIONS, Mutation
@@ -73,3 +74,19 @@ def test_mutant_fails_naming_the_check(
         f"{mutation.name}: expected {mutation.check_id} on {broken[mutation.name]}, "
         f"gate failed {sorted(failing)}"
     )
+
+
+DOCUMENT_CHECKS = {"CKV_AWS_286", "CKV_AWS_355", "CKV_AWS_168", "CKV_AWS_169", "CKV_AWS_335"}
+
+
+def test_documents_written_as_json_strings_are_judged(
+    mutant_scan: RawScan, mutant_root: tuple[Path, dict[str, str]]
+) -> None:
+    """IAM/SQS/SNS policies and ECS container definitions are JSON strings in cdk.tf.json; the
+    built-in checks that parse them must really evaluate (not return a dropped UNKNOWN)."""
+    result = gate_for(mutant_scan, mutant_root[0], UNMODIFIED)
+    judged = {f.check_id for f in result.findings if f.status is Status.PASSED}
+    assert judged >= DOCUMENT_CHECKS, sorted(DOCUMENT_CHECKS - judged)
+    assert all(f.status is Status.WAIVED for f in result.unknown), [
+        (f.check_id, f.address) for f in result.unknown if f.status is not Status.WAIVED
+    ]

@@ -8,10 +8,12 @@ import subprocess
 import sys
 import textwrap
 import time
+from functools import partial
+from pathlib import Path
 
 import pytest
 from streamflix_worker.consumer import MAX_UNFINISHED_STARTS
-from streamflix_worker.standins import sample_request
+from streamflix_worker.standins import WORKER_LOGIN, sample_request
 from worker_testkit import REPO, Harness, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(150)]
@@ -121,6 +123,10 @@ def test_a_job_that_kills_the_process_is_dead_lettered_after_three_deaths(
     assert alert["video_id"] == poison["video_id"]
 
 
+def _logged(path: Path, line: bytes) -> bool:
+    return line in path.read_bytes()
+
+
 def test_a_graceful_hand_back_does_not_count_as_a_death(
     harness: Harness, clip_bytes: bytes
 ) -> None:
@@ -134,8 +140,11 @@ def test_a_graceful_hand_back_does_not_count_as_a_death(
             RETRY_BASE_BACKOFF_MS="3000",
             RETRY_MAX_BACKOFF_MS="3000",
         )
-        wait_until(lambda: harness.statuses().get(missing["video_id"]) == "PROCESSING", 30, 0.05)
-        time.sleep(1.0)  # in the backoff after the first failed attempt
+        # in the backoff after this worker's first failed attempt: wait for its own log line,
+        # not a fixed sleep (the status stays PROCESSING between workers, and on a loaded
+        # machine a new process can take seconds to install its SIGTERM handler)
+        log = harness.standins.root / f"{name}.log"
+        wait_until(partial(_logged, log, b"job failed transiently; retrying"), 60, 0.05)
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(30) == 0
     (starts,) = harness.query(
@@ -170,13 +179,15 @@ def test_secret_rotation_mid_run_fails_no_job(
     first = harness.put_jobs("s.mp4", 4)
     with harness.worker():
         wait_until(lambda: harness.count_status("COMPLETED") == 4, 30)
-        new_password = "rotated-" + harness.stack.password[:12]
-        harness.standins.postgres.set_password(new_password)  # rotation: database first...
+        # the worker's own login rotates (locally a secret stands in for IAM tokens)
+        new_password = "rotated-" + harness.stack.worker_password[:12]
+        pg = harness.standins.postgres
+        pg.set_password(new_password, WORKER_LOGIN)  # rotation: database first...
         second = harness.put_jobs("s.mp4", 4)
-        harness.standins.postgres.terminate_app_connections()  # force reconnects
+        pg.terminate_app_connections(WORKER_LOGIN)  # force reconnects
         harness.secrets.put_secret_value(  # ... then the secret
-            SecretId=harness.stack.secret_arn,
-            SecretString=json.dumps({"username": "streamflix_app", "password": new_password}),
+            SecretId=harness.stack.worker_secret_arn,
+            SecretString=json.dumps({"username": WORKER_LOGIN, "password": new_password}),
         )
         third = harness.put_jobs("s.mp4", 4)
         wait_until(lambda: harness.count_status("COMPLETED") == 12, 60, what="12 after rotation")

@@ -17,13 +17,7 @@ SHARDS = [ShardInfo(f"shard-{i}", ()) for i in range(4)]
 
 @pytest.fixture
 def conn(harness: Harness) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    pg = harness.standins.postgres
-    with psycopg.connect(
-        f"host={pg.socket_dir} port={pg.port} dbname={harness.stack.db_name} "
-        f"user=streamflix_app password={harness.current_password()}",
-        autocommit=True,
-    ) as connection:
-        connection.execute("SET ROLE streamflix_worker")
+    with harness.connect(as_worker=True) as connection:
         yield connection
 
 

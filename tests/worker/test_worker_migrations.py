@@ -18,14 +18,8 @@ pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]
 
 
 def _app_conn(harness: Harness, role: bool) -> psycopg.Connection[tuple[object, ...]]:
-    pg = harness.standins.postgres
-    conn = psycopg.connect(
-        f"host={pg.socket_dir} port={pg.port} dbname={harness.stack.db_name} "
-        f"user=streamflix_app password={harness.current_password()}",
-        autocommit=True,
-    )
-    if role:
-        conn.execute("SET ROLE streamflix_worker")
+    """As the worker's own login (``role``) or as the master user."""
+    conn: psycopg.Connection[tuple[object, ...]] = harness.connect(as_worker=role)
     return conn
 
 
@@ -121,13 +115,68 @@ def test_worker_refuses_to_run_on_an_unmigrated_database(
     for key, value in stack.env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("WORKER_ID", "early")
+    # the worker's login is cluster-wide and may exist from other tests' migrations: make sure
+    # it does and can log in, so only this database's missing schema stops the worker
     pg = standins.postgres
-    # the role exists from other tests' migrations; SET ROLE needs the grant in this database
-    with psycopg.connect(
-        f"host={pg.socket_dir} port={pg.port} dbname={stack.db_name} "
-        f"user=streamflix_app password={stack.password}",
-        autocommit=True,
-    ) as conn:
-        conn.execute("GRANT streamflix_worker TO streamflix_app")
+    if not pg.superuser("SELECT 1 FROM pg_roles WHERE rolname = 'streamflix_worker'"):
+        pg.superuser("CREATE ROLE streamflix_worker LOGIN")
+    pg.superuser("ALTER ROLE streamflix_worker LOGIN")
+    pg.set_password(stack.worker_password, "streamflix_worker")
     assert main(["run"]) == 3
     assert "run `migrate` first" in capsys.readouterr().err
+
+
+# --- pgAudit (issue 12 item 6) ----------------------------------------------------------------
+
+PGAUDIT = DEFAULT_DIR / "V007__pgaudit.sql"
+
+
+def test_pgaudit_role_comes_before_the_extension() -> None:
+    sql = PGAUDIT.read_text()
+    # AWS: create rds_pgaudit (named by pgaudit.role), then CREATE EXTENSION in the database
+    assert sql.index("CREATE ROLE rds_pgaudit NOLOGIN") < sql.index(
+        "CREATE EXTENSION IF NOT EXISTS pgaudit"
+    )
+
+
+def test_pgaudit_migration_creates_the_role_and_the_extension_or_warns(
+    standins,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stack = standins.new_stack(shards=1)
+    with caplog.at_level("INFO", logger="streamflix_worker.migrations"):
+        assert 7 in standins.migrate(stack)
+    pg = standins.postgres
+    assert pg.superuser("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'rds_pgaudit'") == [
+        (False,)
+    ]
+    available = pg.superuser("SELECT 1 FROM pg_available_extensions WHERE name = 'pgaudit'")
+    created = pg.superuser("SELECT 1 FROM pg_extension WHERE extname = 'pgaudit'", stack.db_name)
+    skipped = [r for r in caplog.records if "pgaudit is not available" in r.getMessage()]
+    if available:
+        assert created and not skipped
+    else:  # plain PostgreSQL (pgserver ships no pgaudit): skipped, and the log says so
+        assert not created
+        assert [r.levelname for r in skipped] == ["WARNING"]
+
+
+def test_pgaudit_migration_is_idempotent(harness: Harness) -> None:
+    sql = PGAUDIT.read_bytes()
+    with _app_conn(harness, role=False) as conn:
+        conn.execute(sql)  # already applied by the fixture: a second run changes nothing
+        conn.execute(sql)
+    rows = harness.query("SELECT count(*) FROM pg_roles WHERE rolname = 'rds_pgaudit'")
+    assert rows == [(1,)]
+
+
+def test_on_rds_the_extension_is_never_skipped(harness: Harness) -> None:
+    """Where rds_superuser exists (RDS), a missing pgaudit fails the migration loudly."""
+    pg = harness.standins.postgres
+    if pg.superuser("SELECT 1 FROM pg_available_extensions WHERE name = 'pgaudit'"):
+        pytest.skip("this PostgreSQL ships pgaudit: the skip branch cannot be exercised")
+    conninfo = pg.superuser_conninfo.replace("dbname=postgres", f"dbname={harness.stack.db_name}")
+    with psycopg.connect(conninfo) as conn:  # one transaction, rolled back: no role is left
+        conn.execute("CREATE ROLE rds_superuser NOLOGIN")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="pgaudit"):
+            conn.execute(PGAUDIT.read_bytes())
+        conn.rollback()

@@ -16,9 +16,8 @@ from typing import Any, TypeVar
 
 from streamflix_worker.app import build_context
 from streamflix_worker.config import WorkerConfig, load_config
-from streamflix_worker.migrations import DEFAULT_DIR, apply_migrations
 from streamflix_worker.processor import JobProcessor
-from streamflix_worker.standins import Stack, StandIns, sample_request
+from streamflix_worker.standins import WORKER_LOGIN, Stack, StandIns, sample_request
 from streamflix_worker.supervisor import Supervisor
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,15 +51,23 @@ class Harness:
 
     # --- setup --------------------------------------------------------------------------
     def migrate(self) -> list[int]:
+        return self.standins.migrate(self.stack)
+
+    def connect(self, as_worker: bool) -> Any:
+        """A psycopg connection as the worker's own login, or as the master (owner) user."""
         import psycopg
 
         pg = self.standins.postgres
-        conninfo = (
-            f"host={pg.socket_dir} port={pg.port} dbname={self.stack.db_name} "
-            f"user=streamflix_app password={self.current_password()}"
+        user, password = (
+            (WORKER_LOGIN, self.stack.worker_password)
+            if as_worker
+            else ("streamflix_app", self.current_password())
         )
-        with psycopg.connect(conninfo) as conn:
-            return apply_migrations(conn, DEFAULT_DIR)
+        return psycopg.connect(
+            f"host={pg.socket_dir} port={pg.port} dbname={self.stack.db_name} "
+            f"user={user} password={password}",
+            autocommit=True,
+        )
 
     def current_password(self) -> str:
         secret = self.secrets.get_secret_value(SecretId=self.stack.secret_arn)

@@ -13,7 +13,7 @@ from streamflix_worker.config import ConfigError, load_config, load_db_settings
 
 def _run() -> int:
     from streamflix_worker.app import build_context
-    from streamflix_worker.database import SchemaNotReadyError, Session
+    from streamflix_worker.database import Session
     from streamflix_worker.migrations import DEFAULT_DIR, pending_versions
     from streamflix_worker.shutdown import install_signal_handlers
     from streamflix_worker.supervisor import Supervisor
@@ -25,9 +25,6 @@ def _run() -> int:
     session = Session(context.database)
     try:
         pending = session.transaction(lambda conn: pending_versions(conn, DEFAULT_DIR))
-    except SchemaNotReadyError as error:
-        print(f"database not ready: {error}", file=sys.stderr)
-        return 3
     finally:
         session.close()
     if pending:
@@ -41,8 +38,8 @@ def _run() -> int:
 
 
 def _migrate() -> int:
+    from streamflix_worker.app import credentials_for
     from streamflix_worker.aws import make_clients
-    from streamflix_worker.credentials import CredentialSource
     from streamflix_worker.database import Database
     from streamflix_worker.migrations import DEFAULT_DIR, apply_migrations
 
@@ -50,8 +47,11 @@ def _migrate() -> int:
     region = os.environ.get("AWS_REGION", "")
     if not region:
         raise ConfigError("AWS_REGION", "is required and must not be empty")
-    credentials = CredentialSource(make_clients(region).secretsmanager, settings.secret_arn)
-    database = Database(settings, credentials, "streamflix-migrate", assume_role=False)
+    if settings.auth != "secret":
+        # Migrations run as the master user, whose password only the migrate task may read.
+        raise ConfigError("DB_AUTH", "must be 'secret' for migrate (the master user's secret)")
+    credentials = credentials_for(settings, make_clients(region), region)
+    database = Database(settings, credentials, "streamflix-migrate")
     with database.connect() as conn:
         applied = apply_migrations(conn, DEFAULT_DIR)
     print(f"applied migrations: {applied or 'none (schema up to date)'}")

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from streamflix_worker.aws import make_clients
-from streamflix_worker.config import WorkerConfig
+from streamflix_worker.aws import AwsClients, make_clients
+from streamflix_worker.config import DbSettings, WorkerConfig
 from streamflix_worker.context import WorkerContext
-from streamflix_worker.credentials import CredentialSource
+from streamflix_worker.credentials import Credentials, CredentialSource, IamTokenSource
 from streamflix_worker.database import Database
 from streamflix_worker.deadletter import DeadLetterSink
 from streamflix_worker.processor import JobProcessor, S3MediaProcessor
 from streamflix_worker.telemetry import Telemetry, make_logger
 
 
+def credentials_for(settings: DbSettings, clients: AwsClients, region: str) -> Credentials:
+    """IAM token for the deployed worker's own login, or the secret (migrate, stand-ins)."""
+    if settings.auth == "iam":
+        return IamTokenSource(clients.rds, settings.host, settings.port, settings.user, region)
+    return CredentialSource(clients.secretsmanager, settings.secret_arn)
+
+
 def build_context(config: WorkerConfig, processor: JobProcessor | None = None) -> WorkerContext:
     """Create clients, database access and sinks; ``processor`` overrides media work (bench)."""
     clients = make_clients(config.aws_region)
-    credentials = CredentialSource(clients.secretsmanager, config.db.secret_arn)
+    credentials = credentials_for(config.db, clients, config.aws_region)
     logger = make_logger(config.worker_id, config.environment)
     database = Database(config.db, credentials, config.worker_id, logger=logger)
     return WorkerContext(

@@ -20,6 +20,7 @@ class AwsClients:
     sqs: Any
     sns: Any
     secretsmanager: Any
+    rds: Any  # only signs IAM auth tokens locally; the worker calls no RDS API
 
 
 def make_clients(region: str) -> AwsClients:
@@ -41,4 +42,5 @@ def make_clients(region: str) -> AwsClients:
         sqs=client("sqs"),
         sns=client("sns"),
         secretsmanager=client("secretsmanager"),
+        rds=client("rds"),
     )

@@ -18,6 +18,9 @@ T = TypeVar("T")
 
 DEFAULT_SSLROOTCERT = "/opt/streamflix/certs/rds-global-bundle.pem"
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# iam: a signed RDS auth token per connection (the deployed worker, user DB_USER holds rds_iam);
+# secret: username/password JSON from DB_SECRET_ARN (the migrate task, local stand-ins).
+DB_AUTH_MODES = ("iam", "secret")
 _ENVIRONMENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 
@@ -41,9 +44,11 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class DbSettings:
-    """Where the database is and how to reach it; credentials come from Secrets Manager."""
+    """Where the database is and how to log in: IAM token as ``user``, or the secret's user."""
 
-    secret_arn: str
+    auth: str
+    user: str  # the login for auth=iam; "" for auth=secret (the secret names its user)
+    secret_arn: str  # for auth=secret; "" for auth=iam
     host: str
     port: int = 5432
     name: str = "streamflix"
@@ -118,8 +123,13 @@ def load_db_settings(env: Mapping[str, str] | None = None) -> DbSettings:
     sslmode = _choice(
         env, "DB_SSLMODE", "verify-full", lambda v: v in SSLMODES, f"must be one of {SSLMODES}"
     )
+    auth = _choice(
+        env, "DB_AUTH", "secret", lambda v: v in DB_AUTH_MODES, f"must be one of {DB_AUTH_MODES}"
+    )
     return DbSettings(
-        secret_arn=_required(env, "DB_SECRET_ARN"),
+        auth=auth,
+        user=_required(env, "DB_USER") if auth == "iam" else "",
+        secret_arn=_required(env, "DB_SECRET_ARN") if auth == "secret" else "",
         host=_required(env, "DB_HOST"),
         port=_int(env, "DB_PORT", 5432, 1, 65535),
         name=_required(env, "DB_NAME"),

@@ -1,7 +1,10 @@
-"""Database credentials from Secrets Manager.
+"""Database credentials: an IAM auth token (deployed worker) or a Secrets Manager secret.
 
-Read at start and re-read whenever the database rejects them: the RDS-managed secret rotates
-every 30 days and ECS-injected copies would go stale, so the worker fetches the secret itself.
+The deployed worker logs in as its own user with a token signed by its task role
+(``rds-db:connect`` on exactly that user): tokens live 15 minutes, so one is made per
+connection, locally, without an API call. The migrate task and the local stand-ins read a
+username/password secret, at start and again whenever the database rejects it: the RDS-managed
+secret rotates every 30 days and an injected copy would go stale.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,31 @@ class DbCredentials:
 
 class SecretError(RuntimeError):
     """The secret cannot be read or lacks username/password."""
+
+
+class Credentials(Protocol):
+    """Where a connection gets its login; ``refresh`` runs after an authentication failure."""
+
+    def current(self) -> DbCredentials: ...
+
+    def refresh(self) -> DbCredentials: ...
+
+
+class IamTokenSource:
+    """A fresh RDS IAM auth token for ``user`` per connection (botocore signs it locally)."""
+
+    def __init__(self, rds: Any, host: str, port: int, user: str, region: str) -> None:
+        self._rds = rds
+        self._host, self._port, self._user, self._region = host, port, user, region
+
+    def current(self) -> DbCredentials:
+        token = self._rds.generate_db_auth_token(
+            DBHostname=self._host, Port=self._port, DBUsername=self._user, Region=self._region
+        )
+        return DbCredentials(username=self._user, password=str(token))
+
+    def refresh(self) -> DbCredentials:
+        return self.current()
 
 
 class CredentialSource:

@@ -1,9 +1,10 @@
-"""Connections to PostgreSQL: TLS, credentials from Secrets Manager, least-privilege role.
+"""Connections to PostgreSQL: TLS, and a login that holds only what its job needs.
 
 Each thread opens its own connection (psycopg connections are not shared between threads).
-An authentication failure triggers one re-read of the secret, so a rotation mid-run costs a
-reconnect, not a failed job. After connecting the session switches to the ``streamflix_worker``
-role, whose grants make the status history append-only for the worker.
+The worker logs in as ``streamflix_worker`` itself (V006), whose grants make the status history
+append-only: no ``SET ROLE`` a session could undo with ``RESET ROLE``. An authentication failure
+triggers one refresh of the credentials (a new token, or a re-read of a rotated secret), so a
+rotation mid-run costs a reconnect, not a failed job.
 """
 
 from __future__ import annotations
@@ -19,20 +20,16 @@ from aws_lambda_powertools import Logger
 
 from streamflix_worker.backoff import jittered_delay_s
 from streamflix_worker.config import DbSettings
-from streamflix_worker.credentials import CredentialSource
+from streamflix_worker.credentials import Credentials
 
-WORKER_ROLE = "streamflix_worker"
+WORKER_LOGIN = "streamflix_worker"  # created NOLOGIN by V004, a login since V006
 AUTH_SQLSTATES = frozenset({"28P01", "28000"})
 
 T = TypeVar("T")
 
 
-class SchemaNotReadyError(RuntimeError):
-    """The database lacks the worker role or tables: migrations have not been applied."""
-
-
 def is_auth_failure(error: BaseException) -> bool:
-    """True when the server rejected the credentials (the secret may have rotated)."""
+    """True when the server rejected the credentials (token expired, secret rotated)."""
     sqlstate = getattr(error, "sqlstate", None)
     if sqlstate in AUTH_SQLSTATES:
         return True
@@ -46,16 +43,14 @@ class Database:
     def __init__(
         self,
         settings: DbSettings,
-        credentials: CredentialSource,
+        credentials: Credentials,
         application_name: str,
-        assume_role: bool = True,
         logger: logging.Logger | Logger | None = None,
     ) -> None:
         self.log = logger or logging.getLogger(__name__)
         self._settings = settings
         self._credentials = credentials
         self._application_name = application_name[:63]
-        self._assume_role = assume_role
 
     def _conninfo(self, username: str, password: str) -> dict[str, object]:
         params: dict[str, object] = {
@@ -76,26 +71,19 @@ class Database:
             params["sslrootcert"] = self._settings.sslrootcert
         return params
 
-    def connect(self, assume_role: bool | None = None) -> psycopg.Connection[tuple[object, ...]]:
-        """Open a connection; on an auth failure re-read the secret once and try again."""
+    def connect(self) -> psycopg.Connection[tuple[object, ...]]:
+        """Open a connection; on an auth failure refresh the credentials once and try again."""
         creds = self._credentials.current()
         try:
             conn = psycopg.connect(**self._conninfo(creds.username, creds.password))  # type: ignore[arg-type]
         except psycopg.OperationalError as error:
             if not is_auth_failure(error):
                 raise
-            self.log.warning("database rejected credentials; re-reading the secret")
+            self.log.warning(
+                "database rejected credentials; refreshing them (new token, or re-reading the secret)"
+            )
             creds = self._credentials.refresh()
             conn = psycopg.connect(**self._conninfo(creds.username, creds.password))  # type: ignore[arg-type]
-        if self._assume_role if assume_role is None else assume_role:
-            try:
-                conn.execute(f"SET ROLE {WORKER_ROLE}")
-                conn.commit()
-            except (psycopg.errors.InvalidParameterValue, psycopg.errors.InsufficientPrivilege):
-                conn.close()
-                raise SchemaNotReadyError(
-                    f"cannot SET ROLE {WORKER_ROLE}: run `migrate` first"
-                ) from None
         return conn
 
 

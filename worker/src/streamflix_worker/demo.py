@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-from streamflix_worker.migrations import DEFAULT_DIR, apply_migrations
 from streamflix_worker.standins import Stack, StandIns, make_clip, sample_request
 
 SRC = Path(__file__).resolve().parents[1]
@@ -95,13 +94,7 @@ def main() -> int:
     try:
         stack = standins.new_stack(shards=4, name="demo")
         pg = standins.postgres
-        import psycopg
-
-        with psycopg.connect(
-            f"host={pg.socket_dir} port={pg.port} dbname={stack.db_name} "
-            f"user=streamflix_app password={stack.password}"
-        ) as conn:
-            print(f"migrations applied: {apply_migrations(conn, DEFAULT_DIR)}")
+        print(f"migrations applied: {standins.migrate(stack)}")
         workers = [_spawn(stack, standins, f"worker-{n}") for n in ("a", "b")]
         print("started worker-a and worker-b; waiting until they share the 4 shards...")
         deadline = time.monotonic() + 60

@@ -26,11 +26,17 @@ TRANSIENT_AWS_CODES = frozenset(
         "LimitExceededException",
         "RequestTimeout",
         "PreconditionFailed",
-        # The request can arrive before the upload is visible: worth a few retries.
-        "NoSuchKey",
-        "404",
     }
 )
+# What S3 answers for a key that does not exist (yet) when the caller holds s3:ListBucket on the
+# bucket: GetObject says NoSuchKey, HeadObject has no body so only its status, 404 ("NotFound" in
+# some SDKs). Without ListBucket S3 answers 403 for a missing key, indistinguishable from a real
+# denial; the task role therefore holds ListBucket (AWS S3 API reference, HeadObject,
+# "Permissions"). A request can arrive before its upload is visible: worth a few retries.
+S3_NOT_VISIBLE_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+# With ListBucket granted a 403 is a real denial (policy, bucket policy, KMS): retrying cannot
+# fix it, so it is permanent and dead-lettered at once with a reason that says so.
+ACCESS_DENIED_CODES = frozenset({"AccessDenied", "403", "Forbidden", "AccessDeniedException"})
 
 
 class JobError(Exception):
@@ -53,6 +59,21 @@ class LeaseLostError(Exception):
     """Another worker owns the shard now; this worker must drop the batch and stop the shard."""
 
 
+def _client_error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def s3_read_error(error: ClientError, bucket: str, key: str) -> JobError:
+    """Turn an S3 read failure into a job error whose reason says what S3 meant."""
+    code = _client_error_code(error)
+    where = f"s3://{bucket}/{key}"
+    if code in S3_NOT_VISIBLE_CODES:
+        return TransientJobError(f"upload not visible yet ({code}): {where}")
+    if code in ACCESS_DENIED_CODES:
+        return PermanentJobError(f"access denied ({code}) reading {where}")
+    return as_job_error(error)
+
+
 def is_transient(error: BaseException) -> bool:
     """Classify an exception raised by boto3, psycopg or the worker itself."""
     if isinstance(error, TransientJobError):
@@ -60,7 +81,9 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, JobError):
         return False
     if isinstance(error, ClientError):
-        code = str(error.response.get("Error", {}).get("Code", ""))
+        code = _client_error_code(error)
+        if code in S3_NOT_VISIBLE_CODES:
+            return True
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         return code in TRANSIENT_AWS_CODES or status >= 500
     if isinstance(error, ConnectionError | HTTPClientError | BotoCoreError):

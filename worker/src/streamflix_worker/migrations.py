@@ -7,6 +7,7 @@ concurrent runs wait for each other, and a checksum stops an applied file from b
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ MIGRATION_RE = re.compile(r"^V(\d{3,})__([a-z0-9_]+)\.sql$")
 LOCK_KEY = 7_004_211  # arbitrary, fixed: serializes migration runs
 # worker/src/streamflix_worker -> worker/migrations; the image keeps the same layout under /app.
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "migrations"
+log = logging.getLogger(__name__)
 
 
 class MigrationError(RuntimeError):
@@ -60,9 +62,23 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
+def log_server_message(diag: psycopg.errors.Diagnostic) -> None:
+    """A migration's RAISE NOTICE/WARNING (e.g. a step skipped on a server without pgaudit)
+    must reach the task's log, not vanish."""
+    level = logging.WARNING if diag.severity_nonlocalized == "WARNING" else logging.INFO
+    log.log(level, "migration: %s", diag.message_primary)
+
+
 def apply_migrations(conn: psycopg.Connection[tuple[object, ...]], directory: Path) -> list[int]:
     """Apply pending migrations, one transaction each; return the versions applied now."""
-    migrations = load_migrations(directory)
+    conn.add_notice_handler(log_server_message)
+    try:
+        return _apply(conn, load_migrations(directory))
+    finally:
+        conn.remove_notice_handler(log_server_message)
+
+
+def _apply(conn: psycopg.Connection[tuple[object, ...]], migrations: list[Migration]) -> list[int]:
     applied_now: list[int] = []
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from streamflix_worker.errors import TransientJobError
+from botocore.exceptions import ClientError
+
+from streamflix_worker.errors import TransientJobError, s3_read_error
 from streamflix_worker.media import CHUNK_BYTES, MediaInfo, probe_file, stream_to_scratch
 from streamflix_worker.schema import ProcessingRequest
 
@@ -25,9 +27,12 @@ class S3MediaProcessor:
 
     def process(self, request: ProcessingRequest) -> MediaInfo:
         bucket, key = request.source.bucket, request.source.key
-        head = self._s3.head_object(Bucket=bucket, Key=key)
+        try:
+            head = self._s3.head_object(Bucket=bucket, Key=key)
+            body = self._s3.get_object(Bucket=bucket, Key=key, IfMatch=head["ETag"])["Body"]
+        except ClientError as error:
+            raise s3_read_error(error, bucket, key) from error
         expected = int(head["ContentLength"])
-        body = self._s3.get_object(Bucket=bucket, Key=key, IfMatch=head["ETag"])["Body"]
         try:
             with stream_to_scratch(body.iter_chunks(CHUNK_BYTES), self._scratch) as scratch:
                 if scratch.size_bytes != expected:

@@ -27,7 +27,8 @@ import psycopg
 REPO_ROOT = Path(__file__).resolve().parents[3]
 KINESIS_LOCAL = REPO_ROOT / "node_modules" / "kinesis-local"
 REGION = "eu-central-1"
-APP_USER = "streamflix_app"
+APP_USER = "streamflix_app"  # plays the RDS master user: owns the database, runs migrations
+WORKER_LOGIN = "streamflix_worker"  # the worker's own login (V006); password auth locally
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -92,12 +93,12 @@ class Postgres:
         self.superuser(f"{verb} ROLE {APP_USER} LOGIN CREATEROLE PASSWORD '{password}'")
         self.superuser(f"CREATE DATABASE {name} OWNER {APP_USER}")
 
-    def set_password(self, password: str) -> None:
-        self.superuser(f"ALTER ROLE {APP_USER} PASSWORD '{password}'")
+    def set_password(self, password: str, role: str = APP_USER) -> None:
+        self.superuser(f"ALTER ROLE {role} PASSWORD '{password}'")
 
-    def terminate_app_connections(self) -> int:
+    def terminate_app_connections(self, role: str = APP_USER) -> int:
         rows = self.superuser(
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{APP_USER}'"
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"
         )
         return len(rows)
 
@@ -189,8 +190,10 @@ class Stack:
     dlq_url: str
     alerts_queue_url: str
     topic_arn: str
-    secret_arn: str
+    secret_arn: str  # the master user's secret: only migrations read it
     password: str
+    worker_secret_arn: str  # the worker login's secret (stands in for IAM auth tokens)
+    worker_password: str
 
     def client(self, service: str) -> Any:
         endpoint = (
@@ -221,6 +224,24 @@ class StandIns:
         self.kinesis.stop()
         self.postgres.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def migrate(self, stack: Stack) -> list[int]:
+        """Apply the migrations as the master user, then give the worker login its password.
+
+        On RDS the login (granted rds_iam by V006) accepts IAM tokens; plain PostgreSQL has no
+        IAM, so the stand-ins set the password held in the worker secret instead. Roles are
+        cluster-wide: the last migrated stack's password wins, so migrate before starting workers.
+        """
+        from streamflix_worker.migrations import DEFAULT_DIR, apply_migrations
+
+        conninfo = (
+            f"host={self.postgres.socket_dir} port={self.postgres.port} dbname={stack.db_name} "
+            f"user={APP_USER} password={stack.password}"
+        )
+        with psycopg.connect(conninfo) as conn:
+            applied = apply_migrations(conn, DEFAULT_DIR)
+        self.postgres.set_password(stack.worker_password, WORKER_LOGIN)
+        return applied
 
     def new_stack(self, shards: int = 1, name: str | None = None) -> Stack:
         """Create fresh, uniquely named resources and the environment a worker needs."""
@@ -257,12 +278,18 @@ class StandIns:
             Name=f"db-{suffix}",
             SecretString=json.dumps({"username": APP_USER, "password": password}),
         )["ARN"]
+        worker_password = uuid.uuid4().hex
+        worker_secret_arn = aws["secretsmanager"].create_secret(
+            Name=f"db-worker-{suffix}",
+            SecretString=json.dumps({"username": WORKER_LOGIN, "password": worker_password}),
+        )["ARN"]
         env = {
             **moto_env,
             "AWS_ENDPOINT_URL_KINESIS": self.kinesis.endpoint,
             "STREAM_NAME": stream,
             "UPLOADS_BUCKET": bucket,
-            "DB_SECRET_ARN": secret_arn,
+            "DB_AUTH": "secret",
+            "DB_SECRET_ARN": worker_secret_arn,
             "DB_HOST": self.postgres.socket_dir,
             "DB_PORT": str(self.postgres.port),
             "DB_NAME": db_name,
@@ -279,7 +306,17 @@ class StandIns:
             "WORKER_IDLE_POLL_MS": "200",
         }
         return Stack(
-            env, db_name, stream, bucket, dlq_url, alerts_url, topic_arn, secret_arn, password
+            env,
+            db_name,
+            stream,
+            bucket,
+            dlq_url,
+            alerts_url,
+            topic_arn,
+            secret_arn,
+            password,
+            worker_secret_arn,
+            worker_password,
         )
 
 

@@ -1,0 +1,118 @@
+"""The provider-import shortcut (lib/provider_import.py) changes nothing in the output and applies
+only to the verified release. Module state is per process, so each case runs in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lib.provider_import import PINNED
+from tests.conftest import PROJECT_ROOT, TEST_SUFFIX
+
+_ENV = {
+    **os.environ,
+    "ENVIRONMENT_SUFFIX": TEST_SUFFIX,
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    "CHECKPOINT_DISABLE": "1",
+}
+
+# Synthesize through main.main(), first either letting the shortcut register the package or
+# importing the package normally (then the shortcut finds it loaded and stands aside).
+_SYNTH = """
+import importlib, sys
+from lib.provider_import import Outcome, use_provider_shortcut
+if sys.argv[1] == "plain":
+    importlib.import_module("cdktf_cdktf_provider_aws")
+    assert use_provider_shortcut() is Outcome.ALREADY_LOADED
+else:
+    assert use_provider_shortcut() is Outcome.REGISTERED
+import main
+code = main.main()
+assert hasattr(sys.modules["cdktf_cdktf_provider_aws"], "__all__") == (sys.argv[1] == "plain")
+sys.exit(code)
+"""
+
+
+def _python(
+    code: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=PROJECT_ROOT,
+        env=env or _ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.mark.synth
+def test_synth_with_the_shortcut_is_byte_identical_to_the_plain_import(tmp_path: Path) -> None:
+    outputs = {}
+    for mode in ("plain", "shortcut"):
+        outdir = tmp_path / mode
+        done = _python(_SYNTH, mode, env={**_ENV, "CDKTF_OUTDIR": str(outdir)})
+        assert done.returncode == 0, f"{mode}: {done.stderr}"
+        outputs[mode] = _files(outdir)
+    assert any(name.endswith("cdk.tf.json") for name in outputs["plain"])
+    assert outputs["shortcut"].keys() == outputs["plain"].keys()
+    for name, content in outputs["plain"].items():
+        assert outputs["shortcut"][name] == content, f"{name} differs with the shortcut"
+
+
+_CHECK = """
+import sys
+from lib.provider_import import PINNED, Outcome, VerifiedProvider, use_provider_shortcut
+verified = VerifiedProvider(PINNED.distribution, sys.argv[1], sys.argv[2])
+outcomes = {use_provider_shortcut(verified), use_provider_shortcut(verified)}
+print(*sorted(o.value for o in outcomes))
+print("loaded" if "cdktf_cdktf_provider_aws" in sys.modules else "not-loaded")
+"""
+
+
+@pytest.mark.parametrize(
+    ("version", "digest", "why"),
+    [
+        ("21.22.0", PINNED.init_sha256, "cdktf-cdktf-provider-aws is 21.22.1, the shortcut is "),
+        (PINNED.version, "0" * 64, "differs from the verified 21.22.1 __init__"),
+    ],
+    ids=["other-version", "edited-init"],
+)
+def test_unverified_provider_imports_normally_and_says_so_once(
+    version: str, digest: str, why: str
+) -> None:
+    done = _python(_CHECK, version, digest)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["normal-import", "not-loaded"]
+    notes = done.stderr.strip().splitlines()
+    assert len(notes) == 1, notes
+    assert why in notes[0]
+    assert "importing the whole provider package" in notes[0]
+
+
+_LAZY = """
+import sys
+from lib.provider_import import Outcome, use_provider_shortcut
+assert use_provider_shortcut() is Outcome.REGISTERED
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+loaded = {m.split(".")[1] for m in sys.modules if m.startswith("cdktf_cdktf_provider_aws.")}
+print(*sorted(loaded))
+"""
+
+
+def test_verified_provider_loads_only_the_submodules_used() -> None:
+    done = _python(_LAZY)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.split() == ["_jsii", "s3_bucket"]  # not the other 2,211 submodules
