@@ -173,6 +173,7 @@ COMPONENTS: dict[str, Service] = {
             "lag-high",
             "idle",
             "rule-failed",
+            "events-dlq-visible",
         )
     },
     "rotation-failed": Service.EVENTS,

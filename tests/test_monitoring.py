@@ -32,6 +32,14 @@ SINGLE_METRIC_ALARMS: dict[str, tuple[str, str, dict[str, str], str, str, float]
         "GreaterThanThreshold",
         0,
     ),
+    "events-dlq-visible": (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        {"QueueName": f"streamflix-events-dlq-{SUFFIX}"},
+        "Maximum",
+        "GreaterThanThreshold",
+        0,
+    ),
     "iterator-age": (
         "AWS/Kinesis",
         "GetRecords.IteratorAgeMilliseconds",

@@ -96,6 +96,21 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
                 "Sum",
             ),
         ),
+        "events_dlq_visible": AlarmSpec(
+            "alarm-events-dlq-visible",
+            "An alert EventBridge could not deliver is waiting in the "
+            f"{ctx.namer.name(EVENTS_DLQ)} queue. Read it (the event, ERROR_CODE and "
+            "ERROR_MESSAGE), act on the alert it carries, fix the delivery, then delete it.",
+            "GreaterThanThreshold",
+            0,
+            1,
+            metric=Metric(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                {"QueueName": ctx.namer.name(EVENTS_DLQ)},
+                "Maximum",
+            ),
+        ),
         "dlq_visible": AlarmSpec(
             "alarm-dlq-visible",
             "Jobs were dead-lettered (permanent error or retries used up). Read the DLQ "
