@@ -846,3 +846,14 @@ def test_production_without_recipients_is_refused_before_any_cdktf_import() -> N
     assert "STREAMFLIX_ENVIRONMENT_TIER='production'" in result.stderr
     assert "STREAMFLIX_ALARM_HTTPS_ENDPOINTS" in result.stderr
     assert "cdktf was imported" not in result.stderr
+
+
+def test_main_warns_on_stderr_before_building_when_alerts_reach_no_one() -> None:
+    """The child stops at the first cdktf import (stub): the warning must already be out."""
+    result = _run_main({"STREAMFLIX_ENVIRONMENT_TIER": "staging"})
+    assert "warning: alerts reach no one" in result.stderr
+    assert result.stderr.index("warning: alerts reach no one") < result.stderr.index(
+        "cdktf was imported"
+    )
+    quiet = _run_main({"STREAMFLIX_ALARM_EMAILS": "ops@example.com"})
+    assert "alerts reach no one" not in quiet.stderr
