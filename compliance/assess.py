@@ -1,11 +1,14 @@
 """Decide each control's status from the evidence that actually ran.
 
-A control is SATISFIED only if it is a design-time control and every piece of its evidence ran
-and passed: aspect records COMPLIANT/FIXED, gate checks PASSED, tests passed in the given JUnit
-file, resources present in the stack. Evidence that did not run (no JUnit file, a rule that
-applied to nothing) makes it NOT_RUN; a reviewed exception makes it WAIVED (with the reason); a
-failure makes it NOT_SATISFIED. Runtime, application-record and organisational controls are
-never satisfied by this report: they show what still needs operating evidence or people.
+A control is SATISFIED only if it is a design-time control, every piece of its evidence ran
+and passed (aspect records COMPLIANT/FIXED, gate checks PASSED, tests passed in the given JUnit
+file, trail settings set, subscribers present, named resources present), and its requirement has
+neither a runtime part (then DESIGNED_RUNTIME_PENDING) nor a stated deviation (then PARTIAL).
+Evidence that did not run (no JUnit file, a rule that applied to nothing) makes it NOT_RUN; a
+reviewed exception makes it WAIVED (with the reason); a failure makes it NOT_SATISFIED. Runtime,
+application-record and organisational controls are never satisfied by this report: they show
+what still needs operating evidence or people. Named resources that exist are context, not tests
+of the control: they are not counted among the evidence items that passed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from compliance.catalog import Catalog, Control, ControlKind
+from compliance.catalog import RUNTIME_SOURCE_TITLES, Catalog, Control, ControlKind
 from compliance.exceptions import ExceptionSet, PolicyException
 from compliance.junit import JUnitReport, TestOutcome
 from compliance.results import Outcome, RuleResult, index_by_rule
@@ -32,6 +35,8 @@ class EvidenceStatus(StrEnum):
 
 class ControlStatus(StrEnum):
     SATISFIED = "satisfied"
+    DESIGNED_RUNTIME_PENDING = "designed in, runtime part pending"
+    PARTIAL = "partially satisfied"
     NOT_SATISFIED = "not satisfied"
     WAIVED = "waived by exception"
     NOT_RUN = "evidence not run"
@@ -45,19 +50,35 @@ class EvidenceKind(StrEnum):
     TEST = "test"
     RESOURCE = "resource"
     TRAIL_SETTING = "trail setting"
+    TOPIC_SUBSCRIBER = "topic subscriber"
 
     @property
     def method(self) -> str:
         """OSCAL observation method: rules and tests TEST; reading the artifact EXAMINE."""
-        return "EXAMINE" if self in (EvidenceKind.RESOURCE, EvidenceKind.TRAIL_SETTING) else "TEST"
+        examined = (
+            EvidenceKind.RESOURCE,
+            EvidenceKind.TRAIL_SETTING,
+            EvidenceKind.TOPIC_SUBSCRIBER,
+        )
+        return "EXAMINE" if self in examined else "TEST"
+
+    @property
+    def is_context(self) -> bool:
+        """A resource merely existing is context for the auditor, not a test of the control."""
+        return self is EvidenceKind.RESOURCE
 
 
 @dataclass(frozen=True)
 class Waiver:
+    """A waived result and the reviewed exception behind it (``unknown`` if none matched)."""
+
     resource: str
     reason: str
     owner: str
     expires: str
+    approved_by: str = "unknown"
+    risk: str = "unknown"
+    compensating_controls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,10 @@ class EvidenceResult:
     subjects: tuple[str, ...] = ()  # resource addresses the evidence looked at
     waivers: tuple[Waiver, ...] = ()
     scope: tuple[str, ...] = ()
+
+    @property
+    def is_context(self) -> bool:
+        return self.kind.is_context
 
     @property
     def key(self) -> str:
@@ -111,6 +136,9 @@ def _waiver(result: RuleResult, exceptions: ExceptionSet) -> Waiver:
         result.exception_reason or found.reason,
         found.owner,
         found.expires.isoformat(),
+        found.approved_by,
+        found.risk.value,
+        found.compensating_controls,
     )
 
 
@@ -232,6 +260,35 @@ def _trail_setting_evidence(setting: str, stack: SynthesizedStack) -> EvidenceRe
     )
 
 
+def _subscriber_evidence(glob: str, stack: SynthesizedStack) -> EvidenceResult:
+    """At least one aws_sns_topic_subscription of a topic matching ``glob`` is in the stack."""
+    kind = EvidenceKind.TOPIC_SUBSCRIBER
+    topics = [t.address for t in stack.matching(glob)]
+    if not topics:
+        return EvidenceResult(kind, glob, EvidenceStatus.FAILED, "no topic in the stack matches")
+    subscribers = tuple(
+        s.address
+        for s in stack.of_type("aws_sns_topic_subscription")
+        if any(f"${{{topic}." in str(s.body.get("topic_arn", "")) for topic in topics)
+    )
+    if not subscribers:
+        return EvidenceResult(
+            kind,
+            glob,
+            EvidenceStatus.FAILED,
+            f"no subscription of {', '.join(topics)} in the stack: nobody receives the alarms "
+            "(set STREAMFLIX_ALARM_EMAILS)",
+            tuple(topics),
+        )
+    return EvidenceResult(
+        kind,
+        glob,
+        EvidenceStatus.PASSED,
+        f"{len(subscribers)} subscription(s) in the stack; confirmation is a runtime part",
+        subscribers,
+    )
+
+
 def evaluate_evidence(control: Control, inputs: EvidenceInputs) -> tuple[EvidenceResult, ...]:
     aspects = None if inputs.aspect_results is None else index_by_rule(inputs.aspect_results)
     gate = None if inputs.gate_results is None else index_by_rule(inputs.gate_results)
@@ -250,6 +307,7 @@ def evaluate_evidence(control: Control, inputs: EvidenceInputs) -> tuple[Evidenc
         *(_test_evidence(t, inputs.junit) for t in ev.tests),
         *(_resource_evidence(g, inputs.stack) for g in ev.resources),
         *(_trail_setting_evidence(s, inputs.stack) for s in ev.trail_settings),
+        *(_subscriber_evidence(t, inputs.stack) for t in ev.topic_subscribers),
     )
 
 
@@ -259,14 +317,19 @@ def decide(control: Control, evidence: Sequence[EvidenceResult]) -> tuple[Contro
     def refs(status: EvidenceStatus) -> list[str]:
         return [e.ref for e in evidence if e.status is status]
 
-    if failed := refs(EvidenceStatus.FAILED):
-        return ControlStatus.NOT_SATISFIED, f"evidence failed: {', '.join(failed)}"
+    if failed := [f"{e.ref} ({e.detail})" for e in evidence if e.status is EvidenceStatus.FAILED]:
+        return ControlStatus.NOT_SATISFIED, f"evidence failed: {'; '.join(failed)}"
     if waived := refs(EvidenceStatus.WAIVED):
         return ControlStatus.WAIVED, f"holds only under reviewed exceptions: {', '.join(waived)}"
     if not_run := refs(EvidenceStatus.NOT_RUN):
         return ControlStatus.NOT_RUN, f"evidence did not run: {', '.join(not_run)}"
     if control.kind is ControlKind.RUNTIME:
-        sources = ", ".join(s.value for s in control.runtime_evidence)
+        sources = ", ".join(RUNTIME_SOURCE_TITLES[s] for s in control.runtime_evidence)
+        if control.account_baseline:
+            return (
+                ControlStatus.NEEDS_RUNTIME_EVIDENCE,
+                f"account baseline, not in this stack; evidence from: {sources}",
+            )
         return (
             ControlStatus.NEEDS_RUNTIME_EVIDENCE,
             f"designed in; operating evidence needed from: {sources}",
@@ -275,7 +338,19 @@ def decide(control: Control, evidence: Sequence[EvidenceResult]) -> tuple[Contro
         return ControlStatus.MANUAL, "records kept by the application: review them in the database"
     if control.kind is ControlKind.ORGANISATIONAL:
         return ControlStatus.MANUAL, "organisational measure: review the process and its records"
-    return ControlStatus.SATISFIED, f"all {len(evidence)} evidence item(s) ran and passed"
+    tests = [e for e in evidence if not e.is_context]
+    context = len(evidence) - len(tests)
+    passed = f"all {len(tests)} evidence item(s) ran and passed" + (
+        f" ({context} resource(s) present as context)" if context else ""
+    )
+    if control.deviation:
+        return ControlStatus.PARTIAL, f"{passed}; deviation: {control.deviation}"
+    if control.pending_runtime:
+        return (
+            ControlStatus.DESIGNED_RUNTIME_PENDING,
+            f"{passed}; pending: {control.pending_runtime}",
+        )
+    return ControlStatus.SATISFIED, passed
 
 
 def assess(catalog: Catalog, inputs: EvidenceInputs) -> tuple[ControlAssessment, ...]:

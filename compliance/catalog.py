@@ -77,29 +77,63 @@ REGULATION_TITLES: dict[Regulation, str] = {
     Regulation.CIS: "CIS Amazon Web Services Foundations Benchmark v3.0.0",
 }
 
-_NIS2_21 = tuple(f"Art. 21(2)({letter})" for letter in "abcdefghij")
-_CIS_3 = tuple(f"3.{n}" for n in range(1, 10))  # 3.1 .. 3.9
-_CIS_4 = tuple(f"4.{n}" for n in range(1, 16))  # 4.1 .. 4.15
+REFERENCES_PATH = Path(__file__).with_name("references.yaml")
+DIRECTIVES = frozenset({Regulation.NIS2, Regulation.AVMSD, Regulation.DSM})
+# ISO 3166-1 alpha-2 codes of the EU member states (EL is the EU's code for Greece).
+MEMBER_STATES = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "EL",
+        "ES",
+        "FI",
+        "FR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
+)
 
-# The references this project claims to serve, per regulation. A reference outside this table is
-# a schema error: extending the scope is a reviewed change to this table, not a catalog typo.
+
+def _load_references(path: Path = REFERENCES_PATH) -> dict[Regulation, dict[str, str]]:
+    """Regulation -> {reference: one-line title}, in legal order, from references.yaml."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {reg: {str(r["ref"]): str(r["title"]) for r in data[reg.value]} for reg in Regulation}
+
+
+REFERENCE_TITLES: dict[Regulation, dict[str, str]] = _load_references()
+
+# The references this project may cite, per regulation. A reference outside this table is a
+# schema error: extending the scope is a reviewed change to references.yaml, not a catalog typo.
 ALLOWED_REFERENCES: dict[Regulation, tuple[str, ...]] = {
-    Regulation.GDPR: (
-        "Art. 5(1)(e)",
-        "Art. 5(1)(f)",
-        "Art. 5(2)",
-        "Art. 25",
-        "Art. 30",
-        "Art. 32",
-        "Art. 33",
-        "Art. 44-49",
-    ),
-    Regulation.NIS2: (*_NIS2_21, "Art. 23"),
-    Regulation.DSA: ("Art. 15", "Art. 16", "Art. 17", "Art. 20", "Art. 24"),
-    Regulation.AVMSD: ("Art. 13(1)", "Art. 28b"),
-    Regulation.DSM: ("Art. 17",),
-    Regulation.CIS: (*_CIS_3, *_CIS_4),
+    reg: tuple(refs) for reg, refs in REFERENCE_TITLES.items()
 }
+
+
+class Relationship(StrEnum):
+    """How a control relates to the requirement it is mapped to."""
+
+    IMPLEMENTS = "implements"  # operating as stated, the control meets the requirement
+    SUPPORTS = "supports"  # contributes to it; other measures are needed as well
+    GAP = "gap"  # the requirement applies and this control does NOT meet it (yet)
 
 
 class ControlKind(StrEnum):
@@ -119,6 +153,7 @@ class RuntimeSource(StrEnum):
     BACKUP_REPORTS = "backup-reports"
     ALARM_HISTORY = "alarm-history"
     SECRETS_ROTATION_HISTORY = "secrets-rotation-history"
+    SECURITY_HUB = "security-hub"
 
 
 RUNTIME_SOURCE_TITLES: dict[RuntimeSource, str] = {
@@ -127,6 +162,7 @@ RUNTIME_SOURCE_TITLES: dict[RuntimeSource, str] = {
     RuntimeSource.BACKUP_REPORTS: "AWS Backup job and restore-testing reports",
     RuntimeSource.ALARM_HISTORY: "CloudWatch alarm history and SNS delivery logs",
     RuntimeSource.SECRETS_ROTATION_HISTORY: "Secrets Manager rotation history (RotationSucceeded)",
+    RuntimeSource.SECURITY_HUB: "Security Hub status per region (describe-hub) and its findings",
 }
 
 
@@ -134,10 +170,22 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=240)]
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value:
+        raise ValueError("the rationale is one line")
+    return value
+
+
 class Requirement(_Frozen):
+    """One mapping of a control to a legal article or benchmark recommendation."""
+
     regulation: Regulation
     ref: str
-    note: str | None = None  # honesty: what the text does and does not require
+    relationship: Relationship
+    rationale: Annotated[OneLine, AfterValidator(_one_line)]  # why this relationship holds
 
     @model_validator(mode="after")
     def _known_reference(self) -> Requirement:
@@ -153,6 +201,11 @@ class Requirement(_Frozen):
     def label(self) -> str:
         return f"{self.regulation.value} {self.ref}"
 
+    @property
+    def covers(self) -> bool:
+        """Whether the mapping counts as coverage (a gap is a finding, not coverage)."""
+        return self.relationship is not Relationship.GAP
+
 
 class Evidence(_Frozen):
     """Evidence named by kind, so an aspect rule id can never be read as a control or check."""
@@ -162,6 +215,9 @@ class Evidence(_Frozen):
     tests: tuple[TestNodeId, ...] = ()
     resources: tuple[ResourceGlob, ...] = ()  # Terraform address globs, each must match
     trail_settings: tuple[TrailSetting, ...] = ()  # aws_cloudtrail arguments this control explains
+    # Topics that must have at least one subscription in the stack (CIS 4.x: "at least one
+    # active subscriber"); the subscription's confirmation is a runtime part.
+    topic_subscribers: tuple[ResourceGlob, ...] = ()
     # Limits aspect and Checkov evidence to results on these addresses: a control about the
     # trail bucket is not decided by a rule's result on another bucket.
     scope: tuple[ScopeGlob, ...] = ()
@@ -179,6 +235,7 @@ class Evidence(_Frozen):
             "tests",
             "resources",
             "trail_settings",
+            "topic_subscribers",
             "scope",
         ):
             values: tuple[str, ...] = getattr(self, name)
@@ -198,6 +255,16 @@ class Control(_Frozen):
     requirements: tuple[Requirement, ...] = Field(min_length=1)
     evidence: Evidence = Evidence()
     runtime_evidence: tuple[RuntimeSource, ...] = ()
+    # A runtime control for an account baseline (AWS Config, Security Hub) that this stack does
+    # not deploy: reported as "account baseline, not in this stack", never as "designed in".
+    account_baseline: bool = False
+    # The part of a design-time control's requirement that only the running account can show
+    # (a subscription confirmed, a trail logging): the control is then "designed in, runtime
+    # part pending", never "satisfied".
+    pending_runtime: Text | None = None
+    # What the design knowingly leaves out of a requirement the control is mapped to: the
+    # control is then "partially satisfied" with the deviation stated, never "satisfied".
+    deviation: Text | None = None
     notes: str | None = None
     owner: Text = "platform-team"
 
@@ -214,6 +281,15 @@ class Control(_Frozen):
             raise ValueError(
                 f"runtime_evidence is only for kind 'runtime', not {self.kind.value!r}"
             )
+        if self.account_baseline and self.kind is not ControlKind.RUNTIME:
+            raise ValueError("account_baseline is only for kind 'runtime'")
+        if self.account_baseline and self.evidence.executable:
+            raise ValueError(
+                "an account baseline is not in this stack: it cannot name evidence that runs on it"
+            )
+        for name in ("pending_runtime", "deviation"):
+            if getattr(self, name) and self.kind is not ControlKind.DESIGN_TIME:
+                raise ValueError(f"{name} is only for kind 'design-time'")
         return self
 
     @property
@@ -241,6 +317,24 @@ class Catalog(_Frozen):
     version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
     controls: tuple[Control, ...] = Field(min_length=1)
     processing_records: tuple[ProcessingRecord, ...] = Field(min_length=1)
+    # Directives bind through national law: per directive, per member state (ISO code), the
+    # transposing act and its provisions that add to the directive. Empty until filled in.
+    national_law: dict[Regulation, dict[str, str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _national_law_is_per_directive_and_member_state(self) -> Catalog:
+        for reg, states in self.national_law.items():
+            if reg not in DIRECTIVES:
+                raise ValueError(
+                    f"national_law.{reg.value}: only directives bind through national law "
+                    f"({', '.join(sorted(d.value for d in DIRECTIVES))})"
+                )
+            unknown = sorted(set(states) - MEMBER_STATES)
+            if unknown:
+                raise ValueError(
+                    f"national_law.{reg.value}: {unknown} are not EU member-state codes"
+                )
+        return self
 
     @model_validator(mode="after")
     def _unique_and_linked(self) -> Catalog:

@@ -1,5 +1,6 @@
-"""Stack features the catalog must explain: every trail argument, every alarm, and every one of
-our own rules (aspect rules, CKV_SFX checks) that judged a resource of this stack.
+"""Stack features the catalog must explain: every trail argument, every alarm, every one of our
+own rules (aspect rules, CKV_SFX checks) that judged a resource of this stack, and every built-in
+Checkov check that failed or was waived on one (a waiver must never be invisible).
 
 If an engineer adds an alarm or a trail setting, or a rule starts applying to a new resource,
 a control must say why it exists (which requirement it serves); otherwise the catalog has
@@ -21,7 +22,8 @@ TRAIL_BOOKKEEPING = frozenset(
     {"//", "name", "tags", "depends_on", "provider", "lifecycle", "count", "for_each"}
 )
 EXPLAINED_TYPES = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm")
-# Our rules; built-in Checkov checks are cited where a control relies on them, not all of them.
+# Our rules must all be cited; built-in Checkov checks must be cited where they fail or are
+# waived (and where a control relies on them), not every one that passes.
 OWN_RULE_PREFIXES = ("SFX-", "CKV_SFX_")
 
 
@@ -47,19 +49,33 @@ def unexplained_alarms(stack: SynthesizedStack, catalog: Catalog) -> list[str]:
     ]
 
 
+def _cites(control_rules: tuple[str, ...], scope: tuple[str, ...], r: RuleResult) -> bool:
+    return r.rule in control_rules and (
+        not scope or any(fnmatch.fnmatchcase(r.resource, glob) for glob in scope)
+    )
+
+
+def _must_be_cited(r: RuleResult) -> bool:
+    """Our rules whenever they judged a resource; built-in checks when they failed or were
+    waived, so that no waiver sits invisible next to a "satisfied" control."""
+    if r.outcome is Outcome.NOT_APPLICABLE:
+        return False
+    return r.rule.startswith(OWN_RULE_PREFIXES) or r.outcome in (Outcome.FAILED, Outcome.WAIVED)
+
+
 def uncited_rules(results: Iterable[RuleResult], catalog: Catalog) -> dict[str, int]:
-    """Our rule id -> resources it judged (not merely found not applicable) in this run, for the
-    rules that no control names as evidence."""
-    cited = {
-        rule
+    """Rule id -> resources it judged in this run that no control cites it for (within the
+    control's evidence scope): our rules that judged anything, built-in checks that failed or
+    were waived."""
+    citing = [
+        ((*c.evidence.aspect_rules, *c.evidence.checkov_checks), c.evidence.scope)
         for c in catalog.controls
-        for rule in (*c.evidence.aspect_rules, *c.evidence.checkov_checks)
-    }
+    ]
     judged: dict[str, set[str]] = {}
     for r in results:
-        if r.rule.startswith(OWN_RULE_PREFIXES) and r.outcome is not Outcome.NOT_APPLICABLE:
+        if _must_be_cited(r) and not any(_cites(rules, scope, r) for rules, scope in citing):
             judged.setdefault(r.rule, set()).add(r.resource)
-    return {rule: len(resources) for rule, resources in sorted(judged.items()) if rule not in cited}
+    return {rule: len(resources) for rule, resources in sorted(judged.items())}
 
 
 def unexplained_features(
@@ -76,7 +92,8 @@ def unexplained_features(
         for address in unexplained_alarms(stack, catalog)
     ]
     lines += [
-        f"{rule}: judged {count} resource(s) of this stack, but no control cites it as evidence"
+        f"{rule}: judged {count} resource(s) of this stack (or failed or was waived there), "
+        "but no control cites it as evidence for them"
         for rule, count in uncited_rules(results, catalog).items()
     ]
     return tuple(lines)

@@ -41,6 +41,7 @@ _TOOL_OF_KIND = {
     EvidenceKind.TEST: "pytest",
     EvidenceKind.RESOURCE: "report",
     EvidenceKind.TRAIL_SETTING: "report",
+    EvidenceKind.TOPIC_SUBSCRIBER: "report",
 }
 
 

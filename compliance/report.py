@@ -38,6 +38,7 @@ from compliance.render import write_files
 from compliance.reportdata import EngineRun, ReportData
 from compliance.results import ResultsError, RuleResult, load_aspect_results
 from compliance.runinfo import collect
+from compliance.soa import SoaError, build_soa, load_declarations, write_soa
 from compliance.stack import StackFileError, SynthesizedStack
 from policies.gate import run_gate
 from policies.scan import ScanError
@@ -89,6 +90,7 @@ def build_report_data(inputs: Inputs) -> ReportData:
         inventory=build_inventory(stack),
         engines=engines,
         unexplained=unexplained_features(stack, inputs.catalog, results),
+        soa=build_soa(inputs.catalog, load_declarations()),
     )
 
 
@@ -96,6 +98,7 @@ def write_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
     paths = write_files(data, out_dir)
     write_oscal(data, out_dir / OSCAL_FILE)
     paths[OSCAL_FILE] = out_dir / OSCAL_FILE
+    paths.update(write_soa(data.soa, out_dir))
     return paths
 
 
@@ -220,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not (synth_dir / "cdk.tf.json").is_file():
                 raise ReportInputError(f"--synth-dir {synth_dir.name}: holds no cdk.tf.json")
             data = build_report_data(_gather(args, synth_dir, work))
-        except (ReportInputError, ResultsError, StackFileError) as err:
+        except (ReportInputError, ResultsError, StackFileError, SoaError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
         write_report(data, args.out)

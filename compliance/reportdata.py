@@ -5,22 +5,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from compliance.assess import ControlAssessment, ControlStatus
 from compliance.catalog import (
-    ALLOWED_REFERENCES,
+    DIRECTIVES,
+    REFERENCE_TITLES,
     REGULATION_TITLES,
     RUNTIME_SOURCE_TITLES,
     Catalog,
     Regulation,
+    Relationship,
 )
-from compliance.exceptions import ExceptionSet
+from compliance.exceptions import ExceptionSet, PolicyException
 from compliance.inventory import InventoryRow
 from compliance.results import RuleResult
 from compliance.runinfo import RunInfo
+from compliance.soa import Applicability, SoaRow
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,31 @@ class EngineRun:
 
 
 @dataclass(frozen=True)
+class Mapping:
+    """One control mapped to one reference: how it relates, why, and the control's status."""
+
+    assessment: ControlAssessment
+    relationship: Relationship
+    rationale: str
+
+
+@dataclass(frozen=True)
 class ReferenceRow:
-    """One article/recommendation in scope and the controls that claim to serve it."""
+    """One article/recommendation, its statement-of-applicability status and every mapping."""
 
     ref: str
-    notes: tuple[str, ...]
-    controls: tuple[ControlAssessment, ...]
+    title: str
+    mappings: tuple[Mapping, ...]
+    applicability: str = ""  # from the statement of applicability, when the report has one
+
+    @property
+    def controls(self) -> tuple[ControlAssessment, ...]:
+        """Controls that implement or support the reference (a gap mapping is not coverage)."""
+        return tuple(m.assessment for m in self.mappings if m.relationship is not Relationship.GAP)
+
+    @property
+    def gaps(self) -> tuple[Mapping, ...]:
+        return tuple(m for m in self.mappings if m.relationship is Relationship.GAP)
 
 
 @dataclass(frozen=True)
@@ -50,7 +73,18 @@ class RegulationSummary:
 
     @property
     def uncovered(self) -> tuple[str, ...]:
-        return tuple(row.ref for row in self.references if not row.controls)
+        """References no control implements or supports, unless the statement of
+        applicability marks them not applicable or inherited."""
+        excused = {Applicability.NOT_APPLICABLE.value, Applicability.INHERITED.value}
+        return tuple(
+            row.ref
+            for row in self.references
+            if not row.controls and row.applicability not in excused
+        )
+
+    @property
+    def directive(self) -> bool:
+        return self.regulation in DIRECTIVES
 
     @property
     def counts(self) -> dict[str, int]:
@@ -68,29 +102,38 @@ class ReportData:
     inventory: tuple[InventoryRow, ...]
     engines: tuple[EngineRun, ...]
     unexplained: tuple[str, ...] = ()  # stack features no control explains (catalog drift)
+    soa: tuple[SoaRow, ...] = ()  # statement of applicability (compliance.soa)
 
     def by_regulation(self) -> tuple[RegulationSummary, ...]:
-        """Per regulation, every reference in scope (in legal order), covered or not."""
+        """Per regulation, every reference we may cite (in legal order), covered or not."""
+        applicability = {(r.regulation, r.ref): r.applicability.value for r in self.soa}
         out = []
-        for reg, refs in ALLOWED_REFERENCES.items():
+        for reg, titles in REFERENCE_TITLES.items():
             rows = []
-            for ref in refs:
-                hits = [
-                    (a, r)
+            for ref, title in titles.items():
+                mappings = tuple(
+                    Mapping(a, r.relationship, r.rationale)
                     for a in self.assessments
                     for r in a.control.requirements
                     if r.regulation is reg and r.ref == ref
-                ]
-                rows.append(
-                    ReferenceRow(
-                        ref,
-                        tuple(dict.fromkeys(r.note for _, r in hits if r.note)),
-                        tuple(a for a, _ in hits),
-                    )
                 )
+                rows.append(ReferenceRow(ref, title, mappings, applicability.get((reg, ref), "")))
             controls = tuple(dict.fromkeys(a for row in rows for a in row.controls))
             out.append(RegulationSummary(reg, REGULATION_TITLES[reg], controls, tuple(rows)))
         return tuple(out)
+
+    def national_law(self) -> dict[str, dict[str, str]]:
+        """Directive -> member state -> transposing act, as far as the catalog records it."""
+        return {
+            reg.value: dict(self.catalog.national_law.get(reg, {}))
+            for reg in Regulation
+            if reg in DIRECTIVES
+        }
+
+    def exception_rows(self) -> list[dict[str, Any]]:
+        """The exceptions with their review countdown as of the report's generation date."""
+        today = self.run.generated_at.date()
+        return [exception_json(e, today) for e in self.exceptions.items]
 
     def counts(self) -> dict[str, int]:
         counted = Counter(a.status.value for a in self.assessments)
@@ -110,24 +153,36 @@ class ReportData:
                     for s in self.by_regulation()
                     if s.uncovered
                 },
+                "statement_of_applicability": dict(
+                    Counter(r.applicability.value for r in self.soa)
+                ),
             },
+            "statement_of_applicability": [r.to_json() for r in self.soa],
+            "national_law": self.national_law(),
             "controls": [_assessment_json(a) for a in self.assessments],
-            "exceptions": [
-                {
-                    "rule": e.rule,
-                    "resource": e.resource,
-                    "reason": e.reason,
-                    "owner": e.owner,
-                    "expires": e.expires.isoformat(),
-                }
-                for e in self.exceptions.items
-            ],
+            "exceptions": self.exception_rows(),
             "rule_results": [r.to_json() for r in self.rule_results],
             "inventory": [vars(row) for row in self.inventory],
             "processing_records": [
                 r.model_dump(mode="json") for r in self.catalog.processing_records
             ],
         }
+
+
+def exception_json(e: PolicyException, today: dt.date) -> dict[str, Any]:
+    """One exception as the report shows it, with its review countdown on the report's date."""
+    return {
+        "rule": e.rule,
+        "resource": e.resource,
+        "reason": e.reason,
+        "owner": e.owner,
+        "approved_by": e.approved_by,
+        "approved_on": e.approved_on.isoformat(),
+        "risk": e.risk.value,
+        "compensating_controls": list(e.compensating_controls),
+        "expires": e.expires.isoformat(),
+        "days_left": e.days_left(today),
+    }
 
 
 def _assessment_json(a: ControlAssessment) -> dict[str, Any]:
@@ -148,6 +203,7 @@ def _assessment_json(a: ControlAssessment) -> dict[str, Any]:
         "evidence": [
             {
                 "kind": e.kind.value,
+                "context": e.is_context,  # a resource existing: shown, not counted as a test
                 "ref": e.ref,
                 "status": e.status.value,
                 "detail": e.detail,

@@ -68,7 +68,15 @@ NO_EXCEPTIONS = ExceptionSet(())
 
 
 def exceptions(*entries: dict[str, Any]) -> ExceptionSet:
-    base = {"owner": "platform-team", "expires": "2099-01-01", "reason": "reviewed in a test"}
+    base = {
+        "owner": "platform-team",
+        "approved_by": "security-officer",
+        "approved_on": "2026-01-01",
+        "risk": "low",
+        "compensating_controls": ["SFX-CTL-LOG-06"],
+        "expires": "2099-01-01",
+        "reason": "reviewed in a test",
+    }
     return parse_exceptions({"exceptions": [{**base, **e} for e in entries]})
 
 

@@ -15,7 +15,7 @@ from compliance.assess import (
     evaluate_evidence,
 )
 from compliance.catalog import Catalog, parse_catalog
-from compliance.exceptions import ExceptionSet, PolicyException
+from compliance.exceptions import ExceptionSet, PolicyException, Risk
 from compliance.junit import JUnitReport, TestOutcome, node_address, parse_junit
 from compliance.results import (
     ResultsError,
@@ -46,7 +46,14 @@ STACK = SynthesizedStack(
         },
     }
 )
-REQ = [{"regulation": "GDPR", "ref": "Art. 32"}]
+REQ = [
+    {
+        "regulation": "GDPR",
+        "ref": "Art. 32(1)(b)",
+        "relationship": "supports",
+        "rationale": "a test mapping",
+    }
+]
 
 
 def control(cid: str, kind: str = "design-time", **evidence: Any) -> dict[str, Any]:
@@ -170,6 +177,10 @@ def test_a_waived_check_shows_the_exception_reason_owner_and_expiry() -> None:
         "Trail key is managed elsewhere.",
         "sec-team",
         dt.date(2030, 1, 1),
+        approved_by="security-officer",
+        approved_on=dt.date(2026, 1, 1),
+        risk=Risk.MEDIUM,
+        compensating_controls=("SFX-CTL-LOG-02",),
     )
     gate = [gate_result("CKV_AWS_35", "Ensure ...", TRAIL, "WAIVED", exception_reason=exc.reason)]
     (result,) = assess(

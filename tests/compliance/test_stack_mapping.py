@@ -21,7 +21,7 @@ from compliance.coverage import (
     unexplained_trail_settings,
 )
 from compliance.reportdata import ReportData
-from compliance.results import RuleResult, Source
+from compliance.results import Outcome, RuleResult, Source
 from compliance.stack import Resource, SynthesizedStack
 from lib.cis_metric_filters import CIS_METRIC_FILTERS, by_id
 
@@ -449,3 +449,36 @@ def test_cis_metric_filter_and_alarm(
         "GreaterThanOrEqualToThreshold",
     )
     assert alarm["alarm_actions"] == [f"${{{alerts_topic(synthesized)}.arn}}"]
+
+
+def test_a_waived_builtin_check_no_control_cites_is_caught(
+    report_data: ReportData, catalog: Catalog
+) -> None:
+    """Built-in checks that fail or are waived need a control (issue 14 §1): stripping the
+    controls' citations of a waived built-in check (CKV_AWS_338) must show as drift."""
+    results = _own_results(report_data)
+    waived = [r for r in results if r.rule == "CKV_AWS_338" and r.outcome is Outcome.WAIVED]
+    assert waived, "the stack waives CKV_AWS_338 (log groups kept 90 days)"
+    stripped = catalog.model_copy(
+        update={
+            "controls": tuple(
+                c.model_copy(
+                    update={
+                        "evidence": c.evidence.model_copy(
+                            update={
+                                "checkov_checks": tuple(
+                                    x for x in c.evidence.checkov_checks if x != "CKV_AWS_338"
+                                )
+                            }
+                        )
+                    }
+                )
+                for c in catalog.controls
+            )
+        }
+    )
+    assert uncited_rules(results, stripped)["CKV_AWS_338"] == len({r.resource for r in waived})
+    passed_builtin = RuleResult(
+        Source.GATE, "CKV_AWS_999", "t", "aws_s3_bucket.b", "PASSED", "error", ""
+    )
+    assert "CKV_AWS_999" not in uncited_rules([passed_builtin], catalog)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.exceptions import ExceptionFileError, ExceptionSet, PolicyException
+from compliance.exceptions import ExceptionFileError, ExceptionSet, PolicyException, Risk
 from policies import gate
 from policies.findings import AddressIndex, CheckovResult, RawFinding, Status
 from policies.gen_taggable import taggable_types
@@ -42,7 +42,17 @@ def raw(
 
 
 def exception(rule: str, resource: str) -> PolicyException:
-    return PolicyException(rule, resource, "a reviewed reason", "platform-team", FUTURE)
+    return PolicyException(
+        rule,
+        resource,
+        "a reviewed reason",
+        "platform-team",
+        FUTURE,
+        approved_by="security-officer",
+        approved_on=dt.date(2026, 1, 1),
+        risk=Risk.LOW,
+        compensating_controls=("SFX-CTL-LOG-06",),
+    )
 
 
 def scan_of(*findings: RawFinding, parsing_errors: tuple[str, ...] = ()) -> RawScan:
@@ -164,33 +174,30 @@ def test_addresses_are_normalised_to_terraform_addresses(tmp_path: Path) -> None
 
 # ---- the exceptions file makes the gate fail (before checkov runs) ---------------------------
 
+REVIEWED = {
+    "rule": "CKV_AWS_338",
+    "resource": "aws_cloudwatch_log_group.*",
+    "reason": "kept 90 days by decision",
+    "owner": "platform-team",
+    "approved_by": "security-officer",
+    "approved_on": "2026-01-01",
+    "risk": "low",
+    "compensating_controls": ["SFX-CTL-LOG-06"],
+    "expires": FUTURE.isoformat(),
+}
 BAD_EXCEPTIONS = {
-    "no_reason": {
-        "rule": "CKV_AWS_338",
-        "resource": "aws_cloudwatch_log_group.*",
-        "owner": "platform-team",
-        "expires": FUTURE.isoformat(),
-    },
-    "short_reason": {
-        "rule": "CKV_AWS_338",
-        "resource": "aws_cloudwatch_log_group.*",
-        "reason": "because",
-        "owner": "platform-team",
-        "expires": FUTURE.isoformat(),
-    },
-    "expired": {
-        "rule": "CKV_AWS_338",
-        "resource": "aws_cloudwatch_log_group.*",
-        "reason": "kept 90 days by decision",
-        "owner": "platform-team",
-        "expires": "2020-01-01",
-    },
+    "no_reason": {**REVIEWED, "reason": None},
+    "short_reason": {**REVIEWED, "reason": "because"},
+    "expired": {**REVIEWED, "expires": "2020-01-01"},
+    "self_approved": {**REVIEWED, "approved_by": "platform-team"},
+    "no_risk": {**REVIEWED, "risk": None},
+    "unknown_compensating_control": {**REVIEWED, "compensating_controls": ["SFX-CTL-XXX-99"]},
 }
 
 
 @pytest.mark.parametrize("entry", BAD_EXCEPTIONS.values(), ids=BAD_EXCEPTIONS.keys())
 def test_invalid_or_expired_exception_fails_the_gate(
-    entry: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    entry: dict[str, object], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "exceptions.yaml"
     path.write_text(json.dumps({"exceptions": [entry]}))  # JSON is YAML
