@@ -271,22 +271,44 @@ def _subscriber_evidence(glob: str, stack: SynthesizedStack) -> EvidenceResult:
         for s in stack.of_type("aws_sns_topic_subscription")
         if any(f"${{{topic}." in str(s.body.get("topic_arn", "")) for topic in topics)
     )
-    if not subscribers:
+    external = _existing_topics_alarmed_with(topics, stack)
+    if not subscribers and not external:
         return EvidenceResult(
             kind,
             glob,
             EvidenceStatus.FAILED,
-            f"no subscription of {', '.join(topics)} in the stack: nobody receives the alarms "
-            "(set STREAMFLIX_ALARM_EMAILS)",
+            f"no subscription of {', '.join(topics)} in the stack and no existing topic alarmed "
+            "with it: nobody receives the alarms (set STREAMFLIX_ALARM_EMAILS, "
+            "STREAMFLIX_ALARM_HTTPS_ENDPOINTS or STREAMFLIX_ALARM_TOPIC_ARN)",
             tuple(topics),
+        )
+    parts = [f"{len(subscribers)} subscription(s) in the stack"] if subscribers else []
+    if external:
+        parts.append(
+            f"alarms also notify the existing topic(s) {', '.join(external)}, whose "
+            "subscribers live outside this stack"
         )
     return EvidenceResult(
         kind,
         glob,
         EvidenceStatus.PASSED,
-        f"{len(subscribers)} subscription(s) in the stack; confirmation is a runtime part",
-        subscribers,
+        f"{'; '.join(parts)}; confirmation is a runtime part",
+        subscribers + external,
     )
+
+
+def _existing_topics_alarmed_with(
+    topics: Sequence[str], stack: SynthesizedStack
+) -> tuple[str, ...]:
+    """Literal SNS topic ARNs (STREAMFLIX_ALARM_TOPIC_ARN) that the alarms notifying one of
+    ``topics`` also notify: SNS cannot subscribe a topic to a topic, so an existing on-call topic
+    receives the alerts as a second alarm action, not as a subscription."""
+    found: set[str] = set()
+    for alarm in stack.of_type("aws_cloudwatch_metric_alarm"):
+        actions = [str(a) for a in alarm.body.get("alarm_actions", [])]
+        if any(f"${{{topic}." in a for a in actions for topic in topics):
+            found.update(a for a in actions if a.startswith("arn:aws:sns:"))
+    return tuple(sorted(found))
 
 
 def evaluate_evidence(control: Control, inputs: EvidenceInputs) -> tuple[EvidenceResult, ...]:

@@ -25,6 +25,7 @@ from compliance.assess import (
     EvidenceStatus,
 )
 from compliance.reportdata import ReportData
+from compliance.runtime_evidence import add_to_oscal
 
 Doc = dict[str, Any]
 
@@ -173,7 +174,7 @@ def assessment_results_document(data: ReportData) -> Doc:
         result["local-definitions"]["inventory-items"] = items
     if observations:
         result["observations"] = list(observations.values())
-    return {
+    doc: Doc = {
         "uuid": _uuid("assessment-results", run.commit, when),
         "metadata": {
             "title": f"StreamFlix compliance assessment results ({run.stack_name})",
@@ -196,6 +197,9 @@ def assessment_results_document(data: ReportData) -> Doc:
         },
         "results": [result],
     }
+    if data.runtime is not None:
+        add_to_oscal(doc, data.runtime)
+    return doc
 
 
 def build_assessment_results(data: ReportData) -> ar.AssessmentResults:

@@ -105,6 +105,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "facts": processing_facts(data.inventory, data.run.region),
         "runtime_titles": RUNTIME_SOURCE_TITLES,
         "oscal_version": OSCAL_VERSION,
+        "runtime": data.runtime,
     }
 
 

@@ -8,6 +8,9 @@ temporary folder. The report then runs the Checkov gate once (or reads its ``gat
 report.html, report.json, report.csv and oscal-assessment-results.json into ``--out`` (the gate's
 SARIF/JUnit/JSON go to ``<out>/gate-results``).
 
+With ``--runtime-evidence`` (``python -m compliance.collect``'s runtime-evidence.json) the
+runtime controls are decided by operating evidence (``compliance.runtime_evidence``).
+
 Exit codes: 0 report written and no design-time evidence failed; 1 report written but some
 control is "not satisfied" (evidence failed); 2 bad input (exceptions file, catalog, paths).
 """
@@ -38,6 +41,7 @@ from compliance.render import write_files
 from compliance.reportdata import EngineRun, ReportData
 from compliance.results import ResultsError, RuleResult, load_aspect_results
 from compliance.runinfo import collect
+from compliance.runtime_evidence import RuntimeEvidenceError, with_runtime_evidence
 from compliance.soa import SoaError, build_soa, load_declarations, write_soa
 from compliance.stack import StackFileError, SynthesizedStack
 from policies.gate import run_gate
@@ -96,6 +100,8 @@ def build_report_data(inputs: Inputs) -> ReportData:
 
 def write_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
     paths = write_files(data, out_dir)
+    if data.runtime is not None:  # the OSCAL back-matter links the evidence file beside it
+        paths[data.runtime.file_name] = data.runtime.copy_into(out_dir)
     write_oscal(data, out_dir / OSCAL_FILE)
     paths[OSCAL_FILE] = out_dir / OSCAL_FILE
     paths.update(write_soa(data.soa, out_dir))
@@ -179,6 +185,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="read the gate's gate.json (python -m policies.gate ... --results DIR) for this "
         "stack instead of running the gate again",
     )
+    parser.add_argument(
+        "--runtime-evidence",
+        type=Path,
+        default=None,
+        help="runtime-evidence.json from python -m compliance.collect: decides the runtime "
+        "controls (satisfied / not satisfied / expired = not run)",
+    )
     parser.add_argument("--catalog", type=Path, default=CATALOG_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--exceptions", type=Path, default=EXCEPTIONS_PATH, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -223,7 +236,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not (synth_dir / "cdk.tf.json").is_file():
                 raise ReportInputError(f"--synth-dir {synth_dir.name}: holds no cdk.tf.json")
             data = build_report_data(_gather(args, synth_dir, work))
-        except (ReportInputError, ResultsError, StackFileError, SoaError) as err:
+            if args.runtime_evidence is not None:
+                data = with_runtime_evidence(data, args.runtime_evidence)
+        except (
+            ReportInputError,
+            ResultsError,
+            StackFileError,
+            SoaError,
+            RuntimeEvidenceError,
+        ) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
         write_report(data, args.out)

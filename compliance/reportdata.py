@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance.assess import ControlAssessment, ControlStatus
 from compliance.catalog import (
@@ -25,6 +25,9 @@ from compliance.inventory import InventoryRow
 from compliance.results import RuleResult
 from compliance.runinfo import RunInfo
 from compliance.soa import Applicability, SoaRow
+
+if TYPE_CHECKING:
+    from compliance.runtime_evidence import RuntimeSummary
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class ReportData:
     engines: tuple[EngineRun, ...]
     unexplained: tuple[str, ...] = ()  # stack features no control explains (catalog drift)
     soa: tuple[SoaRow, ...] = ()  # statement of applicability (compliance.soa)
+    runtime: RuntimeSummary | None = None  # operating evidence (compliance.runtime_evidence)
 
     def by_regulation(self) -> tuple[RegulationSummary, ...]:
         """Per regulation, every reference we may cite (in legal order), covered or not."""
@@ -166,6 +170,7 @@ class ReportData:
             "processing_records": [
                 r.model_dump(mode="json") for r in self.catalog.processing_records
             ],
+            "runtime_evidence": self.runtime.to_json() if self.runtime else None,
         }
 
 

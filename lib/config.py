@@ -501,6 +501,35 @@ class TagConfig(Section):
     """`ComplianceScope` tag."""
 
 
+# ---------------------------------------------------------------------------------------------
+# Operating evidence (issue 13): the optional read-only role of compliance.collect
+# ---------------------------------------------------------------------------------------------
+
+# An IAM role, user or account root that may assume the collector role (e.g. a CI OIDC role).
+_PRINCIPAL_ARN = re.compile(
+    r"^arn:aws[a-z-]*:iam::\d{12}:(?:root|(?:role|user)/[\w+=,.@/-]{1,512})$"
+)
+
+
+def _principal_problem(value: str) -> str | None:
+    if value and not _PRINCIPAL_ARN.match(value):
+        return "not an IAM role, user or account-root ARN"
+    return None
+
+
+PRINCIPAL_RULE = Rule(
+    "empty, or arn:aws:iam::<12-digit account>:role/<name>, :user/<name> or :root",
+    _principal_problem,
+)
+
+
+class CollectorConfig(Section):
+    principal_arn: Annotated[Text, PRINCIPAL_RULE] = knob("STREAMFLIX_COLLECTOR_PRINCIPAL_ARN", "")
+    """Principal (e.g. a CI OIDC role) that may assume `streamflix-collector-<suffix>`, a read-only
+    role with compliance/collector-policy.json for `python -m compliance.collect`; empty: no
+    such role."""
+
+
 # load_config's mapping, for the settings source below (empty: ``StackConfig()`` = defaults).
 _ENVIRON: ContextVar[Mapping[str, str]] = ContextVar("environ")
 
@@ -549,6 +578,7 @@ class StackConfig(BaseSettings):
     """What the environment is for; `production` refuses a stack whose alerts reach no one."""
     backend: BackendConfig = Field(default_factory=BackendConfig)
     tags: TagConfig = Field(default_factory=TagConfig)
+    collector: CollectorConfig = Field(default_factory=CollectorConfig)  # issue 13
 
     @classmethod
     def settings_customise_sources(

@@ -149,6 +149,9 @@ COMPONENTS: dict[str, Service] = {
     "worker-task-policy": Service.IAM_POLICY,
     "worker-migrate-role": Service.IAM_ROLE,
     "worker-migrate-policy": Service.IAM_POLICY,
+    # operating evidence: the collector's read-only role (STREAMFLIX_COLLECTOR_PRINCIPAL_ARN)
+    "collector": Service.IAM_ROLE,
+    "collector-policy": Service.IAM_POLICY,
     "scale-on-lag": Service.CLOUDWATCH,
     "scale-in-idle": Service.CLOUDWATCH,
     "scale-records-per-task": Service.CLOUDWATCH,

@@ -10,6 +10,7 @@ from constructs import Construct
 from lib.config import StackConfig
 from lib.constructs.alarms import also_notify
 from lib.constructs.audit import Audit
+from lib.constructs.collector_role import CollectorRole
 from lib.constructs.compute import Compute, WorkerWiring
 from lib.constructs.dashboard import Dashboard
 from lib.constructs.database import Database
@@ -65,6 +66,8 @@ class StreamflixStack(TerraformStack):
             self.firewall.database.id,
         )
         self._workers(ctx)
+        if config.collector.principal_arn:  # operating evidence (issue 13)
+            self.collector = CollectorRole(self, "collector", ctx, config.collector.principal_arn)
         publish_outputs(self, self.parts)
         # An existing alert topic from configuration gets every alarm the alerts topic gets.
         also_notify(self, self.failures.topic_arn, self.failures.alert_topics[1:])

@@ -213,6 +213,12 @@ def accepted_envs(draw: st.DrawFn) -> dict[str, str]:
             st.sampled_from(["public", "internal", "confidential", "restricted"])
         ),
         "STREAMFLIX_TAG_COMPLIANCE_SCOPE": draw(tag_values),
+        # issue 13: the collector role's principal (empty = no role)
+        "STREAMFLIX_COLLECTOR_PRINCIPAL_ARN": draw(
+            st.sampled_from(
+                ["", "arn:aws:iam::123456789012:role/ci", "arn:aws:iam::210987654321:root"]
+            )
+        ),
     }
     if draw(st.booleans()):
         env |= {
@@ -515,6 +521,10 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
         "public", "internal", "confidential", "restricted"
     ),
     "STREAMFLIX_TAG_COMPLIANCE_SCOPE": _tags_invalid(),
+    # issue 13: an IAM principal ARN or empty
+    "STREAMFLIX_COLLECTOR_PRINCIPAL_ARN": st.sampled_from(
+        ["arn:aws:s3:::bucket", "arn:aws:iam::12345:role/x", "role/x", "arn:aws:iam::1:root", "x"]
+    ),
 }
 
 

@@ -20,6 +20,7 @@ from lib.config import StackConfig, load_config
 from tests.conftest import StackView
 
 ONCALL_TOPIC = "arn:aws:sns:eu-west-3:123456789012:oncall-pager"
+COLLECTOR_PRINCIPAL = "arn:aws:iam::123456789012:role/github-oidc-collector"  # issue 13
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ EXTREMES: tuple[Extreme, ...] = (
             "STREAMFLIX_STATE_REGION": "eu-west-1",
             "STREAMFLIX_STATE_LOCK_TABLE": "terraform-locks",
             "STREAMFLIX_TAG_DATA_CLASSIFICATION": "restricted",
+            "STREAMFLIX_COLLECTOR_PRINCIPAL_ARN": COLLECTOR_PRINCIPAL,
         },
     ),
     Extreme(
@@ -222,6 +224,20 @@ def test_the_quota_stack_has_two_hundred_shards_and_s3_native_locking(
     assert _one(view, "aws_kinesis_stream")["shard_count"] == 200
     backend = view.data["terraform"]["backend"]["s3"]
     assert backend["use_lockfile"] is True and "dynamodb_table" not in backend
+
+
+def test_the_collector_role_exists_only_when_a_principal_is_configured(
+    built: dict[str, Built],
+) -> None:
+    """STREAMFLIX_COLLECTOR_PRINCIPAL_ARN wires lib/constructs/collector_role.py into the stack."""
+    roles = {
+        name: {r["name"]: r for r in b.view.of_type("aws_iam_role").values()}
+        for name, b in built.items()
+    }
+    role = roles[EXTREMES[1].name]["streamflix-collector-zz-extreme-9"]
+    trust = json.loads(role["assume_role_policy"])["Statement"]
+    assert [s["Principal"] for s in trust] == [{"AWS": COLLECTOR_PRINCIPAL}]
+    assert not [n for n in roles[EXTREMES[0].name] if "collector" in n]
 
 
 @pytest.mark.gate

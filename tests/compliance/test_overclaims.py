@@ -76,6 +76,55 @@ def test_with_a_subscriber_cis_alarms_are_designed_in_with_the_runtime_part_pend
     assert ControlStatus.SATISFIED not in {status[c][0] for c in subscriber_controls(catalog)}
 
 
+EXISTING_TOPIC = "arn:aws:sns:eu-central-1:111122223333:oncall-paging"
+
+
+def with_existing_topic(stack: SynthesizedStack, *, beside_ours: bool) -> SynthesizedStack:
+    """Every alarm also notifies an existing topic (STREAMFLIX_ALARM_TOPIC_ARN); with
+    ``beside_ours=False`` the literal ARN sits on alarms that do not notify our alerts topic."""
+    data = copy.deepcopy(stack.data)
+    (topic,) = [r.address for r in stack.matching(ALERTS)]
+    for alarm in data["resource"]["aws_cloudwatch_metric_alarm"].values():
+        actions = alarm.get("alarm_actions", [])
+        ours = any(f"${{{topic}." in str(a) for a in actions)
+        alarm["alarm_actions"] = (
+            [*actions, EXISTING_TOPIC] if beside_ours else ([] if ours else [EXISTING_TOPIC])
+        )
+    return SynthesizedStack(data)
+
+
+def test_an_existing_topic_alarmed_beside_ours_counts_as_a_recipient(
+    synthesized: SynthesizedStack, synth_dir: Path, catalog: Catalog, gate_lines: list[RuleResult]
+) -> None:
+    """SNS cannot subscribe a topic to a topic: STREAMFLIX_ALARM_TOPIC_ARN reaches people as a
+    second alarm action, so it is a recipient (its subscribers are a runtime part)."""
+    status = assessed(
+        with_existing_topic(synthesized, beside_ours=True), synth_dir, catalog, gate_lines
+    )
+    for cid in subscriber_controls(catalog):
+        assert status[cid][0] is ControlStatus.DESIGNED_RUNTIME_PENDING, (cid, status[cid])
+    inputs = EvidenceInputs(
+        with_existing_topic(synthesized, beside_ours=True),
+        load_aspect_results(synth_dir),
+        gate_lines,
+        parse_junit(all_tests_passed(catalog)),
+        load_exceptions(),
+    )
+    details = [
+        e.detail
+        for a in assess(catalog, inputs)
+        for e in a.evidence
+        if e.kind is EvidenceKind.TOPIC_SUBSCRIBER
+    ]
+    assert details
+    assert all(EXISTING_TOPIC in d for d in details), details
+    unrelated = assessed(
+        with_existing_topic(synthesized, beside_ours=False), synth_dir, catalog, gate_lines
+    )
+    for cid in subscriber_controls(catalog):
+        assert unrelated[cid][0] is ControlStatus.NOT_SATISFIED, (cid, unrelated[cid])
+
+
 def data_event_buckets(stack: SynthesizedStack) -> set[str]:
     """Buckets whose objects some trail's advanced selector logs (by ARN reference)."""
     (trail,) = stack.of_type("aws_cloudtrail")

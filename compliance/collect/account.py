@@ -1,0 +1,70 @@
+"""Account baselines the stack leaves to the account: AWS Config recording, Security Hub on.
+
+These are evidence about the account (owned by the cloud platform team), not about the stack; the
+report labels them so.
+"""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from compliance.collect import checks
+from compliance.collect.context import CALL_ERRORS, Context, error
+from compliance.collect.design import Design
+from compliance.collect.model import Finding
+
+
+def _config(ctx: Context) -> Finding:
+    arn = ctx.arn("config", "configuration-recorder/*")
+    expected = {"recording": True}
+    try:
+        statuses = ctx.client("config").describe_configuration_recorder_status()[
+            "ConfigurationRecordersStatus"
+        ]
+    except CALL_ERRORS as err:
+        return error(
+            checks.ACCOUNT_CONFIG, "config:DescribeConfigurationRecorderStatus", arn, expected, err
+        )
+    recording = sorted(str(s["name"]) for s in statuses if s.get("recording"))
+    return Finding(
+        checks.ACCOUNT_CONFIG,
+        "config:DescribeConfigurationRecorderStatus",
+        arn,
+        {"recording": bool(recording), "recorders": recording},
+        expected,
+        bool(recording),
+    )
+
+
+def _security_hub(ctx: Context) -> Finding:
+    arn = ctx.arn("securityhub", "hub/default")
+    expected = {"enabled": True}
+    try:
+        hub = ctx.client("securityhub").describe_hub()
+    except ClientError as err:
+        # Not subscribed answers InvalidAccessException (Security Hub API reference, DescribeHub).
+        if err.response.get("Error", {}).get("Code") == "InvalidAccessException":
+            return Finding(
+                checks.ACCOUNT_SECURITY_HUB,
+                "securityhub:DescribeHub",
+                arn,
+                {"enabled": False},
+                expected,
+                False,
+            )
+        return error(checks.ACCOUNT_SECURITY_HUB, "securityhub:DescribeHub", arn, expected, err)
+    except CALL_ERRORS as err:
+        return error(checks.ACCOUNT_SECURITY_HUB, "securityhub:DescribeHub", arn, expected, err)
+    return Finding(
+        checks.ACCOUNT_SECURITY_HUB,
+        "securityhub:DescribeHub",
+        str(hub.get("HubArn", arn)),
+        {"enabled": True},
+        expected,
+        True,
+    )
+
+
+def collect(ctx: Context, design: Design) -> list[Finding]:
+    del design  # account-wide
+    return [_config(ctx), _security_hub(ctx)]

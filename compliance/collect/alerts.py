@@ -1,0 +1,92 @@
+"""Alerts: someone is subscribed to the topic, and every alarm of the stack can reach it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compliance.collect import checks
+from compliance.collect.context import CALL_ERRORS, Context, error
+from compliance.collect.design import Design
+from compliance.collect.model import Finding
+
+# An unconfirmed subscription's SubscriptionArn is the literal "PendingConfirmation"
+# (SNS API reference, ListSubscriptionsByTopic / Subscription data type).
+PENDING = "PendingConfirmation"
+
+
+def _subscriptions(ctx: Context, topic_arn: str) -> Finding:
+    expected = {"confirmed_subscriptions": ">= 1"}
+    try:
+        pages = ctx.client("sns").get_paginator("list_subscriptions_by_topic")
+        subs = [s for page in pages.paginate(TopicArn=topic_arn) for s in page["Subscriptions"]]
+    except CALL_ERRORS as err:
+        return error(
+            checks.ALERTS_SUBSCRIPTION, "sns:ListSubscriptionsByTopic", topic_arn, expected, err
+        )
+    confirmed = [s for s in subs if s.get("SubscriptionArn", PENDING) not in (PENDING, "Deleted")]
+    return Finding(
+        checks.ALERTS_SUBSCRIPTION,
+        "sns:ListSubscriptionsByTopic",
+        topic_arn,
+        {
+            "confirmed_subscriptions": len(confirmed),
+            "pending_subscriptions": len(subs) - len(confirmed),
+            "protocols": sorted({str(s.get("Protocol")) for s in confirmed}),
+        },
+        expected,
+        bool(confirmed),
+    )
+
+
+def _alarm(
+    name: str, found: dict[str, Any] | None, topic_arn: str, to_topic: bool, ctx: Context
+) -> Finding:
+    expected: dict[str, Any] = {"exists": True, "ActionsEnabled": True}
+    if to_topic:
+        expected["AlarmActions contains"] = topic_arn
+    arn = str(found["AlarmArn"]) if found else ctx.arn("cloudwatch", f"alarm:{name}")
+    if found is None:
+        observed: dict[str, Any] = {"exists": False}
+        ok = False
+    else:
+        actions = list(found.get("AlarmActions", []))
+        observed = {"exists": True, "ActionsEnabled": bool(found.get("ActionsEnabled"))}
+        if to_topic:
+            observed["AlarmActions contains"] = topic_arn if topic_arn in actions else None
+        ok = observed == expected and bool(actions)
+    return Finding(checks.ALERTS_ALARM, "cloudwatch:DescribeAlarms", arn, observed, expected, ok)
+
+
+def collect(ctx: Context, design: Design) -> list[Finding]:
+    topic_arn = ctx.arn("sns", design.topic_name)
+    out = [_subscriptions(ctx, topic_arn)]
+    names = list(design.alarm_names())
+    try:
+        pages = ctx.client("cloudwatch").get_paginator("describe_alarms")
+        found = {
+            a["AlarmName"]: a
+            for i in range(0, len(names), 100)
+            for page in pages.paginate(AlarmNames=names[i : i + 100], AlarmTypes=["MetricAlarm"])
+            for a in page["MetricAlarms"]
+        }
+    except CALL_ERRORS as err:
+        return [
+            *out,
+            error(checks.ALERTS_ALARM, "cloudwatch:DescribeAlarms", topic_arn, "alarms exist", err),
+        ]
+    out += [
+        _alarm(a.name, found.get(a.name), topic_arn, a.actions_to_topic, ctx) for a in design.alarms
+    ]
+    firing = sorted(n for n, a in found.items() if a.get("StateValue") == "ALARM")
+    out.append(
+        Finding(
+            checks.ALERTS_FIRING,
+            "cloudwatch:DescribeAlarms",
+            topic_arn,
+            {"in_alarm": firing},
+            {"in_alarm": "listed for the on-call record"},
+            True,
+            f"{len(firing)} alarm(s) in ALARM at collection time",
+        )
+    )
+    return out

@@ -1,0 +1,49 @@
+"""What every check family gets: read-only clients, the account, the clock and the sampling seed."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from compliance.collect.model import Check, Finding, Sampling
+
+Client = Any
+SAMPLE_SIZE = 25  # AICPA-style sample for a population over a period; all when smaller
+
+
+@dataclass(frozen=True)
+class Context:
+    clients: Callable[[str], Client]
+    account_id: str
+    region: str
+    now: datetime
+    seed: int
+    _cache: dict[str, Client] = field(default_factory=dict, compare=False, repr=False)
+
+    def client(self, service: str) -> Client:
+        if service not in self._cache:
+            self._cache[service] = self.clients(service)
+        return self._cache[service]
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+
+    def sample(self, population: Sequence[str], start: datetime) -> Sampling:
+        """A seeded random sample an auditor can redraw with ``random.Random(seed)``."""
+        ordered = sorted(population)
+        size = min(SAMPLE_SIZE, len(ordered))
+        chosen = random.Random(self.seed).sample(ordered, size)
+        return Sampling(len(ordered), start, self.now, tuple(sorted(chosen)), self.seed)
+
+
+def error(check: Check, api_call: str, arn: str, expected: Any, err: Exception) -> Finding:
+    """The call failed: evidence that could not be collected counts as not run."""
+    return Finding(check, api_call, arn, None, expected, None, f"call failed: {err}")
+
+
+CALL_ERRORS = (ClientError, BotoCoreError)

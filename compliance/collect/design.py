@@ -1,0 +1,185 @@
+"""What should exist, read from the synthesized ``cdk.tf.json``: names, ARNs to derive, values.
+
+The collector finds every deployed resource by the name the stack gives it and compares what the
+account shows with the value synthesized here. A stack without a resource a check needs is a bad
+input (``DesignError`` names the resource type), not a passed check.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from compliance.stack import Resource, SynthesizedStack
+
+_REF = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_]+)\.[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)?\}")
+
+
+class DesignError(ValueError):
+    """The synthesized stack lacks something a check needs."""
+
+
+@dataclass(frozen=True)
+class Alarm:
+    name: str
+    actions_to_topic: bool  # the designed alarm_actions name the alerts topic
+    action_count: int
+
+
+@dataclass(frozen=True)
+class LogGroup:
+    name: str
+    retention_days: int
+    kms_alias: str | None  # the alias of the designed key (its ARN is only known deployed)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    provider: str
+    base: int
+    weight: int
+
+
+@dataclass(frozen=True)
+class Design:
+    stack_name: str
+    region: str
+    trail_name: str
+    trail_multi_region: bool
+    trail_validation: bool
+    trail_kms_alias: str | None
+    topic_name: str
+    alarms: tuple[Alarm, ...]
+    cluster_id: str
+    backup_retention_days: int
+    storage_encrypted: bool
+    iam_auth: bool
+    rotation_days: int
+    backup_vault: str
+    log_groups: tuple[LogGroup, ...]
+    flow_log_group: str
+    vpc_name: str
+    security_groups: tuple[str, ...]
+    ecs_cluster: str
+    ecs_service: str
+    min_tasks: int
+    strategy: tuple[Strategy, ...]
+    stream_name: str
+    iterator_age_alarm: str
+    iterator_age_threshold_ms: float
+
+    def alarm_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.alarms)
+
+
+def _ref(value: Any) -> tuple[str, str] | None:
+    match = _REF.match(str(value))
+    return (match.group(1), match.group(2)) if match else None
+
+
+class _Reader:
+    def __init__(self, stack: SynthesizedStack) -> None:
+        self.stack = stack
+
+    def one(self, rtype: str, contains: str = "") -> Resource:
+        found = [r for r in self.stack.of_type(rtype) if contains in r.name]
+        if len(found) != 1:
+            where = f" named ~{contains!r}" if contains else ""
+            raise DesignError(f"cdk.tf.json: expected one {rtype}{where}, found {len(found)}")
+        return found[0]
+
+    def by_ref(self, value: Any) -> Resource:
+        ref = _ref(value)
+        if ref is None:
+            raise DesignError(f"cdk.tf.json: {value!r} is not a resource reference")
+        for r in self.stack.of_type(ref[0]):
+            if r.name == ref[1]:
+                return r
+        raise DesignError(f"cdk.tf.json: {ref[0]}.{ref[1]} is referenced but not defined")
+
+    def kms_alias(self, key_ref: Any) -> str | None:
+        ref = _ref(key_ref)
+        if ref is None:
+            return None
+        for alias in self.stack.of_type("aws_kms_alias"):
+            if _ref(alias.body.get("target_key_id")) == ref:
+                return str(alias.body["name"])
+        return None
+
+
+def _strategy(service: Resource) -> tuple[Strategy, ...]:
+    return tuple(
+        Strategy(str(s["capacity_provider"]), int(s.get("base", 0)), int(s.get("weight", 0)))
+        for s in service.body.get("capacity_provider_strategy", [])
+    )
+
+
+def read_design(stack_dir: Path) -> Design:
+    """Read the stack once; raises ``DesignError`` or ``StackFileError`` on bad input."""
+    stack = SynthesizedStack.load(stack_dir)
+    r = _Reader(stack)
+    trail = r.one("aws_cloudtrail").body
+    topic = r.one("aws_sns_topic")
+    topic_ref = ("aws_sns_topic", topic.name)
+    alarms = tuple(
+        Alarm(
+            str(a.body["alarm_name"]),
+            any(_ref(x) == topic_ref for x in a.body.get("alarm_actions", [])),
+            len(a.body.get("alarm_actions", [])),
+        )
+        for a in stack.of_type("aws_cloudwatch_metric_alarm")
+    )
+    cluster = r.one("aws_rds_cluster").body
+    service = r.one("aws_ecs_service")
+    lag = next(
+        (
+            a.body
+            for a in stack.of_type("aws_cloudwatch_metric_alarm")
+            if a.body.get("metric_name") == "GetRecords.IteratorAgeMilliseconds"
+            and any(_ref(x) == topic_ref for x in a.body.get("alarm_actions", []))
+        ),
+        None,
+    )
+    if lag is None:
+        raise DesignError("cdk.tf.json: no IteratorAge alarm on the alerts topic")
+    flow = r.one("aws_flow_log").body
+    return Design(
+        stack_name=stack_dir.name,
+        region=stack.region,
+        trail_name=str(trail["name"]),
+        trail_multi_region=bool(trail.get("is_multi_region_trail")),
+        trail_validation=bool(trail.get("enable_log_file_validation")),
+        trail_kms_alias=r.kms_alias(trail.get("kms_key_id")),
+        topic_name=str(topic.body["name"]),
+        alarms=alarms,
+        cluster_id=str(cluster["cluster_identifier"]),
+        backup_retention_days=int(cluster.get("backup_retention_period", 1)),
+        storage_encrypted=bool(cluster.get("storage_encrypted")),
+        iam_auth=bool(cluster.get("iam_database_authentication_enabled")),
+        rotation_days=int(
+            r.one("aws_secretsmanager_secret_rotation").body["rotation_rules"][
+                "automatically_after_days"
+            ]
+        ),
+        backup_vault=str(r.one("aws_backup_vault").body["name"]),
+        log_groups=tuple(
+            LogGroup(
+                str(g.body["name"]),
+                int(g.body.get("retention_in_days", 0)),
+                r.kms_alias(g.body.get("kms_key_id")),
+            )
+            for g in stack.of_type("aws_cloudwatch_log_group")
+        ),
+        flow_log_group=str(r.by_ref(flow.get("log_destination")).body["name"]),
+        vpc_name=str(r.by_ref(flow.get("vpc_id")).body.get("tags", {}).get("Name", "")),
+        security_groups=tuple(str(g.body["name"]) for g in stack.of_type("aws_security_group")),
+        ecs_cluster=str(r.one("aws_ecs_cluster").body["name"]),
+        ecs_service=str(service.body["name"]),
+        min_tasks=int(r.one("aws_appautoscaling_target").body["min_capacity"]),
+        strategy=_strategy(service),
+        stream_name=str(r.one("aws_kinesis_stream").body["name"]),
+        iterator_age_alarm=str(lag["alarm_name"]),
+        iterator_age_threshold_ms=float(lag["threshold"]),
+    )

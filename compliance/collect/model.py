@@ -1,0 +1,220 @@
+"""The evidence model shared by every check family and by the report (``runtime_evidence``).
+
+One ``EvidenceItem`` per check and resource: what was asked (API call), of what (ARN), what came
+back (observed), what the synthesized stack says (expected), the verdict and how long it holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+SCHEMA_VERSION = "1.0.0"
+EVIDENCE_FILE = "runtime-evidence.json"
+
+Json = Any
+
+
+class ItemStatus(StrEnum):
+    SATISFIED = "satisfied"
+    NOT_SATISFIED = "not-satisfied"
+    ERROR = "error"  # the call failed or the answer could not be decided: counts as not run
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check the collector runs: its id, the catalog controls it proves, its validity."""
+
+    id: str
+    controls: tuple[str, ...]
+    proves: str
+    validity_hours: int
+    drift: bool = True  # a mismatch of observed vs expected is configuration drift
+    account_baseline: bool = False  # evidence about the account, not about the stack
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How a population over a period was examined, so an auditor can re-perform it."""
+
+    population: int
+    period_start: datetime
+    period_end: datetime
+    sample: tuple[str, ...]
+    seed: int
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "population_size": self.population,
+            "period": {"start": iso(self.period_start), "end": iso(self.period_end)},
+            "sample": list(self.sample),
+            "seed": self.seed,
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one check family found for one resource (before time and validity are stamped)."""
+
+    check: Check
+    api_call: str
+    resource_arn: str
+    observed: Json
+    expected: Json
+    satisfied: bool | None  # None: could not be decided (error)
+    detail: str = ""
+    sampling: Sampling | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    check_id: str
+    control_ids: tuple[str, ...]
+    api_call: str
+    resource_arn: str
+    observed: Json
+    expected: Json
+    status: ItemStatus
+    detail: str
+    collected_at: datetime
+    expires_at: datetime
+    account_baseline: bool = False
+    drift_tracked: bool = True
+    sampling: Sampling | None = None
+
+    @classmethod
+    def stamp(cls, f: Finding, when: datetime, validity_hours: int) -> EvidenceItem:
+        status = (
+            ItemStatus.ERROR
+            if f.satisfied is None
+            else ItemStatus.SATISFIED
+            if f.satisfied
+            else ItemStatus.NOT_SATISFIED
+        )
+        return cls(
+            f.check.id,
+            f.check.controls,
+            f.api_call,
+            f.resource_arn,
+            f.observed,
+            f.expected,
+            status,
+            f.detail,
+            when,
+            when + timedelta(hours=validity_hours),
+            f.check.account_baseline,
+            f.check.drift,
+            f.sampling,
+        )
+
+    @property
+    def drifted(self) -> bool:
+        """Designed vs deployed mismatch: the account answered, and not as synthesized."""
+        return self.drift_tracked and self.status is ItemStatus.NOT_SATISFIED
+
+    def to_json(self) -> dict[str, Json]:
+        out: dict[str, Json] = {
+            "check_id": self.check_id,
+            "control_ids": list(self.control_ids),
+            "api_call": self.api_call,
+            "resource_arn": self.resource_arn,
+            "observed": self.observed,
+            "expected": self.expected,
+            "status": self.status.value,
+            "detail": self.detail,
+            "collected_at": iso(self.collected_at),
+            "expires_at": iso(self.expires_at),
+            "account_baseline": self.account_baseline,
+            "drift_tracked": self.drift_tracked,
+        }
+        if self.sampling is not None:
+            out["sampling"] = self.sampling.to_json()
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict[str, Json]) -> EvidenceItem:
+        s = d.get("sampling")
+        sampling = (
+            Sampling(
+                int(s["population_size"]),
+                parse_time(s["period"]["start"]),
+                parse_time(s["period"]["end"]),
+                tuple(s["sample"]),
+                int(s["seed"]),
+            )
+            if s
+            else None
+        )
+        return cls(
+            d["check_id"],
+            tuple(d["control_ids"]),
+            d["api_call"],
+            d["resource_arn"],
+            d["observed"],
+            d["expected"],
+            ItemStatus(d["status"]),
+            d["detail"],
+            parse_time(d["collected_at"]),
+            parse_time(d["expires_at"]),
+            bool(d["account_baseline"]),
+            bool(d["drift_tracked"]),
+            sampling,
+        )
+
+
+@dataclass(frozen=True)
+class RuntimeEvidence:
+    """Everything one collector run recorded (the runtime-evidence.json document)."""
+
+    account_id: str
+    region: str
+    stack_name: str
+    collected_at: datetime
+    endpoint: str | None  # set when a local stand-in (not AWS) answered
+    items: tuple[EvidenceItem, ...] = field(default=())
+
+    @property
+    def simulated(self) -> bool:
+        return self.endpoint is not None
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "account_id": self.account_id,
+            "region": self.region,
+            "stack_name": self.stack_name,
+            "collected_at": iso(self.collected_at),
+            "endpoint_url": self.endpoint,
+            "items": [i.to_json() for i in self.items],
+            "drift": [
+                {
+                    "check_id": i.check_id,
+                    "resource_arn": i.resource_arn,
+                    "designed": i.expected,
+                    "deployed": i.observed,
+                }
+                for i in self.items
+                if i.drifted
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Json]) -> RuntimeEvidence:
+        return cls(
+            d["account_id"],
+            d["region"],
+            d["stack_name"],
+            parse_time(d["collected_at"]),
+            d.get("endpoint_url"),
+            tuple(EvidenceItem.from_json(i) for i in d["items"]),
+        )
+
+
+def iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

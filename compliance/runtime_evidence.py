@@ -1,0 +1,252 @@
+"""Operating evidence in the report: ``compliance.report --runtime-evidence runtime-evidence.json``.
+
+Loads and validates the collector's file (``compliance/collect/runtime-evidence.schema.json``),
+decides each runtime control from its items (any not-satisfied item: NOT_SATISFIED; any expired
+or errored item: NOT_RUN, since expired evidence counts as not run; all satisfied: SATISFIED),
+lists designed-vs-deployed drift, and gives the OSCAL observations (method TEST, their own
+collected/expires, ARNs as subjects, the file as a hashed back-matter resource).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jsonschema  # type: ignore[import-untyped]  # installed with checkov and trestle
+
+from compliance.assess import ControlAssessment, ControlStatus
+from compliance.catalog import ControlKind
+from compliance.collect.model import EvidenceItem, ItemStatus, RuntimeEvidence, iso
+
+if TYPE_CHECKING:
+    from compliance.reportdata import ReportData
+
+SCHEMA_PATH = Path(__file__).parent / "collect" / "runtime-evidence.schema.json"
+_NAMESPACE = uuid.UUID("0b7f3c2e-4c1a-5d2b-8e61-2a9d7c4f1e30")
+
+
+class RuntimeEvidenceError(ValueError):
+    """The runtime evidence file is missing, not JSON, or breaks its schema (field named)."""
+
+
+@dataclass(frozen=True)
+class ControlRuntime:
+    control_id: str
+    status: ControlStatus
+    reason: str
+    items: tuple[EvidenceItem, ...]
+
+
+@dataclass(frozen=True)
+class DriftRow:
+    check_id: str
+    control_ids: tuple[str, ...]
+    resource_arn: str
+    designed: Any
+    deployed: Any
+
+
+@dataclass(frozen=True)
+class RuntimeSummary:
+    evidence: RuntimeEvidence
+    source: Path
+    sha256: str
+    assessed_at: datetime
+    controls: tuple[ControlRuntime, ...]
+
+    @property
+    def file_name(self) -> str:
+        return self.source.name
+
+    def copy_into(self, out_dir: Path) -> Path:
+        target = out_dir / self.file_name
+        if target.resolve() != self.source.resolve():
+            shutil.copyfile(self.source, target)
+        return target
+
+    @property
+    def drift(self) -> tuple[DriftRow, ...]:
+        return tuple(
+            DriftRow(i.check_id, i.control_ids, i.resource_arn, i.expected, i.observed)
+            for i in self.evidence.items
+            if i.drifted
+        )
+
+    def expired(self, item: EvidenceItem) -> bool:
+        return item.expires_at <= self.assessed_at
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "account_id": self.evidence.account_id,
+            "region": self.evidence.region,
+            "collected_at": iso(self.evidence.collected_at),
+            "simulated": self.evidence.simulated,
+            "controls": [
+                {"id": c.control_id, "status": c.status.value, "reason": c.reason}
+                for c in self.controls
+            ],
+            "drift": [dataclasses.asdict(d) for d in self.drift],
+            "items": [i.to_json() for i in self.evidence.items],
+        }
+
+
+def load_runtime_evidence(path: Path) -> tuple[RuntimeEvidence, str]:
+    """The parsed file and its SHA-256; raises ``RuntimeEvidenceError`` naming the field."""
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw)
+    except FileNotFoundError:
+        raise RuntimeEvidenceError(f"--runtime-evidence {path}: file not found") from None
+    except json.JSONDecodeError as err:
+        raise RuntimeEvidenceError(f"{path.name}: not valid JSON: {err}") from None
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    try:
+        jsonschema.validate(data, schema, format_checker=jsonschema.FormatChecker())
+    except jsonschema.ValidationError as err:
+        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise RuntimeEvidenceError(f"{path.name}: {where}: {err.message}") from None
+    return RuntimeEvidence.from_json(data), hashlib.sha256(raw).hexdigest()
+
+
+def runtime_status(
+    items: tuple[EvidenceItem, ...], at: datetime, evidence: RuntimeEvidence
+) -> tuple[ControlStatus, str]:
+    """A runtime control's status from its items alone."""
+    where = (
+        f"account {evidence.account_id} {evidence.region}, collected {iso(evidence.collected_at)}"
+        + (", LOCAL SIMULATION" if evidence.simulated else "")
+    )
+    failed = sorted(
+        {
+            f"{i.check_id} on {i.resource_arn}"
+            for i in items
+            if i.status is ItemStatus.NOT_SATISFIED and i.expires_at > at
+        }
+    )
+    if failed:
+        return (
+            ControlStatus.NOT_SATISFIED,
+            f"operating evidence failed ({where}): {'; '.join(failed)}",
+        )
+    expired = sorted({i.check_id for i in items if i.expires_at <= at})
+    if expired:
+        return ControlStatus.NOT_RUN, f"operating evidence expired ({where}): {', '.join(expired)}"
+    errors = sorted({i.check_id for i in items if i.status is ItemStatus.ERROR})
+    if errors:
+        return (
+            ControlStatus.NOT_RUN,
+            f"operating evidence not collected ({where}): {', '.join(errors)}",
+        )
+    until = iso(min(i.expires_at for i in items))
+    return ControlStatus.SATISFIED, (
+        f"operating evidence: {len(items)} item(s) satisfied ({where}; valid until {until})"
+    )
+
+
+def summarise(
+    evidence: RuntimeEvidence, source: Path, sha256: str, control_ids: list[str], at: datetime
+) -> RuntimeSummary:
+    controls = []
+    for cid in control_ids:
+        items = tuple(i for i in evidence.items if cid in i.control_ids)
+        if items:
+            status, reason = runtime_status(items, at, evidence)
+            controls.append(ControlRuntime(cid, status, reason, items))
+    return RuntimeSummary(evidence, source, sha256, at, tuple(controls))
+
+
+def _combine(a: ControlAssessment, runtime: ControlRuntime) -> ControlAssessment:
+    """Design evidence that failed, was waived or did not run still decides first."""
+    if a.status is not ControlStatus.NEEDS_RUNTIME_EVIDENCE:
+        return a
+    return dataclasses.replace(a, status=runtime.status, reason=runtime.reason)
+
+
+def with_runtime_evidence(data: ReportData, path: Path) -> ReportData:
+    """The report data with its runtime controls decided by the collector's file."""
+    evidence, digest = load_runtime_evidence(path)
+    runtime_ids = [a.control.id for a in data.assessments if a.control.kind is ControlKind.RUNTIME]
+    summary = summarise(evidence, path, digest, runtime_ids, data.run.generated_at)
+    by_id = {c.control_id: c for c in summary.controls}
+    assessments = tuple(
+        _combine(a, by_id[a.control.id]) if a.control.id in by_id else a for a in data.assessments
+    )
+    return dataclasses.replace(data, assessments=assessments, runtime=summary)
+
+
+# ------------------------------------------------------------------------------------- OSCAL
+def _uuid(*parts: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
+
+
+def _observation(item: EvidenceItem, summary: RuntimeSummary, resource_uuid: str) -> dict[str, Any]:
+    return {
+        "uuid": _uuid("observation", item.check_id, item.resource_arn, iso(item.collected_at)),
+        "title": f"{item.check_id} on {item.resource_arn}",
+        "description": (
+            f"{item.api_call}: observed {json.dumps(item.observed)}, expected "
+            f"{json.dumps(item.expected)}; {item.status.value}"
+            + (" (account baseline)" if item.account_baseline else "")
+        ),
+        "methods": ["TEST"],
+        "types": ["control-objective" if item.status is ItemStatus.SATISFIED else "discovery"],
+        "subjects": [
+            {
+                "subject-uuid": _uuid("subject", item.resource_arn),
+                "type": "resource",
+                "title": item.resource_arn,
+            }
+        ],
+        "relevant-evidence": [
+            {
+                "href": f"#{resource_uuid}",
+                "description": f"{summary.file_name} (account {summary.evidence.account_id})",
+            }
+        ],
+        "collected": iso(item.collected_at),
+        "expires": iso(item.expires_at),
+        "props": [{"name": "evidence-status", "value": item.status.value}],
+    }
+
+
+def add_to_oscal(doc: dict[str, Any], summary: RuntimeSummary) -> None:
+    """Add the collector's observations, link them from the runtime findings, hash the file."""
+    resource_uuid = _uuid("resource", summary.sha256)
+    result = doc["results"][0]
+    observations = [_observation(i, summary, resource_uuid) for i in summary.evidence.items]
+    result.setdefault("observations", []).extend(observations)
+    by_control: dict[str, list[str]] = {}
+    for item, obs in zip(summary.evidence.items, observations, strict=True):
+        for cid in item.control_ids:
+            by_control.setdefault(cid, []).append(obs["uuid"])
+    for finding in result["findings"]:
+        uuids = by_control.get(finding["target"]["target-id"], [])
+        if uuids:
+            finding.setdefault("related-observations", []).extend(
+                {"observation-uuid": u} for u in uuids
+            )
+    label = "local simulation (moto), not an AWS account" if summary.evidence.simulated else "AWS"
+    doc.setdefault("back-matter", {}).setdefault("resources", []).append(
+        {
+            "uuid": resource_uuid,
+            "title": f"Runtime evidence {summary.file_name}",
+            "description": f"Collected by compliance.collect from account "
+            f"{summary.evidence.account_id} ({summary.evidence.region}, {label}) "
+            f"at {iso(summary.evidence.collected_at)}",
+            "rlinks": [
+                {
+                    "href": summary.file_name,
+                    "hashes": [{"algorithm": "SHA-256", "value": summary.sha256}],
+                }
+            ],
+        }
+    )

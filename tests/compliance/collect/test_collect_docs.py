@@ -1,0 +1,22 @@
+"""docs/operating-evidence.md lists every check with its control, API call and validity."""
+
+from __future__ import annotations
+
+import re
+
+from compliance.collect.checks import ALL_CHECKS
+from compliance.registry import PROJECT_ROOT
+
+from .test_collector_policy import policy_actions
+
+TEXT = (PROJECT_ROOT / "docs" / "operating-evidence.md").read_text(encoding="utf-8")
+
+
+def test_the_check_table_matches_the_checks() -> None:
+    rows = re.findall(
+        r"^\| `([a-z]+\.[a-z-]+)` \| ([A-Z0-9, -]+) \| .+ \| (.+) \| (\d+) h \|$", TEXT, re.M
+    )
+    documented = {(cid, controls.strip(), int(hours)) for cid, controls, _, hours in rows}
+    assert documented == {(c.id, ", ".join(c.controls), c.validity_hours) for c in ALL_CHECKS}
+    calls = {call for *_, api, _ in rows for call in re.findall(r"`([a-z0-9-]+:[A-Za-z]+)`", api)}
+    assert calls | {"sts:GetCallerIdentity"} == policy_actions()

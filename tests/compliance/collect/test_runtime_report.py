@@ -1,0 +1,126 @@
+"""compliance.report --runtime-evidence: runtime controls move out of "needs runtime evidence",
+the HTML shows the operating evidence and the drift table, OSCAL carries TEST observations with
+their own collected/expires and the evidence file as a hashed back-matter resource."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from compliance.assess import ControlStatus
+from compliance.catalog import ControlKind
+from compliance.report import OSCAL_FILE, _parse_args, write_report
+from compliance.reportdata import ReportData
+from compliance.runtime_evidence import RuntimeEvidenceError, with_runtime_evidence
+
+from .conftest import Run
+
+
+def runtime_statuses(data: ReportData) -> dict[str, ControlStatus]:
+    return {
+        a.control.id: a.status for a in data.assessments if a.control.kind is ControlKind.RUNTIME
+    }
+
+
+def test_without_runtime_evidence_the_report_stays_design_time(report_data: ReportData) -> None:
+    assert set(runtime_statuses(report_data).values()) == {ControlStatus.NEEDS_RUNTIME_EVIDENCE}
+    assert report_data.runtime is None
+    assert _parse_args(["--out", "x"]).runtime_evidence is None
+
+
+def test_the_designed_account_satisfies_every_runtime_control(
+    report_data: ReportData, baseline: Run, tmp_path: Path
+) -> None:
+    data = with_runtime_evidence(report_data, baseline.path)
+    assert set(runtime_statuses(data).values()) == {ControlStatus.SATISFIED}
+    reasons = [a.reason for a in data.assessments if a.control.kind is ControlKind.RUNTIME]
+    assert all("account 123456789012 eu-central-1, collected" in r for r in reasons)
+    assert all(", LOCAL SIMULATION; valid until " in r for r in reasons)
+    write_report(data, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert 'id="operating-evidence"' in html and "LOCAL SIMULATION" in html
+    assert "No drift" in html
+    assert json.loads((tmp_path / "report.json").read_text())["runtime_evidence"]["account_id"] == (
+        "123456789012"
+    )
+
+
+def test_oscal_observations_use_test_their_own_times_arns_and_a_hashed_file(
+    report_data: ReportData, baseline: Run, tmp_path: Path
+) -> None:
+    write_report(with_runtime_evidence(report_data, baseline.path), tmp_path)
+    doc = json.loads((tmp_path / OSCAL_FILE).read_text())["assessment-results"]
+    copied = tmp_path / baseline.path.name
+    digest = hashlib.sha256(copied.read_bytes()).hexdigest()
+    (resource,) = [r for r in doc["back-matter"]["resources"] if "Runtime evidence" in r["title"]]
+    assert resource["rlinks"][0]["hashes"] == [{"algorithm": "SHA-256", "value": digest}]
+    runtime = [o for o in doc["results"][0]["observations"] if "expires" in o]
+    assert len(runtime) == len(baseline.evidence.items)
+    assert {m for o in runtime for m in o["methods"]} == {"TEST"}
+    subjects = {s["title"] for o in runtime for s in o["subjects"]}
+    assert {i.resource_arn for i in baseline.evidence.items} == subjects
+    assert all(o["relevant-evidence"][0]["href"] == f"#{resource['uuid']}" for o in runtime)
+    (trail,) = [
+        f for f in doc["results"][0]["findings"] if f["target"]["target-id"] == "SFX-CTL-OPS-01"
+    ]
+    assert trail["target"]["status"]["state"] == "satisfied"
+    linked = {r["observation-uuid"] for r in trail["related-observations"]}
+    assert linked & {o["uuid"] for o in runtime}
+
+
+def _edited(baseline: Run, tmp_path: Path, check: str, observed: object) -> Path:
+    data = json.loads(baseline.path.read_text())
+    item = next(i for i in data["items"] if i["check_id"] == check)
+    item["observed"], item["status"] = observed, "not-satisfied"
+    path = tmp_path / "runtime-evidence.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_a_failed_item_makes_its_control_not_satisfied_and_a_drift_row(
+    report_data: ReportData, baseline: Run, tmp_path: Path
+) -> None:
+    path = _edited(
+        baseline, tmp_path, "logs.group", {"exists": True, "retentionInDays": 30, "kmsKeyId": "k"}
+    )
+    data = with_runtime_evidence(report_data, path)
+    statuses = runtime_statuses(data)
+    assert {c for c, s in statuses.items() if s is not ControlStatus.SATISFIED} == {
+        "SFX-CTL-OPS-10"
+    }
+    assert statuses["SFX-CTL-OPS-10"] is ControlStatus.NOT_SATISFIED
+    assert data.runtime is not None
+    (row,) = data.runtime.drift
+    assert row.check_id == "logs.group" and row.deployed["retentionInDays"] == 30
+    assert row.designed["retentionInDays"] == 90
+    write_report(data, tmp_path / "out")
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert 'id="drift"' in html and '"retentionInDays": 30' in html
+
+
+def test_expired_evidence_counts_as_not_run(report_data: ReportData, baseline: Run) -> None:
+    later = dataclasses.replace(
+        report_data,
+        run=dataclasses.replace(
+            report_data.run, generated_at=baseline.evidence.collected_at + timedelta(hours=2)
+        ),
+    )
+    statuses = runtime_statuses(with_runtime_evidence(later, baseline.path))
+    assert statuses["SFX-CTL-OPS-09"] is ControlStatus.NOT_RUN  # workers: valid for 1 hour
+    assert statuses["SFX-CTL-OPS-10"] is ControlStatus.SATISFIED  # logs: valid for a week
+
+
+def test_a_bad_evidence_file_is_refused_naming_the_field(
+    report_data: ReportData, baseline: Run, tmp_path: Path
+) -> None:
+    data = json.loads(baseline.path.read_text())
+    data["items"][0]["status"] = "fine"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    with pytest.raises(RuntimeEvidenceError, match=r"bad.json: items/0/status: 'fine' is not one"):
+        with_runtime_evidence(report_data, bad)
