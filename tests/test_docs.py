@@ -212,3 +212,15 @@ def test_the_image_is_built_from_the_worker_dockerfile_for_amd64() -> None:
     assert argv[argv.index("--platform") + 1] == "linux/amd64"
     assert argv[-1] == "worker" and (PROJECT_ROOT / "worker" / "Dockerfile").is_file()
     assert "FROM --platform=linux/amd64" in Path(PROJECT_ROOT / "worker" / "Dockerfile").read_text()
+
+
+def test_the_doc_says_the_first_rotation_follows_the_schedule(stack: StackView) -> None:
+    """Issue 12 item 5: the doc states what the stack does: no rotation during the first
+    deploy, then every STREAMFLIX_SECRET_ROTATION_DAYS days (the synthesized interval)."""
+    rotation = stack.one("aws_secretsmanager_secret_rotation")
+    text = " ".join(TEXT.split())
+    assert rotation["rotate_immediately"] is False
+    assert "`rotate_immediately = false`" in text
+    days = rotation["rotation_rules"]["automatically_after_days"]
+    assert f"`STREAMFLIX_SECRET_ROTATION_DAYS` days (default {days})" in text
+    assert KNOBS_BY_ENV["STREAMFLIX_SECRET_ROTATION_DAYS"]
