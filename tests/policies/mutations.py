@@ -89,14 +89,17 @@ def edit_containers(**values: Any) -> Callable[[Doc], str]:
     return apply
 
 
-def add_statement(rtype: str, path: str, statement: dict[str, Any]) -> Callable[[Doc], str]:
-    """Append a statement to a policy that cdktf wrote as a JSON string (the gate decodes it)."""
+def add_statement(
+    rtype: str, path: str, statement: dict[str, Any], key: str = "policy"
+) -> Callable[[Doc], str]:
+    """Append a statement to a policy that cdktf wrote as a JSON string in attribute ``key``
+    (the gate decodes it)."""
 
     def apply(doc: Doc) -> str:
         name, body = pick(doc, rtype, path)
-        policy = json.loads(body["policy"])
+        policy = json.loads(body[key])
         policy["Statement"].append(statement)
-        body["policy"] = json.dumps(policy)
+        body[key] = json.dumps(policy)
         return f"{rtype}.{name}"
 
     return apply
@@ -298,6 +301,34 @@ MUTATIONS: tuple[Mutation, ...] = (
                 "Action": "sns:Publish",
                 "Resource": "*",
             },
+        ),
+    ),
+    Mutation(
+        "kms_key_policy_public",
+        "CKV_AWS_33",
+        add_statement(
+            "aws_kms_key",
+            "data_key",
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"},
+        ),
+    ),
+    Mutation(
+        "bucket_policy_public",
+        "CKV_AWS_70",
+        add_statement(
+            "aws_s3_bucket_policy",
+            "uploads",
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"},
+        ),
+    ),
+    Mutation(
+        "role_trust_any_principal",
+        "CKV_AWS_60",
+        add_statement(
+            "aws_iam_role",
+            "task_role",
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"},
+            key="assume_role_policy",
         ),
     ),
     # (not CKV_AWS_334: checkov 3.3.30 reads a "privilege" key, but ECS's field is "privileged",

@@ -76,7 +76,18 @@ def test_mutant_fails_naming_the_check(
     )
 
 
-DOCUMENT_CHECKS = {"CKV_AWS_286", "CKV_AWS_355", "CKV_AWS_168", "CKV_AWS_169", "CKV_AWS_335"}
+# One per decoded document kind: IAM policy, SQS and SNS policy, ECS container definitions, KMS key
+# policy, S3 bucket policy, IAM trust policy (assume_role_policy).
+DOCUMENT_CHECKS = {
+    "CKV_AWS_286",
+    "CKV_AWS_355",
+    "CKV_AWS_168",
+    "CKV_AWS_169",
+    "CKV_AWS_335",
+    "CKV_AWS_33",
+    "CKV_AWS_70",
+    "CKV_AWS_60",
+}
 
 
 def test_documents_written_as_json_strings_are_judged(
