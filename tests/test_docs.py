@@ -224,3 +224,21 @@ def test_the_doc_says_the_first_rotation_follows_the_schedule(stack: StackView) 
     days = rotation["rotation_rules"]["automatically_after_days"]
     assert f"`STREAMFLIX_SECRET_ROTATION_DAYS` days (default {days})" in text
     assert KNOBS_BY_ENV["STREAMFLIX_SECRET_ROTATION_DAYS"]
+
+
+def test_the_doc_names_the_eventbridge_dead_letter_queue_and_its_alarms(stack: StackView) -> None:
+    """Issue 12 item 1: the doc names the events DLQ and the two alarms that watch undelivered
+    rotation-failure events, as the stack names them."""
+    text = " ".join(TEXT.split())
+    suffix = stack.one("aws_cloudwatch_event_rule")["name"].rsplit("-", 1)[1]
+    targets = stack.of_type("aws_cloudwatch_event_target").values()
+    queues = {f"${{aws_sqs_queue.{n}.arn}}": q for n, q in stack.of_type("aws_sqs_queue").items()}
+    dlqs = {queues[t["dead_letter_config"]["arn"]]["name"] for t in targets}
+    alarms = {
+        a["alarm_name"]
+        for a in stack.of_type("aws_cloudwatch_metric_alarm").values()
+        if a.get("namespace") == "AWS/Events" or a.get("dimensions", {}).get("QueueName") in dlqs
+    }
+    assert len(dlqs) == 1 and len(alarms) == 2, (dlqs, alarms)
+    for name in dlqs | alarms:
+        assert f"`{name.removesuffix(suffix)}<suffix>`" in text, name
