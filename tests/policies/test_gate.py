@@ -287,6 +287,38 @@ def test_cli_exits_non_zero_on_a_failed_check(
     assert not list(stack.glob("*.sarif"))  # never inside the scanned folder
 
 
+@pytest.mark.gate
+def test_cli_fails_on_a_builtin_unknown_and_counts_checks_per_resource(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12 item 14, end to end through checkov: a bucket without an inline policy makes
+    the built-in CKV_AWS_70 return UNKNOWN; with no exception that fails the gate, and the
+    summary's coverage line counts checks per resource and the UNKNOWN results."""
+    stack = tmp_path / "stacks" / "unknown"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text(
+        json.dumps(
+            {
+                "provider": {"aws": [{"region": "eu-central-1"}]},
+                "resource": {"aws_s3_bucket": {"b": {"bucket": "b"}}},
+            }
+        )
+    )
+    no_exceptions = tmp_path / "exceptions.yaml"
+    no_exceptions.write_text("exceptions: []\n")
+    assert gate.main([str(stack), "--exceptions", str(no_exceptions)]) == 1
+    out = capsys.readouterr().out
+    assert "UNKNOWN CKV_AWS_70 aws_s3_bucket.b" in out
+    data = json.loads((tmp_path / "gate-results" / "unknown" / JSON_FILE).read_text())
+    per_resource = data["checks_per_resource"]
+    assert set(per_resource) == {"aws_s3_bucket.b", "provider.aws"}
+    unknown = data["summary"]["unknown"]
+    assert unknown >= 1
+    line = next(line for line in out.splitlines() if "per resource" in line)
+    assert line.strip().startswith(f"{sum(per_resource.values())} checks on 2 resources")
+    assert f"UNKNOWN: {unknown} built-in (0 waived, {unknown} failing)" in line
+
+
 # ---- shared constants stay in step with the stack --------------------------------------------
 
 
