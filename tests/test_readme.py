@@ -94,3 +94,11 @@ def test_exceptions_decision_names_every_field_the_loader_knows() -> None:
     decisions = _section(_text("README.md"), "Decisions worth knowing")
     bullet = next(b for b in decisions.split("\n- ") if b.startswith("**Exceptions**"))
     assert sorted(k for k in ALLOWED_KEYS if f"`{k}`" not in bullet) == []
+
+
+def test_gate_doc_names_the_generated_taggable_data_file() -> None:
+    """The taggable list is generated data (policies/taggable.json), not a Python module."""
+    gate = _text("docs/gate.md")
+    assert "`policies/taggable.json`, generated" in gate
+    assert "`policies/taggable.py` is out of date" not in gate
+    assert "(`policies/taggable.py`, generated" not in gate
