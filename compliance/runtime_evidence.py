@@ -12,9 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import shutil
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +23,7 @@ from compliance.assess import ControlAssessment, ControlStatus
 from compliance.catalog import ControlKind
 from compliance.collect.model import EvidenceItem, ItemStatus, RuntimeEvidence, iso
 from compliance.manifest import EvidenceSource
+from compliance.runtime_summary import ControlRuntime, RuntimeSummary
 
 if TYPE_CHECKING:
     from compliance.reportdata import ReportData
@@ -35,69 +34,6 @@ _NAMESPACE = uuid.UUID("0b7f3c2e-4c1a-5d2b-8e61-2a9d7c4f1e30")
 
 class RuntimeEvidenceError(ValueError):
     """The runtime evidence file is missing, not JSON, or breaks its schema (field named)."""
-
-
-@dataclass(frozen=True)
-class ControlRuntime:
-    control_id: str
-    status: ControlStatus
-    reason: str
-    items: tuple[EvidenceItem, ...]
-
-
-@dataclass(frozen=True)
-class DriftRow:
-    check_id: str
-    control_ids: tuple[str, ...]
-    resource_arn: str
-    designed: Any
-    deployed: Any
-
-
-@dataclass(frozen=True)
-class RuntimeSummary:
-    evidence: RuntimeEvidence
-    source: Path
-    sha256: str
-    assessed_at: datetime
-    controls: tuple[ControlRuntime, ...]
-
-    @property
-    def file_name(self) -> str:
-        return self.source.name
-
-    def copy_into(self, out_dir: Path) -> Path:
-        target = out_dir / self.file_name
-        if target.resolve() != self.source.resolve():
-            shutil.copyfile(self.source, target)
-        return target
-
-    @property
-    def drift(self) -> tuple[DriftRow, ...]:
-        return tuple(
-            DriftRow(i.check_id, i.control_ids, i.resource_arn, i.expected, i.observed)
-            for i in self.evidence.items
-            if i.drifted
-        )
-
-    def expired(self, item: EvidenceItem) -> bool:
-        return item.expires_at <= self.assessed_at
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file_name,
-            "sha256": self.sha256,
-            "account_id": self.evidence.account_id,
-            "region": self.evidence.region,
-            "collected_at": iso(self.evidence.collected_at),
-            "simulated": self.evidence.simulated,
-            "controls": [
-                {"id": c.control_id, "status": c.status.value, "reason": c.reason}
-                for c in self.controls
-            ],
-            "drift": [dataclasses.asdict(d) for d in self.drift],
-            "items": [i.to_json() for i in self.evidence.items],
-        }
 
 
 def load_runtime_evidence(path: Path) -> tuple[RuntimeEvidence, str]:
