@@ -3,6 +3,8 @@
 Loads and validates the collector's file (``compliance/collect/runtime-evidence.schema.json``),
 decides each runtime control from its items (any not-satisfied item: NOT_SATISFIED; any expired
 or errored item: NOT_RUN, since expired evidence counts as not run; all satisfied: SATISFIED),
+settles the runtime part pending on design-time controls from the checks the catalog names for
+it (``pending_runtime_checks``: CIS 4.x subscription confirmed, trail logging),
 lists designed-vs-deployed drift, and gives the OSCAL observations (method TEST, their own
 collected/expires, ARNs as subjects, the file as a hashed back-matter resource).
 """
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema  # type: ignore[import-untyped]  # installed with checkov and trestle
 
 from compliance.assess import ControlAssessment, ControlStatus
-from compliance.catalog import ControlKind
+from compliance.catalog import Control, ControlKind
 from compliance.collect.model import EvidenceItem, ItemStatus, RuntimeEvidence, iso
 
 if TYPE_CHECKING:
@@ -152,30 +154,81 @@ def runtime_status(
     )
 
 
+def _items_for(control: Control, evidence: RuntimeEvidence) -> tuple[EvidenceItem, ...]:
+    """A runtime control's items, or the items of the checks that show a design-time control's
+    pending runtime part (``pending_runtime_checks``)."""
+    if control.kind is ControlKind.RUNTIME:
+        return tuple(i for i in evidence.items if control.id in i.control_ids)
+    return tuple(i for i in evidence.items if i.check_id in control.pending_runtime_checks)
+
+
+def _decide_pending(
+    a: ControlAssessment, items: tuple[EvidenceItem, ...], at: datetime, evidence: RuntimeEvidence
+) -> ControlRuntime:
+    """A design-time control whose design evidence passed, settled by its pending checks.
+
+    Satisfied only when every pending check has items and all are satisfied and unexpired; a
+    failed item makes it not satisfied; a missing, expired or errored check leaves it pending
+    (expired evidence counts as not run)."""
+    checks = a.control.pending_runtime_checks
+    missing = sorted(set(checks) - {i.check_id for i in items})
+    if missing:
+        return ControlRuntime(
+            a.control.id,
+            ControlStatus.DESIGNED_RUNTIME_PENDING,
+            f"{a.reason}; operating evidence lacks check(s): {', '.join(missing)}",
+            items,
+        )
+    status, reason = runtime_status(items, at, evidence)
+    if status is ControlStatus.NOT_RUN:
+        return ControlRuntime(
+            a.control.id, ControlStatus.DESIGNED_RUNTIME_PENDING, f"{a.reason}; {reason}", items
+        )
+    if status is ControlStatus.SATISFIED:
+        reason = (
+            f"design evidence passed; runtime part ({a.control.pending_runtime}) shown by "
+            f"{', '.join(checks)}: {reason}"
+        )
+    return ControlRuntime(a.control.id, status, reason, items)
+
+
 def summarise(
-    evidence: RuntimeEvidence, source: Path, sha256: str, control_ids: list[str], at: datetime
+    evidence: RuntimeEvidence,
+    source: Path,
+    sha256: str,
+    assessments: tuple[ControlAssessment, ...],
+    at: datetime,
 ) -> RuntimeSummary:
+    """Decide every runtime control, and every design-time control whose only open part is the
+    runtime part its pending checks show, from the collected items."""
     controls = []
-    for cid in control_ids:
-        items = tuple(i for i in evidence.items if cid in i.control_ids)
-        if items:
+    for a in assessments:
+        items = _items_for(a.control, evidence)
+        if a.control.kind is ControlKind.RUNTIME and items:
             status, reason = runtime_status(items, at, evidence)
-            controls.append(ControlRuntime(cid, status, reason, items))
+            controls.append(ControlRuntime(a.control.id, status, reason, items))
+        elif (
+            a.status is ControlStatus.DESIGNED_RUNTIME_PENDING and a.control.pending_runtime_checks
+        ):
+            controls.append(_decide_pending(a, items, at, evidence))
     return RuntimeSummary(evidence, source, sha256, at, tuple(controls))
 
 
 def _combine(a: ControlAssessment, runtime: ControlRuntime) -> ControlAssessment:
     """Design evidence that failed, was waived or did not run still decides first."""
-    if a.status is not ControlStatus.NEEDS_RUNTIME_EVIDENCE:
+    if a.status not in (
+        ControlStatus.NEEDS_RUNTIME_EVIDENCE,
+        ControlStatus.DESIGNED_RUNTIME_PENDING,
+    ):
         return a
     return dataclasses.replace(a, status=runtime.status, reason=runtime.reason)
 
 
 def with_runtime_evidence(data: ReportData, path: Path) -> ReportData:
-    """The report data with its runtime controls decided by the collector's file."""
+    """The report data with its runtime controls (and the runtime parts pending on design-time
+    controls) decided by the collector's file."""
     evidence, digest = load_runtime_evidence(path)
-    runtime_ids = [a.control.id for a in data.assessments if a.control.kind is ControlKind.RUNTIME]
-    summary = summarise(evidence, path, digest, runtime_ids, data.run.generated_at)
+    summary = summarise(evidence, path, digest, data.assessments, data.run.generated_at)
     by_id = {c.control_id: c for c in summary.controls}
     assessments = tuple(
         _combine(a, by_id[a.control.id]) if a.control.id in by_id else a for a in data.assessments
@@ -224,10 +277,11 @@ def add_to_oscal(doc: dict[str, Any], summary: RuntimeSummary) -> None:
     result = doc["results"][0]
     observations = [_observation(i, summary, resource_uuid) for i in summary.evidence.items]
     result.setdefault("observations", []).extend(observations)
-    by_control: dict[str, list[str]] = {}
-    for item, obs in zip(summary.evidence.items, observations, strict=True):
-        for cid in item.control_ids:
-            by_control.setdefault(cid, []).append(obs["uuid"])
+    uuid_of = {
+        id(item): obs["uuid"]
+        for item, obs in zip(summary.evidence.items, observations, strict=True)
+    }
+    by_control = {c.control_id: [uuid_of[id(i)] for i in c.items] for c in summary.controls}
     for finding in result["findings"]:
         uuids = by_control.get(finding["target"]["target-id"], [])
         if uuids:
