@@ -16,6 +16,7 @@ import hashlib
 import json
 import shutil
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema  # type: ignore[import-untyped]  # installed with checkov and trestle
 
 from compliance.assess import ControlAssessment, ControlStatus
-from compliance.catalog import Control, ControlKind
+from compliance.catalog import ControlKind
 from compliance.collect.model import EvidenceItem, ItemStatus, RuntimeEvidence, iso
 
 if TYPE_CHECKING:
@@ -154,14 +155,6 @@ def runtime_status(
     )
 
 
-def _items_for(control: Control, evidence: RuntimeEvidence) -> tuple[EvidenceItem, ...]:
-    """A runtime control's items, or the items of the checks that show a design-time control's
-    pending runtime part (``pending_runtime_checks``)."""
-    if control.kind is ControlKind.RUNTIME:
-        return tuple(i for i in evidence.items if control.id in i.control_ids)
-    return tuple(i for i in evidence.items if i.check_id in control.pending_runtime_checks)
-
-
 def _decide_pending(
     a: ControlAssessment, items: tuple[EvidenceItem, ...], at: datetime, evidence: RuntimeEvidence
 ) -> ControlRuntime:
@@ -196,20 +189,22 @@ def summarise(
     evidence: RuntimeEvidence,
     source: Path,
     sha256: str,
-    assessments: tuple[ControlAssessment, ...],
+    control_ids: list[str],
     at: datetime,
+    pending: Sequence[ControlAssessment] = (),
 ) -> RuntimeSummary:
-    """Decide every runtime control, and every design-time control whose only open part is the
-    runtime part its pending checks show, from the collected items."""
+    """Decide the runtime controls ``control_ids`` from their items and, of the ``pending``
+    design-time assessments, those whose open runtime part the catalog's pending checks show."""
     controls = []
-    for a in assessments:
-        items = _items_for(a.control, evidence)
-        if a.control.kind is ControlKind.RUNTIME and items:
+    for cid in control_ids:
+        items = tuple(i for i in evidence.items if cid in i.control_ids)
+        if items:
             status, reason = runtime_status(items, at, evidence)
-            controls.append(ControlRuntime(a.control.id, status, reason, items))
-        elif (
-            a.status is ControlStatus.DESIGNED_RUNTIME_PENDING and a.control.pending_runtime_checks
-        ):
+            controls.append(ControlRuntime(cid, status, reason, items))
+    for a in pending:
+        if a.status is ControlStatus.DESIGNED_RUNTIME_PENDING and a.control.pending_runtime_checks:
+            checks = a.control.pending_runtime_checks
+            items = tuple(i for i in evidence.items if i.check_id in checks)
             controls.append(_decide_pending(a, items, at, evidence))
     return RuntimeSummary(evidence, source, sha256, at, tuple(controls))
 
@@ -228,7 +223,10 @@ def with_runtime_evidence(data: ReportData, path: Path) -> ReportData:
     """The report data with its runtime controls (and the runtime parts pending on design-time
     controls) decided by the collector's file."""
     evidence, digest = load_runtime_evidence(path)
-    summary = summarise(evidence, path, digest, data.assessments, data.run.generated_at)
+    runtime_ids = [a.control.id for a in data.assessments if a.control.kind is ControlKind.RUNTIME]
+    summary = summarise(
+        evidence, path, digest, runtime_ids, data.run.generated_at, data.assessments
+    )
     by_id = {c.control_id: c for c in summary.controls}
     assessments = tuple(
         _combine(a, by_id[a.control.id]) if a.control.id in by_id else a for a in data.assessments
