@@ -128,21 +128,22 @@ def runtime_status(
         f"account {evidence.account_id} {evidence.region}, collected {iso(evidence.collected_at)}"
         + (", LOCAL SIMULATION" if evidence.simulated else "")
     )
-    failed = sorted(
-        {
-            f"{i.check_id} on {i.resource_arn}"
-            for i in items
-            if i.status is ItemStatus.NOT_SATISFIED and i.expires_at > at
-        }
-    )
-    if failed:
+    failing = [i for i in items if i.status is ItemStatus.NOT_SATISFIED and i.expires_at > at]
+    if failing:
+        failed = sorted({f"{i.check_id} on {i.resource_arn}" for i in failing})
+        until = iso(min(i.expires_at for i in failing))
         return (
             ControlStatus.NOT_SATISFIED,
-            f"operating evidence failed ({where}): {'; '.join(failed)}",
+            f"operating evidence failed ({where}; valid until {until}): {'; '.join(failed)}",
         )
-    expired = sorted({i.check_id for i in items if i.expires_at <= at})
-    if expired:
-        return ControlStatus.NOT_RUN, f"operating evidence expired ({where}): {', '.join(expired)}"
+    lapsed = [i for i in items if i.expires_at <= at]
+    if lapsed:
+        expired = sorted({i.check_id for i in lapsed})
+        since = iso(min(i.expires_at for i in lapsed))
+        return (
+            ControlStatus.NOT_RUN,
+            f"operating evidence expired ({where}; expired {since}): {', '.join(expired)}",
+        )
     errors = sorted({i.check_id for i in items if i.status is ItemStatus.ERROR})
     if errors:
         return (

@@ -14,6 +14,7 @@ import pytest
 
 from compliance.assess import ControlStatus
 from compliance.catalog import ControlKind
+from compliance.collect.model import iso
 from compliance.report import OSCAL_FILE, _parse_args, write_report
 from compliance.reportdata import ReportData
 from compliance.runtime_evidence import RuntimeEvidenceError, with_runtime_evidence
@@ -94,6 +95,11 @@ def test_a_failed_item_makes_its_control_not_satisfied_and_a_drift_row(
         "SFX-CTL-OPS-10"
     }
     assert statuses["SFX-CTL-OPS-10"] is ControlStatus.NOT_SATISFIED
+    (ops10,) = [a for a in data.assessments if a.control.id == "SFX-CTL-OPS-10"]
+    logs = next(i for i in baseline.evidence.items if i.check_id == "logs.group")
+    collected, expires = iso(logs.collected_at), iso(logs.expires_at)
+    assert f"account 123456789012 eu-central-1, collected {collected}" in ops10.reason
+    assert f"valid until {expires}" in ops10.reason  # the report names the expiry, failed or not
     assert data.runtime is not None
     (row,) = data.runtime.drift
     assert row.check_id == "logs.group" and row.deployed["retentionInDays"] == 30
@@ -110,8 +116,13 @@ def test_expired_evidence_counts_as_not_run(report_data: ReportData, baseline: R
             report_data.run, generated_at=baseline.evidence.collected_at + timedelta(hours=2)
         ),
     )
-    statuses = runtime_statuses(with_runtime_evidence(later, baseline.path))
+    decided = with_runtime_evidence(later, baseline.path)
+    statuses = runtime_statuses(decided)
     assert statuses["SFX-CTL-OPS-09"] is ControlStatus.NOT_RUN  # workers: valid for 1 hour
+    (ops09,) = [a for a in decided.assessments if a.control.id == "SFX-CTL-OPS-09"]
+    lag = next(i for i in baseline.evidence.items if i.check_id == "workers.lag")
+    assert "operating evidence expired (account 123456789012 eu-central-1" in ops09.reason
+    assert f"expired {iso(lag.expires_at)}" in ops09.reason
     assert statuses["SFX-CTL-OPS-10"] is ControlStatus.SATISFIED  # logs: valid for a week
 
 
