@@ -256,3 +256,41 @@ def test_a_deleted_resource_fails_its_checks_instead_of_counting_as_not_run(
     assert all(i.observed == {"exists": False} for i in items)
     drift = {row["check_id"] for row in run.evidence.to_json()["drift"]}
     assert {c for c in failed if CHECKS_BY_ID[c].drift} <= drift
+
+
+def test_the_cli_without_credentials_says_so_and_writes_nothing(
+    synth_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The standard credential chain finds nothing: a clear error, not a traceback."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    out = tmp_path / "evidence"
+    argv = [
+        "--stack-dir",
+        str(synth_dir),
+        "--out",
+        str(out),
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    ]
+    assert collect_main(argv) == 2
+    err = capsys.readouterr().err
+    assert (
+        "error: cannot read the account (sts:GetCallerIdentity): Unable to locate credentials"
+        in err
+    )
+    assert not (out / "runtime-evidence.json").exists()
