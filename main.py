@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from lib.config import ConfigError, load_config
+from lib.config import ConfigError, config_warnings, load_config
 from lib.provider_import import use_provider_shortcut
 
 
@@ -21,6 +21,8 @@ def main() -> int:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    for warning in config_warnings(config):
+        print(warning, file=sys.stderr)
 
     use_provider_shortcut()
     from compliance.exceptions import ExceptionFileError

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compliance.binding import ArtifactBinding, BindingError, parse_binding
 from compliance.results import ResultsError, RuleResult, gate_result
 
 if TYPE_CHECKING:
@@ -72,11 +74,32 @@ def parse_gate_json(
     return out, data.get("ok") is True
 
 
-def load_gate_json(path: Path, stack: str) -> tuple[list[RuleResult], bool]:
+@dataclass(frozen=True)
+class GateFile:
+    """A gate.json read back: rule results, verdict, and the artifact the gate judged."""
+
+    lines: tuple[RuleResult, ...]
+    ok: bool
+    binding: ArtifactBinding | None
+
+
+def load_gate_file(path: Path, stack: str) -> GateFile:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ResultsError(f"{path.name}: gate results file not found") from None
     except json.JSONDecodeError as err:
         raise ResultsError(f"{path.name}: not valid JSON: {err}") from None
-    return parse_gate_json(data, stack, source=path.name)
+    lines, ok = parse_gate_json(data, stack, source=path.name)
+    binding = None
+    if isinstance(data, dict) and "artifact" in data:
+        try:
+            binding = parse_binding(data["artifact"], path.name)
+        except BindingError as err:
+            raise ResultsError(str(err)) from None
+    return GateFile(tuple(lines), ok, binding)
+
+
+def load_gate_json(path: Path, stack: str) -> tuple[list[RuleResult], bool]:
+    gate = load_gate_file(path, stack)
+    return list(gate.lines), gate.ok

@@ -46,6 +46,8 @@ def node_address(node_id: str) -> tuple[str, str]:
 class JUnitReport:
     cases: tuple[TestCase, ...]
     source: str
+    # <testsuite><properties>: tests/conftest.py records the artifact binding there.
+    properties: tuple[tuple[str, str], ...] = ()
 
     def outcome(self, node_id: str) -> tuple[TestOutcome, str]:
         """The aggregated outcome of a node id (all its parametrised cases) and a message."""
@@ -90,7 +92,13 @@ def parse_junit(text: str, source: str = "junit.xml") -> JUnitReport:
         raise JUnitError(f"{source}: not valid XML: {err}") from None
     if root.tag not in {"testsuites", "testsuite"}:
         raise JUnitError(f"{source}: root element is <{root.tag}>, not <testsuites>/<testsuite>")
-    return JUnitReport(tuple(_case(e) for e in root.iter("testcase")), source)
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    properties = tuple(
+        (p.get("name", ""), p.get("value", ""))
+        for suite in suites
+        for p in suite.findall("properties/property")
+    )
+    return JUnitReport(tuple(_case(e) for e in root.iter("testcase")), source, properties)
 
 
 def load_junit(path: Path) -> JUnitReport:

@@ -1,20 +1,29 @@
 """The report as OSCAL assessment results, validated by compliance-trestle's pydantic models.
 
-The document is assembled as plain data in OSCAL's own field names and then validated by
-``trestle.oscal.assessment_results.AssessmentResults``: a missing field, a bad UUID or a wrong
-enum value raises here, not in an auditor's tool. One result holds the reviewed controls (our
-catalog), one observation per piece of evidence (method TEST for rules and tests, EXAMINE for
-reading the artifact; subjects are the resources it looked at), and one finding per control
-whose target status is satisfied only when the report's status is SATISFIED.
+The results import the assessment plan written beside them (``import-ap`` href relative to the
+results file; the plan imports the SSP, which imports the profile, which selects the catalog:
+see ``compliance.oscal_chain``). One result holds:
+
+- inventory items (stable UUIDs, OSCAL's ``asset-id``/``asset-type`` props) for the resources;
+- the engines as assessment assets with an assessment platform (not system components);
+- one observation per piece of evidence (type ``discovery``, method TEST or EXAMINE,
+  ``collected`` = when its engine ran, ``expires`` = collected + EVIDENCE_VALIDITY), linking to
+  the raw file it came from, a back-matter resource with its SHA-256;
+- findings only for controls this run assessed (satisfied, not satisfied, waived): runtime,
+  manual and not-run controls are reviewed controls without a finding, never "not-satisfied";
+- one risk per exception that waived evidence, status ``deviation-approved``, the expiry as
+  deadline and the approver in the risk log (``logged-by`` a party of the metadata).
+
+Observation, finding, risk and result UUIDs are derived from a random run id (unique per run);
+inventory, component and party UUIDs are stable.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
-from typing import Any
 
-from trestle.oscal import OSCAL_VERSION
 from trestle.oscal import assessment_results as ar
 
 from compliance.assess import (
@@ -22,87 +31,152 @@ from compliance.assess import (
     ControlStatus,
     EvidenceKind,
     EvidenceResult,
-    EvidenceStatus,
 )
-from compliance.reportdata import ReportData
+from compliance.exceptions import PolicyException
+from compliance.oscal_chain import write_chain
+from compliance.oscal_common import (
+    PLAN_FILE,
+    RESULTS_FILE,
+    Doc,
+    engine_assets,
+    metadata,
+    prop,
+    run_uuid,
+    stable_uuid,
+)
+from compliance.reportdata import ReportData, engine_of
 from compliance.runtime_evidence import add_to_oscal
 
-Doc = dict[str, Any]
-
-_NAMESPACE = uuid.UUID("6f1c1c52-8d0e-5a63-9b0f-51f2e5c0a7d1")
-TOOLS = {
-    "aspects": "CDKTF compliance Aspects (lib/aspects)",
-    "gate": "Checkov policy gate (policies/gate.py)",
-    "pytest": "pytest test suite (tests/)",
-    "report": "compliance report (compliance/report.py)",
+# How long design-time evidence stays current: the next CI run replaces it well before.
+EVIDENCE_VALIDITY = dt.timedelta(days=30)
+# Statuses that are a verdict of this run; the others get no finding (nothing was decided).
+# "partially satisfied" is decided too: the design knowingly covers less (not-satisfied, other).
+# "designed in, runtime part pending" waits for runtime evidence, like runtime controls.
+ASSESSED = frozenset(
+    {
+        ControlStatus.SATISFIED,
+        ControlStatus.PARTIAL,
+        ControlStatus.NOT_SATISFIED,
+        ControlStatus.WAIVED,
+    }
+)
+# Raw evidence file of each engine in the report's evidence/ folder (see compliance.manifest).
+_ENGINE_FILE = {
+    "aspects": "evidence/aspect-results.json",
+    "checkov gate": "evidence/gate.json",
+    "pytest": "evidence/pytest-junit.xml",
 }
-_TOOL_OF_KIND = {
-    EvidenceKind.ASPECT_RULE: "aspects",
-    EvidenceKind.CHECKOV_CHECK: "gate",
-    EvidenceKind.TEST: "pytest",
-    EvidenceKind.RESOURCE: "report",
-    EvidenceKind.TRAIL_SETTING: "report",
-    EvidenceKind.TOPIC_SUBSCRIBER: "report",
+# OSCAL asset-type values (allow-other) for the resource types we can name; the rest "other".
+_ASSET_TYPES = {
+    "aws_rds_cluster": "database",
+    "aws_rds_cluster_instance": "database",
+    "aws_s3_bucket": "storage-array",
+    "aws_security_group": "firewall",
+    "aws_network_acl": "firewall",
+    "aws_route_table": "router",
+    "aws_nat_gateway": "router",
+    "aws_internet_gateway": "router",
 }
-
-
-def _uuid(*parts: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
-
-
-def _prop(name: str, value: str) -> Doc:
-    return {"name": name, "value": value.strip() or "none"}
 
 
 def _slug(value: str) -> str:
     return value.replace(" ", "-")
 
 
-def _components() -> list[Doc]:
-    return [
-        {
-            "uuid": _uuid("tool", key),
-            "type": "software",
-            "title": title,
-            "description": f"Evidence engine: {title}",
-            "status": {"state": "operational"},
-        }
-        for key, title in TOOLS.items()
-    ]
-
-
 def _inventory_items(data: ReportData) -> list[Doc]:
     return [
         {
-            "uuid": _uuid("resource", row.address),
+            "uuid": stable_uuid("resource", row.address),
             "description": f"{row.rtype} at construct path {row.construct_path or row.address}",
-            "props": [_prop("terraform-address", row.address), _prop("resource-type", row.rtype)],
+            "props": [
+                prop("asset-id", row.address, ns=None),
+                prop("asset-type", _ASSET_TYPES.get(row.rtype, "other"), ns=None),
+                prop("terraform-resource-type", row.rtype),
+            ],
         }
         for row in data.inventory
     ]
 
 
-def _observation(e: EvidenceResult, data: ReportData, known: set[str]) -> Doc:
-    tool = _TOOL_OF_KIND[e.kind]
-    rule_based = e.kind in (EvidenceKind.ASPECT_RULE, EvidenceKind.CHECKOV_CHECK)
+def _approver(exc: PolicyException) -> str:
+    return exc.approved_by
+
+
+def _parties(data: ReportData) -> dict[str, str]:
+    """Owner and approver names of the exceptions -> stable party UUIDs."""
+    names = set()
+    for e in data.exceptions.items:
+        names.add(e.owner)
+        names.add(e.approved_by)
+    return {name: stable_uuid("party", name) for name in sorted(names)}
+
+
+def _back_matter(data: ReportData) -> tuple[list[Doc], dict[str, str]]:
+    """Raw evidence files (with SHA-256) as resources; returns them and path -> resource uuid."""
+    resources: list[Doc] = []
+    by_path: dict[str, str] = {}
+    files = data.manifest.files if data.manifest else ()
+    for f in files:
+        rid = stable_uuid("evidence-file", f.path, f.sha256)
+        by_path[f.path] = rid
+        resources.append(
+            {
+                "uuid": rid,
+                "title": f.path,
+                "props": [prop("engine", f.engine)],
+                "rlinks": [
+                    {"href": f.path, "hashes": [{"algorithm": "SHA-256", "value": f.sha256}]}
+                ],
+            }
+        )
+    if data.artifact is not None:
+        a = data.artifact
+        rid = stable_uuid("artifact", a.sha256)
+        by_path["artifact"] = rid
+        resources.append(
+            {
+                "uuid": rid,
+                "title": f"{a.stack}/cdk.tf.json (the assessed artifact)",
+                "props": [prop("commit", a.commit), prop("worktree", a.worktree)],
+                "rlinks": [
+                    {
+                        "href": f"cdktf.out/stacks/{a.stack}/cdk.tf.json",
+                        "hashes": [{"algorithm": "SHA-256", "value": a.sha256}],
+                    }
+                ],
+            }
+        )
+    return resources, by_path
+
+
+def _collected(data: ReportData, kind: EvidenceKind) -> dt.datetime:
+    ran = data.engine_ran_at(kind)
+    return dt.datetime.fromisoformat(ran) if ran else data.run.generated_at
+
+
+def _observation(
+    e: EvidenceResult, data: ReportData, run_id: str, known: set[str], files: dict[str, str]
+) -> Doc:
+    engine = engine_of(e.kind)
+    collected = _collected(data, e.kind)
+    source = files.get(_ENGINE_FILE.get(engine, "artifact")) or files.get("artifact")
+    evidence: Doc = {"description": f"{engine} result for {e.ref}"}
+    if source:
+        evidence["href"] = f"#{source}"
     obs: Doc = {
-        "uuid": _uuid("observation", e.key),
+        "uuid": run_uuid(run_id, "observation", e.key),
         "title": e.key,
         "description": f"{e.key}: {e.status.value} - {e.detail}",
         "methods": [e.kind.method],
-        "types": ["finding" if e.status is EvidenceStatus.FAILED else "control-objective"],
-        "origins": [{"actors": [{"type": "tool", "actor-uuid": _uuid("tool", tool)}]}],
-        "relevant-evidence": [
-            {
-                "href": "report.csv" if rule_based else "report.json",
-                "description": f"{TOOLS[tool]} result for {e.ref}",
-            }
-        ],
-        "collected": data.run.generated_at.isoformat(),
-        "props": [_prop("evidence-status", _slug(e.status.value))],
+        "types": ["discovery"],
+        "origins": [{"actors": [{"type": "tool", "actor-uuid": stable_uuid("engine", engine)}]}],
+        "relevant-evidence": [evidence],
+        "collected": collected.isoformat(),
+        "expires": (collected + EVIDENCE_VALIDITY).isoformat(),
+        "props": [prop("evidence-status", _slug(e.status.value))],
     }
     subjects = [
-        {"subject-uuid": _uuid("resource", s), "type": "inventory-item", "title": s}
+        {"subject-uuid": stable_uuid("resource", s), "type": "inventory-item", "title": s}
         for s in e.subjects
         if s in known
     ]
@@ -116,11 +190,63 @@ def _observation(e: EvidenceResult, data: ReportData, known: set[str]) -> Doc:
     return obs
 
 
-def _finding(a: ControlAssessment) -> Doc:
+def _waived_by(
+    data: ReportData,
+) -> dict[PolicyException, list[tuple[ControlAssessment, EvidenceResult]]]:
+    out: dict[PolicyException, list[tuple[ControlAssessment, EvidenceResult]]] = {}
+    for a in data.assessments:
+        for e in a.evidence:
+            for w in e.waivers:
+                exc = data.exceptions.find(e.ref, w.resource)
+                if exc is not None and (a, e) not in out.setdefault(exc, []):
+                    out[exc].append((a, e))
+    return out
+
+
+def _risk(
+    exc: PolicyException,
+    uses: list[tuple[ControlAssessment, EvidenceResult]],
+    run_id: str,
+    parties: dict[str, str],
+) -> Doc:
+    approver, approved_on = exc.approved_by, exc.approved_on
+    rating, compensating = exc.risk, exc.compensating_controls
+    props = [prop("rule", exc.rule), prop("resource-glob", exc.resource), prop("owner", exc.owner)]
+    if rating:
+        props.append(prop("risk-rating", str(rating)))
+    props += [prop("compensating-control", str(c)) for c in compensating]
+    props += [prop("control", a.control.id) for a, _ in uses]
+    risk: Doc = {
+        "uuid": run_uuid(run_id, "risk", exc.rule, exc.resource),
+        "title": f"Approved exception: {exc.rule} on {exc.resource}",
+        "description": exc.reason,
+        "statement": f"{exc.rule} does not hold for {exc.resource}: {exc.reason}",
+        "props": props,
+        "status": "deviation-approved",
+        "deadline": dt.datetime.combine(exc.expires, dt.time(23, 59, 59), dt.UTC).isoformat(),
+        "related-observations": [
+            {"observation-uuid": run_uuid(run_id, "observation", e.key)} for _, e in uses
+        ],
+    }
+    if approver:
+        props.append(prop("approved-by", str(approver)))
+    if approver and isinstance(approved_on, dt.date):
+        entry: Doc = {
+            "uuid": run_uuid(run_id, "risk-log", exc.rule, exc.resource),
+            "title": f"Deviation approved by {approver}",
+            "start": dt.datetime.combine(approved_on, dt.time(), dt.UTC).isoformat(),
+            "status-change": "deviation-approved",
+            "logged-by": [{"party-uuid": parties[str(approver)], "role-id": "approver"}],
+        }
+        risk["risk-log"] = {"entries": [entry]}
+    return risk
+
+
+def _finding(a: ControlAssessment, run_id: str, risks: list[str]) -> Doc:
     satisfied = a.status is ControlStatus.SATISFIED
     reason = "pass" if satisfied else "fail" if a.status is ControlStatus.NOT_SATISFIED else "other"
     finding: Doc = {
-        "uuid": _uuid("finding", a.control.id),
+        "uuid": run_uuid(run_id, "finding", a.control.id),
         "title": f"{a.control.id} {a.control.title}",
         "description": a.control.statement,
         "target": {
@@ -130,73 +256,102 @@ def _finding(a: ControlAssessment) -> Doc:
             "remarks": f"{a.status.value}: {a.reason}",
         },
         "props": [
-            _prop("control-kind", a.control.kind.value),
-            _prop("report-status", _slug(a.status.value)),
-            *(_prop("requirement", r.label) for r in a.control.requirements),
+            prop("control-kind", a.control.kind.value),
+            prop("report-status", _slug(a.status.value)),
         ],
     }
-    related = [{"observation-uuid": _uuid("observation", e.key)} for e in a.evidence]
+    related = [{"observation-uuid": run_uuid(run_id, "observation", e.key)} for e in a.evidence]
     if related:
         finding["related-observations"] = related
+    if risks:
+        finding["related-risks"] = [{"risk-uuid": r} for r in risks]
     return finding
 
 
-def assessment_results_document(data: ReportData) -> Doc:
+def assessment_results_document(data: ReportData, run_id: str | None = None) -> Doc:
     """The assessment-results object (unwrapped) as OSCAL JSON data."""
+    run_id = run_id or str(uuid.uuid4())
     run, when = data.run, data.run.generated_at.isoformat()
     known = {row.address for row in data.inventory}
+    resources, files = _back_matter(data)
     observations: dict[str, Doc] = {}
     for a in data.assessments:
         for e in a.evidence:
-            obs = _observation(e, data, known)
+            obs = _observation(e, data, run_id, known, files)
             observations.setdefault(obs["uuid"], obs)
+    parties = _parties(data)
+    waived = _waived_by(data)
+    risks = [_risk(exc, uses, run_id, parties) for exc, uses in waived.items()]
+    risks_of: dict[str, list[str]] = {}
+    for uses, risk in zip(waived.values(), risks, strict=True):
+        for a, _ in uses:
+            risks_of.setdefault(a.control.id, []).append(risk["uuid"])
+    assessed = [a for a in data.assessments if a.status in ASSESSED]
+    not_assessed = [a.control.id for a in data.assessments if a.status not in ASSESSED]
+    local: Doc = {"assessment-assets": engine_assets()}
+    items = _inventory_items(data)
+    if items:
+        local["inventory-items"] = items
     result: Doc = {
-        "uuid": _uuid("result", run.commit, when),
+        "uuid": run_uuid(run_id, "result"),
         "title": f"Design-time assessment of {run.stack_name} at commit {run.commit[:12]}",
         "description": (
             "Controls of compliance/catalog.yaml assessed on the synthesized Terraform JSON: "
-            "Aspect records, the Checkov gate, pytest results and the artifact itself. Runtime, "
-            "application-record and organisational controls are not satisfied by this "
-            "assessment: they need operating evidence or people."
+            "Aspect records, the Checkov gate, pytest results and the artifact itself. Findings "
+            "exist only for controls this run decided; runtime, application-record, "
+            "organisational and not-run controls are reviewed but not assessed here."
         ),
         "start": when,
         "end": when,
-        "local-definitions": {"components": _components()},
+        "local-definitions": local,
         "reviewed-controls": {
             "control-selections": [
                 {"include-controls": [{"control-id": a.control.id} for a in data.assessments]}
             ]
         },
-        "findings": [_finding(a) for a in data.assessments],
     }
-    items = _inventory_items(data)
-    if items:
-        result["local-definitions"]["inventory-items"] = items
+    if not_assessed:
+        result["remarks"] = "Not assessed by this run: " + ", ".join(not_assessed)
     if observations:
         result["observations"] = list(observations.values())
+    if risks:
+        result["risks"] = risks
+    if assessed:
+        result["findings"] = [_finding(a, run_id, risks_of.get(a.control.id, [])) for a in assessed]
+    meta = metadata(
+        f"StreamFlix compliance assessment results ({run.stack_name})",
+        when,
+        data.catalog.version,
+        [
+            prop("commit", run.commit),
+            prop("worktree", run.worktree),
+            prop("environment-suffix", run.environment_suffix),
+            prop("region", run.region),
+            *(prop(f"tool-{name}", version) for name, version in run.tools),
+        ],
+    )
+    meta["published"] = when
+    if parties:
+        meta["roles"] = [
+            {"id": "approver", "title": "Exception approver"},
+            {"id": "owner", "title": "Exception owner"},
+        ]
+        meta["parties"] = [
+            {"uuid": pid, "type": "organization", "name": name} for name, pid in parties.items()
+        ]
+        approvers = sorted(
+            {parties[name] for name in map(_approver, data.exceptions.items) if name}
+        )
+        if approvers:
+            meta["responsible-parties"] = [{"role-id": "approver", "party-uuids": approvers}]
     doc: Doc = {
-        "uuid": _uuid("assessment-results", run.commit, when),
-        "metadata": {
-            "title": f"StreamFlix compliance assessment results ({run.stack_name})",
-            "published": when,
-            "last-modified": when,
-            "version": data.catalog.version,
-            "oscal-version": OSCAL_VERSION,
-            "props": [
-                _prop("commit", run.commit),
-                _prop("worktree", run.worktree),
-                _prop("environment-suffix", run.environment_suffix),
-                _prop("region", run.region),
-                *(_prop(f"tool-{name}", version) for name, version in run.tools),
-            ],
-        },
-        "import-ap": {
-            "href": "compliance/catalog.yaml",
-            "remarks": "No separate OSCAL assessment plan: the controls catalog in the "
-            "repository is the plan.",
-        },
+        "uuid": run_uuid(run_id, "assessment-results"),
+        "metadata": meta,
+        "import-ap": {"href": PLAN_FILE},
         "results": [result],
     }
+    if resources:
+        doc["back-matter"] = {"resources": resources}
     if data.runtime is not None:
         add_to_oscal(doc, data.runtime)
     return doc
@@ -207,7 +362,11 @@ def build_assessment_results(data: ReportData) -> ar.AssessmentResults:
     return ar.AssessmentResults.model_validate(assessment_results_document(data))
 
 
-def write_oscal(data: ReportData, path: Path) -> ar.AssessmentResults:
+def write_oscal(data: ReportData, out_dir: Path) -> dict[str, Path]:
+    """Write the whole chain (catalog, profile, SSP, plan, mapping) and the results."""
+    paths = write_chain(data, out_dir)
     model = build_assessment_results(data)
+    path = out_dir / RESULTS_FILE
     path.write_text(model.oscal_serialize_json(pretty=True, wrapped=True) + "\n", encoding="utf-8")
-    return model
+    paths[RESULTS_FILE] = path
+    return paths

@@ -15,18 +15,36 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 from trestle.oscal import OSCAL_VERSION
 
 from compliance.assess import ControlStatus
 from compliance.catalog import RUNTIME_SOURCE_TITLES
 from compliance.inventory import processing_facts
+from compliance.manifest import MANIFEST_FILE
 from compliance.reportdata import ReportData
 from compliance.results import Outcome
+from compliance.views import (
+    controls_by_rule_and_resource,
+    natural_key,
+    resource_views,
+    sorted_results,
+    uncovered_resources,
+)
 
 TEMPLATES = Path(__file__).with_name("templates")
-CSV_COLUMNS = ("rule_id", "resource", "status", "exception_reason", "level", "info", "source")
+CSV_COLUMNS = (
+    "rule_id",
+    "resource",
+    "status",
+    "exception_reason",
+    "level",
+    "info",
+    "source",
+    "control_id",  # the controls this line is evidence for, ";"-separated ("" if none)
+)
 # Provenance on every line, so exports of several runs or environments can be concatenated.
-CSV_PROVENANCE = ("commit", "generated_at", "environment_suffix", "region")
+CSV_PROVENANCE = ("commit", "worktree", "generated_at", "environment_suffix", "region")
 
 
 @dataclass(frozen=True)
@@ -60,11 +78,47 @@ def _environment() -> Environment:
     )
     env.filters["slug"] = _slug
     env.filters["md"] = _md
+    env.filters["address"] = _address
+    env.filters["wrap"] = _wrap_long
+    env.globals["partials"] = partials
     return env
 
 
+# Where other modules hook sections into the report without editing the main templates: a
+# template dropped into templates/partials/<format>/<slot>/ is included at that slot (name order).
+PARTIAL_SLOTS = ("before-summary", "before-controls", "before-exceptions", "before-signoff")
+
+
+def partials(fmt: str, slot: str) -> list[str]:
+    """Template names of the partials for ``fmt`` (html, md) at ``slot``."""
+    if slot not in PARTIAL_SLOTS:
+        raise ValueError(f"partials: slot {slot!r} is not one of {PARTIAL_SLOTS}")
+    folder = TEMPLATES / "partials" / fmt / slot
+    return [f"partials/{fmt}/{slot}/{p.name}" for p in sorted(folder.glob("*.j2"))]
+
+
+def _address(value: object) -> Markup:
+    """A resource address that may wrap at its separators (never inside a word)."""
+    text = str(escape(str(value)))
+    return Markup(text.replace(".", ".<wbr>").replace("_", "_<wbr>").replace("/", "/<wbr>"))
+
+
+_LONG_WORD = re.compile(r"\S{16,}")
+
+
+def _wrap_long(value: object) -> Markup:
+    """Prose whose long tokens (URLs, attribute paths) may wrap after / . _ = : - only."""
+    # A word joiner keeps legal citations such as "Art. 5(1)(e)" on one line (Unicode line
+    # breaking allows a break between ")" and "(").
+    text = str(escape(str(value))).replace(")(", ")\u2060(")
+    return Markup(_LONG_WORD.sub(lambda m: re.sub(r"([/._=:-])", r"\1<wbr>", m.group(0)), text))
+
+
 def rule_summary(data: ReportData) -> list[RuleSummary]:
-    keys = sorted({(r.source.value, r.rule) for r in data.rule_results})
+    keys = sorted(
+        {(r.source.value, r.rule) for r in data.rule_results},
+        key=lambda k: (k[0], natural_key(k[1])),
+    )
     out = []
     for source, rule in keys:
         lines = [r for r in data.rule_results if r.source.value == source and r.rule == rule]
@@ -99,13 +153,25 @@ def _context(data: ReportData) -> dict[str, Any]:
         "soa_counts": Counter(r.applicability.value for r in data.soa),
         "national_law": data.national_law(),
         "rule_summary": rule_summary(data),
-        "problems": [r for r in data.rule_results if r.outcome in (Outcome.FAILED, Outcome.WAIVED)],
+        "problems": [
+            r
+            for r in sorted_results(data.rule_results)
+            if r.outcome in (Outcome.FAILED, Outcome.WAIVED)
+        ],
+        "resources": resource_views(data),
+        "uncovered": uncovered_resources(data),
+        "changes": data.changes,
+        "manifest_file": MANIFEST_FILE,
         "inventory": data.inventory,
         "unexplained": data.unexplained,
         "facts": processing_facts(data.inventory, data.run.region),
         "runtime_titles": RUNTIME_SOURCE_TITLES,
         "oscal_version": OSCAL_VERSION,
         "runtime": data.runtime,
+        "artifact": data.artifact,
+        "manifest": data.manifest,
+        "reproduce": data.reproduce,
+        "ran_at": data.engine_ran_at,
     }
 
 
@@ -118,10 +184,34 @@ def write_csv(data: ReportData, path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow((*CSV_COLUMNS, *CSV_PROVENANCE))
         run = data.run
-        provenance = (run.commit, run.generated_at.isoformat(), run.environment_suffix, run.region)
-        for r in sorted(data.rule_results, key=lambda r: (r.rule, r.resource, r.source.value)):
+        provenance = (
+            run.commit,
+            run.worktree,
+            run.generated_at.isoformat(),
+            run.environment_suffix,
+            run.region,
+        )
+        controls = controls_by_rule_and_resource(data)
+        for r in sorted_results(data.rule_results):
             line = (r.rule, r.resource, r.status, r.exception_reason or "", r.level, r.info)
-            writer.writerow((*line, r.source.value, *provenance))
+            ids = ";".join(controls.get((r.rule, r.resource), ()))
+            writer.writerow((*line, r.source.value, ids, *provenance))
+
+
+def report_document(data: ReportData) -> dict[str, Any]:
+    """report.json: the data plus the views (per-resource, uncovered resources)."""
+    return data.to_json() | {
+        "uncovered_resources": list(uncovered_resources(data)),
+        "resources": [
+            {
+                "address": v.address,
+                "type": v.rtype,
+                "controls": list(v.controls),
+                "rules": [vars(r) | {"controls": list(r.controls)} for r in v.rules],
+            }
+            for v in resource_views(data)
+        ],
+    }
 
 
 def write_files(data: ReportData, out_dir: Path) -> dict[str, Path]:
@@ -132,6 +222,8 @@ def write_files(data: ReportData, out_dir: Path) -> dict[str, Path]:
     }
     paths["report.md"].write_text(render_template("report.md.j2", data), encoding="utf-8")
     paths["report.html"].write_text(render_template("report.html.j2", data), encoding="utf-8")
-    paths["report.json"].write_text(json.dumps(data.to_json(), indent=2) + "\n", encoding="utf-8")
+    paths["report.json"].write_text(
+        json.dumps(report_document(data), indent=2) + "\n", encoding="utf-8"
+    )
     write_csv(data, paths["report.csv"])
     return paths

@@ -23,33 +23,53 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compliance.assess import ControlStatus, EvidenceInputs, assess
+from compliance.baseline import BaselineError, compare, load_baseline
+from compliance.binding import (
+    SYNTH_DIR_ENV,
+    ArtifactBinding,
+    BindingError,
+    bind,
+    from_properties,
+    verify,
+)
 from compliance.catalog import DEFAULT_PATH as CATALOG_PATH
 from compliance.catalog import Catalog, CatalogError, load_catalog
 from compliance.coverage import unexplained_features
 from compliance.exceptions import DEFAULT_PATH as EXCEPTIONS_PATH
 from compliance.exceptions import ExceptionFileError, ExceptionSet, load_exceptions
-from compliance.gate_adapter import gate_rule_results, load_gate_json
+from compliance.gate_adapter import gate_rule_results, load_gate_file
 from compliance.inventory import build_inventory
 from compliance.junit import JUnitError, JUnitReport, load_junit
+from compliance.manifest import EVIDENCE_DIR, EvidenceSource, keep_evidence
 from compliance.oscal import write_oscal
+from compliance.oscal_common import OSCAL_FILES, RESULTS_FILE
+from compliance.pdf import PDF_FILE, PdfError, write_pdf
 from compliance.registry import PROJECT_ROOT
-from compliance.render import write_files
+from compliance.render import report_document, write_files
 from compliance.reportdata import EngineRun, ReportData
-from compliance.results import ResultsError, RuleResult, load_aspect_results
+from compliance.results import (
+    ASPECT_RESULTS_FILE,
+    AspectResults,
+    ResultsError,
+    RuleResult,
+    load_aspect_file,
+)
 from compliance.runinfo import collect
 from compliance.runtime_evidence import RuntimeEvidenceError, with_runtime_evidence
 from compliance.soa import SoaError, build_soa, load_declarations, write_soa
 from compliance.stack import StackFileError, SynthesizedStack
 from policies.gate import run_gate
+from policies.reporting import JSON_FILE as GATE_JSON_FILE
+from policies.reporting import SARIF_FILE as GATE_SARIF_FILE
 from policies.scan import ScanError
 
-OSCAL_FILE = "oscal-assessment-results.json"
+OSCAL_FILE = RESULTS_FILE
 GATE_RESULTS_DIR = "gate-results"
-REPORT_FILES = ("report.md", "report.html", "report.json", "report.csv", OSCAL_FILE)
+REPORT_FILES = ("report.md", "report.html", "report.json", "report.csv", *OSCAL_FILES)
 
 
 class ReportInputError(ValueError):
@@ -67,11 +87,56 @@ class Inputs:
     gate_detail: str
     junit: JUnitReport | None
     junit_detail: str
+    # The artifact each file input judged (None: not given as a file, e.g. in-process tests).
+    gate_binding: ArtifactBinding | None = None
+    junit_binding: ArtifactBinding | None = None
+    # Raw files kept in the report folder besides the aspect records, catalog and exceptions.
+    gate_files: tuple[Path, ...] = ()
+    junit_file: Path | None = None
+    catalog_path: Path = CATALOG_PATH
+    exceptions_path: Path = EXCEPTIONS_PATH
+
+
+def _verify_bindings(
+    inputs: Inputs, artifact: ArtifactBinding, aspects: AspectResults | None
+) -> None:
+    """Refuse evidence that judged another cdk.tf.json or commit than the reported stack."""
+    name = inputs.synth_dir.name
+    for source, binding in (
+        (inputs.gate_files[0].name if inputs.gate_files else "gate", inputs.gate_binding),
+        (inputs.junit_file.name if inputs.junit_file else "junit", inputs.junit_binding),
+        (f"{name}/{ASPECT_RESULTS_FILE}", aspects.binding if aspects else None),
+    ):
+        if binding is not None:
+            verify(binding, artifact, source)
+
+
+def _evidence_sources(inputs: Inputs, engines: Sequence[EngineRun]) -> tuple[EvidenceSource, ...]:
+    ran = {e.name: e.binding.ran_at if e.binding else None for e in engines}
+    return (
+        EvidenceSource(
+            inputs.synth_dir / ASPECT_RESULTS_FILE, ASPECT_RESULTS_FILE, "aspects", ran["aspects"]
+        ),
+        *(
+            EvidenceSource(p, p.name, "checkov gate", ran["checkov gate"])
+            for p in inputs.gate_files
+        ),
+        *(
+            [EvidenceSource(inputs.junit_file, "pytest-junit.xml", "pytest", ran["pytest"])]
+            if inputs.junit_file
+            else []
+        ),
+        EvidenceSource(inputs.catalog_path, "catalog.yaml", "report"),
+        EvidenceSource(inputs.exceptions_path, "exceptions.yaml", "report"),
+    )
 
 
 def build_report_data(inputs: Inputs) -> ReportData:
     stack = SynthesizedStack.load(inputs.synth_dir)
-    aspects = load_aspect_results(inputs.synth_dir)
+    artifact = bind(inputs.synth_dir)
+    loaded = load_aspect_file(inputs.synth_dir)
+    _verify_bindings(inputs, artifact, loaded)
+    aspects = list(loaded.records) if loaded is not None else None
     evidence = EvidenceInputs(stack, aspects, inputs.gate_results, inputs.junit, inputs.exceptions)
     engines = (
         EngineRun(
@@ -80,9 +145,12 @@ def build_report_data(inputs: Inputs) -> ReportData:
             f"{len(aspects)} records from aspect-results.json"
             if aspects is not None
             else "no aspect-results.json beside the synthesized stack",
+            loaded.binding if loaded is not None else None,
         ),
-        EngineRun("checkov gate", inputs.gate_results is not None, inputs.gate_detail),
-        EngineRun("pytest", inputs.junit is not None, inputs.junit_detail),
+        EngineRun(
+            "checkov gate", inputs.gate_results is not None, inputs.gate_detail, inputs.gate_binding
+        ),
+        EngineRun("pytest", inputs.junit is not None, inputs.junit_detail, inputs.junit_binding),
     )
     results = (*(aspects or []), *(inputs.gate_results or []))
     return ReportData(
@@ -94,16 +162,34 @@ def build_report_data(inputs: Inputs) -> ReportData:
         inventory=build_inventory(stack),
         engines=engines,
         unexplained=unexplained_features(stack, inputs.catalog, results),
+        artifact=artifact,
+        evidence_sources=_evidence_sources(inputs, engines),
         soa=build_soa(inputs.catalog, load_declarations()),
     )
 
 
-def write_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
+def write_report(data: ReportData, out_dir: Path, pdf: bool = True) -> dict[str, Path]:
+    """Keep the raw evidence and its manifest, then write every report file (which show the
+    manifest's hash)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if data.artifact is not None:
+        data = replace(data, manifest=keep_evidence(data.evidence_sources, data.artifact, out_dir))
     paths = write_files(data, out_dir)
     if data.runtime is not None:  # the OSCAL back-matter links the evidence file beside it
         paths[data.runtime.file_name] = data.runtime.copy_into(out_dir)
-    write_oscal(data, out_dir / OSCAL_FILE)
-    paths[OSCAL_FILE] = out_dir / OSCAL_FILE
+    paths.update(write_oscal(data, out_dir))
+    if pdf:
+        try:
+            written = write_pdf(paths["report.html"], out_dir / PDF_FILE)
+        except (PdfError, subprocess.TimeoutExpired) as err:
+            print(f"warning: {PDF_FILE} not written: {err}", file=sys.stderr)
+        else:
+            if written is None:
+                print(
+                    f"warning: {PDF_FILE} not written: chromium is not installed", file=sys.stderr
+                )
+            else:
+                paths[PDF_FILE] = written
     paths.update(write_soa(data.soa, out_dir))
     return paths
 
@@ -117,8 +203,9 @@ def run_gate_results(synth_dir: Path, results_dir: Path) -> tuple[list[RuleResul
     )
 
 
-def run_catalog_tests(catalog: Catalog, junit_path: Path) -> None:
-    """Run every test the catalog names, writing a JUnit file (one pytest process)."""
+def run_catalog_tests(catalog: Catalog, junit_path: Path, synth_dir: Path) -> None:
+    """Run every test the catalog names against ``synth_dir`` (the reported stack, through
+    SFX_SYNTH_DIR), writing a JUnit file (one pytest process)."""
     node_ids = sorted({t for c in catalog.controls for t in c.evidence.tests})
     cmd = [
         sys.executable,
@@ -130,7 +217,10 @@ def run_catalog_tests(catalog: Catalog, junit_path: Path) -> None:
         f"--junitxml={junit_path}",
         *node_ids,
     ]
-    done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    env = {**os.environ, SYNTH_DIR_ENV: str(synth_dir.resolve())}
+    done = subprocess.run(
+        cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False
+    )
     last = done.stdout.strip().splitlines()[-1:] or ["no output"]
     print(f"catalog tests: {last[0]}", file=sys.stderr)
 
@@ -192,6 +282,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="runtime-evidence.json from python -m compliance.collect: decides the runtime "
         "controls (satisfied / not satisfied / expired = not run)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="an earlier report.json: add a section of what changed since (statuses, "
+        "exceptions, citations, resources no control covers)",
+    )
     parser.add_argument("--catalog", type=Path, default=CATALOG_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--exceptions", type=Path, default=EXCEPTIONS_PATH, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -204,27 +301,84 @@ def _gather(args: argparse.Namespace, synth_dir: Path, work: Path) -> Inputs:
     except (CatalogError, ExceptionFileError) as err:
         raise ReportInputError(str(err)) from None
     junit: JUnitReport | None = None
+    junit_binding: ArtifactBinding | None = None
     junit_detail = "no test results given (use --junit or --run-tests)"
     junit_path: Path | None = args.junit
     if args.run_tests:
         junit_path = work / "catalog-tests.xml"
-        run_catalog_tests(catalog, junit_path)
+        run_catalog_tests(catalog, junit_path, synth_dir)
     if junit_path is not None:
         try:
             junit = load_junit(junit_path)
+            junit_binding = from_properties(dict(junit.properties), junit_path.name)
         except JUnitError as err:
             raise ReportInputError(str(err)) from None
+        # A file given from outside must say which artifact it judged.
+        verify_present(junit_binding, junit_path.name)
         junit_detail = f"{len(junit.cases)} test cases from {junit_path.name}"
     if args.gate_json is not None:
-        gate, ok = load_gate_json(args.gate_json, synth_dir.name)
-        verdict = "passed" if ok else "FAILED"
+        read = load_gate_file(args.gate_json, synth_dir.name)
+        verify_present(read.binding, args.gate_json.name)
+        gate, gate_binding = list(read.lines), read.binding
+        verdict = "passed" if read.ok else "FAILED"
         gate_detail = f"gate {verdict}: {len(gate)} check results read from {args.gate_json.name}"
+        gate_dir = args.gate_json.parent
     else:
         try:
             gate, gate_detail = run_gate_results(synth_dir, args.out / GATE_RESULTS_DIR)
         except ScanError as err:
             raise ReportInputError(f"the Checkov gate could not run: {err}") from None
-    return Inputs(synth_dir, catalog, exceptions, gate, gate_detail, junit, junit_detail)
+        gate_binding = bind(synth_dir)  # ran in this process on this very file
+        gate_dir = args.out / GATE_RESULTS_DIR
+    aspects = load_aspect_file(synth_dir)
+    verify_present(aspects.binding if aspects else None, f"{synth_dir.name}/{ASPECT_RESULTS_FILE}")
+    return Inputs(
+        synth_dir,
+        catalog,
+        exceptions,
+        gate,
+        gate_detail,
+        junit,
+        junit_detail,
+        gate_binding=gate_binding,
+        junit_binding=junit_binding,
+        gate_files=tuple(gate_dir / name for name in (GATE_JSON_FILE, GATE_SARIF_FILE)),
+        junit_file=junit_path,
+        catalog_path=args.catalog,
+        exceptions_path=args.exceptions,
+    )
+
+
+def verify_present(binding: ArtifactBinding | None, source: str) -> None:
+    """An input file without a binding is refused (it could have judged any artifact)."""
+    if binding is None:
+        raise BindingError(
+            f"{source}: carries no artifact binding (SHA-256 of cdk.tf.json and commit); "
+            "regenerate it with this version of the tools"
+        )
+
+
+def reproduce_commands(args: argparse.Namespace, data: ReportData) -> tuple[str, ...]:
+    """Shell commands that rebuild this report from its commit (paths relative, no absolutes)."""
+    run = data.run
+    synth = f"cdktf.out/stacks/{run.stack_name}"
+    report = ["python -m compliance.report", f"--synth-dir {synth}"]
+    if args.run_tests:
+        report.append("--run-tests")
+    elif args.junit is not None:
+        report.append(f"--junit REPORT_DIR/{EVIDENCE_DIR}/pytest-junit.xml")
+    if args.gate_json is not None:
+        report.append(f"--gate-json REPORT_DIR/{EVIDENCE_DIR}/{GATE_JSON_FILE}")
+    if args.baseline is not None:
+        report.append("--baseline BASELINE_REPORT_JSON")
+    report.append("--out NEW_REPORT_DIR")
+    sha = data.artifact.sha256 if data.artifact else "unknown"
+    return (
+        f"git checkout {run.commit}",
+        f"ENVIRONMENT_SUFFIX={run.environment_suffix} python main.py",
+        f"sha256sum {synth}/cdk.tf.json  # must print {sha}",
+        " ".join(report),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -238,10 +392,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             data = build_report_data(_gather(args, synth_dir, work))
             if args.runtime_evidence is not None:
                 data = with_runtime_evidence(data, args.runtime_evidence)
+            data = replace(data, reproduce=reproduce_commands(args, data))
+            if args.baseline is not None:
+                changes = compare(report_document(data), load_baseline(args.baseline))
+                data = replace(data, changes=changes)
         except (
             ReportInputError,
             ResultsError,
             StackFileError,
+            BindingError,
+            BaselineError,
             SoaError,
             RuntimeEvidenceError,
         ) as err:

@@ -10,7 +10,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from compliance.assess import ControlAssessment, ControlStatus
+from compliance.assess import ControlAssessment, ControlStatus, EvidenceKind
+from compliance.baseline import Changes
+from compliance.binding import ArtifactBinding
 from compliance.catalog import (
     DIRECTIVES,
     REFERENCE_TITLES,
@@ -22,6 +24,7 @@ from compliance.catalog import (
 )
 from compliance.exceptions import ExceptionSet, PolicyException
 from compliance.inventory import InventoryRow
+from compliance.manifest import EvidenceSource, Manifest
 from compliance.results import RuleResult
 from compliance.runinfo import RunInfo
 from compliance.soa import Applicability, SoaRow
@@ -32,11 +35,41 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class EngineRun:
-    """Whether an evidence engine ran, and where its raw output is (relative to the report)."""
+    """Whether an evidence engine ran, and which artifact (hash, commit) it judged, when."""
 
     name: str
     ran: bool
     detail: str
+    binding: ArtifactBinding | None = None
+
+    @property
+    def ran_at(self) -> str:
+        return self.binding.ran_at.isoformat() if self.binding else ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "ran": self.ran,
+            "detail": self.detail,
+            "ran_at": self.ran_at or None,
+            "artifact": self.binding.to_json() if self.binding else None,
+        }
+
+
+# Which engine produced each kind of evidence (resources and trail settings are read from the
+# artifact by the report itself).
+ENGINE_OF_KIND: dict[EvidenceKind, str] = {
+    EvidenceKind.ASPECT_RULE: "aspects",
+    EvidenceKind.CHECKOV_CHECK: "checkov gate",
+    EvidenceKind.TEST: "pytest",
+    EvidenceKind.RESOURCE: "report",
+    EvidenceKind.TRAIL_SETTING: "report",
+}
+
+
+def engine_of(kind: EvidenceKind) -> str:
+    """The engine behind a kind of evidence; kinds read from the artifact are the report's."""
+    return ENGINE_OF_KIND.get(kind, "report")
 
 
 @dataclass(frozen=True)
@@ -105,6 +138,19 @@ class ReportData:
     inventory: tuple[InventoryRow, ...]
     engines: tuple[EngineRun, ...]
     unexplained: tuple[str, ...] = ()  # stack features no control explains (catalog drift)
+    artifact: ArtifactBinding | None = None  # the reported cdk.tf.json (hash, commit, time)
+    evidence_sources: tuple[EvidenceSource, ...] = ()  # raw files to keep beside the report
+    manifest: Manifest | None = None  # set once the evidence is kept (write_report)
+    reproduce: tuple[str, ...] = ()  # shell commands that rebuild this report
+    changes: Changes | None = None  # against --baseline, when given
+
+    def engine_ran_at(self, kind: EvidenceKind) -> str:
+        """When the engine behind this kind of evidence ran ("" when unknown)."""
+        name = engine_of(kind)
+        if name == "report":
+            return self.artifact.ran_at.isoformat() if self.artifact else ""
+        return next((e.ran_at for e in self.engines if e.name == name), "")
+
     soa: tuple[SoaRow, ...] = ()  # statement of applicability (compliance.soa)
     runtime: RuntimeSummary | None = None  # operating evidence (compliance.runtime_evidence)
 
@@ -147,7 +193,11 @@ class ReportData:
         return {
             "run": self.run.to_json(),
             "catalog_version": self.catalog.version,
-            "engines": [vars(e) for e in self.engines],
+            "artifact": self.artifact.to_json() if self.artifact else None,
+            "evidence_manifest": self.manifest.to_json() if self.manifest else None,
+            "reproduce": list(self.reproduce),
+            "changes": self.changes.to_json() if self.changes else None,
+            "engines": [e.to_json() for e in self.engines],
             "unexplained_stack_features": list(self.unexplained),
             "summary": {
                 "controls": self.counts(),
@@ -163,7 +213,7 @@ class ReportData:
             },
             "statement_of_applicability": [r.to_json() for r in self.soa],
             "national_law": self.national_law(),
-            "controls": [_assessment_json(a) for a in self.assessments],
+            "controls": [_assessment_json(a, self) for a in self.assessments],
             "exceptions": self.exception_rows(),
             "rule_results": [r.to_json() for r in self.rule_results],
             "inventory": [vars(row) for row in self.inventory],
@@ -190,7 +240,7 @@ def exception_json(e: PolicyException, today: dt.date) -> dict[str, Any]:
     }
 
 
-def _assessment_json(a: ControlAssessment) -> dict[str, Any]:
+def _assessment_json(a: ControlAssessment, data: ReportData) -> dict[str, Any]:
     c = a.control
     return {
         "id": c.id,
@@ -215,6 +265,8 @@ def _assessment_json(a: ControlAssessment) -> dict[str, Any]:
                 "scope": list(e.scope),
                 "subjects": list(e.subjects),
                 "waivers": [vars(w) for w in e.waivers],
+                "engine": engine_of(e.kind),
+                "ran_at": data.engine_ran_at(e.kind) or None,
             }
             for e in a.evidence
         ],

@@ -14,6 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from compliance.binding import ArtifactBinding, BindingError, parse_binding
+
 ASPECT_RESULTS_FILE = "aspect-results.json"
 
 
@@ -111,8 +113,37 @@ def parse_aspect_results(data: Any, source: str = ASPECT_RESULTS_FILE) -> list[R
     return out
 
 
-def load_aspect_results(synth_dir: Path) -> list[RuleResult] | None:
-    """The aspect records next to the synthesized stack, or None if synth wrote none."""
+@dataclass(frozen=True)
+class AspectResults:
+    """The Aspects' records and the artifact they judged (None in a file written before
+    bindings existed: the report refuses such a file)."""
+
+    records: tuple[RuleResult, ...]
+    binding: ArtifactBinding | None
+
+
+def parse_aspect_file(data: Any, source: str = ASPECT_RESULTS_FILE) -> AspectResults:
+    """``{"artifact": <binding>, "records": [...]}`` as lib/app.py writes it (or a bare list)."""
+    if isinstance(data, list):
+        return AspectResults(tuple(parse_aspect_results(data, source)), None)
+    if not isinstance(data, dict):
+        raise ResultsError(f"{source}: must be an object with 'artifact' and 'records'")
+    try:
+        binding = parse_binding(data.get("artifact"), source)
+    except BindingError as err:
+        raise ResultsError(str(err)) from None
+    records = parse_aspect_results(data.get("records"), f"{source}.records")
+    return AspectResults(tuple(records), binding)
+
+
+def aspect_file_json(records: list[dict[str, Any]], binding: ArtifactBinding) -> dict[str, Any]:
+    """The document lib/app.py writes: the records and the artifact they were taken from."""
+    return {"artifact": binding.to_json(), "records": records}
+
+
+def load_aspect_file(synth_dir: Path) -> AspectResults | None:
+    """The aspect records next to the synthesized stack and the artifact they judged, or None
+    if synth wrote none."""
     path = synth_dir / ASPECT_RESULTS_FILE
     if not path.is_file():
         return None
@@ -120,7 +151,13 @@ def load_aspect_results(synth_dir: Path) -> list[RuleResult] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise ResultsError(f"{ASPECT_RESULTS_FILE}: not valid JSON: {err}") from None
-    return parse_aspect_results(data)
+    return parse_aspect_file(data)
+
+
+def load_aspect_results(synth_dir: Path) -> list[RuleResult] | None:
+    """The aspect records next to the synthesized stack, or None if synth wrote none."""
+    loaded = load_aspect_file(synth_dir)
+    return None if loaded is None else list(loaded.records)
 
 
 def gate_result(

@@ -27,6 +27,7 @@ import jsonschema  # type: ignore[import-untyped]  # installed with checkov and 
 from compliance.assess import ControlAssessment, ControlStatus
 from compliance.catalog import ControlKind
 from compliance.collect.model import EvidenceItem, ItemStatus, RuntimeEvidence, iso
+from compliance.manifest import EvidenceSource
 
 if TYPE_CHECKING:
     from compliance.reportdata import ReportData
@@ -232,7 +233,13 @@ def with_runtime_evidence(data: ReportData, path: Path) -> ReportData:
     assessments = tuple(
         _combine(a, by_id[a.control.id]) if a.control.id in by_id else a for a in data.assessments
     )
-    return dataclasses.replace(data, assessments=assessments, runtime=summary)
+    kept = EvidenceSource(path, path.name, "collector", evidence.collected_at)
+    return dataclasses.replace(
+        data,
+        assessments=assessments,
+        runtime=summary,
+        evidence_sources=(*data.evidence_sources, kept),  # hashed in evidence-manifest.json
+    )
 
 
 # ------------------------------------------------------------------------------------- OSCAL
@@ -242,7 +249,7 @@ def _uuid(*parts: str) -> str:
 
 def _observation(item: EvidenceItem, summary: RuntimeSummary, resource_uuid: str) -> dict[str, Any]:
     return {
-        "uuid": _uuid("observation", item.check_id, item.resource_arn, iso(item.collected_at)),
+        "uuid": str(uuid.uuid4()),  # unique per report run, like every observation
         "title": f"{item.check_id} on {item.resource_arn}",
         "description": (
             f"{item.api_call}: observed {json.dumps(item.observed)}, expected "
@@ -250,7 +257,7 @@ def _observation(item: EvidenceItem, summary: RuntimeSummary, resource_uuid: str
             + (" (account baseline)" if item.account_baseline else "")
         ),
         "methods": ["TEST"],
-        "types": ["control-objective" if item.status is ItemStatus.SATISFIED else "discovery"],
+        "types": ["discovery"],  # like every observation of ours ("finding" is deprecated)
         "subjects": [
             {
                 "subject-uuid": _uuid("subject", item.resource_arn),
@@ -281,7 +288,7 @@ def add_to_oscal(doc: dict[str, Any], summary: RuntimeSummary) -> None:
         for item, obs in zip(summary.evidence.items, observations, strict=True)
     }
     by_control = {c.control_id: [uuid_of[id(i)] for i in c.items] for c in summary.controls}
-    for finding in result["findings"]:
+    for finding in result.get("findings", []):
         uuids = by_control.get(finding["target"]["target-id"], [])
         if uuids:
             finding.setdefault("related-observations", []).extend(

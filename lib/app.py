@@ -3,18 +3,22 @@
 Synthesis is all or nothing: any unwaived compliance error (or an invalid exceptions file)
 raises ``SynthesisError`` and leaves no ``cdk.tf.json`` for the stack, not even a stale one
 from an earlier run. On success the aspects' records are written beside the stack as
-``aspect-results.json`` (read by the compliance report).
+``aspect-results.json`` (read by the compliance report), bound to the SHA-256 of the
+``cdk.tf.json`` they judged and the commit (``compliance.binding``).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from cdktf import App
 
+from compliance.binding import bind
 from compliance.exceptions import ExceptionFileError, ExceptionSet, load_exceptions
+from compliance.results import aspect_file_json
 from lib.aspects import AspectRun, apply_compliance_aspects
 from lib.config import StackConfig
 from lib.stack import StreamflixStack
@@ -72,8 +76,16 @@ def synth_built(built: BuiltApp, config: StackConfig, outdir: str | Path) -> Pat
         raise SynthesisError(
             f"{len(lines)} compliance violation(s); nothing was written:\n  " + "\n  ".join(lines)
         ) from err
-    built.aspects.write(target / RESULTS_FILE)
+    write_aspect_results(built.aspects, target)
     return target
+
+
+def write_aspect_results(run: AspectRun, target: Path) -> Path:
+    """The records, bound to the ``cdk.tf.json`` just written (its SHA-256 and the commit)."""
+    document = aspect_file_json(run.to_json(), bind(target))
+    path = target / RESULTS_FILE
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def synthesize(

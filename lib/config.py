@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from lib.capacity import CapacityError, plan_shards
+from lib.capacity import DEFAULT_SHARD_QUOTA, CapacityError, ShardPlan, plan_shards
 from lib.config_fields import (
     AutoInteger,
     AutoText,
@@ -96,10 +96,28 @@ TAG_VALUE_PATTERN = re.compile(r"^[\w\s.:/=+\-@]{1,256}$")
 IDENTIFIER_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED_DB_IDENTIFIERS = frozenset({"postgres", "rdsadmin", "admin", "user", "public"})
 ENGINE_VERSION_PATTERN = re.compile(r"^16\.(\d+)$")
+# The Aurora PostgreSQL 16 long-term-support minor: creatable for at least three years, where a
+# regular minor is usually retired after ~12 months. Sources: Aurora user guide, "Using an Aurora
+# PostgreSQL long-term support (LTS) release" (docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/
+# AuroraPostgreSQL.Updates.LTS.html) and the release calendar. Re-check with
+# `aws rds describe-db-engine-versions` (docs/deploying.md).
+AURORA_PG16_LTS_VERSION = "16.8"
 IMAGE_TAG_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 KEY_PREFIX_PATTERN = re.compile(r"^(?=.{1,200}$)[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 LOCK_TABLE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+# --- Alarm recipients and environment tier (issue 12 item 3) ---------------------------------
+ENVIRONMENT_TIERS = ("development", "staging", "production")
+HTTPS_URL_MAX_LEN = 2048
+HTTPS_URL_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s,]*)?$")
+# arn:aws:sns:<region>:<account>:<name>; standard topics only (alarms cannot publish to FIFO).
+SNS_TOPIC_ARN_PATTERN = re.compile(r"^arn:aws:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256})$")
+ALARM_RECIPIENT_KNOBS = (
+    "STREAMFLIX_ALARM_EMAILS",
+    "STREAMFLIX_ALARM_HTTPS_ENDPOINTS",
+    "STREAMFLIX_ALARM_TOPIC_ARN",
+)
 
 
 class ConfigError(ValueError):
@@ -156,8 +174,32 @@ def _emails_problem(values: tuple[str, ...]) -> str | None:
     bad = [v for v in values if len(v) > EMAIL_MAX_LEN or not EMAIL_PATTERN.match(v)]
     if bad:
         return f"holds invalid e-mail addresses: {', '.join(bad)}"
-    duplicates = sorted({v for v in values if [w.lower() for w in values].count(v.lower()) > 1})
+    duplicates = _duplicates(values)
     return f"lists an address twice: {', '.join(duplicates)}" if duplicates else None
+
+
+def _duplicates(values: tuple[str, ...]) -> list[str]:
+    lowered = [v.lower() for v in values]
+    return sorted({v for v in values if lowered.count(v.lower()) > 1})
+
+
+def _https_endpoints_problem(values: tuple[str, ...]) -> str | None:
+    bad = [v for v in values if len(v) > HTTPS_URL_MAX_LEN or not HTTPS_URL_PATTERN.match(v)]
+    if bad:
+        return f"holds entries that are not https:// URLs: {', '.join(bad)}"
+    duplicates = _duplicates(values)
+    return f"lists an endpoint twice: {', '.join(duplicates)}" if duplicates else None
+
+
+def _topic_arn_problem(value: str) -> str | None:
+    if not value:
+        return None
+    match = SNS_TOPIC_ARN_PATTERN.match(value)
+    if match is None:
+        return "is not an SNS standard topic ARN (arn:aws:sns:<region>:<12-digit account>:<name>)"
+    if match.group(1) not in EU_MEMBER_STATE_REGIONS:
+        return f"is in region {match.group(1)}, not in an EU member state"
+    return None
 
 
 def _tag_problem(value: str) -> str | None:
@@ -227,7 +269,17 @@ IDENTIFIER_RULE = Rule(
     "1-63 of a-z 0-9 _, starting with a letter; not postgres, rdsadmin, admin, user, public",
     _identifier_problem,
 )
-ENGINE_RULE = Rule("an Aurora PostgreSQL 16.x version, e.g. 16.6", _engine_problem)
+ENGINE_RULE = Rule(
+    f"an Aurora PostgreSQL 16.x version, e.g. {AURORA_PG16_LTS_VERSION}", _engine_problem
+)
+HTTPS_ENDPOINTS_RULE = Rule(
+    f"comma-separated https:// URLs (host, optional port and path; at most "
+    f"{HTTPS_URL_MAX_LEN} characters each), no duplicates; empty for none",
+    _https_endpoints_problem,
+)
+TOPIC_ARN_RULE = Rule(
+    "an SNS standard topic ARN in an EU member-state region; empty for none", _topic_arn_problem
+)
 EU_REGION_RULE = one_of(*sorted(EU_MEMBER_STATE_REGIONS))
 IMAGE_TAG_RULE = matching(IMAGE_TAG_PATTERN, "1-128 of A-Z a-z 0-9 _ . -, not starting with . or -")
 KEY_PREFIX_RULE = matching(
@@ -289,6 +341,13 @@ class StreamConfig(Section):
     consumers: Integer = knob("STREAMFLIX_STREAM_CONSUMERS", 1, ge=1, le=5)
     """Shared-throughput consumer applications reading the stream (shard sizing; Kinesis serves 5
     GetRecords calls/s per shard)."""
+    # At least two shards, so that at least two workers can share the load at peak (one per
+    # shard): with one shard the scaling target would be min = max = 1 (issue 12 item 11).
+    min_shards: Integer = knob(
+        "STREAMFLIX_KINESIS_MIN_SHARDS", 2, ge=1, le=DEFAULT_SHARD_QUOTA, unit="shards"
+    )
+    """Fewest shards the planner gives a PROVISIONED stream, whatever the load: the most workers
+    that can share the load (one per shard), so 2 leaves autoscaling room."""
     retention_hours: Integer = knob(
         "STREAMFLIX_KINESIS_RETENTION_HOURS", 168, ge=24, le=8760, unit="hours"
     )
@@ -296,8 +355,11 @@ class StreamConfig(Section):
 
 
 class DatabaseConfig(Section):
-    engine_version: Annotated[Text, ENGINE_RULE] = knob("STREAMFLIX_DB_ENGINE_VERSION", "16.6")
-    """Aurora PostgreSQL engine version."""
+    engine_version: Annotated[Text, ENGINE_RULE] = knob(
+        "STREAMFLIX_DB_ENGINE_VERSION", AURORA_PG16_LTS_VERSION
+    )
+    """Aurora PostgreSQL engine version the cluster is created with (default: the 16.x
+    long-term-support minor); later minor upgrades are AWS's, see docs/deploying.md."""
     min_acu: Annotated[Number, in_steps_of(ACU_STEP)] = knob(
         "STREAMFLIX_DB_MIN_ACU", 0.5, ge=0, le=ACU_MAX, unit="ACU"
     )
@@ -341,16 +403,30 @@ class WorkerConfig(Section):
     shards)."""
     fargate_base: Integer = knob("STREAMFLIX_FARGATE_BASE", 1, ge=0, le=100, unit="tasks")
     """Tasks always placed on on-demand FARGATE (they survive Spot shortages)."""
-    fargate_weight: Integer = knob("STREAMFLIX_FARGATE_WEIGHT", 1, ge=0, le=1000)
+    # Beyond the on-demand base every task goes to Spot (weight 0 on FARGATE): with weights
+    # 1:3 ECS may place the second task on FARGATE too.
+    fargate_weight: Integer = knob("STREAMFLIX_FARGATE_WEIGHT", 0, ge=0, le=1000)
     """Capacity provider weight of FARGATE beyond the base."""
-    fargate_spot_weight: Integer = knob("STREAMFLIX_FARGATE_SPOT_WEIGHT", 3, ge=0, le=1000)
+    fargate_spot_weight: Integer = knob("STREAMFLIX_FARGATE_SPOT_WEIGHT", 1, ge=0, le=1000)
     """Capacity provider weight of FARGATE_SPOT."""
     image_tag: Annotated[AutoText, IMAGE_TAG_RULE] = knob("STREAMFLIX_WORKER_IMAGE_TAG", None)
     """Tag of the worker image in the stack's ECR repository; `auto` = `src-<digest>` of worker/
     (`.venv/bin/python -m lib.worker_image` prints it), so a new tag appears exactly when the
     worker changes (tags are immutable)."""
+    # False for the first deploy of an environment (its repository holds no image yet): the
+    # service then runs no task and autoscaling is pinned at 0, so nothing trips the circuit
+    # breaker; the next deploy (true) lets autoscaling raise the service to min_tasks.
+    image_published: Boolean = knob("STREAMFLIX_WORKER_IMAGE_PUBLISHED", True)
+    """Whether the worker image tag exists in the repository. `false` for an environment's first
+    deploy: the service runs 0 tasks and autoscaling stays at 0 until a later deploy with `true`
+    (scripts/first_deploy.sh does both stages)."""
     enable_exec: Boolean = knob("STREAMFLIX_ECS_EXEC", False)
     """Enable ECS Exec (logged and encrypted) on worker tasks."""
+
+    @property
+    def running_min_tasks(self) -> int:
+        """Tasks the service keeps at least: none until the image it names exists."""
+        return self.min_tasks if self.image_published else 0
 
 
 class RetryConfig(Section):
@@ -377,6 +453,20 @@ class AlarmConfig(Section):
         "STREAMFLIX_ALARM_ERROR_RATE_PERCENT", 5.0, ge=0.1, le=100, unit="%"
     )
     """Worker failure rate that raises the error-rate alarm."""
+    https_endpoints: Annotated[CommaList, HTTPS_ENDPOINTS_RULE] = knob(
+        "STREAMFLIX_ALARM_HTTPS_ENDPOINTS", ()
+    )
+    """HTTPS endpoints subscribed to the alerts topic (each must confirm the subscription SNS
+    posts to it)."""
+    topic_arn: Annotated[Text, TOPIC_ARN_RULE] = knob("STREAMFLIX_ALARM_TOPIC_ARN", "")
+    """Existing SNS topic (e.g. the on-call tool's) that every alarm and the rotation-failure rule
+    also publish to; SNS cannot subscribe a topic to a topic. Its policy and key must let
+    CloudWatch and EventBridge publish (docs/deploying.md)."""
+
+    @property
+    def has_recipient(self) -> bool:
+        """Whether any alert can reach someone outside the stack."""
+        return bool(self.emails or self.https_endpoints or self.topic_arn)
 
 
 class BackendConfig(Section):
@@ -481,6 +571,11 @@ class StackConfig(BaseSettings):
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
     alarms: AlarmConfig = Field(default_factory=AlarmConfig)
+    # Declared beside the alarm recipients it is checked against (the docs list it there too).
+    environment_tier: Annotated[Lower, one_of(*ENVIRONMENT_TIERS)] = knob(
+        "STREAMFLIX_ENVIRONMENT_TIER", "development"
+    )
+    """What the environment is for; `production` refuses a stack whose alerts reach no one."""
     backend: BackendConfig = Field(default_factory=BackendConfig)
     tags: TagConfig = Field(default_factory=TagConfig)
     collector: CollectorConfig = Field(default_factory=CollectorConfig)  # issue 13
@@ -580,26 +675,33 @@ class Relation:
         return Violation(self.knob, value, f"{problem}; rule: {self.rule}")
 
 
+def shard_plan(stream: StreamConfig) -> ShardPlan:
+    """The planner's answer for a provisioned stream (raises CapacityError)."""
+    return plan_shards(
+        stream.peak_uploads_per_second,
+        stream.record_size_bytes,
+        stream.burst_headroom,
+        stream.consumers,
+        stream.min_shards,
+    )
+
+
 def open_shards(cfg: StackConfig) -> int | None:
     """Shards the stream starts with: the planner's count, or 4 for a new on-demand stream
     (None when a provisioned load cannot be served; that has its own rule)."""
-    s = cfg.stream
-    if s.capacity_mode != "PROVISIONED":
+    if cfg.stream.capacity_mode != "PROVISIONED":
         return ON_DEMAND_INITIAL_SHARDS
     try:
-        return plan_shards(
-            s.peak_uploads_per_second, s.record_size_bytes, s.burst_headroom, s.consumers
-        ).shards
+        return shard_plan(cfg.stream).shards
     except CapacityError:
         return None
 
 
 def _capacity_problem(cfg: StackConfig) -> str | None:
-    s = cfg.stream
-    if s.capacity_mode != "PROVISIONED":
+    if cfg.stream.capacity_mode != "PROVISIONED":
         return None
     try:
-        plan_shards(s.peak_uploads_per_second, s.record_size_bytes, s.burst_headroom, s.consumers)
+        shard_plan(cfg.stream)
     except CapacityError as err:
         return f"cannot be served by provisioned shards: {err}"
     return None
@@ -729,6 +831,16 @@ RELATIONS: tuple[Relation, ...] = (
             else None
         ),
     ),
+    Relation(
+        "STREAMFLIX_ENVIRONMENT_TIER",
+        "production needs at least one of " + ", ".join(ALARM_RECIPIENT_KNOBS),
+        lambda c: (
+            f"is production, but {', '.join(ALARM_RECIPIENT_KNOBS)} are all empty: alerts "
+            "would reach no one"
+            if c.environment_tier == "production" and not c.alarms.has_recipient
+            else None
+        ),
+    ),
     _s3_only("STREAMFLIX_STATE_BUCKET"),
     _s3_only("STREAMFLIX_STATE_KEY_PREFIX"),
     _s3_only("STREAMFLIX_STATE_REGION"),
@@ -770,6 +882,16 @@ def load_config(environ: Mapping[str, str]) -> StackConfig:
     if cross:
         raise ConfigError(cross)
     return cfg
+
+
+def config_warnings(cfg: StackConfig) -> list[str]:
+    """Accepted but worth saying before synthesis (printed on stderr by main.py)."""
+    if cfg.alarms.has_recipient:
+        return []
+    return [
+        f"warning: alerts reach no one: {', '.join(ALARM_RECIPIENT_KNOBS)} are all empty, so "
+        "the alerts topic has no subscriber (refused when STREAMFLIX_ENVIRONMENT_TIER=production)"
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

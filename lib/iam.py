@@ -90,6 +90,22 @@ def tls_only(sid: str, actions: tuple[str, ...], resources: tuple[str, ...]) -> 
     )
 
 
+def unconditioned_service_trust(service: str, reason: str) -> str:
+    """Trust policy for a service whose documentation gives the trust without source conditions
+    (a condition on a key the service does not send denies every assumption); ``reason`` (>= 10
+    characters) says why, where a reviewer sees it."""
+    if len(reason) < 10:
+        raise PolicyError(f"{service}: an unconditioned trust needs a reason (>= 10 characters)")
+    return json.dumps(
+        {
+            "Version": POLICY_VERSION,
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+
+
 def service_trust(service: str, account_id: str, source_arn: str | None = None) -> str:
     """Trust policy for one AWS service principal, fenced to this account (confused deputy)."""
     condition: dict[str, dict[str, Any]] = {"StringEquals": {"aws:SourceAccount": account_id}}

@@ -157,6 +157,7 @@ COMPONENTS: dict[str, Service] = {
     "scale-records-per-task": Service.CLOUDWATCH,
     # failure handling
     "dlq": Service.SQS,
+    "events-dlq": Service.SQS,
     "alerts": Service.SNS,
     # monitoring: alarms, the rotation-failure rule, the dashboard
     **{
@@ -174,6 +175,8 @@ COMPONENTS: dict[str, Service] = {
             "db-memory",
             "lag-high",
             "idle",
+            "rule-failed",
+            "events-dlq-visible",
         )
     },
     "rotation-failed": Service.EVENTS,

@@ -13,6 +13,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from compliance.binding import bind
+from compliance.stack import STACK_FILE
 from policies.findings import Finding, Status, exception_json
 from policies.result import GateResult
 
@@ -171,7 +173,12 @@ def write_results(result: GateResult, results_dir: Path, checkov_report: Any) ->
     paths = result_paths(results_dir)
     paths[SARIF_FILE].write_text(json.dumps(sarif(result), indent=2) + "\n", encoding="utf-8")
     junit(result).write(paths[JUNIT_FILE], encoding="utf-8", xml_declaration=True)
-    paths[JSON_FILE].write_text(json.dumps(gate_json(result), indent=2) + "\n", encoding="utf-8")
+    # The artifact the gate judged (sha256 of cdk.tf.json, commit): the report refuses a
+    # gate.json whose artifact differs from the stack it reports.
+    document = gate_json(result)
+    if (result.synth_dir / STACK_FILE).is_file():  # nothing to bind when nothing was scanned
+        document["artifact"] = bind(result.synth_dir).to_json()
+    paths[JSON_FILE].write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     paths[CHECKOV_FILE].write_text(
         json.dumps(portable(checkov_report), indent=1) + "\n", encoding="utf-8"
     )

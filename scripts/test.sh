@@ -27,6 +27,8 @@ echo "==> synth + gate + compliance report (suffix ${SUFFIX})"
 ENVIRONMENT_SUFFIX="$SUFFIX" STREAMFLIX_ALARM_EMAILS="${STREAMFLIX_ALARM_EMAILS:-oncall@example.com}" \
   .venv/bin/python main.py
 .venv/bin/python -m policies.gate "$STACK_DIR" --results reports/gate
-.venv/bin/python -m compliance.report --synth-dir "$STACK_DIR" --junit reports/junit.xml \
+# --run-tests: the catalog's tests judge $STACK_DIR itself (reports/junit.xml judged the suite's
+# own qa1 synth, another cdk.tf.json, which the report would refuse).
+.venv/bin/python -m compliance.report --synth-dir "$STACK_DIR" --run-tests \
   --gate-json reports/gate/gate.json \
   --out reports/compliance

@@ -88,3 +88,22 @@ def test_extra_consumers_add_read_shards() -> None:
 def test_impossible_loads_are_refused_with_the_reason(args: tuple, message: str) -> None:
     with pytest.raises(CapacityError, match=message):
         plan_shards(*args)
+
+
+@given(loads, st.integers(min_value=1, max_value=20))
+def test_the_parallelism_floor_raises_the_plan_but_never_lowers_it(load: tuple, floor: int) -> None:
+    """Issue 12 item 11: at least ``min_shards`` shards, so that many workers can share a load."""
+    rate, size, headroom, consumers = load
+    try:
+        by_load = plan_shards(rate, size, headroom, consumers).shards
+    except CapacityError:
+        return
+    plan = plan_shards(rate, size, headroom, consumers, min_shards=floor)
+    assert plan.shards == max(by_load, floor)
+    if floor > by_load:
+        assert plan.binding_limit.startswith("parallelism floor")
+
+
+def test_a_floor_below_one_is_refused() -> None:
+    with pytest.raises(CapacityError, match="min_shards"):
+        plan_shards(1, 1, 1, 1, min_shards=0)

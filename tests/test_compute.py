@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,7 @@ from lib.config import ConfigError, RetryConfig, StackConfig, WorkerConfig
 from lib.constructs.scaling import (
     IDLE_LAG_MS,
     TARGET_RECORDS_PER_TASK_PER_MINUTE,
+    ScalingBounds,
     lag_steps,
     scale_out_lag_ms,
     scaling_bounds,
@@ -463,6 +465,31 @@ def test_scalable_target_spans_min_tasks_to_the_shard_count(stack: StackView) ->
     assert (target["min_capacity"], target["max_capacity"]) == (WorkerConfig().min_tasks, shards)
 
 
+def test_with_the_defaults_every_scaling_policy_can_change_capacity(stack: StackView) -> None:
+    """Issue 12 item 11: min < max (>= 2 tasks at peak), every step of every step policy and
+    the target-tracking policy can move the count inside the bounds, capacity beyond the
+    on-demand base goes to Spot, and there are never more tasks than shards."""
+    target = stack.one("aws_appautoscaling_target")
+    low, high = target["min_capacity"], target["max_capacity"]
+    assert 1 <= low < high and high >= 2
+    assert high <= stack.one("aws_kinesis_stream")["shard_count"]
+    policies = stack.of_type("aws_appautoscaling_policy").values()
+    assert {p["policy_type"] for p in policies} == {"StepScaling", "TargetTrackingScaling"}
+    for policy in policies:
+        if policy["policy_type"] == "TargetTrackingScaling":
+            continue  # it moves whenever min < max (asserted above)
+        for step in policy["step_scaling_policy_configuration"]["step_adjustment"]:
+            change = step["scaling_adjustment"]
+            start = low if change > 0 else high  # where this step first acts
+            after = min(high, max(low, start + change))  # Application Auto Scaling clamps
+            assert after != start, f"{policy['name']}: step {change} cannot move in [{low}, {high}]"
+    (service,) = stack.of_type("aws_ecs_service").values()
+    strategy = {s["capacity_provider"]: s for s in service["capacity_provider_strategy"]}
+    base = strategy["FARGATE"]["base"]
+    assert 1 <= base < high, "room beyond the on-demand base"
+    assert strategy["FARGATE"]["weight"] == 0 and strategy["FARGATE_SPOT"]["weight"] > 0
+
+
 def test_step_scaling_adds_tasks_on_lag(stack: StackView) -> None:
     policy = _policy(stack, f"streamflix-scale-on-lag-{SUFFIX}")
     cfg = policy["step_scaling_policy_configuration"]
@@ -579,34 +606,65 @@ def test_runtime_outputs_are_published_and_described(stack: StackView) -> None:
     assert outputs["alerts_topic_arn"]["value"] == topic_arn(stack)
 
 
-def test_enabling_exec_opens_exec_on_the_service_and_grants_its_channels() -> None:
-    """In-process synth of the compute construct alone with STREAMFLIX_ECS_EXEC on."""
+def _synth_compute(worker: WorkerConfig) -> dict[str, dict[str, Any]]:
+    """In-process synth of the compute and scaling constructs alone (no full-stack synth)."""
     from cdktf import App, TerraformStack, Testing
 
     from lib.constructs.compute import Compute, WorkerWiring
     from lib.constructs.encryption import EncryptionKeys
+    from lib.constructs.scaling import WorkerScaling
     from lib.context import StackContext
     from lib.naming import Namer
 
-    config = StackConfig(environment_suffix="qa2", worker=WorkerConfig(enable_exec=True))
+    config = StackConfig(environment_suffix="qa2", worker=worker)
     scope = TerraformStack(App(), "compute-only")
     ctx = StackContext(config=config, namer=Namer("qa2"), account_id="111122223333")
     keys = EncryptionKeys(scope, "encryption", ctx)
-    access = PLACEHOLDER_ACCESS
     wiring = WorkerWiring("s", "b", "arn:secret", "h", 5432, "d", "url", "arn:t")
-    Compute(
+    compute = Compute(
         scope,
         "compute",
         ctx,
         keys,
         image="repo:tag",
         wiring=wiring,
-        access=access,
+        access=PLACEHOLDER_ACCESS,
         subnet_ids=["subnet-a"],
         security_group_id="sg-a",
     )
+    WorkerScaling(scope, "scaling", ctx, compute, stream_name="s", max_consumers=2)
     keys.finalize()
-    resources = json.loads(Testing.synth(scope))["resource"]
+    return dict(json.loads(Testing.synth(scope))["resource"])
+
+
+def test_first_deploy_runs_no_task_and_pins_scaling_at_zero_until_the_image_exists() -> None:
+    """Issue 12 item 7: STREAMFLIX_WORKER_IMAGE_PUBLISHED=false (stage 1 of the first deploy)
+    starts nothing that could trip the circuit breaker; autoscaling cannot start tasks either."""
+    unpublished = WorkerConfig(image_published=False)
+    assert unpublished.running_min_tasks == 0 and WorkerConfig().running_min_tasks == 1
+    assert scaling_bounds(StackConfig(worker=unpublished), max_consumers=2) == ScalingBounds(0, 0)
+    resources = _synth_compute(unpublished)
+    (service,) = resources["aws_ecs_service"].values()
+    assert service["desired_count"] == 0
+    (target,) = resources["aws_appautoscaling_target"].values()
+    assert (target["min_capacity"], target["max_capacity"]) == (0, 0)
+
+
+def test_once_the_image_is_published_scaling_raises_the_service_to_its_minimum(
+    stack: StackView,
+) -> None:
+    """Stage 2 (the default): the minimum is min_tasks again, so Application Auto Scaling moves
+    the desired count (ignored by Terraform after creation) into the range."""
+    (service,) = stack.of_type("aws_ecs_service").values()
+    assert service["desired_count"] == WorkerConfig().min_tasks
+    assert "desired_count" in service["lifecycle"]["ignore_changes"]
+    target = stack.one("aws_appautoscaling_target")
+    assert target["min_capacity"] == WorkerConfig().min_tasks >= 1
+
+
+def test_enabling_exec_opens_exec_on_the_service_and_grants_its_channels() -> None:
+    """In-process synth of the compute construct alone with STREAMFLIX_ECS_EXEC on."""
+    resources = _synth_compute(WorkerConfig(enable_exec=True))
     (service,) = resources["aws_ecs_service"].values()
     assert service["enable_execute_command"] is True
     (task_policy,) = [p for n, p in resources["aws_iam_role_policy"].items() if "task_policy" in n]

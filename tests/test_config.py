@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
 import re
 import string
 import subprocess
@@ -35,6 +36,7 @@ from lib.config import (
     Section,
     StackConfig,
     WorkerConfig,
+    config_warnings,
     knobs_of,
     load_config,
     render_markdown,
@@ -75,9 +77,11 @@ def fargate_accepts(cpu: int, memory_mib: int) -> bool:
     return low <= gib <= high and (gib - low) % step == 0
 
 
-def shards_for(peak: float, size: int, headroom: float, consumers: int) -> int | None:
+def shards_for(
+    peak: float, size: int, headroom: float, consumers: int, min_shards: int = 2
+) -> int | None:
     try:
-        return plan_shards(peak, size, headroom, consumers).shards
+        return plan_shards(peak, size, headroom, consumers, min_shards).shards
     except CapacityError:
         return None
 
@@ -134,7 +138,8 @@ def accepted_envs(draw: st.DrawFn) -> dict[str, str]:
     size = draw(st.integers(1, 1_048_576))
     headroom = draw(st.floats(1, 10))
     consumers = draw(st.integers(1, 5))
-    shards = shards_for(peak, size, headroom, consumers)
+    min_shards = draw(st.integers(1, 4))
+    shards = shards_for(peak, size, headroom, consumers, min_shards)
     mode = draw(st.sampled_from(["PROVISIONED", "ON_DEMAND"])) if shards else "ON_DEMAND"
     retention = draw(st.integers(24, 8760))
     env |= {
@@ -143,6 +148,7 @@ def accepted_envs(draw: st.DrawFn) -> dict[str, str]:
         "STREAMFLIX_RECORD_SIZE_BYTES": str(size),
         "STREAMFLIX_BURST_HEADROOM": repr(headroom),
         "STREAMFLIX_STREAM_CONSUMERS": str(consumers),
+        "STREAMFLIX_KINESIS_MIN_SHARDS": str(min_shards),
         "STREAMFLIX_KINESIS_RETENTION_HOURS": str(retention),
     }
     # Tasks: never more than the shards a provisioned stream has; with an automatic maximum
@@ -256,7 +262,11 @@ def aws_limit_breaches(cfg: StackConfig) -> list[str]:
         <= (
             (
                 shards_for(
-                    s.peak_uploads_per_second, s.record_size_bytes, s.burst_headroom, s.consumers
+                    s.peak_uploads_per_second,
+                    s.record_size_bytes,
+                    s.burst_headroom,
+                    s.consumers,
+                    s.min_shards,
                 )
                 or 0
             )
@@ -433,6 +443,7 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
     "STREAMFLIX_BURST_HEADROOM": _numbers_outside(1, 10),
     "STREAMFLIX_STREAM_CONSUMERS": _ints_outside(1, 5),
     "STREAMFLIX_KINESIS_RETENTION_HOURS": _ints_outside(24, 8760),
+    "STREAMFLIX_KINESIS_MIN_SHARDS": _ints_outside(1, 200),
     "STREAMFLIX_DB_ENGINE_VERSION": st.sampled_from(["15.4", "16", "17.1", "16.x", "v16.6", ""]),
     "STREAMFLIX_DB_MIN_ACU": _acu_invalid(0),
     "STREAMFLIX_DB_MAX_ACU": _acu_invalid(1),
@@ -453,10 +464,35 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
     "STREAMFLIX_FARGATE_SPOT_WEIGHT": _ints_outside(0, 1000),
     "STREAMFLIX_WORKER_IMAGE_TAG": st.sampled_from(["", ".hidden", "-x", "a b", "a:b", "x" * 129]),
     "STREAMFLIX_ECS_EXEC": garbage,
+    "STREAMFLIX_WORKER_IMAGE_PUBLISHED": garbage,
     "STREAMFLIX_RETRY_MAX_ATTEMPTS": _ints_outside(1, 20),
     "STREAMFLIX_RETRY_BASE_BACKOFF_MS": _ints_outside(10, 60_000),
     "STREAMFLIX_RETRY_MAX_BACKOFF_MS": _ints_outside(10, 300_000),
     "STREAMFLIX_ALARM_EMAILS": _emails_invalid(),
+    "STREAMFLIX_ALARM_HTTPS_ENDPOINTS": st.sampled_from(
+        [
+            "http://hooks.example.com/x",
+            "hooks.example.com",
+            "https://",
+            "https://a.example.com/x,https://a.example.com/x",
+            "https://a.example.com,,https://b.example.com",
+            "ftp://a.example.com",
+            "https://a b.example.com",
+            "https://a.example.com/" + "x" * 2048,
+        ]
+    ),
+    "STREAMFLIX_ALARM_TOPIC_ARN": st.sampled_from(
+        [
+            "arn:aws:sns:us-east-1:123456789012:oncall",
+            "arn:aws:sns:eu-west-2:123456789012:oncall",
+            "arn:aws:sns:eu-central-1:12345:oncall",
+            "arn:aws:sqs:eu-central-1:123456789012:oncall",
+            "arn:aws:sns:eu-central-1:123456789012:oncall.fifo",
+            "oncall",
+            "arn:aws:sns:eu-central-1:123456789012:",
+        ]
+    ),
+    "STREAMFLIX_ENVIRONMENT_TIER": _not_in("development", "staging", "production"),
     "STREAMFLIX_ALARM_ITERATOR_AGE_MS": _ints_outside(1_000, 86_400_000),
     "STREAMFLIX_ALARM_ERROR_RATE_PERCENT": _numbers_outside(0.1, 100),
     "STREAMFLIX_STATE_BACKEND": _not_in("local", "s3"),
@@ -555,7 +591,10 @@ def test_european_regions_outside_the_union_are_refused(region: str) -> None:
 # Rules between knobs: each is caught, reported against the knob to change
 # ---------------------------------------------------------------------------------------------
 
-PROVISIONED_ONE_SHARD = {"STREAMFLIX_PEAK_UPLOADS_PER_SECOND": "10"}
+PROVISIONED_ONE_SHARD = {
+    "STREAMFLIX_PEAK_UPLOADS_PER_SECOND": "10",
+    "STREAMFLIX_KINESIS_MIN_SHARDS": "1",
+}
 RELATION_CASES: list[tuple[dict[str, str], str, str]] = [
     (
         {"STREAMFLIX_DB_MIN_ACU": "8", "STREAMFLIX_DB_MAX_ACU": "4"},
@@ -623,6 +662,12 @@ RELATION_CASES: list[tuple[dict[str, str], str, str]] = [
         },
         "STREAMFLIX_ALARM_ITERATOR_AGE_MS",
         "is not below STREAMFLIX_KINESIS_RETENTION_HOURS=24",
+    ),
+    (
+        {"STREAMFLIX_ENVIRONMENT_TIER": "production"},
+        "STREAMFLIX_ENVIRONMENT_TIER",
+        "STREAMFLIX_ALARM_EMAILS, STREAMFLIX_ALARM_HTTPS_ENDPOINTS, STREAMFLIX_ALARM_TOPIC_ARN "
+        "are all empty",
     ),
     (
         {"STREAMFLIX_STATE_BACKEND": "s3"},
@@ -855,3 +900,90 @@ def test_reading_the_configuration_loads_no_cdktf_code() -> None:
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- Issue 12 item 3: alarm recipients and the environment tier ------------------------------
+
+ONCALL_TOPIC = "arn:aws:sns:eu-west-1:123456789012:oncall-pager"
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    [
+        {"STREAMFLIX_ALARM_EMAILS": "ops@example.com"},
+        {"STREAMFLIX_ALARM_HTTPS_ENDPOINTS": "https://hooks.example.com:8443/sns?team=media"},
+        {"STREAMFLIX_ALARM_TOPIC_ARN": ONCALL_TOPIC},
+    ],
+)
+def test_production_is_accepted_with_any_one_recipient(recipient: dict[str, str]) -> None:
+    cfg = load_config({"STREAMFLIX_ENVIRONMENT_TIER": "Production", **recipient})
+    assert cfg.environment_tier == "production"
+    assert cfg.alarms.has_recipient
+    assert config_warnings(cfg) == []
+
+
+def test_recipient_knobs_parse_into_the_alarm_config() -> None:
+    cfg = load_config(
+        {
+            "STREAMFLIX_ALARM_HTTPS_ENDPOINTS": "https://a.example.com/x, https://b.example.org",
+            "STREAMFLIX_ALARM_TOPIC_ARN": ONCALL_TOPIC,
+        }
+    )
+    assert cfg.alarms.https_endpoints == ("https://a.example.com/x", "https://b.example.org")
+    assert cfg.alarms.topic_arn == ONCALL_TOPIC
+    assert StackConfig().environment_tier == "development"
+
+
+@pytest.mark.parametrize("tier", ["development", "staging"])
+def test_other_tiers_without_recipients_are_accepted_with_a_warning(tier: str) -> None:
+    cfg = load_config({"STREAMFLIX_ENVIRONMENT_TIER": tier})
+    (warning,) = config_warnings(cfg)
+    assert "alerts reach no one" in warning
+    assert "STREAMFLIX_ALARM_EMAILS" in warning and "STREAMFLIX_ALARM_TOPIC_ARN" in warning
+
+
+def _run_main(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """main.py in a child that must fail before importing cdktf (an import hook stops it if it
+    does). A hook, not a stub module in sys.modules: pydantic's attribute-docstring extraction
+    (inspect.getmodule) probes every loaded module's ``__file__``, which would trip a stub."""
+    probe = (
+        "import sys\n"
+        "class Refuse:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'cdktf' or name.startswith('cdktf.'):\n"
+        "            raise SystemExit('cdktf was imported')\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Refuse())\n"
+        "import main\n"
+        "code = main.main()\n"
+        "sys.exit(code)\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("STREAMFLIX_")}
+    return subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_without_recipients_is_refused_before_any_cdktf_import() -> None:
+    result = _run_main({"STREAMFLIX_ENVIRONMENT_TIER": "production"})
+    assert result.returncode == 2, result.stderr
+    assert "STREAMFLIX_ENVIRONMENT_TIER='production'" in result.stderr
+    assert "STREAMFLIX_ALARM_HTTPS_ENDPOINTS" in result.stderr
+    assert "cdktf was imported" not in result.stderr
+
+
+def test_main_warns_on_stderr_before_building_when_alerts_reach_no_one() -> None:
+    """The child stops at the first cdktf import (stub): the warning must already be out."""
+    result = _run_main({"STREAMFLIX_ENVIRONMENT_TIER": "staging"})
+    assert "warning: alerts reach no one" in result.stderr
+    assert result.stderr.index("warning: alerts reach no one") < result.stderr.index(
+        "cdktf was imported"
+    )
+    quiet = _run_main({"STREAMFLIX_ALARM_EMAILS": "ops@example.com"})
+    assert "alerts reach no one" not in quiet.stderr

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import botocore.session
@@ -125,9 +126,14 @@ def test_the_cdktf_commands_exist() -> None:
 
 
 def test_every_aws_cli_call_is_a_real_operation_with_real_parameters() -> None:
+    assert _check_aws_calls(_commands()) >= 10
+
+
+def _check_aws_calls(commands: list[str]) -> int:
+    """Assert every `aws <service> <operation> --option` is real; returns how many were checked."""
     session = botocore.session.get_session()
     checked = 0
-    for command in _commands():
+    for command in commands:
         for call in re.findall(r"\baws (\S+) (\S+)((?: (?:--[\w-]+|\S+))*)", command):
             service, operation, rest = call
             if (service, operation) in AWS_CLI_CUSTOMIZATIONS:
@@ -144,15 +150,45 @@ def test_every_aws_cli_call_is_a_real_operation_with_real_parameters() -> None:
                     session.get_waiter_model(model.service_name).get_waiter(name).operation
                 )
             else:
-                operation_name = "".join(part.capitalize() for part in operation.split("-"))
-                assert operation_name in model.operation_names, f"aws {service} {operation}"
+                # The CLI lower-cases acronyms (describe-db-engine-versions: DescribeDBEngineVersions).
+                by_cli_name = {op.lower(): op for op in model.operation_names}
+                operation_name = by_cli_name.get(operation.replace("-", ""), "")
+                assert operation_name, f"aws {service} {operation}"
             members = {m.lower() for m in model.operation_model(operation_name).input_shape.members}
             for option in options:
                 if option in AWS_CLI_GLOBAL_OPTIONS or option.startswith("no-"):
                     continue
                 assert option.replace("-", "") in members, f"aws {service} {operation} --{option}"
             checked += 1
-    assert checked >= 10
+    return checked
+
+
+FIRST_DEPLOY = PROJECT_ROOT / "scripts" / "first_deploy.sh"
+
+
+def test_the_first_deploy_is_scripted_in_two_stages_without_forcing_a_deployment() -> None:
+    """Issue 12 item 7: stage 1 with no image runs no task, stage 2 after the push turns the
+    workers on; nothing relies on ECS retrying or on --force-new-deployment."""
+    script = FIRST_DEPLOY.read_text()
+    subprocess.run(["bash", "-n", str(FIRST_DEPLOY)], check=True)
+    deploys = re.findall(r"^(\S+=\S+ )?npx cdktf deploy", script, re.M)
+    assert deploys == [
+        "STREAMFLIX_WORKER_IMAGE_PUBLISHED=false ",
+        "STREAMFLIX_WORKER_IMAGE_PUBLISHED=true ",
+    ]
+    order = [
+        "STREAMFLIX_WORKER_IMAGE_PUBLISHED=false npx cdktf deploy",
+        "docker push",
+        "aws ecs run-task",  # the migrations, before any worker runs
+        "STREAMFLIX_WORKER_IMAGE_PUBLISHED=true npx cdktf deploy",
+        "aws ecs wait services-stable",
+    ]
+    positions = [script.index(step) for step in order]
+    assert positions == sorted(positions)
+    assert "force-new-deployment" not in script
+    joined = [" ".join(c.split()) for c in script.replace("\\\n", " ").splitlines() if c.strip()]
+    assert _check_aws_calls(joined) >= 5
+    assert "ECS will retry" not in TEXT and "scripts/first_deploy.sh" in TEXT
 
 
 def test_the_migrate_task_runs_the_migrate_command(stack: StackView) -> None:

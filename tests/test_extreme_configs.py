@@ -19,6 +19,7 @@ import pytest
 from lib.config import StackConfig, load_config
 from tests.conftest import StackView
 
+ONCALL_TOPIC = "arn:aws:sns:eu-west-3:123456789012:oncall-pager"
 COLLECTOR_PRINCIPAL = "arn:aws:iam::123456789012:role/github-oidc-collector"  # issue 13
 
 
@@ -38,6 +39,7 @@ EXTREMES: tuple[Extreme, ...] = (
             "STREAMFLIX_RECORD_SIZE_BYTES": "1",
             "STREAMFLIX_BURST_HEADROOM": "1",
             "STREAMFLIX_STREAM_CONSUMERS": "1",
+            "STREAMFLIX_KINESIS_MIN_SHARDS": "1",
             "STREAMFLIX_KINESIS_RETENTION_HOURS": "24",
             "STREAMFLIX_DB_MIN_ACU": "0",
             "STREAMFLIX_DB_MAX_ACU": "1",
@@ -49,6 +51,7 @@ EXTREMES: tuple[Extreme, ...] = (
             "STREAMFLIX_WORKER_MEMORY_MIB": "512",
             "STREAMFLIX_WORKER_MIN_TASKS": "1",
             "STREAMFLIX_WORKER_MAX_TASKS": "1",
+            "STREAMFLIX_WORKER_IMAGE_PUBLISHED": "false",
             "STREAMFLIX_FARGATE_BASE": "0",
             "STREAMFLIX_FARGATE_WEIGHT": "0",
             "STREAMFLIX_FARGATE_SPOT_WEIGHT": "1",
@@ -90,6 +93,9 @@ EXTREMES: tuple[Extreme, ...] = (
             "STREAMFLIX_RETRY_BASE_BACKOFF_MS": "60000",
             "STREAMFLIX_RETRY_MAX_BACKOFF_MS": "300000",
             "STREAMFLIX_ALARM_EMAILS": "oncall@example.com, media-ops+alerts@example.org",
+            "STREAMFLIX_ALARM_HTTPS_ENDPOINTS": "https://hooks.example.com/sns?team=media",
+            "STREAMFLIX_ALARM_TOPIC_ARN": ONCALL_TOPIC,
+            "STREAMFLIX_ENVIRONMENT_TIER": "production",
             "STREAMFLIX_ALARM_ITERATOR_AGE_MS": "86400000",
             "STREAMFLIX_ALARM_ERROR_RATE_PERCENT": "100",
             "STREAMFLIX_STATE_BACKEND": "s3",
@@ -168,6 +174,10 @@ def test_the_minimum_values_reach_the_stack(built: dict[str, Built]) -> None:
     assert rotation["rotation_rules"]["automatically_after_days"] == 1
     assert "aws_nat_gateway" not in view.resources
     assert view.data["terraform"]["backend"].keys() == {"local"}
+    # Stage 1 of a first deploy: no task, autoscaling pinned at 0.
+    assert _one(view, "aws_ecs_service")["desired_count"] == 0
+    target = _one(view, "aws_appautoscaling_target")
+    assert (target["min_capacity"], target["max_capacity"]) == (0, 0)
 
 
 def test_the_maximum_values_reach_the_stack(built: dict[str, Built]) -> None:
@@ -184,6 +194,17 @@ def test_the_maximum_values_reach_the_stack(built: dict[str, Built]) -> None:
         "media-ops+alerts@example.org",
         "oncall@example.com",
     ]
+    assert [s["endpoint"] for s in subscriptions if s["protocol"] == "https"] == [
+        "https://hooks.example.com/sns?team=media"
+    ]
+    paging = [
+        a
+        for a in view.of_type("aws_cloudwatch_metric_alarm").values()
+        if ONCALL_TOPIC in a["alarm_actions"]
+    ]
+    assert len(paging) >= 10 and all(ONCALL_TOPIC in a["ok_actions"] for a in paging)
+    targets = {t["arn"] for t in view.of_type("aws_cloudwatch_event_target").values()}
+    assert ONCALL_TOPIC in targets and len(targets) == 2
     families = {
         td["family"]: (td["cpu"], td["memory"])
         for td in view.of_type("aws_ecs_task_definition").values()

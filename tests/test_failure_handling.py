@@ -39,7 +39,7 @@ def test_dlq_keeps_failed_jobs_14_days_encrypted_with_the_data_key(stack: StackV
 
 
 def test_dlq_policy_refuses_requests_without_tls(stack: StackView) -> None:
-    policy = stack.one("aws_sqs_queue_policy")
+    policy = stack.by_path("aws_sqs_queue_policy", "/failure_handling/dlq_policy")
     assert policy["queue_url"] == ref(stack, "aws_sqs_queue", "/failure_handling/dlq", "url")
     sids = statements(policy)
     assert set(sids) == {"DenyInsecureTransport"}
@@ -80,8 +80,19 @@ def test_topic_policy_lets_only_alarms_and_eventbridge_of_this_account_publish(
 
 def test_data_key_lets_alarms_and_eventbridge_encrypt_alert_messages(stack: StackView) -> None:
     key = statements(stack.by_path("aws_kms_key", "/encryption/data_key"))
-    for sid in ("CloudWatchAlarmsPublishToTopic", "EventBridgePublishesToTopic"):
+    for sid in ("CloudWatchAlarmsPublishToTopic", "EventBridgeEncryptsForTopicAndDlq"):
         assert set(key[sid]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def test_eventbridge_key_grant_has_no_source_conditions_sns_rejects(stack: StackView) -> None:
+    """Issue 12 item 1: SNS does not support aws:SourceAccount/aws:SourceArn in the key policy
+    for EventBridge publishing to an encrypted topic; the account fence is in the topic policy."""
+    key = statements(stack.by_path("aws_kms_key", "/encryption/data_key"))
+    grant = key["EventBridgeEncryptsForTopicAndDlq"]
+    assert grant["Principal"] == {"Service": "events.amazonaws.com"}
+    assert "Condition" not in grant
+    topic = statements(stack.one("aws_sns_topic_policy"))["EventBridgeRulesPublish"]
+    assert topic["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
 def test_no_email_subscription_by_default(stack: StackView) -> None:
@@ -89,30 +100,63 @@ def test_no_email_subscription_by_default(stack: StackView) -> None:
     assert stack.of_type("aws_sns_topic_subscription") == {}
 
 
-def test_configured_emails_subscribe_to_the_topic() -> None:
-    """A small in-process synth of FailureHandling alone (no second full-stack synth)."""
+ONCALL_TOPIC = "arn:aws:sns:eu-west-1:123456789012:oncall-pager"
+
+
+def _synth_alerting(alarms: AlarmConfig) -> dict[str, dict[str, Any]]:
+    """A small in-process synth of the alerting constructs alone (no second full-stack synth):
+    FailureHandling, Monitoring, and the stack's fan-out to a configured existing topic."""
     from cdktf import App, TerraformStack, Testing
 
+    from lib.constructs.alarms import also_notify
     from lib.constructs.encryption import EncryptionKeys
     from lib.constructs.failure_handling import FailureHandling
+    from lib.constructs.monitoring import MonitoredResources, Monitoring
     from lib.context import StackContext
     from lib.naming import Namer
 
-    config = StackConfig(
-        environment_suffix="qa2",
-        alarms=AlarmConfig(emails=("ops@example.com", "oncall@example.org")),
-    )
-    scope = TerraformStack(App(), "failure-only")
+    config = StackConfig(environment_suffix="qa2", alarms=alarms)
+    scope = TerraformStack(App(), "alerting-only")
     ctx = StackContext(config=config, namer=Namer("qa2"), account_id="111122223333")
     keys = EncryptionKeys(scope, "encryption", ctx)
-    FailureHandling(scope, "failure_handling", ctx, keys)
+    failures = FailureHandling(scope, "failure_handling", ctx, keys)
+    names = MonitoredResources("s", "d", "c", "w", "db", "arn:aws:secretsmanager:x")
+    Monitoring(scope, "monitoring", ctx, keys, names, failures.topic_arn, failures.alert_topics[1:])
+    also_notify(scope, failures.topic_arn, failures.alert_topics[1:])
     keys.finalize()
-    resources = json.loads(Testing.synth(scope))["resource"]
+    return dict(json.loads(Testing.synth(scope))["resource"])
+
+
+def test_configured_emails_and_https_endpoints_subscribe_to_the_topic() -> None:
+    resources = _synth_alerting(
+        AlarmConfig(
+            emails=("ops@example.com", "oncall@example.org"),
+            https_endpoints=("https://hooks.example.com/sns",),
+        )
+    )
     subscriptions = resources["aws_sns_topic_subscription"].values()
     (topic_id,) = resources["aws_sns_topic"]
-    assert sorted(s["endpoint"] for s in subscriptions) == ["oncall@example.org", "ops@example.com"]
-    assert {s["protocol"] for s in subscriptions} == {"email"}
+    assert sorted((s["protocol"], s["endpoint"]) for s in subscriptions) == [
+        ("email", "oncall@example.org"),
+        ("email", "ops@example.com"),
+        ("https", "https://hooks.example.com/sns"),
+    ]
     assert {s["topic_arn"] for s in subscriptions} == {f"${{aws_sns_topic.{topic_id}.arn}}"}
+
+
+def test_an_existing_topic_gets_every_alarm_and_the_rotation_rule() -> None:
+    """SNS cannot subscribe a topic to a topic: alarms and the rule publish to it directly."""
+    resources = _synth_alerting(AlarmConfig(topic_arn=ONCALL_TOPIC))
+    (topic_id,) = resources["aws_sns_topic"]
+    ours = f"${{aws_sns_topic.{topic_id}.arn}}"
+    alarms = resources["aws_cloudwatch_metric_alarm"].values()
+    assert alarms
+    for a in alarms:
+        assert a["alarm_actions"] == [ours, ONCALL_TOPIC] == a["ok_actions"], a["alarm_name"]
+    targets = resources["aws_cloudwatch_event_target"].values()
+    assert sorted(t["arn"] for t in targets) == sorted([ours, ONCALL_TOPIC])
+    assert len({json.dumps(t["dead_letter_config"]) for t in targets}) == 1
+    assert "aws_sns_topic_subscription" not in resources
 
 
 def test_retry_policy_reaches_the_workers_as_environment(stack: StackView) -> None:

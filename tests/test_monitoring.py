@@ -11,7 +11,7 @@ from lib.config import StackConfig
 from lib.constructs.alarms import AlarmSpec, AlarmSpecError, Metric
 from lib.constructs.monitoring import max_connections
 from tests.conftest import StackView
-from tests.infra_helpers import SUFFIX, alarm, ref, topic_arn
+from tests.infra_helpers import SUFFIX, alarm, data_key_arn, ref, statements, topic_arn
 
 CFG = StackConfig()
 STREAM = {"StreamName": f"streamflix-kinesis-{SUFFIX}"}
@@ -28,6 +28,14 @@ SINGLE_METRIC_ALARMS: dict[str, tuple[str, str, dict[str, str], str, str, float]
         "AWS/SQS",
         "ApproximateNumberOfMessagesVisible",
         {"QueueName": f"streamflix-dlq-{SUFFIX}"},
+        "Maximum",
+        "GreaterThanThreshold",
+        0,
+    ),
+    "events-dlq-visible": (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        {"QueueName": f"streamflix-events-dlq-{SUFFIX}"},
         "Maximum",
         "GreaterThanThreshold",
         0,
@@ -221,3 +229,37 @@ def test_dashboard_covers_stream_workers_dlq_and_database(stack: StackView) -> N
     assert all(w["properties"]["region"] == "eu-central-1" for w in widgets)
     positions = [(w["x"], w["y"]) for w in widgets]
     assert len(set(positions)) == len(positions), "widgets overlap"
+
+
+def test_rotation_alerts_eventbridge_cannot_deliver_go_to_our_encrypted_dlq(
+    stack: StackView,
+) -> None:
+    """Issue 12 item 1: failed deliveries are kept (encrypted, ours) instead of vanishing."""
+    queue = stack.by_path("aws_sqs_queue", "/monitoring/events_dlq")
+    assert queue["name"] == f"streamflix-events-dlq-{SUFFIX}"
+    assert queue["kms_master_key_id"] == data_key_arn(stack)
+    queue_arn = ref(stack, "aws_sqs_queue", "/monitoring/events_dlq", "arn")
+    target = stack.one("aws_cloudwatch_event_target")
+    assert target["dead_letter_config"] == {"arn": queue_arn}
+    policy = stack.by_path("aws_sqs_queue_policy", "/monitoring/events_dlq_policy")
+    assert policy["queue_url"] == ref(stack, "aws_sqs_queue", "/monitoring/events_dlq", "url")
+    sids = statements(policy)
+    assert set(sids) == {"EventBridgeRuleDeadLetters", "DenyInsecureTransport"}
+    send = sids["EventBridgeRuleDeadLetters"]
+    assert send["Principal"] == {"Service": "events.amazonaws.com"}
+    assert send["Action"] == ["sqs:SendMessage"] and send["Resource"] == [queue_arn]
+    rule_arn = ref(stack, "aws_cloudwatch_event_rule", "/monitoring/rotation_failed", "arn")
+    assert send["Condition"] == {"ArnEquals": {"aws:SourceArn": rule_arn}}
+
+
+def test_failed_rule_invocations_page_through_the_topic(stack: StackView) -> None:
+    a = _alarm(stack, "rule-failed")
+    assert (a["namespace"], a["metric_name"], a["statistic"]) == (
+        "AWS/Events",
+        "FailedInvocations",
+        "Sum",
+    )
+    assert a["dimensions"] == {"RuleName": f"streamflix-rotation-failed-{SUFFIX}"}
+    assert (a["comparison_operator"], a["threshold"]) == ("GreaterThanThreshold", 0)
+    assert a["treat_missing_data"] == "notBreaching"
+    assert a["alarm_actions"] == [topic_arn(stack)] == a["ok_actions"]

@@ -63,19 +63,32 @@ def test_flow_logs_capture_all_traffic_into_a_90_day_encrypted_group(stack: Stac
 
 
 def test_flow_log_role_may_only_write_to_its_group(stack: StackView) -> None:
+    """Issue 12 item 10: Amazon VPC User Guide, "IAM role for publishing flow logs to CloudWatch
+    Logs": five actions at least; trust fenced by account and the flow log's ARN."""
     role = stack.by_path("aws_iam_role", "/network/flow_logs_role")
     trust = json.loads(role["assume_role_policy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert "aws:SourceAccount" in trust["Condition"]["StringEquals"]
+    assert trust["Condition"]["ArnLike"] == {
+        "aws:SourceArn": "arn:aws:ec2:eu-central-1:${data.aws_caller_identity.current.account_id}"
+        ":vpc-flow-log/*"
+    }
     flow_policy = stack.by_path("aws_iam_role_policy", "/network/flow_logs_role_policy")
-    policy = json.loads(flow_policy["policy"])
-    (statement,) = policy["Statement"]
-    assert sorted(statement["Action"]) == [
+    statements = {s["Sid"]: s for s in json.loads(flow_policy["policy"])["Statement"]}
+    granted = {a for s in statements.values() for a in s["Action"]}
+    assert granted == {
+        "logs:CreateLogGroup",
         "logs:CreateLogStream",
-        "logs:DescribeLogStreams",
         "logs:PutLogEvents",
+        "logs:DescribeLogGroups",
+        "logs:DescribeLogStreams",
+    }
+    deliver = statements["DeliverToTheFlowLogGroupOnly"]
+    assert all("network_flow_logs" in r for r in deliver["Resource"])
+    assert statements["FindTheFlowLogGroup"]["Action"] == ["logs:DescribeLogGroups"]
+    assert statements["FindTheFlowLogGroup"]["Resource"] == [
+        "arn:aws:logs:eu-central-1:${data.aws_caller_identity.current.account_id}:log-group:*"
     ]
-    assert all("network_flow_logs" in r for r in statement["Resource"])
 
 
 def test_private_tasks_reach_aws_through_endpoints(stack: StackView) -> None:

@@ -295,7 +295,7 @@ class Compute(Construct):
             name=self.service_name,
             cluster=self.cluster.arn,
             task_definition=self.task_definition.arn,
-            desired_count=cfg.min_tasks,
+            desired_count=cfg.running_min_tasks,  # 0 until the image exists (first deploy)
             platform_version="LATEST",
             capacity_provider_strategy=[
                 EcsServiceCapacityProviderStrategy(capacity_provider=p, base=b, weight=w)

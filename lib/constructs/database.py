@@ -8,6 +8,7 @@ point-in-time window, and an AWS Backup plan copies the cluster daily. Destroyab
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.backup_plan import BackupPlan, BackupPlanRule, BackupPlanRuleLifecycle
 from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
 from cdktf_cdktf_provider_aws.backup_vault import BackupVault
@@ -33,7 +34,7 @@ from constructs import Construct
 from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.logs import encrypted_log_group
 from lib.context import StackContext
-from lib.iam import service_trust
+from lib.iam import service_trust, unconditioned_service_trust
 
 ENGINE = "aurora-postgresql"
 PORT = 5432
@@ -63,12 +64,24 @@ def family(engine_version: str) -> str:
     return f"{ENGINE}{engine_version.split('.')[0]}"
 
 
+# AWS Backup Developer Guide, "IAM service roles": the role passed in a backup selection trusts
+# backup.amazonaws.com with no condition; AWS Backup documents aws:SourceArn/aws:SourceAccount
+# only for resource policies ("Cross-service confused deputy prevention": KMS keys, SNS topics),
+# not as keys it sends when it assumes this role, and a StringEquals on an absent key denies the
+# assumption (every backup job fails "role cannot be assumed by AWS Backup"). The confused-deputy
+# fence is iam:PassRole: only principals of this account can hand the role to AWS Backup.
+BACKUP_TRUST_REASON = (
+    "AWS Backup documents this trust without source conditions (IAM service roles); PassRole "
+    "in this account is the fence"
+)
+
+
 def _service_role_with_managed_policy(
-    scope: Construct, id_: str, *, name: str, service: str, account_id: str, policy_arn: str
+    scope: Construct, id_: str, *, name: str, trust: str, policy_arn: str
 ) -> IamRole:
-    """A role only ``service`` (for this account) may assume, with one AWS-managed policy: the
-    narrowest AWS offers for RDS enhanced monitoring and AWS Backup."""
-    role = IamRole(scope, id_, name=name, assume_role_policy=service_trust(service, account_id))
+    """A role one AWS service may assume (``trust``), with one AWS-managed policy: the narrowest
+    AWS offers for RDS enhanced monitoring and AWS Backup."""
+    role = IamRole(scope, id_, name=name, assume_role_policy=trust)
     IamRolePolicyAttachment(scope, f"{id_}_policy", role=role.name, policy_arn=policy_arn)
     return role
 
@@ -155,14 +168,19 @@ class Database(Construct):
             delete_automated_backups=True,
             apply_immediately=True,
             depends_on=[self.log_group],
+            # Version policy (docs/deploying.md): the instances take AWS's minor upgrades
+            # (auto_minor_version_upgrade), so after one the pinned version would plan a downgrade
+            # that RDS refuses ("Cannot upgrade aurora-postgresql from 16.y to 16.x", see
+            # terraform-aws-modules/terraform-aws-rds-aurora#228). engine_version only chooses the
+            # version a new cluster starts with.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["engine_version"]),
         )
 
         monitoring_role = _service_role_with_managed_policy(
             self,
             "monitoring_role",
             name=names.name("db-monitoring-role"),
-            service="monitoring.rds.amazonaws.com",
-            account_id=ctx.account_id,
+            trust=service_trust("monitoring.rds.amazonaws.com", ctx.account_id),
             policy_arn=f"{SERVICE_ROLE_POLICIES}/AmazonRDSEnhancedMonitoringRole",
         )
 
@@ -174,8 +192,7 @@ class Database(Construct):
                     role,
                     identifier=names.name(f"db-{role}"),
                     cluster_identifier=self.cluster.id,
-                    engine=ENGINE,
-                    engine_version=cfg.engine_version,
+                    engine=ENGINE,  # no engine_version: instances run the cluster's version
                     instance_class="db.serverless",
                     availability_zone=az,
                     promotion_tier=tier,
@@ -197,6 +214,9 @@ class Database(Construct):
             self,
             "secret_rotation",
             secret_id=self.secret_arn,
+            # The provider defaults to rotating at once, i.e. while the instances are still being
+            # created; the first rotation follows the schedule instead.
+            rotate_immediately=False,
             rotation_rules=SecretsmanagerSecretRotationRotationRules(
                 automatically_after_days=cfg.secret_rotation_days
             ),
@@ -232,8 +252,7 @@ class Database(Construct):
             self,
             "backup_role",
             name=names.name("db-backup-role"),
-            service="backup.amazonaws.com",
-            account_id=ctx.account_id,
+            trust=unconditioned_service_trust("backup.amazonaws.com", BACKUP_TRUST_REASON),
             policy_arn=f"{SERVICE_ROLE_POLICIES}/AWSBackupServiceRolePolicyForBackup",
         )
         BackupSelection(

@@ -3,7 +3,8 @@
 Two keys: ``data`` (stream, database, secrets, buckets, queues, topics, ECR) and ``logs``
 (CloudWatch Logs, CloudTrail). Service principals may use a key only for their own resources in
 this account and region (``kms:ViaService`` / encryption-context / ``aws:SourceAccount``
-conditions). Rotation is on; the deletion window is the 7-day minimum so destroy can finish.
+conditions), except where AWS documents that a condition breaks the service (EventBridge
+delivering to an encrypted SNS topic): such a grant must say why in ``no_condition_reason``. Rotation is on; the deletion window is the 7-day minimum so destroy can finish.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ class ServiceGrant:
     service: str  # e.g. "cloudwatch.amazonaws.com"
     actions: tuple[str, ...]
     condition: dict[str, Any] = field(default_factory=dict)
+    no_condition_reason: str = ""  # why AWS allows no fence here (required without a condition)
+
+    def __post_init__(self) -> None:
+        if not self.condition and len(self.no_condition_reason) < 10:
+            raise ValueError(
+                f"ServiceGrant {self.sid}.condition: a service principal must be fenced by a "
+                "condition, or no_condition_reason (>= 10 characters) must say why AWS allows none"
+            )
 
     def statement(self) -> dict[str, Any]:
         stmt: dict[str, Any] = {
@@ -93,18 +102,25 @@ class EncryptionKeys(Construct):
         self._ctx = ctx
         account, region = ctx.account_id, ctx.config.region
         self.data_grants: list[ServiceGrant] = [
-            # CloudWatch alarms and EventBridge publish to the encrypted alert topic.
+            # CloudWatch alarms publish to the encrypted alert topic (conditions supported).
             ServiceGrant(
                 "CloudWatchAlarmsPublishToTopic",
                 "cloudwatch.amazonaws.com",
                 ("kms:Decrypt", "kms:GenerateDataKey*"),
                 {"StringEquals": {"aws:SourceAccount": account}},
             ),
+            # EventBridge encrypts what it delivers to the alert topic and to its dead-letter
+            # queue with this key. Amazon SNS Developer Guide, "Key management" ("Enabling
+            # compatibility between event sources from AWS services and encrypted topics"):
+            # aws:SourceAccount / aws:SourceArn in the KMS key policy are not supported for
+            # EventBridge targets; with them every delivery fails. The account fence lives in
+            # the topic policy (TOPIC_PUBLISHERS) and the queue policy (aws:SourceArn = our rule).
             ServiceGrant(
-                "EventBridgePublishesToTopic",
+                "EventBridgeEncryptsForTopicAndDlq",
                 "events.amazonaws.com",
                 ("kms:Decrypt", "kms:GenerateDataKey*"),
-                {"StringEquals": {"aws:SourceAccount": account}},
+                no_condition_reason="SNS does not support aws:SourceAccount/aws:SourceArn in the "
+                "key policy for EventBridge; fenced in the topic and queue policies instead",
             ),
         ]
         self.logs_grants: list[ServiceGrant] = [

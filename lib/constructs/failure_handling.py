@@ -8,6 +8,8 @@ Both are encrypted with the data key and refuse requests that do not use TLS.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
@@ -29,29 +31,44 @@ TOPIC_PUBLISHERS: dict[str, str] = {
 }
 
 
+def encrypted_queue(
+    scope: Construct,
+    id_: str,
+    ctx: StackContext,
+    keys: EncryptionKeys,
+    component: str,
+    senders: Callable[[str], Sequence[Statement]] = lambda _arn: (),
+) -> SqsQueue:
+    """A two-week dead-letter queue encrypted with the data key, TLS only; ``senders`` gives the
+    statements (from the queue ARN) of the AWS services that may send to it."""
+    queue = SqsQueue(
+        scope,
+        id_,
+        name=ctx.namer.name(component),
+        message_retention_seconds=DLQ_RETENTION_SECONDS,
+        visibility_timeout_seconds=DLQ_VISIBILITY_TIMEOUT_SECONDS,
+        kms_master_key_id=keys.data.arn,
+        kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
+    )
+    SqsQueuePolicy(
+        scope,
+        f"{id_}_policy",
+        queue_url=queue.url,
+        policy=policy_document(
+            [
+                *senders(queue.arn),
+                tls_only("DenyInsecureTransport", ("sqs:*",), (queue.arn,)),
+            ]
+        ),
+    )
+    return queue
+
+
 class FailureHandling(Construct):
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, keys: EncryptionKeys):
         super().__init__(scope, id_)
         names = ctx.namer
-        self.dlq = SqsQueue(
-            self,
-            "dlq",
-            name=names.name("dlq"),
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
-            visibility_timeout_seconds=DLQ_VISIBILITY_TIMEOUT_SECONDS,
-            kms_master_key_id=keys.data.arn,
-            kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
-        )
-        SqsQueuePolicy(
-            self,
-            "dlq_policy",
-            queue_url=self.dlq.url,
-            policy=policy_document(
-                [
-                    tls_only("DenyInsecureTransport", ("sqs:*",), (self.dlq.arn,)),
-                ]
-            ),
-        )
+        self.dlq = encrypted_queue(self, "dlq", ctx, keys, "dlq")
 
         self.topic = SnsTopic(
             self,
@@ -83,11 +100,24 @@ class FailureHandling(Construct):
                 ]
             ),
         )
-        for index, email in enumerate(ctx.config.alarms.emails):
-            # E-mail subscriptions stay pending until the recipient confirms them.
-            SnsTopicSubscription(
-                self, f"email_{index}", topic_arn=self.topic.arn, protocol="email", endpoint=email
-            )
+        alarms = ctx.config.alarms
+        # Every recipient is a subscription of the alerts topic. E-mail and HTTPS subscriptions
+        # stay pending until the recipient confirms (SNS mails a link / POSTs a
+        # SubscriptionConfirmation with a SubscribeURL).
+        for protocol, endpoints in (("email", alarms.emails), ("https", alarms.https_endpoints)):
+            for index, endpoint in enumerate(endpoints):
+                SnsTopicSubscription(
+                    self,
+                    f"{protocol}_{index}",
+                    topic_arn=self.topic.arn,
+                    protocol=protocol,
+                    endpoint=endpoint,
+                )
+        # An existing topic cannot subscribe to ours (SNS delivers to endpoints, not topics), so
+        # whatever publishes to the alerts topic publishes to it as well (``alert_topics``).
+        self.alert_topics: tuple[str, ...] = (self.topic.arn,) + (
+            (alarms.topic_arn,) if alarms.topic_arn else ()
+        )
 
     @property
     def topic_arn(self) -> str:

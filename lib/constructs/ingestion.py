@@ -5,8 +5,8 @@ from __future__ import annotations
 from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream, KinesisStreamStreamModeDetails
 from constructs import Construct
 
-from lib.capacity import ShardPlan, plan_shards
-from lib.config import ON_DEMAND_INITIAL_SHARDS
+from lib.capacity import ShardPlan
+from lib.config import ON_DEMAND_INITIAL_SHARDS, shard_plan
 from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.secure_bucket import BucketSpec, Lifecycle, SecureBucket
 from lib.context import StackContext
@@ -31,12 +31,7 @@ class Ingestion(Construct):
         self.shard_plan: ShardPlan | None = None
         provisioned = cfg.capacity_mode == "PROVISIONED"
         if provisioned:
-            self.shard_plan = plan_shards(
-                cfg.peak_uploads_per_second,
-                cfg.record_size_bytes,
-                cfg.burst_headroom,
-                cfg.consumers,
-            )
+            self.shard_plan = shard_plan(cfg)
         self.stream = KinesisStream(
             self,
             "stream",

@@ -9,18 +9,23 @@ tasks, maximum ACU); ``docs/runtime.md`` explains each.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTarget,
+    CloudwatchEventTargetDeadLetterConfig,
     CloudwatchEventTargetInputTransformer,
 )
 from constructs import Construct
 
 from lib.constructs.alarms import AlarmSpec, Metric, build_alarm, notify
+from lib.constructs.encryption import EncryptionKeys
+from lib.constructs.failure_handling import encrypted_queue
 from lib.constructs.worker_roles import METRICS_NAMESPACE
 from lib.context import StackContext
+from lib.iam import Statement
 
 GIB = 1024**3
 ACU_MEMORY_BYTES = 2 * GIB  # one Aurora capacity unit is ~2 GiB of memory
@@ -32,6 +37,8 @@ FREE_MEMORY_ALARM_FRACTION = 0.1
 DB_CPU_PERCENT = 80.0
 DB_ACU_PERCENT = 90.0
 DB_PERIOD_S = 300
+ROTATION_RULE = "rotation-failed"  # naming component of the EventBridge rule
+EVENTS_DLQ = "events-dlq"  # where EventBridge puts alerts it could not deliver
 
 
 def max_connections(max_acu: float) -> int:
@@ -71,6 +78,39 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
         return Metric(METRICS_NAMESPACE, name, worker, "Sum", 300)
 
     return {
+        "rule_failed": AlarmSpec(
+            "alarm-rule-failed",
+            "EventBridge could not deliver a secret-rotation-failure alert to the alerts "
+            f"topic. Read the {ctx.namer.name(EVENTS_DLQ)} queue (the event, with ERROR_CODE "
+            "and ERROR_MESSAGE attributes), fix the topic or key policy, then check the "
+            "database secret's rotation status. See docs/runtime.md 'Where failures go'.",
+            "GreaterThanThreshold",
+            0,
+            1,
+            # AWS/Events sends FailedInvocations only when it is not zero (EventBridge User
+            # Guide, "Monitoring Amazon EventBridge"): missing data is the healthy case.
+            metric=Metric(
+                "AWS/Events",
+                "FailedInvocations",
+                {"RuleName": ctx.namer.name(ROTATION_RULE)},
+                "Sum",
+            ),
+        ),
+        "events_dlq_visible": AlarmSpec(
+            "alarm-events-dlq-visible",
+            "An alert EventBridge could not deliver is waiting in the "
+            f"{ctx.namer.name(EVENTS_DLQ)} queue. Read it (the event, ERROR_CODE and "
+            "ERROR_MESSAGE), act on the alert it carries, fix the delivery, then delete it.",
+            "GreaterThanThreshold",
+            0,
+            1,
+            metric=Metric(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                {"QueueName": ctx.namer.name(EVENTS_DLQ)},
+                "Maximum",
+            ),
+        ),
         "dlq_visible": AlarmSpec(
             "alarm-dlq-visible",
             "Jobs were dead-lettered (permanent error or retries used up). Read the DLQ "
@@ -133,11 +173,12 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
         ),
         "tasks_below_min": AlarmSpec(
             "alarm-tasks-below-min",
-            f"Fewer than {cfg.worker.min_tasks} worker task(s) running for 5 minutes. Check the "
+            f"Fewer than {cfg.worker.running_min_tasks} worker task(s) running for 5 minutes. "
+            "Check the "
             "service events (failed deployments roll back; image pull or secret errors) and "
             "Fargate Spot capacity; the FARGATE base should keep one task.",
             "LessThanThreshold",
-            cfg.worker.min_tasks,
+            cfg.worker.running_min_tasks,  # 0 before the first image: nothing to miss
             5,
             metric=Metric("ECS/ContainerInsights", "RunningTaskCount", service, "Minimum"),
             treat_missing_data="breaching",
@@ -215,8 +256,10 @@ class Monitoring(Construct):
         scope: Construct,
         id_: str,
         ctx: StackContext,
+        keys: EncryptionKeys,
         resources: MonitoredResources,
         topic_arn: str,
+        extra_topics: Sequence[str] = (),
     ):
         super().__init__(scope, id_)
         self.alarms = {
@@ -226,23 +269,52 @@ class Monitoring(Construct):
         self.rotation_rule = CloudwatchEventRule(
             self,
             "rotation_failed",
-            name=ctx.namer.name("rotation-failed"),
+            name=ctx.namer.name(ROTATION_RULE),
             description="Database secret rotation failed: workers keep the old password until "
             "it is fixed; see docs/runtime.md",
             event_pattern=json.dumps(rotation_failed_pattern(resources.secret_arn)),
         )
-        CloudwatchEventTarget(
+        rule_arn = self.rotation_rule.arn
+        # EventBridge User Guide, "Using dead-letter queues to process undelivered events": the
+        # queue policy lets events.amazonaws.com send, for this rule only.
+        self.events_dlq = encrypted_queue(
             self,
-            "rotation_failed_to_topic",
-            rule=self.rotation_rule.name,
-            arn=topic_arn,
-            target_id="alerts-topic",
-            input_transformer=CloudwatchEventTargetInputTransformer(
-                input_paths={"secret": "$.detail.additionalEventData.SecretId", "time": "$.time"},
-                input_template=(
-                    '"Secrets Manager rotation FAILED for <secret> at <time>. The database '
-                    "password did not change. Check the secret rotation status and the RDS "
-                    'events, then rotate again (aws secretsmanager rotate-secret)."'
+            "events_dlq",
+            ctx,
+            keys,
+            EVENTS_DLQ,
+            senders=lambda queue_arn: (
+                Statement(
+                    sid="EventBridgeRuleDeadLetters",
+                    principal={"Service": "events.amazonaws.com"},
+                    actions=("sqs:SendMessage",),
+                    resources=(queue_arn,),
+                    condition={"ArnEquals": {"aws:SourceArn": rule_arn}},
                 ),
             ),
         )
+        # Our topic, then the configured existing topic (it cannot subscribe to ours).
+        targets = [("rotation_failed_to_topic", "alerts-topic", topic_arn)]
+        targets += [
+            ("rotation_failed_to_external_topic", "external-topic", t) for t in extra_topics
+        ]
+        for construct_id, target_id, arn in targets:
+            CloudwatchEventTarget(
+                self,
+                construct_id,
+                rule=self.rotation_rule.name,
+                arn=arn,
+                target_id=target_id,
+                dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=self.events_dlq.arn),
+                input_transformer=CloudwatchEventTargetInputTransformer(
+                    input_paths={
+                        "secret": "$.detail.additionalEventData.SecretId",
+                        "time": "$.time",
+                    },
+                    input_template=(
+                        '"Secrets Manager rotation FAILED for <secret> at <time>. The database '
+                        "password did not change. Check the secret rotation status and the RDS "
+                        'events, then rotate again (aws secretsmanager rotate-secret)."'
+                    ),
+                ),
+            )

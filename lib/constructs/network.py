@@ -144,7 +144,13 @@ class Network(Construct):
             self,
             "flow_logs_role",
             name=names.name("flow-logs-role"),
-            assume_role_policy=service_trust("vpc-flow-logs.amazonaws.com", ctx.account_id),
+            # Amazon VPC User Guide, "IAM role for publishing flow logs to CloudWatch Logs": the
+            # trust may be fenced by aws:SourceAccount and aws:SourceArn (the flow log's ARN).
+            assume_role_policy=service_trust(
+                "vpc-flow-logs.amazonaws.com",
+                ctx.account_id,
+                source_arn=ctx.arn("ec2", "vpc-flow-log/*"),
+            ),
         )
         IamRolePolicy(
             self,
@@ -153,9 +159,14 @@ class Network(Construct):
             name=names.name("flow-logs-policy"),
             policy=policy_document(
                 [
+                    # The same guide lists the permissions the role needs "at least":
+                    # CreateLogGroup, CreateLogStream, PutLogEvents, DescribeLogGroups,
+                    # DescribeLogStreams. All but DescribeLogGroups are scoped to our group
+                    # (which exists, so CreateLogGroup can create nothing new).
                     Statement(
                         sid="DeliverToTheFlowLogGroupOnly",
                         actions=(
+                            "logs:CreateLogGroup",
                             "logs:CreateLogStream",
                             "logs:PutLogEvents",
                             "logs:DescribeLogStreams",
@@ -164,7 +175,14 @@ class Network(Construct):
                             self.flow_log_group.arn,
                             f"{self.flow_log_group.arn}:log-stream:*",
                         ),
-                    )
+                    ),
+                    # DescribeLogGroups lists groups: it takes no single group, only the
+                    # account's log-group ARN pattern in this region.
+                    Statement(
+                        sid="FindTheFlowLogGroup",
+                        actions=("logs:DescribeLogGroups",),
+                        resources=(ctx.arn("logs", "log-group:*"),),
+                    ),
                 ]
             ),
         )

@@ -58,7 +58,10 @@ class ScalingBounds:
 
 
 def scaling_bounds(cfg: StackConfig, max_consumers: int) -> ScalingBounds:
-    """min/max tasks; max defaults to the shard count. Refuses a minimum above that default."""
+    """min/max tasks; max defaults to the shard count. Refuses a minimum above that default.
+    Before the image is published both are 0, so no policy starts tasks that cannot pull it;
+    raising the minimum later makes Application Auto Scaling raise the service's count into
+    the new range (Application Auto Scaling API Reference, RegisterScalableTarget)."""
     worker = cfg.worker
     maximum = worker.max_tasks if worker.max_tasks is not None else max_consumers
     if maximum < worker.min_tasks:
@@ -72,6 +75,8 @@ def scaling_bounds(cfg: StackConfig, max_consumers: int) -> ScalingBounds:
                 )
             ]
         )
+    if not worker.image_published:
+        return ScalingBounds(0, 0)
     return ScalingBounds(worker.min_tasks, maximum)
 
 

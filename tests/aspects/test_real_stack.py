@@ -25,7 +25,7 @@ _ENCRYPTION_ATTR = re.compile(r"kms|encrypt")
 
 @pytest.fixture(scope="module")
 def results(synth_dir: Path) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = json.loads((synth_dir / RESULTS_FILE).read_text())
+    rows: list[dict[str, Any]] = json.loads((synth_dir / RESULTS_FILE).read_text())["records"]
     return rows
 
 

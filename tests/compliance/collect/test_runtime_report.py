@@ -60,9 +60,15 @@ def test_oscal_observations_use_test_their_own_times_arns_and_a_hashed_file(
     digest = hashlib.sha256(copied.read_bytes()).hexdigest()
     (resource,) = [r for r in doc["back-matter"]["resources"] if "Runtime evidence" in r["title"]]
     assert resource["rlinks"][0]["hashes"] == [{"algorithm": "SHA-256", "value": digest}]
-    runtime = [o for o in doc["results"][0]["observations"] if "expires" in o]
+    runtime = [
+        o
+        for o in doc["results"][0]["observations"]
+        if any(e.get("href") == f"#{resource['uuid']}" for e in o.get("relevant-evidence", []))
+    ]
     assert len(runtime) == len(baseline.evidence.items)
     assert {m for o in runtime for m in o["methods"]} == {"TEST"}
+    assert {t for o in runtime for t in o["types"]} == {"discovery"}
+    assert all("expires" in o and "collected" in o for o in runtime)
     subjects = {s["title"] for o in runtime for s in o["subjects"]}
     assert {i.resource_arn for i in baseline.evidence.items} == subjects
     assert all(o["relevant-evidence"][0]["href"] == f"#{resource['uuid']}" for o in runtime)
@@ -192,12 +198,16 @@ def test_runtime_evidence_of_the_pending_part_satisfies_the_design_time_control(
     assert data.runtime is not None
     assert {"SFX-CTL-CIS-01", "SFX-CTL-LOG-01"} <= {c.control_id for c in data.runtime.controls}
     write_report(data, tmp_path)
-    doc = json.loads((tmp_path / OSCAL_FILE).read_text())["assessment-results"]["results"][0]
+    ar = json.loads((tmp_path / OSCAL_FILE).read_text())["assessment-results"]
+    doc = ar["results"][0]
     (cis,) = [f for f in doc["findings"] if f["target"]["target-id"] == "SFX-CTL-CIS-01"]
     assert cis["target"]["status"]["state"] == "satisfied"
-    runtime = {
-        o["uuid"]: o["title"] for o in doc["observations"] if "expires" in o
-    }  # the collector's observations
+    (resource,) = [r for r in ar["back-matter"]["resources"] if "Runtime evidence" in r["title"]]
+    runtime = {  # the collector's observations: they link the evidence file
+        o["uuid"]: o["title"]
+        for o in doc["observations"]
+        if any(e.get("href") == f"#{resource['uuid']}" for e in o.get("relevant-evidence", []))
+    }
     linked = {
         runtime[r["observation-uuid"]].split(" on ")[0]
         for r in cis["related-observations"]
