@@ -220,7 +220,9 @@ def test_with_passing_tests_the_design_time_controls_are_satisfied(
     )
     unproven = [a.control.id for a in design if a.status is ControlStatus.NOT_RUN]
     assert unproven == [], f"evidence that never applies to this stack: {unproven}"
-    assert sum(a.status is ControlStatus.SATISFIED for a in design) >= len(design) - 25
+    # besides those: 9 controls waived by exception and LOG-05 partially satisfied (CIS 3.8/3.9)
+    satisfied = sum(a.status is ControlStatus.SATISFIED for a in design)
+    assert satisfied >= len(design) - len(NO_SUBSCRIBER_CONTROLS) - 10
     runtime = {a.status for a in data.assessments if a.control.kind is ControlKind.RUNTIME}
     assert runtime == {ControlStatus.NEEDS_RUNTIME_EVIDENCE}
     manual = {
