@@ -130,3 +130,4 @@ def test_gaps_show_in_the_summary_of_every_format(
     for section in (summary, md_summary):
         assert "gaps" in section
         assert "DSA: Art. 15, Art. 16, Art. 17, Art. 20, Art. 24" in section
+    assert "\n\nGaps (" in md_summary  # a paragraph, not a row of the table above it
