@@ -140,6 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             getattr(r, metric) for r in runs["floor"]
         )
         print(f"full / floor ({metric[:-2]} medians): {ratio:.2f}x  (target <= 0.50x)")
+    for metric in ("peak_rss_mb", "peak_python_rss_mb"):
+        ratio = max(getattr(r, metric) for r in runs["full"]) / max(
+            getattr(r, metric) for r in runs["floor"]
+        )
+        print(f"full / floor ({metric.removesuffix('_mb').replace('_', ' ')}): {ratio:.2f}x")
     return 0
 
 

@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from compliance.collect.checks import CHECKS_BY_ID
+
 DEFAULT_PATH = Path(__file__).with_name("catalog.yaml")
 
 CONTROL_ID = r"^SFX-CTL-[A-Z]{2,4}-\d{2}$"
@@ -53,6 +55,18 @@ ResourceGlob = Annotated[str, StringConstraints(pattern=RESOURCE_GLOB)]
 ScopeGlob = Annotated[str, StringConstraints(pattern=SCOPE_GLOB)]
 TrailSetting = Annotated[str, StringConstraints(pattern=TRAIL_SETTING)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
+
+
+def _known_check(value: str) -> str:
+    """A collector check id (``compliance.collect.checks``): the catalog may name no other."""
+    if value not in CHECKS_BY_ID:
+        raise ValueError(
+            f"unknown collector check {value!r}; one of {', '.join(sorted(CHECKS_BY_ID))}"
+        )
+    return value
+
+
+CheckId = Annotated[str, AfterValidator(_known_check)]
 
 
 class CatalogError(ValueError):
@@ -262,6 +276,10 @@ class Control(_Frozen):
     # (a subscription confirmed, a trail logging): the control is then "designed in, runtime
     # part pending", never "satisfied".
     pending_runtime: Text | None = None
+    # The collector checks (``compliance.collect.checks``) that show exactly that pending part:
+    # with ``--runtime-evidence`` the control becomes satisfied when all of them are satisfied
+    # and unexpired, not satisfied when one fails (``compliance.runtime_evidence``).
+    pending_runtime_checks: tuple[CheckId, ...] = ()
     # What the design knowingly leaves out of a requirement the control is mapped to: the
     # control is then "partially satisfied" with the deviation stated, never "satisfied".
     deviation: Text | None = None
@@ -290,6 +308,11 @@ class Control(_Frozen):
         for name in ("pending_runtime", "deviation"):
             if getattr(self, name) and self.kind is not ControlKind.DESIGN_TIME:
                 raise ValueError(f"{name} is only for kind 'design-time'")
+        if self.pending_runtime_checks and not self.pending_runtime:
+            raise ValueError("pending_runtime_checks needs the pending_runtime they show")
+        checks = self.pending_runtime_checks
+        if dupes := sorted({c for c in checks if checks.count(c) > 1}):
+            raise ValueError(f"pending_runtime_checks lists {dupes} more than once")
         return self
 
     @property

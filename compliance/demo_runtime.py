@@ -35,13 +35,6 @@ def simulate_and_collect(stack_dir: Path, out: Path, endpoint: str) -> tuple[Pat
     return write_evidence(evidence, out), evidence
 
 
-def _synthesize(work: Path) -> Path:
-    from lib.app import synthesize
-    from lib.config import load_config
-
-    return synthesize(load_config(os.environ), work)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m compliance.demo_runtime", description=__doc__.split("\n\n")[0]
@@ -56,14 +49,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    synth_dir = args.synth_dir or _synthesize(out / "cdktf.out")
+    from compliance import report
+
+    synth_dir: Path = args.synth_dir
+    if synth_dir is None:
+        try:  # through the report's synth: provider shortcut first, errors as messages
+            synth_dir = report.synthesize_from_environment(out / "cdktf.out")
+        except report.ReportInputError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
     with local_moto() as endpoint:
         path, evidence = simulate_and_collect(synth_dir, out / "evidence", endpoint)
     print(
         f"LOCAL SIMULATION: {len(evidence.items)} evidence items from moto ({endpoint}) in {path}"
     )
-    from compliance import report
-
     code = report.main(
         [
             "--out",

@@ -225,8 +225,10 @@ def run_catalog_tests(catalog: Catalog, junit_path: Path, synth_dir: Path) -> No
     print(f"catalog tests: {last[0]}", file=sys.stderr)
 
 
-def _synthesize(outdir: Path) -> Path:
-    """Synthesize the stack configured by the environment (as main.py does)."""
+def synthesize_from_environment(outdir: Path) -> Path:
+    """Synthesize the stack configured by the environment (as main.py does, provider shortcut
+    first); every in-process synth outside main.py goes through here. Bad knobs or a refused
+    synthesis raise ``ReportInputError`` with the message a user reads."""
     from lib.config import ConfigError, load_config
 
     try:
@@ -386,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sfx-report-") as tmp:
         work = Path(tmp)
         try:
-            synth_dir = args.synth_dir or _synthesize(work / "cdktf.out")
+            synth_dir = args.synth_dir or synthesize_from_environment(work / "cdktf.out")
             if not (synth_dir / "cdk.tf.json").is_file():
                 raise ReportInputError(f"--synth-dir {synth_dir.name}: holds no cdk.tf.json")
             data = build_report_data(_gather(args, synth_dir, work))

@@ -30,7 +30,7 @@ from compliance.runinfo import RunInfo
 from compliance.soa import Applicability, SoaRow
 
 if TYPE_CHECKING:
-    from compliance.runtime_evidence import RuntimeSummary
+    from compliance.runtime_summary import RuntimeSummary
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ class ReportData:
         return next((e.ran_at for e in self.engines if e.name == name), "")
 
     soa: tuple[SoaRow, ...] = ()  # statement of applicability (compliance.soa)
-    runtime: RuntimeSummary | None = None  # operating evidence (compliance.runtime_evidence)
+    runtime: RuntimeSummary | None = None  # operating evidence (compliance.runtime_summary)
 
     def by_regulation(self) -> tuple[RegulationSummary, ...]:
         """Per regulation, every reference we may cite (in legal order), covered or not."""

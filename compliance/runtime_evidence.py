@@ -3,6 +3,8 @@
 Loads and validates the collector's file (``compliance/collect/runtime-evidence.schema.json``),
 decides each runtime control from its items (any not-satisfied item: NOT_SATISFIED; any expired
 or errored item: NOT_RUN, since expired evidence counts as not run; all satisfied: SATISFIED),
+settles the runtime part pending on design-time controls from the checks the catalog names for
+it (``pending_runtime_checks``: CIS 4.x subscription confirmed, trail logging),
 lists designed-vs-deployed drift, and gives the OSCAL observations (method TEST, their own
 collected/expires, ARNs as subjects, the file as a hashed back-matter resource).
 """
@@ -12,9 +14,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import shutil
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from compliance.assess import ControlAssessment, ControlStatus
 from compliance.catalog import ControlKind
 from compliance.collect.model import EvidenceItem, ItemStatus, RuntimeEvidence, iso
 from compliance.manifest import EvidenceSource
+from compliance.runtime_summary import ControlRuntime, RuntimeSummary
 
 if TYPE_CHECKING:
     from compliance.reportdata import ReportData
@@ -35,69 +37,6 @@ _NAMESPACE = uuid.UUID("0b7f3c2e-4c1a-5d2b-8e61-2a9d7c4f1e30")
 
 class RuntimeEvidenceError(ValueError):
     """The runtime evidence file is missing, not JSON, or breaks its schema (field named)."""
-
-
-@dataclass(frozen=True)
-class ControlRuntime:
-    control_id: str
-    status: ControlStatus
-    reason: str
-    items: tuple[EvidenceItem, ...]
-
-
-@dataclass(frozen=True)
-class DriftRow:
-    check_id: str
-    control_ids: tuple[str, ...]
-    resource_arn: str
-    designed: Any
-    deployed: Any
-
-
-@dataclass(frozen=True)
-class RuntimeSummary:
-    evidence: RuntimeEvidence
-    source: Path
-    sha256: str
-    assessed_at: datetime
-    controls: tuple[ControlRuntime, ...]
-
-    @property
-    def file_name(self) -> str:
-        return self.source.name
-
-    def copy_into(self, out_dir: Path) -> Path:
-        target = out_dir / self.file_name
-        if target.resolve() != self.source.resolve():
-            shutil.copyfile(self.source, target)
-        return target
-
-    @property
-    def drift(self) -> tuple[DriftRow, ...]:
-        return tuple(
-            DriftRow(i.check_id, i.control_ids, i.resource_arn, i.expected, i.observed)
-            for i in self.evidence.items
-            if i.drifted
-        )
-
-    def expired(self, item: EvidenceItem) -> bool:
-        return item.expires_at <= self.assessed_at
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file_name,
-            "sha256": self.sha256,
-            "account_id": self.evidence.account_id,
-            "region": self.evidence.region,
-            "collected_at": iso(self.evidence.collected_at),
-            "simulated": self.evidence.simulated,
-            "controls": [
-                {"id": c.control_id, "status": c.status.value, "reason": c.reason}
-                for c in self.controls
-            ],
-            "drift": [dataclasses.asdict(d) for d in self.drift],
-            "items": [i.to_json() for i in self.evidence.items],
-        }
 
 
 def load_runtime_evidence(path: Path) -> tuple[RuntimeEvidence, str]:
@@ -126,21 +65,22 @@ def runtime_status(
         f"account {evidence.account_id} {evidence.region}, collected {iso(evidence.collected_at)}"
         + (", LOCAL SIMULATION" if evidence.simulated else "")
     )
-    failed = sorted(
-        {
-            f"{i.check_id} on {i.resource_arn}"
-            for i in items
-            if i.status is ItemStatus.NOT_SATISFIED and i.expires_at > at
-        }
-    )
-    if failed:
+    failing = [i for i in items if i.status is ItemStatus.NOT_SATISFIED and i.expires_at > at]
+    if failing:
+        failed = sorted({f"{i.check_id} on {i.resource_arn}" for i in failing})
+        until = iso(min(i.expires_at for i in failing))
         return (
             ControlStatus.NOT_SATISFIED,
-            f"operating evidence failed ({where}): {'; '.join(failed)}",
+            f"operating evidence failed ({where}; valid until {until}): {'; '.join(failed)}",
         )
-    expired = sorted({i.check_id for i in items if i.expires_at <= at})
-    if expired:
-        return ControlStatus.NOT_RUN, f"operating evidence expired ({where}): {', '.join(expired)}"
+    lapsed = [i for i in items if i.expires_at <= at]
+    if lapsed:
+        expired = sorted({i.check_id for i in lapsed})
+        since = iso(min(i.expires_at for i in lapsed))
+        return (
+            ControlStatus.NOT_RUN,
+            f"operating evidence expired ({where}; expired {since}): {', '.join(expired)}",
+        )
     errors = sorted({i.check_id for i in items if i.status is ItemStatus.ERROR})
     if errors:
         return (
@@ -153,30 +93,78 @@ def runtime_status(
     )
 
 
+def _decide_pending(
+    a: ControlAssessment, items: tuple[EvidenceItem, ...], at: datetime, evidence: RuntimeEvidence
+) -> ControlRuntime:
+    """A design-time control whose design evidence passed, settled by its pending checks.
+
+    Satisfied only when every pending check has items and all are satisfied and unexpired; a
+    failed item makes it not satisfied; a missing, expired or errored check leaves it pending
+    (expired evidence counts as not run)."""
+    checks = a.control.pending_runtime_checks
+    missing = sorted(set(checks) - {i.check_id for i in items})
+    if missing:
+        return ControlRuntime(
+            a.control.id,
+            ControlStatus.DESIGNED_RUNTIME_PENDING,
+            f"{a.reason}; operating evidence lacks check(s): {', '.join(missing)}",
+            items,
+        )
+    status, reason = runtime_status(items, at, evidence)
+    if status is ControlStatus.NOT_RUN:
+        return ControlRuntime(
+            a.control.id, ControlStatus.DESIGNED_RUNTIME_PENDING, f"{a.reason}; {reason}", items
+        )
+    if status is ControlStatus.SATISFIED:
+        reason = (
+            f"design evidence passed; runtime part ({a.control.pending_runtime}) shown by "
+            f"{', '.join(checks)}: {reason}"
+        )
+    return ControlRuntime(a.control.id, status, reason, items)
+
+
 def summarise(
-    evidence: RuntimeEvidence, source: Path, sha256: str, control_ids: list[str], at: datetime
+    evidence: RuntimeEvidence,
+    source: Path,
+    sha256: str,
+    control_ids: list[str],
+    at: datetime,
+    pending: Sequence[ControlAssessment] = (),
 ) -> RuntimeSummary:
+    """Decide the runtime controls ``control_ids`` from their items and, of the ``pending``
+    design-time assessments, those whose open runtime part the catalog's pending checks show."""
     controls = []
     for cid in control_ids:
         items = tuple(i for i in evidence.items if cid in i.control_ids)
         if items:
             status, reason = runtime_status(items, at, evidence)
             controls.append(ControlRuntime(cid, status, reason, items))
+    for a in pending:
+        if a.status is ControlStatus.DESIGNED_RUNTIME_PENDING and a.control.pending_runtime_checks:
+            checks = a.control.pending_runtime_checks
+            items = tuple(i for i in evidence.items if i.check_id in checks)
+            controls.append(_decide_pending(a, items, at, evidence))
     return RuntimeSummary(evidence, source, sha256, at, tuple(controls))
 
 
 def _combine(a: ControlAssessment, runtime: ControlRuntime) -> ControlAssessment:
     """Design evidence that failed, was waived or did not run still decides first."""
-    if a.status is not ControlStatus.NEEDS_RUNTIME_EVIDENCE:
+    if a.status not in (
+        ControlStatus.NEEDS_RUNTIME_EVIDENCE,
+        ControlStatus.DESIGNED_RUNTIME_PENDING,
+    ):
         return a
     return dataclasses.replace(a, status=runtime.status, reason=runtime.reason)
 
 
 def with_runtime_evidence(data: ReportData, path: Path) -> ReportData:
-    """The report data with its runtime controls decided by the collector's file."""
+    """The report data with its runtime controls (and the runtime parts pending on design-time
+    controls) decided by the collector's file."""
     evidence, digest = load_runtime_evidence(path)
     runtime_ids = [a.control.id for a in data.assessments if a.control.kind is ControlKind.RUNTIME]
-    summary = summarise(evidence, path, digest, runtime_ids, data.run.generated_at)
+    summary = summarise(
+        evidence, path, digest, runtime_ids, data.run.generated_at, data.assessments
+    )
     by_id = {c.control_id: c for c in summary.controls}
     assessments = tuple(
         _combine(a, by_id[a.control.id]) if a.control.id in by_id else a for a in data.assessments
@@ -231,10 +219,11 @@ def add_to_oscal(doc: dict[str, Any], summary: RuntimeSummary) -> None:
     result = doc["results"][0]
     observations = [_observation(i, summary, resource_uuid) for i in summary.evidence.items]
     result.setdefault("observations", []).extend(observations)
-    by_control: dict[str, list[str]] = {}
-    for item, obs in zip(summary.evidence.items, observations, strict=True):
-        for cid in item.control_ids:
-            by_control.setdefault(cid, []).append(obs["uuid"])
+    uuid_of = {
+        id(item): obs["uuid"]
+        for item, obs in zip(summary.evidence.items, observations, strict=True)
+    }
+    by_control = {c.control_id: [uuid_of[id(i)] for i in c.items] for c in summary.controls}
     for finding in result.get("findings", []):
         uuids = by_control.get(finding["target"]["target-id"], [])
         if uuids:

@@ -3,6 +3,7 @@ only to the verified release. Module state is per process, so each case runs in 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -53,8 +54,21 @@ def _python(
 
 def _files(root: Path) -> dict[str, bytes]:
     return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        str(p.relative_to(root)): _without_run_time(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
+
+
+def _without_run_time(path: Path) -> bytes:
+    """The file's bytes, except the one value that differs between any two synths: the time the
+    aspects ran, recorded in aspect-results.json's artifact binding (everything else, the stack's
+    SHA-256 included, must be byte-identical)."""
+    if path.name != "aspect-results.json":
+        return path.read_bytes()
+    doc = json.loads(path.read_text())
+    assert doc["artifact"].pop("ran_at"), "aspect-results.json records when the aspects ran"
+    return json.dumps(doc, indent=2, sort_keys=True).encode()
 
 
 @pytest.mark.synth
@@ -116,3 +130,41 @@ def test_verified_provider_loads_only_the_submodules_used() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert done.stdout.split() == ["_jsii", "s3_bucket"]  # not the other 2,211 submodules
+
+
+# Every in-process synth entry point, with lib.app replaced by a stand-in that reports, when
+# asked to synthesize, whether the provider package was registered by the shortcut (no __init__
+# ran: no __all__) and then ends the process. No jsii, no synth: each case costs an import.
+_ENTRY = """
+import os, sys, types
+from pathlib import Path
+
+def synthesize(config, outdir):
+    pkg = sys.modules.get("cdktf_cdktf_provider_aws")
+    print("registered" if pkg is not None and not hasattr(pkg, "__all__") else "not-registered")
+    sys.stdout.flush()
+    os._exit(0)
+
+fake = types.ModuleType("lib.app")
+fake.SynthesisError = type("SynthesisError", (Exception,), {})
+fake.synthesize = synthesize
+sys.modules["lib.app"] = fake
+entry, out = sys.argv[1], Path(sys.argv[2])
+if entry == "main.py":
+    import main
+    main.main()
+elif entry == "compliance.report":
+    from compliance import report
+    report.main(["--out", str(out)])
+elif entry == "compliance.demo_runtime":
+    from compliance import demo_runtime
+    demo_runtime.main(["--out", str(out)])
+print("synthesize was not called")
+"""
+
+
+@pytest.mark.parametrize("entry", ["main.py", "compliance.report", "compliance.demo_runtime"])
+def test_every_in_process_synth_registers_the_provider_first(entry: str, tmp_path: Path) -> None:
+    done = _python(_ENTRY, entry, str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["registered"], done.stdout + done.stderr

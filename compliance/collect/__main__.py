@@ -1,7 +1,8 @@
 """``python -m compliance.collect --stack-dir D --out DIR``: collect operating evidence, read-only.
 
 Exit codes: 0 evidence written and every item satisfied; 1 written with items not satisfied or in
-error; 2 bad input (stack folder, --validity).
+error; 2 bad input (stack folder, --validity) or the account cannot be read (no credentials,
+unreachable endpoint): nothing is written then.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from compliance.collect.context import CALL_ERRORS
 from compliance.collect.design import DesignError, read_design
 from compliance.collect.model import ItemStatus
 from compliance.collect.run import Target, ValidityError, collect, parse_validity, write_evidence
@@ -60,7 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     target = Target.default(args.region or design.region, args.endpoint_url)
-    evidence = collect(design, target, validity, seed=args.seed)
+    try:
+        evidence = collect(design, target, validity, seed=args.seed)
+    except CALL_ERRORS as err:  # sts:GetCallerIdentity: no credentials, or no such endpoint
+        print(f"error: cannot read the account (sts:GetCallerIdentity): {err}", file=sys.stderr)
+        return 2
     path = write_evidence(evidence, args.out)
     counts = Counter(i.status.value for i in evidence.items)
     for row in evidence.to_json()["drift"]:

@@ -43,7 +43,7 @@ ALERTS_FIRING = Check(
 SECRET_ROTATION = Check(
     "secrets.rotation",
     ("SFX-CTL-OPS-03",),
-    "rotation is enabled on the designed schedule and the last rotation is within it",
+    "rotation is enabled on the designed schedule, the last rotation is within it and finished",
     24,
 )
 SECRET_EVENTS = Check(

@@ -47,3 +47,21 @@ def error(check: Check, api_call: str, arn: str, expected: Any, err: Exception) 
 
 
 CALL_ERRORS = (ClientError, BotoCoreError)
+
+# The error codes with which a read call says the named resource does not exist (CloudTrail API
+# reference GetTrailStatus: TrailNotFoundException; RDS API reference DescribeDBClusters:
+# DBClusterNotFoundFault). A deleted resource is a failed check (drift), not evidence not run.
+NOT_FOUND_CODES = frozenset({"TrailNotFoundException", "DBClusterNotFoundFault"})
+
+
+def is_not_found(err: Exception) -> bool:
+    """The account answered that the resource does not exist (as opposed to a failed call)."""
+    return (
+        isinstance(err, ClientError)
+        and err.response.get("Error", {}).get("Code") in NOT_FOUND_CODES
+    )
+
+
+def missing(check: Check, api_call: str, arn: str, expected: Any) -> Finding:
+    """The designed resource does not exist in the account: not satisfied, observed absent."""
+    return Finding(check, api_call, arn, {"exists": False}, expected, False, "resource not found")

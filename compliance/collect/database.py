@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from compliance.collect import checks
-from compliance.collect.context import CALL_ERRORS, Context, error
+from compliance.collect.context import CALL_ERRORS, Context, error, is_not_found, missing
 from compliance.collect.design import Design
 from compliance.collect.model import Finding, iso
 
@@ -127,15 +127,15 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
         cluster = found["DBClusters"][0]
     except (*CALL_ERRORS, IndexError) as err:
         arn = ctx.arn("rds", f"cluster:{design.cluster_id}")
-        return [
-            error(c, "rds:DescribeDBClusters", arn, "cluster exists", err)
-            for c in (
-                checks.DB_BACKUPS,
-                checks.DB_SETTINGS,
-                checks.DB_RECOVERY_POINTS,
-                checks.DB_BACKUP_JOBS,
-            )
-        ]
+        families = (
+            checks.DB_BACKUPS,
+            checks.DB_SETTINGS,
+            checks.DB_RECOVERY_POINTS,
+            checks.DB_BACKUP_JOBS,
+        )
+        if is_not_found(err):  # the cluster was deleted: nothing of it is backed up or set
+            return [missing(c, "rds:DescribeDBClusters", arn, {"exists": True}) for c in families]
+        return [error(c, "rds:DescribeDBClusters", arn, "cluster exists", err) for c in families]
     cluster_arn = str(cluster["DBClusterArn"])
     return [
         *_cluster_findings(ctx, design, cluster),

@@ -22,11 +22,22 @@ def secret_arn(ctx: Context, design: Design) -> str:
     return str(cluster["DBClusters"][0]["MasterUserSecret"]["SecretArn"])
 
 
+def unfinished_rotation(secret: dict[str, Any]) -> list[str]:
+    """Versions labelled AWSPENDING but not AWSCURRENT: a rotation that did not finish.
+
+    AWSPENDING marks "the version that will become the next current version when rotation
+    finishes" (Secrets Manager API reference, DescribeSecret VersionIdsToStages); a failed
+    rotation leaves it there, so the secret itself shows whether the last rotation succeeded."""
+    stages: dict[str, list[str]] = secret.get("VersionIdsToStages") or {}
+    return sorted(v for v, s in stages.items() if "AWSPENDING" in s and "AWSCURRENT" not in s)
+
+
 def _rotation(ctx: Context, design: Design, arn: str) -> Finding:
     expected = {
         "RotationEnabled": True,
         "AutomaticallyAfterDays": design.rotation_days,
         "LastRotatedDate": f"within {design.rotation_days} days",
+        "UnfinishedRotation": [],
     }
     try:
         secret = ctx.client("secretsmanager").describe_secret(SecretId=arn)
@@ -38,11 +49,13 @@ def _rotation(ctx: Context, design: Design, arn: str) -> Finding:
         "RotationEnabled": bool(secret.get("RotationEnabled")),
         "AutomaticallyAfterDays": secret.get("RotationRules", {}).get("AutomaticallyAfterDays"),
         "LastRotatedDate": iso(last) if isinstance(last, datetime) else None,
+        "UnfinishedRotation": unfinished_rotation(secret),
     }
     ok = (
         observed["RotationEnabled"]
         and observed["AutomaticallyAfterDays"] == design.rotation_days
         and recent
+        and not observed["UnfinishedRotation"]
     )
     return Finding(
         checks.SECRET_ROTATION, "secretsmanager:DescribeSecret", arn, observed, expected, ok

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from compliance.collect import checks
-from compliance.collect.context import CALL_ERRORS, Context, error
+from compliance.collect.context import CALL_ERRORS, Context, error, is_not_found, missing
 from compliance.collect.design import Design
 from compliance.collect.model import Finding, iso
 
@@ -25,6 +25,11 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
     try:
         status = ct.get_trail_status(Name=design.trail_name)
     except CALL_ERRORS as err:
+        if is_not_found(err):  # the trail was deleted: every trail check fails
+            return [
+                missing(c, "cloudtrail:GetTrailStatus", arn, {"exists": True})
+                for c in (checks.TRAIL_LOGGING, checks.TRAIL_DELIVERY, checks.TRAIL_SETTINGS)
+            ]
         return [
             error(c, "cloudtrail:GetTrailStatus", arn, "trail exists", err)
             for c in (checks.TRAIL_LOGGING, checks.TRAIL_DELIVERY)

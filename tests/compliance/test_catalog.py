@@ -72,6 +72,21 @@ def mutated(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
         ),
         (("controls", 1, "id"), RAW["controls"][0]["id"], "control ids must be unique"),
         (("processing_records", 0, "security_measures"), ["SFX-CTL-XXX-99"], "unknown controls"),
+        (
+            ("controls", 0, "pending_runtime_checks"),
+            ["trail.nope"],
+            r"pending_runtime_checks\.0.*unknown collector check 'trail\.nope'",
+        ),
+        (
+            ("controls", 1, "pending_runtime_checks"),
+            ["trail.logging"],
+            "pending_runtime_checks needs the pending_runtime",
+        ),
+        (
+            ("controls", 0, "pending_runtime_checks"),
+            ["trail.logging", "trail.logging"],
+            r"pending_runtime_checks lists \['trail\.logging'\] more than once",
+        ),
     ],
 )
 def test_schema_refuses_a_bad_entry_naming_the_field(

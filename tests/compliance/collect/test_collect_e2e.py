@@ -217,3 +217,80 @@ def test_the_cli_refuses_bad_input_naming_the_field(
     )
     assert collect_main(["--stack-dir", str(tmp_path), "--out", str(tmp_path)]) == 2
     assert "cdk.tf.json: not found" in capsys.readouterr().err
+
+
+DELETED: dict[str, tuple[Callable[[SimulatedAccount], None], set[str], set[str]]] = {
+    "trail deleted": (
+        lambda a: a.client("cloudtrail").delete_trail(Name=a.design.trail_name),
+        {"SFX-CTL-OPS-01"},
+        {"trail.logging", "trail.delivery", "trail.settings"},
+    ),
+    "cluster deleted": (
+        lambda a: a.client("rds").delete_db_cluster(
+            DBClusterIdentifier=a.design.cluster_id, SkipFinalSnapshot=True
+        ),
+        {"SFX-CTL-OPS-02", "SFX-CTL-OPS-04"},
+        {
+            "database.backups",
+            "database.settings",
+            "database.recovery-points",
+            "database.backup-jobs",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DELETED))
+def test_a_deleted_resource_fails_its_checks_instead_of_counting_as_not_run(
+    case: str, account: SimulatedAccount, run_collector: Collect, now: datetime
+) -> None:
+    """ "Trail exists" is a check: an account that answers "not found" shows drift, not a gap."""
+    change, controls, failed = DELETED[case]
+    change(account)
+    run = run_collector(account)
+    after = statuses(run.evidence, now)
+    assert {c for c in controls if after[c] is ControlStatus.NOT_SATISFIED} == controls
+    items = [i for i in run.evidence.items if i.check_id in failed]
+    assert {i.check_id for i in items} == failed
+    assert {i.status for i in items} == {ItemStatus.NOT_SATISFIED}
+    assert all(i.observed == {"exists": False} for i in items)
+    drift = {row["check_id"] for row in run.evidence.to_json()["drift"]}
+    assert {c for c in failed if CHECKS_BY_ID[c].drift} <= drift
+
+
+def test_the_cli_without_credentials_says_so_and_writes_nothing(
+    synth_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The standard credential chain finds nothing: a clear error, not a traceback."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    out = tmp_path / "evidence"
+    argv = [
+        "--stack-dir",
+        str(synth_dir),
+        "--out",
+        str(out),
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    ]
+    assert collect_main(argv) == 2
+    err = capsys.readouterr().err
+    assert (
+        "error: cannot read the account (sts:GetCallerIdentity): Unable to locate credentials"
+        in err
+    )
+    assert not (out / "runtime-evidence.json").exists()

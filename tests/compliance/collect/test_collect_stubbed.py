@@ -140,3 +140,35 @@ def test_rotation_disabled_overdue_or_rescheduled_is_not_satisfied(
     (events,) = found["secrets.rotation-events"]
     assert events.satisfied is False  # no RotationSucceeded in the period either
     assert events.sampling is not None and events.sampling.population == 0
+
+
+NEW, OLD = "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE", "EXAMPLE2-90ab-cdef-fedc-ba987EXAMPLE"
+
+
+@pytest.mark.parametrize(
+    ("stages", "unfinished"),
+    [
+        ({NEW: ["AWSPENDING"], OLD: ["AWSCURRENT"]}, [NEW]),
+        ({NEW: ["AWSCURRENT", "AWSPENDING"], OLD: ["AWSPREVIOUS"]}, []),
+        ({NEW: ["AWSCURRENT"], OLD: ["AWSPREVIOUS"]}, []),
+    ],
+)
+def test_the_secret_itself_shows_whether_the_last_rotation_finished(
+    stages: dict[str, list[str]],
+    unfinished: list[str],
+    stubs: dict[str, Stubber],
+    design: Design,
+    now: datetime,
+) -> None:
+    """A rotation that failed leaves a version labelled AWSPENDING without AWSCURRENT
+    (DescribeSecret VersionIdsToStages), even when enabled, on schedule and recently rotated."""
+    secret = {
+        "RotationEnabled": True,
+        "RotationRules": {"AutomaticallyAfterDays": design.rotation_days},
+        "LastRotatedDate": now - timedelta(days=3),
+        "VersionIdsToStages": stages,
+    }
+    _secret_responses(stubs, design, secret)
+    (rotation,) = by_check(secrets.collect(context(stubs, now), design))["secrets.rotation"]
+    assert rotation.observed["UnfinishedRotation"] == unfinished
+    assert rotation.satisfied is (not unfinished)

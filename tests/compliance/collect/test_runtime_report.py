@@ -14,6 +14,7 @@ import pytest
 
 from compliance.assess import ControlStatus
 from compliance.catalog import ControlKind
+from compliance.collect.model import iso
 from compliance.report import OSCAL_FILE, _parse_args, write_report
 from compliance.reportdata import ReportData
 from compliance.runtime_evidence import RuntimeEvidenceError, with_runtime_evidence
@@ -100,6 +101,11 @@ def test_a_failed_item_makes_its_control_not_satisfied_and_a_drift_row(
         "SFX-CTL-OPS-10"
     }
     assert statuses["SFX-CTL-OPS-10"] is ControlStatus.NOT_SATISFIED
+    (ops10,) = [a for a in data.assessments if a.control.id == "SFX-CTL-OPS-10"]
+    logs = next(i for i in baseline.evidence.items if i.check_id == "logs.group")
+    collected, expires = iso(logs.collected_at), iso(logs.expires_at)
+    assert f"account 123456789012 eu-central-1, collected {collected}" in ops10.reason
+    assert f"valid until {expires}" in ops10.reason  # the report names the expiry, failed or not
     assert data.runtime is not None
     (row,) = data.runtime.drift
     assert row.check_id == "logs.group" and row.deployed["retentionInDays"] == 30
@@ -116,8 +122,13 @@ def test_expired_evidence_counts_as_not_run(report_data: ReportData, baseline: R
             report_data.run, generated_at=baseline.evidence.collected_at + timedelta(hours=2)
         ),
     )
-    statuses = runtime_statuses(with_runtime_evidence(later, baseline.path))
+    decided = with_runtime_evidence(later, baseline.path)
+    statuses = runtime_statuses(decided)
     assert statuses["SFX-CTL-OPS-09"] is ControlStatus.NOT_RUN  # workers: valid for 1 hour
+    (ops09,) = [a for a in decided.assessments if a.control.id == "SFX-CTL-OPS-09"]
+    lag = next(i for i in baseline.evidence.items if i.check_id == "workers.lag")
+    assert "operating evidence expired (account 123456789012 eu-central-1" in ops09.reason
+    assert f"expired {iso(lag.expires_at)}" in ops09.reason
     assert statuses["SFX-CTL-OPS-10"] is ControlStatus.SATISFIED  # logs: valid for a week
 
 
@@ -130,3 +141,134 @@ def test_a_bad_evidence_file_is_refused_naming_the_field(
     bad.write_text(json.dumps(data))
     with pytest.raises(RuntimeEvidenceError, match=r"bad.json: items/0/status: 'fine' is not one"):
         with_runtime_evidence(report_data, bad)
+
+
+def pending_controls(data: ReportData) -> dict[str, tuple[ControlStatus, str]]:
+    """The design-time controls whose runtime part a collector check shows (CIS 4.x, LOG-01)."""
+    return {
+        a.control.id: (a.status, a.reason)
+        for a in data.assessments
+        if a.control.pending_runtime_checks
+    }
+
+
+@pytest.fixture
+def designed_in(report_data: ReportData) -> ReportData:
+    """The session's report as if every design evidence item of the pending controls passed
+    (the default stack has no topic subscriber, so their design part fails there)."""
+    return dataclasses.replace(
+        report_data,
+        assessments=tuple(
+            dataclasses.replace(
+                a,
+                status=ControlStatus.DESIGNED_RUNTIME_PENDING,
+                reason=f"all design evidence passed; pending: {a.control.pending_runtime}",
+            )
+            if a.control.pending_runtime_checks
+            else a
+            for a in report_data.assessments
+        ),
+    )
+
+
+def test_runtime_evidence_never_overrides_failed_design_evidence(
+    report_data: ReportData, baseline: Run
+) -> None:
+    before = pending_controls(report_data)
+    assert {f"SFX-CTL-CIS-{n:02d}" for n in range(1, 16)} | {"SFX-CTL-LOG-01"} == set(before)
+    after = pending_controls(with_runtime_evidence(report_data, baseline.path))
+    assert {c: s for c, (s, _) in after.items() if s is not ControlStatus.SATISFIED} == {
+        c: s for c, (s, _) in before.items() if s is not ControlStatus.DESIGNED_RUNTIME_PENDING
+    }
+
+
+def test_runtime_evidence_of_the_pending_part_satisfies_the_design_time_control(
+    designed_in: ReportData, baseline: Run, tmp_path: Path
+) -> None:
+    assert {s for s, _ in pending_controls(designed_in).values()} == {
+        ControlStatus.DESIGNED_RUNTIME_PENDING
+    }
+    data = with_runtime_evidence(designed_in, baseline.path)
+    pending = pending_controls(data)
+    assert {s for s, _ in pending.values()} == {ControlStatus.SATISFIED}
+    reason = pending["SFX-CTL-CIS-01"][1]
+    assert "shown by alerts.subscription, trail.logging" in reason
+    assert "account 123456789012 eu-central-1" in reason and "LOCAL SIMULATION" in reason
+    assert "shown by trail.logging:" in pending["SFX-CTL-LOG-01"][1]
+    assert data.runtime is not None
+    assert {"SFX-CTL-CIS-01", "SFX-CTL-LOG-01"} <= {c.control_id for c in data.runtime.controls}
+    write_report(data, tmp_path)
+    ar = json.loads((tmp_path / OSCAL_FILE).read_text())["assessment-results"]
+    doc = ar["results"][0]
+    (cis,) = [f for f in doc["findings"] if f["target"]["target-id"] == "SFX-CTL-CIS-01"]
+    assert cis["target"]["status"]["state"] == "satisfied"
+    (resource,) = [r for r in ar["back-matter"]["resources"] if "Runtime evidence" in r["title"]]
+    runtime = {  # the collector's observations: they link the evidence file
+        o["uuid"]: o["title"]
+        for o in doc["observations"]
+        if any(e.get("href") == f"#{resource['uuid']}" for e in o.get("relevant-evidence", []))
+    }
+    linked = {
+        runtime[r["observation-uuid"]].split(" on ")[0]
+        for r in cis["related-observations"]
+        if r["observation-uuid"] in runtime
+    }
+    assert linked == {"alerts.subscription", "trail.logging"}
+
+
+@pytest.mark.parametrize(
+    ("check", "observed", "flipped"),
+    [
+        (
+            "alerts.subscription",
+            {"confirmed_subscriptions": 0, "pending_subscriptions": 1, "protocols": []},
+            {f"SFX-CTL-CIS-{n:02d}" for n in range(1, 16)},
+        ),
+        (
+            "trail.logging",
+            {"IsLogging": False},
+            {f"SFX-CTL-CIS-{n:02d}" for n in range(1, 16)} | {"SFX-CTL-LOG-01"},
+        ),
+    ],
+)
+def test_a_failed_pending_part_makes_exactly_its_controls_not_satisfied(
+    designed_in: ReportData,
+    baseline: Run,
+    tmp_path: Path,
+    check: str,
+    observed: object,
+    flipped: set[str],
+) -> None:
+    pending = pending_controls(
+        with_runtime_evidence(designed_in, _edited(baseline, tmp_path, check, observed))
+    )
+    assert {c for c, (s, _) in pending.items() if s is ControlStatus.NOT_SATISFIED} == flipped
+    assert {s for c, (s, _) in pending.items() if c not in flipped} <= {ControlStatus.SATISFIED}
+    assert all(check in pending[c][1] for c in flipped)
+
+
+def test_expired_evidence_of_the_pending_part_leaves_it_pending(
+    designed_in: ReportData, baseline: Run
+) -> None:
+    later = dataclasses.replace(
+        designed_in,
+        run=dataclasses.replace(
+            designed_in.run, generated_at=baseline.evidence.collected_at + timedelta(hours=25)
+        ),
+    )
+    pending = pending_controls(with_runtime_evidence(later, baseline.path))
+    assert {s for s, _ in pending.values()} == {ControlStatus.DESIGNED_RUNTIME_PENDING}
+    assert "operating evidence expired" in pending["SFX-CTL-CIS-01"][1]
+
+
+def test_a_pending_part_the_file_does_not_cover_stays_pending(
+    designed_in: ReportData, baseline: Run, tmp_path: Path
+) -> None:
+    data = json.loads(baseline.path.read_text())
+    data["items"] = [i for i in data["items"] if i["check_id"] != "alerts.subscription"]
+    path = tmp_path / "runtime-evidence.json"
+    path.write_text(json.dumps(data))
+    pending = pending_controls(with_runtime_evidence(designed_in, path))
+    assert pending["SFX-CTL-CIS-01"][0] is ControlStatus.DESIGNED_RUNTIME_PENDING
+    assert "lacks check(s): alerts.subscription" in pending["SFX-CTL-CIS-01"][1]
+    assert pending["SFX-CTL-LOG-01"][0] is ControlStatus.SATISFIED
