@@ -342,7 +342,19 @@ def decide(control: Control, evidence: Sequence[EvidenceResult]) -> tuple[Contro
     if failed := [f"{e.ref} ({e.detail})" for e in evidence if e.status is EvidenceStatus.FAILED]:
         return ControlStatus.NOT_SATISFIED, f"evidence failed: {'; '.join(failed)}"
     if waived := refs(EvidenceStatus.WAIVED):
-        return ControlStatus.WAIVED, f"holds only under reviewed exceptions: {', '.join(waived)}"
+        # the waiver does not lift what the design leaves to runtime or knowingly leaves out
+        also = "".join(
+            f"; {label}: {text}"
+            for label, text in (
+                ("deviation", control.deviation),
+                ("pending", control.pending_runtime),
+            )
+            if text
+        )
+        return (
+            ControlStatus.WAIVED,
+            f"holds only under reviewed exceptions: {', '.join(waived)}{also}",
+        )
     if not_run := refs(EvidenceStatus.NOT_RUN):
         return ControlStatus.NOT_RUN, f"evidence did not run: {', '.join(not_run)}"
     if control.kind is ControlKind.RUNTIME:

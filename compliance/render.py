@@ -106,12 +106,27 @@ def _address(value: object) -> Markup:
 _LONG_WORD = re.compile(r"\S{16,}")
 
 
+# Identifiers and dates an auditor reads as one token: control, aspect and Checkov rule ids,
+# ISO dates. Browsers may break after a hyphen ("SFX-CTL-RES-" / "01"); these never break.
+_ID_TOKEN = re.compile(
+    r"\b(?:SFX-(?:CTL-)?[A-Z]+-\d+|[A-Z]{2,4}-\d{2}|CKV2?_[A-Z0-9]+_\d+|\d{4}-\d{2}-\d{2})\b"
+)
+
+
 def _wrap_long(value: object) -> Markup:
-    """Prose whose long tokens (URLs, attribute paths) may wrap after / . _ = : - only."""
+    """Prose whose long tokens (URLs, attribute paths) may wrap after / . _ = : - only, and
+    whose ids and dates (``_ID_TOKEN``) never wrap."""
     # A word joiner keeps legal citations such as "Art. 5(1)(e)" on one line (Unicode line
     # breaking allows a break between ")" and "(").
     text = str(escape(str(value))).replace(")(", ")\u2060(")
-    return Markup(_LONG_WORD.sub(lambda m: re.sub(r"([/._=:-])", r"\1<wbr>", m.group(0)), text))
+    text = _LONG_WORD.sub(
+        lambda m: m.group(0) if _ID_TOKEN.search(m.group(0)) else _soft_breaks(m.group(0)), text
+    )
+    return Markup(_ID_TOKEN.sub(r'<span class="nb">\g<0></span>', text))
+
+
+def _soft_breaks(token: str) -> str:
+    return re.sub(r"([/._=:-])", r"\1<wbr>", token)
 
 
 def rule_summary(data: ReportData) -> list[RuleSummary]:

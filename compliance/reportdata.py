@@ -119,6 +119,14 @@ class RegulationSummary:
         )
 
     @property
+    def gaps(self) -> tuple[str, ...]:
+        """References the statement of applicability marks as gaps (e.g. DSA Art. 17/24: the
+        statements of reasons do not exist yet), so the summary shows them next to the counts."""
+        return tuple(
+            row.ref for row in self.references if row.applicability == Applicability.GAP.value
+        )
+
+    @property
     def directive(self) -> bool:
         return self.regulation in DIRECTIVES
 
@@ -202,6 +210,7 @@ class ReportData:
             "summary": {
                 "controls": self.counts(),
                 "by_regulation": {s.regulation.value: s.counts for s in self.by_regulation()},
+                "gaps": {s.regulation.value: list(s.gaps) for s in self.by_regulation() if s.gaps},
                 "uncovered_references": {
                     s.regulation.value: list(s.uncovered)
                     for s in self.by_regulation()

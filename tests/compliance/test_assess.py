@@ -197,6 +197,20 @@ def test_a_waived_check_shows_the_exception_reason_owner_and_expiry() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("field", "said"),
+    [("pending_runtime", "pending: the trail is logging"), ("deviation", "deviation: two buckets")],
+)
+def test_a_waived_control_still_states_its_runtime_part_or_deviation(field: str, said: str) -> None:
+    """A waiver must not hide what the design leaves to runtime or knowingly leaves out."""
+    body = {**FULL, field: said.split(": ", 1)[1]}
+    gate = [gate_result("CKV_AWS_35", "Ensure ...", TRAIL, "WAIVED", exception_reason="r" * 12)]
+    (result,) = assess(catalog_of(body), inputs(**{**PASSING, "gate": gate}))
+    assert result.status is ControlStatus.WAIVED
+    assert result.reason.startswith("holds only under reviewed exceptions: CKV_AWS_35")
+    assert said in result.reason
+
+
 def test_failure_outranks_a_waiver() -> None:
     gate = [gate_result("CKV_AWS_35", "Ensure ...", TRAIL, "WAIVED", exception_reason="x" * 12)]
     aspects = [aspect("SFX-LOG-01", LOG_GROUP, "NON_COMPLIANT")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import re
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,22 @@ def assessed(
 
 def subscriber_controls(catalog: Catalog) -> list[str]:
     return [c.id for c in catalog.controls if c.evidence.topic_subscribers]
+
+
+def test_every_control_that_pages_the_alerts_topic_needs_a_recipient(catalog: Catalog) -> None:
+    """MON-01/MON-02 page the alerts topic "for handling" like the CIS 4.x alarms: with nobody
+    subscribed, the alarm reaches no one, so the control cannot be satisfied on the design alone."""
+    paging = [
+        c.id
+        for c in catalog.controls
+        if c.kind is ControlKind.DESIGN_TIME
+        and re.search(r"notif\w* the (encrypted )?alerts topic", c.statement)
+    ]
+    assert {"SFX-CTL-MON-01", "SFX-CTL-MON-02", "SFX-CTL-CIS-01"} <= set(paging)
+    assert set(paging) <= set(subscriber_controls(catalog))
+    for cid in paging:
+        control = next(c for c in catalog.controls if c.id == cid)
+        assert control.pending_runtime and "subscription" in control.pending_runtime, cid
 
 
 def test_cis_alarms_without_a_subscriber_are_not_satisfied(

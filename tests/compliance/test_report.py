@@ -44,7 +44,12 @@ SECRET_PATTERNS = {
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-NO_SUBSCRIBER_CONTROLS = tuple(f"SFX-CTL-CIS-{n:02d}" for n in range(1, 16))
+# Controls that page the alerts topic need a recipient: the CIS 4.x alarms and MON-01/MON-02.
+NO_SUBSCRIBER_CONTROLS = (
+    "SFX-CTL-MON-01",
+    "SFX-CTL-MON-02",
+    *(f"SFX-CTL-CIS-{n:02d}" for n in range(1, 16)),
+)
 
 
 def all_tests_passed(catalog: Catalog, binding: ArtifactBinding | None = None) -> str:
@@ -209,13 +214,15 @@ def test_with_passing_tests_the_design_time_controls_are_satisfied(
     data = build_report_data(make_inputs(synth_dir, catalog, gate_lines, all_tests_passed(catalog)))
     design = [a for a in data.assessments if a.control.kind is ControlKind.DESIGN_TIME]
     # The default stack subscribes nobody to the alerts topic: the CIS 4.x alarm controls
-    # (and only they) are not satisfied (tests/compliance/test_overclaims.py).
+    # and the MON-01/02 paging controls (and only they) are not satisfied (test_overclaims.py).
     assert {a.control.id for a in design if a.status is ControlStatus.NOT_SATISFIED} == set(
         NO_SUBSCRIBER_CONTROLS
     )
     unproven = [a.control.id for a in design if a.status is ControlStatus.NOT_RUN]
     assert unproven == [], f"evidence that never applies to this stack: {unproven}"
-    assert sum(a.status is ControlStatus.SATISFIED for a in design) >= len(design) - 25
+    # besides those: 9 controls waived by exception and LOG-05 partially satisfied (CIS 3.8/3.9)
+    satisfied = sum(a.status is ControlStatus.SATISFIED for a in design)
+    assert satisfied >= len(design) - len(NO_SUBSCRIBER_CONTROLS) - 10
     runtime = {a.status for a in data.assessments if a.control.kind is ControlKind.RUNTIME}
     assert runtime == {ControlStatus.NEEDS_RUNTIME_EVIDENCE}
     manual = {

@@ -32,11 +32,13 @@ needs_chromium = pytest.mark.skipif(
 )
 
 # Injected into a copy of report.html: after layout, record every word of a table cell that
-# Chromium broke across lines somewhere other than after a separator (- _ . / :), and every
-# table wider than the page.
+# Chromium broke across lines somewhere other than after a separator (- _ . / :), every id or
+# date (control, aspect and Checkov rule ids, ISO dates: "SFX-CTL-RES-" / "01") broken at all,
+# and every table wider than the page.
 _PROBE = """<script>
 (function () {
   const broken = [], wide = [];
+  const ID = /(SFX-(CTL-)?[A-Z]+-[0-9]+|CKV2?_[A-Z0-9]+_[0-9]+|[0-9]{4}-[0-9]{2}-[0-9]{2})/;
   const lineOf = (node, i) => {
     const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
     const rect = [...r.getClientRects()].find(x => x.width > 0);
@@ -52,7 +54,8 @@ _PROBE = """<script>
         for (let i = m.index; i < m.index + m[0].length; i++) {
           const line = lineOf(node, i);
           if (line === null) continue;
-          if (previous !== null && line !== previous && !"-_./:".includes(text[i - 1])) {
+          const atSeparator = "-_./:".includes(text[i - 1]) && !ID.test(m[0]);
+          if (previous !== null && line !== previous && !atSeparator) {
             broken.push(m[0]);
             break;
           }
@@ -115,6 +118,25 @@ def test_the_probe_sees_a_word_broken_in_a_cell(tmp_path: Path) -> None:
     )
     broken, _ = _layout(page, tmp_path, width=200)
     assert broken
+
+
+@needs_chromium
+def test_the_probe_sees_an_id_or_date_split_at_its_hyphen(tmp_path: Path) -> None:
+    """Breaking after a hyphen is fine in prose, not inside a control id or a date."""
+    page = tmp_path / "ids.html"
+    page.write_text(
+        "<html><body><table style='width: 90px'><tr><td>PASSED → SFX-CTL-RES-01, "
+        "2027-05-31</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    broken, _ = _layout(page, tmp_path, width=200)
+    assert any(word.startswith("SFX-CTL-RES-01") for word in broken), broken
+
+
+def test_ids_and_dates_in_prose_cells_are_kept_on_one_line() -> None:
+    cell = str(render._wrap_long("SFX-CTL-APP-06: see CKV_AWS_338 until 2027-05-31"))
+    for token in ("SFX-CTL-APP-06", "CKV_AWS_338", "2027-05-31"):
+        assert f'<span class="nb">{token}</span>' in cell, cell
 
 
 @needs_chromium

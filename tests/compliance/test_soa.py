@@ -112,3 +112,22 @@ def test_soa_is_rendered_and_written_as_json_and_csv(
         "Art. 20",
         "Art. 24",
     ]
+
+
+@pytest.mark.gate
+def test_gaps_show_in_the_summary_of_every_format(
+    report_dir: Path, report_data: ReportData
+) -> None:
+    """DSA Art. 17/24 (no statements of reasons yet) are gaps, and the summary says so."""
+    gaps = report_data.to_json()["summary"]["gaps"]
+    assert {"Art. 17", "Art. 24"} <= set(gaps["DSA"])
+    assert {"Art. 17(4)(b)", "Art. 17(4)(c)"} <= set(gaps["DSM"])
+    assert "2.1.2" in gaps["CIS-AWS-3.0"]
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    summary = html[html.index('id="summary"') : html.index('id="reg-GDPR"')]
+    markdown = (report_dir / "report.md").read_text(encoding="utf-8")
+    md_summary = markdown[markdown.index("## Summary") : markdown.index("## Controls")]
+    for section in (summary, md_summary):
+        assert "gaps" in section
+        assert "DSA: Art. 15, Art. 16, Art. 17, Art. 20, Art. 24" in section
+    assert "\n\nGaps (" in md_summary  # a paragraph, not a row of the table above it
