@@ -175,47 +175,52 @@ def migrate_statements(access: WorkerAccess) -> list[Statement]:
 class WorkerRoles(Construct):
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, grants: WorkerGrants):
         super().__init__(scope, id_)
-        names = ctx.namer
         account = ctx.account_id
-        self.execution = IamRole(
+        task_trust = service_trust(ECS_TASKS, account, source_arn=ctx.arn("ecs", "*"))
+        self.execution = self._role_with_policy(
+            ctx,
+            "execution",
+            "ECS agent: pull the worker image, write its logs",
+            service_trust(ECS_TASKS, account),
+            execution_statements(grants),
+        )
+        self.task = self._role_with_policy(
+            ctx,
+            "task",
+            "Worker code: read stream/uploads, dead-letter, alert, own DB login",
+            task_trust,
+            task_statements(grants),
+        )
+        self.migrate = self._role_with_policy(
+            ctx,
+            "migrate",
+            "Migrate task: read the master user's secret to apply schema migrations",
+            task_trust,
+            migrate_statements(grants.access),
+        )
+
+    def _role_with_policy(
+        self,
+        ctx: StackContext,
+        kind: str,
+        description: str,
+        trust: str,
+        statements: list[Statement],
+    ) -> IamRole:
+        """``streamflix-worker-<kind>-role`` with its one inline ``-policy`` (construct ids
+        ``<kind>_role`` and ``<kind>_policy``)."""
+        role = IamRole(
             self,
-            "execution_role",
-            name=names.name("worker-execution-role"),
-            description="ECS agent: pull the worker image, write its logs",
-            assume_role_policy=service_trust(ECS_TASKS, account),
+            f"{kind}_role",
+            name=ctx.namer.name(f"worker-{kind}-role"),
+            description=description,
+            assume_role_policy=trust,
         )
         IamRolePolicy(
             self,
-            "execution_policy",
-            role=self.execution.id,
-            name=names.name("worker-execution-policy"),
-            policy=policy_document(execution_statements(grants)),
+            f"{kind}_policy",
+            role=role.id,
+            name=ctx.namer.name(f"worker-{kind}-policy"),
+            policy=policy_document(statements),
         )
-        self.task = IamRole(
-            self,
-            "task_role",
-            name=names.name("worker-task-role"),
-            description="Worker code: read stream/uploads, dead-letter, alert, own DB login",
-            assume_role_policy=service_trust(ECS_TASKS, account, source_arn=ctx.arn("ecs", "*")),
-        )
-        IamRolePolicy(
-            self,
-            "task_policy",
-            role=self.task.id,
-            name=names.name("worker-task-policy"),
-            policy=policy_document(task_statements(grants)),
-        )
-        self.migrate = IamRole(
-            self,
-            "migrate_role",
-            name=names.name("worker-migrate-role"),
-            description="Migrate task: read the master user's secret to apply schema migrations",
-            assume_role_policy=service_trust(ECS_TASKS, account, source_arn=ctx.arn("ecs", "*")),
-        )
-        IamRolePolicy(
-            self,
-            "migrate_policy",
-            role=self.migrate.id,
-            name=names.name("worker-migrate-policy"),
-            policy=policy_document(migrate_statements(grants.access)),
-        )
+        return role
