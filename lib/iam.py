@@ -96,14 +96,7 @@ def unconditioned_service_trust(service: str, reason: str) -> str:
     characters) says why, where a reviewer sees it."""
     if len(reason) < 10:
         raise PolicyError(f"{service}: an unconditioned trust needs a reason (>= 10 characters)")
-    return json.dumps(
-        {
-            "Version": POLICY_VERSION,
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-            ],
-        }
-    )
+    return trust_policy({"Service": service})
 
 
 def service_trust(service: str, account_id: str, source_arn: str | None = None) -> str:
@@ -111,16 +104,18 @@ def service_trust(service: str, account_id: str, source_arn: str | None = None) 
     condition: dict[str, dict[str, Any]] = {"StringEquals": {"aws:SourceAccount": account_id}}
     if source_arn is not None:
         condition["ArnLike"] = {"aws:SourceArn": source_arn}
-    return json.dumps(
-        {
-            "Version": POLICY_VERSION,
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole",
-                    "Condition": condition,
-                }
-            ],
-        }
-    )
+    return trust_policy({"Service": service}, condition)
+
+
+def trust_policy(
+    principal: dict[str, str], condition: dict[str, dict[str, Any]] | None = None
+) -> str:
+    """A role trust policy: one statement letting ``principal`` call sts:AssumeRole."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": "sts:AssumeRole",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return json.dumps({"Version": POLICY_VERSION, "Statement": [statement]})

@@ -16,7 +16,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from lib.context import StackContext
-from lib.iam import POLICY_VERSION, Statement, policy_document
+from lib.iam import Statement, policy_document, trust_policy
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "compliance" / "collector-policy.json"
 # Only the actions IAM cannot limit to a resource are granted on "*"; the others name the stack's
@@ -46,18 +46,8 @@ def collector_statements(path: Path = POLICY_FILE) -> tuple[Statement, ...]:
 
 
 def principal_trust(principal_arn: str) -> str:
-    return json.dumps(
-        {
-            "Version": POLICY_VERSION,
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": principal_arn},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-    )
+    """Only the named principal (e.g. a CI OIDC role) may assume the collector role."""
+    return trust_policy({"AWS": principal_arn})
 
 
 class CollectorRole(Construct):
