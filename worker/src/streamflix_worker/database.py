@@ -22,7 +22,6 @@ from streamflix_worker.backoff import jittered_delay_s
 from streamflix_worker.config import DbSettings
 from streamflix_worker.credentials import Credentials
 
-WORKER_LOGIN = "streamflix_worker"  # created NOLOGIN by V004, a login since V006
 AUTH_SQLSTATES = frozenset({"28P01", "28000"})
 
 T = TypeVar("T")

@@ -9,31 +9,34 @@ from __future__ import annotations
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-TRANSIENT_AWS_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "SlowDown",
-        "ServiceUnavailable",
-        "InternalError",
-        "InternalFailure",
-        "KMSThrottlingException",
-        "LimitExceededException",
-        "RequestTimeout",
-        "PreconditionFailed",
-    }
-)
 # What S3 answers for a key that does not exist (yet) when the caller holds s3:ListBucket on the
 # bucket: GetObject says NoSuchKey, HeadObject has no body so only its status, 404 ("NotFound" in
 # some SDKs). Without ListBucket S3 answers 403 for a missing key, indistinguishable from a real
 # denial; the task role therefore holds ListBucket (AWS S3 API reference, HeadObject,
 # "Permissions"). A request can arrive before its upload is visible: worth a few retries.
 S3_NOT_VISIBLE_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+TRANSIENT_AWS_CODES = (
+    frozenset(
+        {
+            "Throttling",
+            "ThrottlingException",
+            "ThrottledException",
+            "TooManyRequestsException",
+            "ProvisionedThroughputExceededException",
+            "RequestLimitExceeded",
+            "RequestThrottled",
+            "SlowDown",
+            "ServiceUnavailable",
+            "InternalError",
+            "InternalFailure",
+            "KMSThrottlingException",
+            "LimitExceededException",
+            "RequestTimeout",
+            "PreconditionFailed",
+        }
+    )
+    | S3_NOT_VISIBLE_CODES
+)  # "not visible yet" is worth a few retries too
 # With ListBucket granted a 403 is a real denial (policy, bucket policy, KMS): retrying cannot
 # fix it, so it is permanent and dead-lettered at once with a reason that says so.
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "403", "Forbidden", "AccessDeniedException"})
@@ -82,8 +85,6 @@ def is_transient(error: BaseException) -> bool:
         return False
     if isinstance(error, ClientError):
         code = _client_error_code(error)
-        if code in S3_NOT_VISIBLE_CODES:
-            return True
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         return code in TRANSIENT_AWS_CODES or status >= 500
     if isinstance(error, ConnectionError | HTTPClientError | BotoCoreError):
