@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
-
 from compliance.collect.design import read_design
 from compliance.collect.model import RuntimeEvidence
 from compliance.collect.run import Target, collect, write_evidence
@@ -29,7 +27,7 @@ def simulate_and_collect(stack_dir: Path, out: Path, endpoint: str) -> tuple[Pat
         os.environ.setdefault(key, value)
     design = read_design(stack_dir)
     now = datetime.now(UTC).replace(microsecond=0)
-    builder = Target(boto3.Session(region_name=design.region), design.region, endpoint)
+    builder = Target.default(design.region, endpoint)
     account = SimulatedAccount.build(design, builder, now)
     evidence = collect(design, account.collector_target(), now=now)
     return write_evidence(evidence, out), evidence

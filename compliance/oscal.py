@@ -9,7 +9,8 @@ see ``compliance.oscal_chain``). One result holds:
 - one observation per piece of evidence (type ``discovery``, method TEST or EXAMINE,
   ``collected`` = when its engine ran, ``expires`` = collected + EVIDENCE_VALIDITY), linking to
   the raw file it came from, a back-matter resource with its SHA-256;
-- findings only for controls this run assessed (satisfied, not satisfied, waived): runtime,
+- findings only for controls this run assessed (satisfied, partially satisfied, not satisfied,
+  waived): runtime, "runtime part pending",
   manual and not-run controls are reviewed controls without a finding, never "not-satisfied";
 - one risk per exception that waived evidence, status ``deviation-approved``, the expiry as
   deadline and the approver in the risk log (``logged-by`` a party of the metadata).
@@ -96,10 +97,6 @@ def _inventory_items(data: ReportData) -> list[Doc]:
         }
         for row in data.inventory
     ]
-
-
-def _approver(exc: PolicyException) -> str:
-    return exc.approved_by
 
 
 def _parties(data: ReportData) -> dict[str, str]:
@@ -209,14 +206,25 @@ def _risk(
     run_id: str,
     parties: dict[str, str],
 ) -> Doc:
-    approver, approved_on = exc.approved_by, exc.approved_on
-    rating, compensating = exc.risk, exc.compensating_controls
-    props = [prop("rule", exc.rule), prop("resource-glob", exc.resource), prop("owner", exc.owner)]
-    if rating:
-        props.append(prop("risk-rating", str(rating)))
-    props += [prop("compensating-control", str(c)) for c in compensating]
-    props += [prop("control", a.control.id) for a, _ in uses]
-    risk: Doc = {
+    """One approved deviation. The exceptions loader guarantees approver, approval date and
+    rating (compliance.exceptions refuses an entry without them), so they are always written."""
+    props = [
+        prop("rule", exc.rule),
+        prop("resource-glob", exc.resource),
+        prop("owner", exc.owner),
+        prop("risk-rating", str(exc.risk)),
+        *(prop("compensating-control", str(c)) for c in exc.compensating_controls),
+        *(prop("control", a.control.id) for a, _ in uses),
+        prop("approved-by", exc.approved_by),
+    ]
+    entry: Doc = {
+        "uuid": run_uuid(run_id, "risk-log", exc.rule, exc.resource),
+        "title": f"Deviation approved by {exc.approved_by}",
+        "start": dt.datetime.combine(exc.approved_on, dt.time(), dt.UTC).isoformat(),
+        "status-change": "deviation-approved",
+        "logged-by": [{"party-uuid": parties[exc.approved_by], "role-id": "approver"}],
+    }
+    return {
         "uuid": run_uuid(run_id, "risk", exc.rule, exc.resource),
         "title": f"Approved exception: {exc.rule} on {exc.resource}",
         "description": exc.reason,
@@ -227,19 +235,8 @@ def _risk(
         "related-observations": [
             {"observation-uuid": run_uuid(run_id, "observation", e.key)} for _, e in uses
         ],
+        "risk-log": {"entries": [entry]},
     }
-    if approver:
-        props.append(prop("approved-by", str(approver)))
-    if approver and isinstance(approved_on, dt.date):
-        entry: Doc = {
-            "uuid": run_uuid(run_id, "risk-log", exc.rule, exc.resource),
-            "title": f"Deviation approved by {approver}",
-            "start": dt.datetime.combine(approved_on, dt.time(), dt.UTC).isoformat(),
-            "status-change": "deviation-approved",
-            "logged-by": [{"party-uuid": parties[str(approver)], "role-id": "approver"}],
-        }
-        risk["risk-log"] = {"entries": [entry]}
-    return risk
 
 
 def _finding(a: ControlAssessment, run_id: str, risks: list[str]) -> Doc:
@@ -339,9 +336,7 @@ def assessment_results_document(data: ReportData, run_id: str | None = None) -> 
         meta["parties"] = [
             {"uuid": pid, "type": "organization", "name": name} for name, pid in parties.items()
         ]
-        approvers = sorted(
-            {parties[name] for name in map(_approver, data.exceptions.items) if name}
-        )
+        approvers = sorted({parties[e.approved_by] for e in data.exceptions.items})
         if approvers:
             meta["responsible-parties"] = [{"role-id": "approver", "party-uuids": approvers}]
     doc: Doc = {

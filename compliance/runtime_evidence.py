@@ -26,13 +26,13 @@ from compliance.assess import ControlAssessment, ControlStatus
 from compliance.catalog import ControlKind
 from compliance.collect.model import EvidenceItem, ItemStatus, RuntimeEvidence, iso
 from compliance.manifest import EvidenceSource
+from compliance.oscal_common import prop, stable_uuid
 from compliance.runtime_summary import ControlRuntime, RuntimeSummary
 
 if TYPE_CHECKING:
     from compliance.reportdata import ReportData
 
 SCHEMA_PATH = Path(__file__).parent / "collect" / "runtime-evidence.schema.json"
-_NAMESPACE = uuid.UUID("0b7f3c2e-4c1a-5d2b-8e61-2a9d7c4f1e30")
 
 
 class RuntimeEvidenceError(ValueError):
@@ -179,10 +179,6 @@ def with_runtime_evidence(data: ReportData, path: Path) -> ReportData:
 
 
 # ------------------------------------------------------------------------------------- OSCAL
-def _uuid(*parts: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
-
-
 def _observation(item: EvidenceItem, summary: RuntimeSummary, resource_uuid: str) -> dict[str, Any]:
     return {
         "uuid": str(uuid.uuid4()),  # unique per report run, like every observation
@@ -196,7 +192,7 @@ def _observation(item: EvidenceItem, summary: RuntimeSummary, resource_uuid: str
         "types": ["discovery"],  # like every observation of ours ("finding" is deprecated)
         "subjects": [
             {
-                "subject-uuid": _uuid("subject", item.resource_arn),
+                "subject-uuid": stable_uuid("subject", item.resource_arn),
                 "type": "resource",
                 "title": item.resource_arn,
             }
@@ -209,13 +205,13 @@ def _observation(item: EvidenceItem, summary: RuntimeSummary, resource_uuid: str
         ],
         "collected": iso(item.collected_at),
         "expires": iso(item.expires_at),
-        "props": [{"name": "evidence-status", "value": item.status.value}],
+        "props": [prop("evidence-status", item.status.value)],
     }
 
 
 def add_to_oscal(doc: dict[str, Any], summary: RuntimeSummary) -> None:
     """Add the collector's observations, link them from the runtime findings, hash the file."""
-    resource_uuid = _uuid("resource", summary.sha256)
+    resource_uuid = stable_uuid("runtime-evidence", summary.sha256)
     result = doc["results"][0]
     observations = [_observation(i, summary, resource_uuid) for i in summary.evidence.items]
     result.setdefault("observations", []).extend(observations)

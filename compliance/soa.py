@@ -5,7 +5,8 @@ Art. 21(2) point, and the GDPR/DSA/AVMSD/DSM articles the catalog touches). A re
 *in scope* when a catalog control implements or supports it, a *gap* when only "gap" mappings
 (or a declaration in ``soa.yaml``) name it, and *not applicable* / *inherited from AWS* only by a
 declaration with a justification. A reference that nothing decides is an error, so the statement
-cannot silently leave one out; and "uncovered" is every reference that is not in scope.
+cannot silently leave one out; and "uncovered" is every gap reference (one that applies and that
+no control implements or supports).
 """
 
 from __future__ import annotations
