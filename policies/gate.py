@@ -89,8 +89,9 @@ def judge(raw: RawScan, exceptions: ExceptionSet, strict_exceptions: bool = Fals
     """Apply the reviewed exceptions to one stack's checkov results.
 
     A built-in check that returned UNKNOWN is judged like a failure: checkov ran it on a
-    resource type of the stack and could not decide, so it checked nothing. Our own checks
-    return UNKNOWN only for values known at apply time (docs/gate.md): those are counted."""
+    resource type of the stack and could not decide, so it checked nothing. Our own checks'
+    UNKNOWN results (values known only at apply time, or a setting the check cannot interpret,
+    e.g. container_definitions that are not JSON) are counted, not judged (docs/gate.md)."""
 
     def custom_unknown(r: RawFinding) -> bool:
         return r.result is CheckovResult.UNKNOWN and is_custom(r.check_id)

@@ -23,8 +23,8 @@ class GateResult:
     unused_exceptions: tuple[PolicyException, ...]
     no_files: bool = False
     strict_exceptions: bool = False
-    # (check id, address) of our own checks that returned UNKNOWN: by design for values only
-    # known at apply time (docs/gate.md); counted, not judged.
+    # (check id, address) of our own checks that returned UNKNOWN (apply-time values or a
+    # setting they cannot interpret, docs/gate.md): counted, not judged.
     custom_unknown: tuple[tuple[str, str], ...] = ()
 
     @property

@@ -126,7 +126,7 @@ def test_builtin_unknown_fails_unless_an_exception_says_why() -> None:
         ("CKV_AWS_70", "aws_s3_bucket.logs"),
     }
     assert all(f.unknown and "UNKNOWN" in f.details[0] for f in strict.failed)
-    # our own checks' UNKNOWN (apply-time values) is counted, never judged
+    # our own checks' UNKNOWN (here an apply-time value) is counted, never judged
     assert strict.custom_unknown == (("CKV_SFX_23", "aws_appautoscaling_target.t"),)
     assert strict.checks_per_resource == {
         "aws_appautoscaling_target.t": 1,
