@@ -263,3 +263,16 @@ def test_failed_rule_invocations_page_through_the_topic(stack: StackView) -> Non
     assert (a["comparison_operator"], a["threshold"]) == ("GreaterThanThreshold", 0)
     assert a["treat_missing_data"] == "notBreaching"
     assert a["alarm_actions"] == [topic_arn(stack)] == a["ok_actions"]
+
+
+def test_operator_texts_match_how_the_worker_logs_in(stack: StackView) -> None:
+    """Workers sign an IAM token (no secret injected, no password), so neither the rotation
+    rule nor the tasks-below-minimum alarm may send the on-call person looking for one."""
+    task_defs = stack.of_type("aws_ecs_task_definition").values()
+    containers = [c for t in task_defs for c in json.loads(t["container_definitions"])]
+    assert not any(c.get("secrets") for c in containers)
+    (rule,) = stack.of_type("aws_cloudwatch_event_rule").values()
+    assert "workers keep" not in rule["description"]
+    assert "migrate task" in rule["description"]
+    below = _alarm(stack, "tasks-below-min")
+    assert "secret errors" not in below["alarm_description"]

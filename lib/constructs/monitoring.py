@@ -175,7 +175,8 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
             "alarm-tasks-below-min",
             f"Fewer than {cfg.worker.running_min_tasks} worker task(s) running for 5 minutes. "
             "Check the "
-            "service events (failed deployments roll back; image pull or secret errors) and "
+            "service events (failed deployments roll back; image pull or IAM database login "
+            "errors) and "
             "Fargate Spot capacity; the FARGATE base should keep one task.",
             "LessThanThreshold",
             cfg.worker.running_min_tasks,  # 0 before the first image: nothing to miss
@@ -270,8 +271,8 @@ class Monitoring(Construct):
             self,
             "rotation_failed",
             name=ctx.namer.name(ROTATION_RULE),
-            description="Database secret rotation failed: workers keep the old password until "
-            "it is fixed; see docs/runtime.md",
+            description="Database secret rotation failed: the master password did not change "
+            "and the migrate task keeps using it until it is fixed; see docs/runtime.md",
             event_pattern=json.dumps(rotation_failed_pattern(resources.secret_arn)),
         )
         rule_arn = self.rotation_rule.arn
