@@ -8,7 +8,6 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from lib.config import StackConfig
-from lib.constructs.alarms import also_notify
 from lib.constructs.audit import Audit
 from lib.constructs.collector_role import CollectorRole
 from lib.constructs.compute import Compute, WorkerWiring
@@ -69,8 +68,6 @@ class StreamflixStack(TerraformStack):
         if config.collector.principal_arn:  # operating evidence (issue 13)
             self.collector = CollectorRole(self, "collector", ctx, config.collector.principal_arn)
         publish_outputs(self, self.parts)
-        # An existing alert topic from configuration gets every alarm the alerts topic gets.
-        also_notify(self, self.failures.topic_arn, self.failures.alert_topics[1:])
         self.keys.finalize()
 
     def _workers(self, ctx: StackContext) -> None:
@@ -143,6 +140,7 @@ class StreamflixStack(TerraformStack):
             uploads_bucket_arn=ing.uploads.arn,
             stream_arn=ing.stream.arn,
             topic_arn=self.failures.topic_arn,
+            extra_topics=self.failures.alert_topics[1:],
         )
 
     @property

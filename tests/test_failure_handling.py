@@ -105,10 +105,9 @@ ONCALL_TOPIC = "arn:aws:sns:eu-west-1:123456789012:oncall-pager"
 
 def _synth_alerting(alarms: AlarmConfig) -> dict[str, dict[str, Any]]:
     """A small in-process synth of the alerting constructs alone (no second full-stack synth):
-    FailureHandling, Monitoring, and the stack's fan-out to a configured existing topic."""
+    FailureHandling and Monitoring, whose alarms also notify a configured existing topic."""
     from cdktf import App, TerraformStack, Testing
 
-    from lib.constructs.alarms import also_notify
     from lib.constructs.encryption import EncryptionKeys
     from lib.constructs.failure_handling import FailureHandling
     from lib.constructs.monitoring import MonitoredResources, Monitoring
@@ -122,7 +121,6 @@ def _synth_alerting(alarms: AlarmConfig) -> dict[str, dict[str, Any]]:
     failures = FailureHandling(scope, "failure_handling", ctx, keys)
     names = MonitoredResources("s", "d", "c", "w", "db", "arn:aws:secretsmanager:x")
     Monitoring(scope, "monitoring", ctx, keys, names, failures.topic_arn, failures.alert_topics[1:])
-    also_notify(scope, failures.topic_arn, failures.alert_topics[1:])
     keys.finalize()
     return dict(json.loads(Testing.synth(scope))["resource"])
 

@@ -12,13 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cdktf import DefaultTokenResolver, StringConcat, Tokenization
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
     CloudwatchMetricAlarm,
     CloudwatchMetricAlarmMetricQuery,
     CloudwatchMetricAlarmMetricQueryMetric,
 )
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from lib.context import StackContext
 
@@ -133,36 +132,8 @@ def build_alarm(
     return CloudwatchMetricAlarm(scope, id_, metric_query=queries, **common)
 
 
-def notify(topic_arn: str) -> dict[str, list[str]]:
-    """Alarm and OK actions for alarms that page people through the alerts topic."""
-    return {"actions": [topic_arn], "ok_actions": [topic_arn]}
-
-
-def _resolved(scope: IConstruct, value: Any) -> Any:
-    """``value`` with its tokens resolved to Terraform expressions: two reads of one attribute
-    (e.g. ``topic.arn``) are different tokens but the same expression."""
-    return Tokenization.resolve(
-        value, scope=scope, preparing=False, resolver=DefaultTokenResolver(StringConcat())
-    )
-
-
-def also_notify(scope: IConstruct, topic_arn: str, extra_topics: Sequence[str]) -> int:
-    """Make every alarm under ``scope`` that notifies ``topic_arn`` notify ``extra_topics`` too
-    (ALARM and OK), wherever it was built; returns how many alarms were extended. Used for an
-    existing topic given by configuration, which cannot subscribe to ours."""
-    if not extra_topics:
-        return 0
-    target = _resolved(scope, topic_arn)
-    extended = 0
-    for node in scope.node.find_all():
-        if not isinstance(node, CloudwatchMetricAlarm):
-            continue
-        actions = list(node.alarm_actions_input or [])
-        if target not in _resolved(scope, actions):
-            continue
-        node.alarm_actions = actions + list(extra_topics)
-        ok = list(node.ok_actions_input or [])
-        if target in _resolved(scope, ok):
-            node.ok_actions = ok + list(extra_topics)
-        extended += 1
-    return extended
+def notify(*topic_arns: str) -> dict[str, list[str]]:
+    """Alarm and OK actions for alarms that page people: the alerts topic first, then any
+    existing topic from configuration (STREAMFLIX_ALARM_TOPIC_ARN), which cannot subscribe to
+    ours and so is an action of its own."""
+    return {"actions": list(topic_arns), "ok_actions": list(topic_arns)}

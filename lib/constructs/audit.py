@@ -11,6 +11,8 @@ group and an alarm to the alerts topic (rows in ``lib.cis_metric_filters``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cdktf_cdktf_provider_aws.cloudtrail import (
     Cloudtrail,
     CloudtrailAdvancedEventSelector,
@@ -134,6 +136,7 @@ class Audit(Construct):
         uploads_bucket_arn: str,
         stream_arn: str,
         topic_arn: str,
+        extra_topics: Sequence[str] = (),
     ):
         super().__init__(scope, id_)
         names = ctx.namer
@@ -222,5 +225,5 @@ class Audit(Construct):
                         CIS_METRIC_NAMESPACE, row.metric_name, {}, "Sum", CIS_ALARM_PERIOD_S
                     ),
                 ),
-                **notify(topic_arn),
+                **notify(topic_arn, *extra_topics),
             )

@@ -264,7 +264,7 @@ class Monitoring(Construct):
     ):
         super().__init__(scope, id_)
         self.alarms = {
-            key: build_alarm(self, f"{key}_alarm", ctx, spec, **notify(topic_arn))
+            key: build_alarm(self, f"{key}_alarm", ctx, spec, **notify(topic_arn, *extra_topics))
             for key, spec in alarm_specs(ctx, resources).items()
         }
         self.rotation_rule = CloudwatchEventRule(
