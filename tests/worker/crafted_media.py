@@ -24,8 +24,10 @@ def mkv_clip(path: Path) -> Path:
 
     mp4 = make_clip(path.with_suffix(".src.mp4"))
     subprocess.run(
-        [str(ffmpeg.FFMPEG_PATH), "-nostdin", "-loglevel", "error", "-y", "-i", str(mp4)]
-        + ["-c", "copy", str(path)],
+        [
+            *(str(ffmpeg.FFMPEG_PATH), "-nostdin", "-loglevel", "error", "-y"),
+            *("-i", str(mp4), "-c", "copy", str(path)),
+        ],
         check=True,
     )
     return path
