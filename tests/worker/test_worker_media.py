@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,11 @@ def test_probe_facts_outside_what_the_database_stores_are_refused(
     }
     with pytest.raises(PermanentJobError, match=f"^invalid media: {reason}"):
         ProbeInfo(**(good | {field: value}))  # type: ignore[arg-type]
+
+
+def test_probe_json_is_a_plain_copy_of_the_facts() -> None:
+    info = ProbeInfo(2.5, "matroska,webm", "h264", None, 320, 240)
+    as_json = info.as_json()
+    assert as_json == asdict(info)
+    as_json["width"] = 1
+    assert info.as_json()["width"] == 320

@@ -11,7 +11,7 @@ import math
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,9 @@ class ProbeInfo:
                 raise invalid_media(f"{name} {value} is outside 1..{MAX_DIMENSION} pixels")
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # A shallow copy: every field is a str/int/float/None. dataclasses.asdict deep-copies
+        # field by field, ~4.5 us per completed job (bench/worker_throughput.py --profile).
+        return dict(vars(self))
 
 
 @dataclass(frozen=True)
