@@ -30,6 +30,19 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# Stages of one batch, cumulative CPU (a stage includes what it calls, so they overlap).
+STAGES: tuple[tuple[str, str, str], ...] = (
+    ("GetRecords call + botocore parsing (prefetch thread)", "consumer.py", "_get_records"),
+    ("parse + validate records (schema.py, pydantic)", "consumer.py", "_parse_batch"),
+    ("claim transaction (store.claim + round trip)", "store.py", "claim"),
+    ("jobs: _run_job (stubbed media) incl. stats", "consumer.py", "_run_job"),
+    ("commit transaction (store.complete + checkpoint)", "consumer.py", "_commit"),
+    ("  of which store.complete", "store.py", "complete"),
+    ("metrics per batch (_emit -> telemetry)", "consumer.py", "_emit"),
+    ("whole batch (_handle_batch)", "consumer.py", "_handle_batch"),
+)
+
+
 def group_of(file: str, function: str) -> str:
     where = f"{file}:{function}"
     for name, needles in GROUPS:
@@ -58,6 +71,12 @@ def summarize(dumps: Sequence[Path], records: int, top: int = 25) -> str:
     ]
     for name, seconds in sorted(per_group.items(), key=lambda kv: -kv[1]):
         lines.append(f"{name:60} {seconds * us:10.1f} {seconds / total:7.1%}")
+    cumulative: dict[tuple[str, str], float] = defaultdict(float)
+    for (file, _line, function), (_cc, _calls, _tt, cumtime, _callers) in table.items():
+        cumulative[(Path(file).name, function)] += cumtime
+    lines += ["", f"{'stage (cumulative CPU)':60} {'us/record':>10}"]
+    for label, file, function in STAGES:
+        lines.append(f"{label:60} {cumulative.get((file, function), 0.0) * us:10.1f}")
     lines += ["", f"top {top} functions by self CPU (us/record self, cumulative; calls/record):"]
     for tottime, cumtime, calls, where in sorted(rows, reverse=True)[:top]:
         lines.append(
