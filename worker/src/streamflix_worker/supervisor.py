@@ -123,20 +123,23 @@ class Supervisor:
             held, marked = consumer.in_hand.snapshot()
             fresh += held if claims else []
             marks += marked
-        if not fresh and not marks:
-            return
+        if fresh or marks:
 
-        def give_back(conn: Conn) -> None:
-            store.credit_starts(conn, marks)
-            store.hand_back(conn, fresh)
+            def give_back(conn: Conn) -> None:
+                store.credit_starts(conn, marks)
+                store.hand_back(conn, fresh)
 
-        try:
-            self.session.transaction(give_back, deadline)
-        except Exception as error:
-            self.ctx.logger.warning(
-                "could not record the interrupted jobs; they count as unfinished",
-                extra={"error": str(error)[:300]},
-            )
+            try:
+                self.session.transaction(give_back, deadline)
+            except Exception as error:
+                self.ctx.logger.warning(
+                    "could not record the interrupted jobs; they count as unfinished",
+                    extra={"error": str(error)[:300]},
+                )
+                return
+        self.ctx.logger.info(
+            "interrupted jobs given back", extra={"marks": len(marks), "claims": len(fresh)}
+        )
 
     def drain(self) -> int:
         """Stop fetching, let consumers finish or hand back their job, release leases."""
