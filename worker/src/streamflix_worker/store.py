@@ -193,7 +193,9 @@ class Claims:
 
 
 @dataclass(frozen=True)
-class _Existing:
+class ExistingVideo:
+    """A video row as a claim finds it: status, the record that claimed its run, holder."""
+
     status: str
     claim: tuple[str, str]
     claimed_by: str | None
@@ -251,7 +253,7 @@ def _insert_new(
     return inserted, refused
 
 
-def decide(job: Job, existing: _Existing) -> Claim:
+def decide(job: Job, existing: ExistingVideo) -> Claim:
     """The rule for a record whose video already exists (one outcome per video)."""
     redrive = job.request.redrive
     if existing.status == "PROCESSING":
@@ -263,10 +265,10 @@ def decide(job: Job, existing: _Existing) -> Claim:
     return Claim("duplicate", existing.status)
 
 
-def _existing(conn: Conn, video_ids: list[UUID]) -> dict[UUID, _Existing]:
+def _existing(conn: Conn, video_ids: list[UUID]) -> dict[UUID, ExistingVideo]:
     rows = conn.execute(_EXISTING, ([str(v) for v in video_ids],)).fetchall()
     return {
-        UUID(str(r[0])): _Existing(
+        UUID(str(r[0])): ExistingVideo(
             status=str(r[1]),
             claim=(str(r[2]), str(r[3])),
             claimed_by=None if r[4] is None else str(r[4]),
