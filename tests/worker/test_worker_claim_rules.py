@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from streamflix_worker.schema import ProcessingRequest, RedriveMarker
 from streamflix_worker.standins import sample_request
-from streamflix_worker.store import Claim, Job, ExistingVideo, decide
+from streamflix_worker.store import Claim, ExistingVideo, Job, decide
 
 REDRIVE = uuid.uuid4()
 
