@@ -168,6 +168,15 @@ class ContentTracking(_Strict):
     age_rating: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+-]{1,16}$")]
 
 
+class RedriveMarker(_Strict):
+    """Set by ``python -m streamflix_worker redrive``: re-process this FAILED video once."""
+
+    redrive_id: UUID
+    dead_letter_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    error_kind: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")]
+    requested_at: AwareDatetime
+
+
 class ProcessingRequest(_Strict):
     """Schema version 1 of a processing request."""
 
@@ -178,6 +187,7 @@ class ProcessingRequest(_Strict):
     creator_id: Identifier
     uploaded_at: UploadTime
     content: ContentTracking
+    redrive: RedriveMarker | None = None
 
 
 class InvalidRequestError(ValueError):
