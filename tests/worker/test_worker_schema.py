@@ -46,6 +46,22 @@ def _content(**overrides: object) -> dict[str, object]:
     return sample_request("b-u", "k")["content"] | overrides
 
 
+def _marker(**overrides: object) -> dict[str, object]:
+    """A redrive marker as ``python -m streamflix_worker redrive`` sets it."""
+    marker: dict[str, object] = {
+        "redrive_id": "0b5f2a5e-6a7c-4d8e-9f00-112233445566",
+        "dead_letter_id": "msg-1",
+        "error_kind": "permanent",
+        "requested_at": "2026-12-02T20:00:00.123456+00:00",
+    }
+    return marker | overrides
+
+
+def test_a_redrive_marker_parses() -> None:
+    request = parse_request(_bytes(sample_request("b-u", "k", redrive=_marker())))
+    assert request.redrive is not None and request.redrive.dead_letter_id == "msg-1"
+
+
 def _raw(payload: dict[str, object], field: str, raw_value: str) -> bytes:
     """``payload`` as JSON with one field's value spelled exactly as ``raw_value``."""
     marker = "@@raw@@"
@@ -71,6 +87,8 @@ LOOSE_INPUTS = [
     ({"video_id": "6f1c1f0e3c524a3a9d0e0b1a2c3d4e5f"}, "video_id"),
     ({"video_id": "{6f1c1f0e-3c52-4a3a-9d0e-0b1a2c3d4e5f}"}, "video_id"),
     ({"video_id": "urn:uuid:6f1c1f0e-3c52-4a3a-9d0e-0b1a2c3d4e5f"}, "video_id"),
+    ({"redrive": _marker(requested_at=1_764_158_400)}, "redrive.requested_at"),
+    ({"redrive": _marker(redrive_id="6f1c1f0e3c524a3a9d0e0b1a2c3d4e5f")}, "redrive.redrive_id"),
     ({"title": 42}, "title"),
     ({"creator_id": 42}, "creator_id"),
 ]
@@ -108,6 +126,7 @@ UNSTORABLE = [
     ({"uploaded_at": "2100-01-01T00:00:00Z"}, "uploaded_at: must be from 2000-01-01"),
     ({"uploaded_at": "2026-02-30T12:00:00Z"}, "uploaded_at: must be an RFC 3339"),
     ({"source": {"bucket": "b-u", "key": "é" * 513}}, "source.key: must be at most 1024 bytes"),
+    ({"redrive": _marker(dead_letter_id="m\x00")}, "redrive.dead_letter_id: must not contain"),
 ]
 
 

@@ -84,6 +84,14 @@ def _field(valid: st.SearchStrategy[Any], adversarial: st.SearchStrategy[Any]) -
     )
 
 
+MARKERS = st.fixed_dictionaries(
+    {
+        "redrive_id": _field(st.uuids().map(str), st.uuids().map(lambda u: u.hex)),
+        "dead_letter_id": _field(_strings(128, STORABLE_CHARS, 1), _strings(128)),
+        "error_kind": _field(st.sampled_from(["permanent", "retries_exhausted"]), _strings(32)),
+        "requested_at": _field(_timestamps(), st.text(CHARS, max_size=30)),
+    }
+)
 REQUESTS = st.fixed_dictionaries(
     {
         "schema_version": _field(st.just(1), st.sampled_from([0, 2, True, 1.0, "1"])),
@@ -110,7 +118,8 @@ REQUESTS = st.fixed_dictionaries(
                 "age_rating": _field(st.from_regex(r"\A[A-Za-z0-9+-]{1,16}\Z"), _strings(16)),
             }
         ),
-    }
+    },
+    optional={"redrive": MARKERS},
 )
 
 
@@ -164,8 +173,16 @@ def test_every_request_the_schema_accepts_is_stored_unchanged(harness: Harness) 
         seen["accepted"] += 1
         job = store.Job(parsed, "shardId-000000000000", "49000000000000000000000000000001")
         with conn.transaction(force_rollback=True):
-            assert store.claim(conn, [job], "w-property") == {parsed.video_id: False}
+            claims = store.claim(conn, [job], "w-property")
+            assert claims.refused == {}, claims.refused  # the safety net was not needed
+            assert claims.by_sequence == {job.sequence_number: store.Claim("new")}
             stored = _stored(conn, parsed)
+            (redrive_id,) = conn.execute(
+                "SELECT redrive_id FROM video_status_history "
+                "WHERE video_id = %s AND to_status = 'RECEIVED'",
+                (parsed.video_id,),
+            ).fetchone()
+        assert redrive_id == (parsed.redrive.redrive_id if parsed.redrive else None)
         assert stored["uploaded_at"].astimezone(UTC) == parsed.uploaded_at.astimezone(UTC)
         assert stored | {"uploaded_at": None} == _parsed(parsed) | {"uploaded_at": None}
 

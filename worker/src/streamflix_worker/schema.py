@@ -141,8 +141,9 @@ Text = Annotated[
     str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True), Storable
 ]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
-UploadTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_upload_time)]
-VideoId = Annotated[UUID, BeforeValidator(_canonical_uuid)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+UploadTime = Annotated[Timestamp, AfterValidator(_upload_time)]
+UuidText = Annotated[UUID, BeforeValidator(_canonical_uuid)]
 SchemaVersion = Annotated[StrictInt, AfterValidator(_supported_version)]
 
 
@@ -171,17 +172,17 @@ class ContentTracking(_Strict):
 class RedriveMarker(_Strict):
     """Set by ``python -m streamflix_worker redrive``: re-process this FAILED video once."""
 
-    redrive_id: UUID
-    dead_letter_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    redrive_id: UuidText
+    dead_letter_id: Annotated[str, StringConstraints(min_length=1, max_length=128), Storable]
     error_kind: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")]
-    requested_at: AwareDatetime
+    requested_at: Timestamp
 
 
 class ProcessingRequest(_Strict):
     """Schema version 1 of a processing request."""
 
     schema_version: SchemaVersion
-    video_id: VideoId
+    video_id: UuidText
     source: S3Location
     title: Text
     creator_id: Identifier
