@@ -18,8 +18,8 @@ from streamflix_worker.database import Session
 from streamflix_worker.leases import Conn, LeaseManager, ShardInfo
 
 TICK_S = 0.25
-METRICS_FLUSH_INTERVAL_S = 10.0
-CREDIT_TIMEOUT_S = 5.0  # recording interrupted starts at drain start  # one EMF document per metric set every 10 s, not per tick
+METRICS_FLUSH_INTERVAL_S = 10.0  # one EMF document per metric set every 10 s, not per tick
+CREDIT_TIMEOUT_S = 5.0  # recording interrupted starts at drain start
 
 
 def list_shards(kinesis: Any, stream: str) -> list[ShardInfo]:
