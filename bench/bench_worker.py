@@ -3,7 +3,7 @@
 Run as ``python bench/bench_worker.py`` with the worker's usual environment plus:
 
 - ``BENCH_CLIP``: a real clip; every job returns its (really probed) facts, like
-  tests/worker/crashing_worker.py patches ``S3MediaProcessor.process``;
+  tests/worker/faulty_worker.py patches ``S3MediaProcessor.process``;
 - ``BENCH_MARK``: a file that receives ``<wall time> <process CPU s>`` when the first shard
   consumer starts, so the benchmark can leave interpreter start-up and imports out;
 - ``BENCH_CONSUMER=naive`` (optional): the naive consumer, one claim and one commit per record;
