@@ -23,15 +23,20 @@ class AwsClients:
     rds: Any  # only signs IAM auth tokens locally; the worker calls no RDS API
 
 
-def make_clients(region: str) -> AwsClients:
-    """One session per process; botocore clients are thread-safe."""
-    session = boto3.session.Session(region_name=region)
-    config = Config(
+def client_config() -> Config:
+    """Timeouts and retries for every client we build (the worker's and the operator tools')."""
+    return Config(
         connect_timeout=5,
         read_timeout=30,
         retries={"max_attempts": 3, "mode": "standard"},
         max_pool_connections=32,
     )
+
+
+def make_clients(region: str) -> AwsClients:
+    """One session per process; botocore clients are thread-safe."""
+    session = boto3.session.Session(region_name=region)
+    config = client_config()
 
     def client(name: str) -> Any:
         return session.client(name, config=config)

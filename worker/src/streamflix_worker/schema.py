@@ -38,6 +38,19 @@ class ContentTracking(_Strict):
     age_rating: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+-]{1,16}$")]
 
 
+class RedriveMarker(_Strict):
+    """Set by ``redrive`` on a request moved back from the DLQ: lets a FAILED video run again.
+
+    ``redrive_id`` is derived from the dead letter's SQS MessageId, so redriving the same letter
+    twice (a crash between PutRecord and DeleteMessage) carries the same id and runs once.
+    """
+
+    redrive_id: UUID
+    dead_letter_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    error_kind: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,63}$")]
+    requested_at: AwareDatetime
+
+
 class ProcessingRequest(_Strict):
     """Schema version 1 of a processing request."""
 
@@ -48,6 +61,7 @@ class ProcessingRequest(_Strict):
     creator_id: Identifier
     uploaded_at: AwareDatetime
     content: ContentTracking
+    redrive: RedriveMarker | None = None  # only on requests moved back by ``redrive``
 
 
 class InvalidRequestError(ValueError):
