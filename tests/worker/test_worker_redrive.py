@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from aws_calls import AwsCallRecorder
 from redrive_kit import (
     letter_body,
     queue_counts,
@@ -18,6 +19,7 @@ from redrive_kit import (
     send_letter,
     stream_records,
 )
+from streamflix_worker.__main__ import main
 from streamflix_worker.redrive_plan import REDRIVE_NAMESPACE
 from streamflix_worker.standins import FAKE_AWS_ENV, sample_request
 from worker_testkit import Harness, wait_until
@@ -194,6 +196,29 @@ def test_a_letter_the_worker_wrote_is_redriven(harness: Harness) -> None:
     assert record["video_id"] == request["video_id"]
     assert record["redrive"]["error_kind"] == result.outcomes[0]["error_kind"]
     assert queue_counts(harness) == (0, 0)
+
+
+@services
+def test_redrive_uses_the_operators_clients_not_the_task_roles(
+    harness: Harness,
+    aws_calls: AwsCallRecorder,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """In-process, so the session recorder would see it call through ``aws.make_clients``: the
+    task role compared with those calls (test_worker_iam_calls.py) must not gain these."""
+    send_letter(harness, letter_body(_request(harness)))
+    monkeypatch.setenv("DLQ_URL", harness.stack.dlq_url)
+    monkeypatch.setenv("STREAM_NAME", harness.stack.stream_name)
+    assert main(["redrive"]) == 0
+    assert '"action": "moved"' in capsys.readouterr().out
+    operator_only = {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "kinesis:PutRecord",
+    }
+    assert aws_calls.calls & operator_only == set()
 
 
 @pytest.mark.parametrize("variable", ["DLQ_URL", "STREAM_NAME", "AWS_REGION"])
