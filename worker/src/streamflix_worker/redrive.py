@@ -32,6 +32,7 @@ from streamflix_worker.redrive_plan import Keep, Move, plan
 RECEIVE_WAIT_SECONDS = 2  # long polling: an empty answer means the queue is empty, not sampled
 HOLD_SECONDS = 300  # a received letter stays hidden this long unless we release it earlier
 AWS_ERRORS = (BotoCoreError, ClientError)
+ACTIONS = ("moved", "would_move", "kept", "failed")  # "failed" leaves the letter and exits 1
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Outcome:
     message_id: str
     video_id: str | None
     error_kind: str | None
-    action: str  # "moved" | "would_move" | "kept" | "failed"
+    action: str  # one of ACTIONS
     redrive_id: str | None = None
     sequence_number: str | None = None
     reason: str | None = None
@@ -112,7 +113,7 @@ class Redriver:
             self._release(state)
             self._emit(
                 {"summary": True, "stopped": stopped, "dry_run": self._options.dry_run}
-                | {k: state.tally[k] for k in ("received", "moved", "would_move", "kept", "failed")}
+                | {k: state.tally[k] for k in ("received", *ACTIONS)}
             )
         return 1 if state.tally["failed"] else 0
 
