@@ -70,7 +70,13 @@ def _graphs(ctx: StackContext, r: MonitoredResources) -> list[Graph]:
             "Workers: job outcomes",
             tuple(
                 (METRICS_NAMESPACE, name, *env)
-                for name in ("JobsProcessed", "JobsFailed", "JobsRetried", "JobsDeadLettered")
+                for name in (
+                    "JobsProcessed",
+                    "JobsFailed",
+                    "JobsRetried",
+                    "JobsDeadLettered",
+                    "JobsDuplicate",
+                )
             ),
         ),
         Graph(

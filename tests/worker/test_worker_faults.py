@@ -90,7 +90,7 @@ def test_a_job_that_kills_the_process_is_dead_lettered_after_three_deaths(
     poison = sample_request(harness.stack.bucket, "p.mp4")
     harness.put(poison)
     after = harness.put_jobs("p.mp4", 2, spread=False)
-    entry = (str(REPO / "tests" / "worker" / "crashing_worker.py"),)
+    entry = (str(REPO / "tests" / "worker" / "faulty_worker.py"),)
     deaths = 0
     while True:
         worker = harness.spawn(

@@ -35,6 +35,7 @@ def test_metrics_have_only_the_environment_dimension(
         "JobsFailed": "Count",
         "JobsRetried": "Count",
         "JobsDeadLettered": "Count",
+        "JobsDuplicate": "Count",
         "ProcessingLatency": "Milliseconds",
         "MillisBehindLatest": "Milliseconds",
     }

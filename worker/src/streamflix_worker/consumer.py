@@ -4,6 +4,9 @@ Per batch: schema-invalid records go to the DLQ; valid ones are claimed (RECEIVE
 PROCESSING) in one transaction, processed with retries, and their final statuses are committed
 in one transaction together with the checkpoint, fenced by the lease. A crash before that
 commit replays the batch (claims and statuses are idempotent); a crash after it replays nothing.
+A record the database refuses is dead-lettered alone; a request for a video already in progress
+or done is a recorded duplicate; a shutdown or handover hands unfinished claims back so the
+next owner keeps the batched path.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from streamflix_worker.leases import LeaseManager
 from streamflix_worker.schema import InvalidRequestError, ProcessingRequest, parse_request
 from streamflix_worker.telemetry import (
     JOBS_DEAD_LETTERED,
+    JOBS_DUPLICATE,
     JOBS_FAILED,
     JOBS_PROCESSED,
     JOBS_RETRIED,
@@ -40,11 +44,50 @@ COMMIT_INTERVAL_S = 5.0  # bound on redone work after a crash when jobs are slow
 # A reclaimed job whose marked starts all died (the process was killed while processing it)
 # is dead-lettered on its next start: with the first, unmarked start, that is three deaths.
 MAX_UNFINISHED_STARTS = 2
+RESUMABLE = frozenset({"new", "resumed", "redrive"})  # may be handed back and resumed batched
+DUPLICATE = store.Claim("duplicate")
 T = TypeVar("T")
 
 
 class HandedBackError(Exception):
     """Shutdown interrupted a job; it stays unrecorded for the next owner of the shard."""
+
+
+class StopRequestedError(HandedBackError):
+    """An AWS call kept failing transiently while the consumer was asked to stop: give the
+    work back rather than retry past the drain deadline (a normal stop, not a crash)."""
+
+
+class ClaimsInHand:
+    """Claims this consumer holds and has not finished, shared with the supervisor.
+
+    ``fresh`` are claims the next owner may resume in its batch (new, resumed, redriven);
+    ``marks`` are the crash-guard marks of reclaimed starts in flight. A graceful stop hands
+    the fresh ones back and takes the marks back, so a shutdown never counts as a crash.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fresh: set[UUID] = set()
+        self._marks: dict[UUID, UUID] = {}
+
+    def hold(self, fresh: list[UUID]) -> None:
+        with self._lock:
+            self._fresh = set(fresh)
+            self._marks.clear()
+
+    def mark(self, video_id: UUID, token: UUID) -> None:
+        with self._lock:
+            self._marks[video_id] = token
+
+    def finished(self, video_id: UUID) -> None:
+        with self._lock:
+            self._fresh.discard(video_id)
+            self._marks.pop(video_id, None)
+
+    def snapshot(self) -> tuple[list[UUID], list[tuple[UUID, UUID]]]:
+        with self._lock:
+            return sorted(self._fresh), sorted(self._marks.items())
 
 
 @dataclass
@@ -54,7 +97,21 @@ class BatchStats:
     processed: int = 0
     failed: int = 0
     retried: int = 0
+    duplicates: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Recorded:
+    """Outcomes of a batch not committed yet, with the record each came from."""
+
+    outcomes: list[store.Outcome] = field(default_factory=list)
+    records: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    stats: BatchStats = field(default_factory=BatchStats)
+
+    def add(self, outcome: store.Outcome, record: dict[str, Any]) -> None:
+        self.outcomes.append(outcome)
+        self.records[outcome.video_id] = record
 
 
 class ShardConsumer(threading.Thread):
@@ -73,23 +130,39 @@ class ShardConsumer(threading.Thread):
         self._leases = LeaseManager(
             self.cfg.stream_name, self.cfg.worker_id, self.cfg.lease_ttl_seconds
         )
+        self.in_hand = ClaimsInHand()
         self.log = ctx.logger
 
     # --- Kinesis -------------------------------------------------------------------------
-    def _aws(self, call: Callable[[], T]) -> T:
-        """Retry throttling and transient AWS errors (Kinesis, SQS, SNS) until asked to stop."""
+    def _aws(self, call: Callable[[], T], until_deadline: bool = True) -> T:
+        """Retry throttling and transient AWS errors (Kinesis, SQS, SNS).
+
+        While draining, a side effect (DLQ letter, alert) is retried until the drain deadline:
+        it belongs to a finished job worth committing. A read (``until_deadline=False``), a
+        stop without a deadline (handover) or a deadline too close ends in
+        ``StopRequestedError``: the work is handed back, which is no error.
+        """
         attempt = 0
         while True:
             attempt += 1
             try:
                 return call()
             except Exception as error:
-                if not is_transient(error) or self.stop.is_set():
+                if not is_transient(error):
                     raise
                 delay = jittered_delay_s(min(attempt, 10), 100, 5000)
+                stopping = self.stop.is_set()
+                if stopping and (
+                    not until_deadline
+                    or self.deadline is None
+                    or time.monotonic() + delay >= self.deadline
+                ):
+                    raise StopRequestedError(str(error)[:300]) from error
                 self.log.warning("AWS call failed, retrying", extra={"error": str(error)[:300]})
-                if self.stop.wait(delay):
-                    raise
+                if stopping:
+                    time.sleep(delay)
+                else:
+                    self.stop.wait(delay)
 
     def _iterator(self, checkpoint: store.Checkpoint) -> str:
         args: dict[str, Any] = {"StreamName": self.cfg.stream_name, "ShardId": self.shard_id}
@@ -98,11 +171,14 @@ class ShardConsumer(threading.Thread):
         else:
             args["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER"
             args["StartingSequenceNumber"] = checkpoint.sequence_number
-        return str(self._aws(lambda: self.ctx.kinesis.get_shard_iterator(**args))["ShardIterator"])
+        response = self._aws(lambda: self.ctx.kinesis.get_shard_iterator(**args), False)
+        return str(response["ShardIterator"])
 
     def _get_records(self, iterator: str) -> dict[str, Any]:
         kinesis, limit = self.ctx.kinesis, self.cfg.batch_size
-        return dict(self._aws(lambda: kinesis.get_records(ShardIterator=iterator, Limit=limit)))
+        return dict(
+            self._aws(lambda: kinesis.get_records(ShardIterator=iterator, Limit=limit), False)
+        )
 
     # --- main loop -----------------------------------------------------------------------
     def run(self) -> None:
@@ -112,8 +188,21 @@ class ShardConsumer(threading.Thread):
             self.log.info(
                 "lease lost; stopping shard", extra={"shard_id": self.shard_id, "why": str(error)}
             )
-        except Exception:
-            self.log.exception("shard consumer crashed", extra={"shard_id": self.shard_id})
+        except HandedBackError as error:
+            self.log.info(
+                "stopped while AWS was failing; the shard resumes from its checkpoint",
+                extra={"shard_id": self.shard_id, "error": str(error)},
+            )
+        except Exception as error:
+            if self.stop.is_set() and is_transient(error):
+                # the drain deadline passed while the database or AWS was unavailable: the
+                # next owner replays from the checkpoint; an expected end of a stop, not a crash
+                self.log.warning(
+                    "stopped before the last commit; the shard resumes from its checkpoint",
+                    extra={"shard_id": self.shard_id, "error": str(error)[:300]},
+                )
+            else:
+                self.log.exception("shard consumer crashed", extra={"shard_id": self.shard_id})
         finally:
             self._session.close()
             self._on_exit()
@@ -229,7 +318,7 @@ class ShardConsumer(threading.Thread):
         list[tuple[dict[str, Any], ProcessingRequest | InvalidRequestError]], list[store.Job]
     ]:
         parsed: list[tuple[dict[str, Any], ProcessingRequest | InvalidRequestError]] = []
-        jobs: dict[UUID, store.Job] = {}
+        jobs: list[store.Job] = []
         for record in records:
             try:
                 request = self._parse(record)
@@ -237,31 +326,61 @@ class ShardConsumer(threading.Thread):
                 parsed.append((record, invalid))
                 continue
             parsed.append((record, request))
-            jobs.setdefault(
-                request.video_id, store.Job(request, self.shard_id, record["SequenceNumber"])
-            )
-        return parsed, list(jobs.values())
+            jobs.append(store.Job(request, self.shard_id, record["SequenceNumber"]))
+        return parsed, jobs
 
     def _commit(
-        self,
-        outcomes: list[store.Outcome],
-        checkpoint: store.Checkpoint,
-        handed_back: list[UUID] | None = None,
+        self, recorded: Recorded, checkpoint: store.Checkpoint, handing_back: bool = False
     ) -> None:
-        """Final statuses + checkpoint (+ lease release at shard end) in ONE transaction;
-        a job handed back gracefully loses its start mark there too."""
+        """Final statuses + checkpoint (+ lease release at shard end) in ONE transaction.
+
+        When handing back, the unfinished claims are released and the marks of interrupted
+        starts taken back in the same transaction. Outcomes the database refuses are
+        dead-lettered and committed as FAILED instead (the transaction is retried).
+        """
+        fresh, marks = self.in_hand.snapshot() if handing_back else ([], [])
 
         def commit(conn: store.Conn) -> None:
             store.assert_lease(conn, self.cfg.stream_name, self.shard_id, self.cfg.worker_id)
-            store.complete(conn, outcomes, self.cfg.worker_id)
-            store.unmark_start(conn, handed_back or [])
+            store.complete(conn, recorded.outcomes, self.cfg.worker_id)
+            store.hand_back(conn, fresh)
+            store.credit_starts(conn, marks)
             store.save_checkpoint(
                 conn, self.cfg.stream_name, self.shard_id, checkpoint, self.cfg.worker_id
             )
             if checkpoint.finished:
                 self._leases.release(conn, [self.shard_id])
 
-        self._session.transaction(commit, self.deadline)
+        while True:
+            try:
+                self._session.transaction(commit, self.deadline)
+                return
+            except store.OutcomesRefusedError as refused:
+                self._fail_refused(recorded, refused.refusals)
+
+    def _fail_refused(self, recorded: Recorded, refusals: dict[UUID, store.Refusal]) -> None:
+        """Replace outcomes the database refused by dead-lettered FAILED ones."""
+        outcomes = []
+        for outcome in recorded.outcomes:
+            refusal = refusals.get(outcome.video_id)
+            if refusal is None:
+                outcomes.append(outcome)
+                continue
+            reason = refusal.reason("the outcome")
+            self._dead_letter(
+                recorded.records[outcome.video_id],
+                reason,
+                "permanent",
+                outcome.attempts,
+                outcome.video_id,
+            )
+            if outcome.status == "COMPLETED":
+                recorded.stats.processed -= 1
+                recorded.stats.failed += 1
+            outcomes.append(
+                store.Outcome(outcome.video_id, "FAILED", outcome.attempts, reason=reason)
+            )
+        recorded.outcomes = outcomes
 
     def _emit(self, stats: BatchStats) -> None:
         telemetry = self.ctx.telemetry
@@ -269,76 +388,126 @@ class ShardConsumer(threading.Thread):
             (JOBS_PROCESSED, stats.processed),
             (JOBS_FAILED, stats.failed),
             (JOBS_RETRIED, stats.retried),
+            (JOBS_DUPLICATE, stats.duplicates),
         ):
             if value:
                 telemetry.count(name, value)
         for latency in stats.latencies_ms:
             telemetry.millis(PROCESSING_LATENCY, latency)
 
+    def _claim(self, jobs: list[store.Job]) -> store.Claims:
+        def claim(conn: store.Conn) -> store.Claims:
+            store.assert_lease(conn, self.cfg.stream_name, self.shard_id, self.cfg.worker_id)
+            return store.claim(conn, jobs, self.cfg.worker_id)
+
+        claims = self._session.transaction(claim, self.deadline)
+        self.in_hand.hold(
+            [
+                j.request.video_id
+                for j in jobs
+                if claims.by_sequence.get(j.sequence_number, DUPLICATE).kind in RESUMABLE
+            ]
+        )
+        return claims
+
     def _handle_batch(self, records: list[dict[str, Any]], shard_end: bool) -> bool:
-        """Process and commit one batch; False if shutdown handed part of it back.
+        """Process and commit one batch; False if a stop handed part of it back.
 
         Fast jobs commit once per batch; slow ones (real videos) also commit every
         ``COMMIT_INTERVAL_S`` so a crash never redoes more than a few seconds of work, and
         jobs reclaimed after a crash commit one by one (see ``_guard_reclaimed``).
         """
         parsed, jobs = self._parse_batch(records)
-
-        def claim(conn: store.Conn) -> dict[UUID, bool]:
-            store.assert_lease(conn, self.cfg.stream_name, self.shard_id, self.cfg.worker_id)
-            return store.claim(conn, jobs, self.cfg.worker_id)
-
-        pending = self._session.transaction(claim, self.deadline) if jobs else {}
-        outcomes: list[store.Outcome] = []
-        stats = BatchStats()
+        claims = self._claim(jobs) if jobs else store.Claims({}, {})
+        recorded = Recorded()
         last_sequence: str | None = None
         committed: str | None = None
         handed_back = False
-        unmark: list[UUID] = []
         last_commit = time.monotonic()
         for record, item in parsed:
-            reclaimed = False
             if self.stop.is_set():
-                handed_back = True  # shutting down: record what is done, hand back the rest
+                handed_back = True  # stopping: record what is done, hand back the rest
                 break
-            if isinstance(item, InvalidRequestError):
-                self._dead_letter(record, item.reason, "invalid_request", 0)
-            elif item.video_id in pending:
-                reclaimed = pending.pop(item.video_id)
-                try:
-                    guarded = self._guard_reclaimed(record, item, stats) if reclaimed else None
-                    outcomes.append(guarded or self._run_job(record, item, stats))
-                except HandedBackError:
-                    handed_back = True
-                    unmark = [item.video_id] if reclaimed else []
-                    break
-            last_sequence = record["SequenceNumber"]
+            sequence = record["SequenceNumber"]
+            reclaimed = False
+            try:
+                if isinstance(item, InvalidRequestError):
+                    self._dead_letter(record, item.reason, "invalid_request", 0)
+                elif sequence in claims.refused:
+                    reason = claims.refused[sequence].reason("the request")
+                    self._dead_letter(record, reason, "invalid_request", 0, item.video_id)
+                else:
+                    claim = claims.by_sequence[sequence]
+                    reclaimed = claim.kind == "reclaimed"
+                    if claim.kind == "duplicate":
+                        self._duplicate(record, item, claim, recorded.stats)
+                    else:
+                        recorded.add(self._start(record, item, reclaimed, recorded.stats), record)
+            except HandedBackError:
+                handed_back = True
+                break
+            last_sequence = sequence
             # After a crash, each reclaimed job commits at once: finished work must not be
             # counted as another unfinished start if a later job of the batch kills us again.
             if reclaimed or time.monotonic() - last_commit >= COMMIT_INTERVAL_S:
-                self._commit(outcomes, store.Checkpoint(last_sequence, False))
-                self._emit(stats)
-                outcomes, stats, committed = [], BatchStats(), last_sequence
+                self._commit(recorded, store.Checkpoint(last_sequence, False))
+                self._emit(recorded.stats)
+                recorded, committed = Recorded(), last_sequence
                 last_commit = time.monotonic()
 
         finished = shard_end and not handed_back
-        if last_sequence != committed or finished or unmark:
-            self._commit(outcomes, store.Checkpoint(last_sequence, finished), unmark)
-            self._emit(stats)
+        if last_sequence != committed or finished or handed_back:
+            self._commit(recorded, store.Checkpoint(last_sequence, finished), handed_back)
+            self._emit(recorded.stats)
+        self.in_hand.hold([])
         return not handed_back
+
+    def _duplicate(
+        self,
+        record: dict[str, Any],
+        request: ProcessingRequest,
+        claim: store.Claim,
+        stats: BatchStats,
+    ) -> None:
+        """A request for a video in progress or done: recorded by the claim, never processed."""
+        stats.duplicates += 1
+        self.log.info(
+            "duplicate request skipped",
+            extra={
+                "video_id": str(request.video_id),
+                "status": claim.status_seen,
+                "sequence_number": record["SequenceNumber"],
+                "redrive_id": str(request.redrive.redrive_id) if request.redrive else None,
+            },
+        )
+
+    def _start(
+        self, record: dict[str, Any], request: ProcessingRequest, reclaimed: bool, stats: BatchStats
+    ) -> store.Outcome:
+        """Run one claimed job (guarded first if an earlier run of it stopped abruptly).
+
+        A ``HandedBackError`` leaves the job in hand, for the commit that hands it back.
+        """
+        outcome = self._guard_reclaimed(record, request, stats) if reclaimed else None
+        if outcome is None:
+            outcome = self._run_job(record, request, stats)
+        self.in_hand.finished(request.video_id)
+        return outcome
 
     def _guard_reclaimed(
         self, record: dict[str, Any], request: ProcessingRequest, stats: BatchStats
     ) -> store.Outcome | None:
         """Mark this start of a job an earlier run left unfinished; if its earlier marked
         starts all died, dead-letter it rather than die again (a poison never blocks its
-        shard, even one that crashes the process)."""
+        shard, even one that crashes the process). A shutdown takes the mark back."""
 
-        def mark(conn: store.Conn) -> int:
+        def mark(conn: store.Conn) -> tuple[int, UUID | None]:
             store.assert_lease(conn, self.cfg.stream_name, self.shard_id, self.cfg.worker_id)
             return store.mark_start(conn, request.video_id)
 
-        died = self._session.transaction(mark, self.deadline)
+        died, token = self._session.transaction(mark, self.deadline)
+        if token is not None:
+            self.in_hand.mark(request.video_id, token)
         if died < MAX_UNFINISHED_STARTS:
             return None
         reason = (

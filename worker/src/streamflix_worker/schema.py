@@ -39,15 +39,11 @@ class ContentTracking(_Strict):
 
 
 class RedriveMarker(_Strict):
-    """Set by ``redrive`` on a request moved back from the DLQ: lets a FAILED video run again.
-
-    ``redrive_id`` is derived from the dead letter's SQS MessageId, so redriving the same letter
-    twice (a crash between PutRecord and DeleteMessage) carries the same id and runs once.
-    """
+    """Set by ``python -m streamflix_worker redrive``: re-process this FAILED video once."""
 
     redrive_id: UUID
     dead_letter_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
-    error_kind: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,63}$")]
+    error_kind: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")]
     requested_at: AwareDatetime
 
 
@@ -61,7 +57,7 @@ class ProcessingRequest(_Strict):
     creator_id: Identifier
     uploaded_at: AwareDatetime
     content: ContentTracking
-    redrive: RedriveMarker | None = None  # only on requests moved back by ``redrive``
+    redrive: RedriveMarker | None = None
 
 
 class InvalidRequestError(ValueError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 from uuid import UUID
 
 import psycopg
@@ -58,13 +58,13 @@ def assert_lease(conn: Conn, stream: str, shard_id: str, worker_id: str) -> None
         raise LeaseLostError(f"{shard_id} is owned by {row[0] if row else 'nobody'}")
 
 
-_CLAIM = """
+_INSERT_NEW = """
 WITH input AS (
     SELECT * FROM jsonb_to_recordset(%(jobs)s::jsonb) AS x(
         video_id uuid, schema_version integer, title text, creator_id text,
         uploaded_at timestamptz, source_bucket text, source_key text, origin_country text,
         european_work boolean, rights_reference text, age_rating text,
-        shard_id text, seq numeric)
+        shard_id text, seq numeric, redrive_id uuid)
 ), inserted AS (
     INSERT INTO videos (video_id, schema_version, title, creator_id, uploaded_at,
         source_bucket, source_key, origin_country, european_work, rights_reference,
@@ -76,72 +76,326 @@ WITH input AS (
     ON CONFLICT (video_id) DO NOTHING
     RETURNING video_id
 ), history AS (
-    INSERT INTO video_status_history (video_id, from_status, to_status, worker_id, attempt, reason)
-    SELECT video_id, NULL, 'RECEIVED', %(worker)s, 0, 'request read from ' || %(shard)s
-    FROM inserted
+    INSERT INTO video_status_history
+        (video_id, from_status, to_status, worker_id, attempt, reason, redrive_id)
+    SELECT i.video_id, NULL, 'RECEIVED', %(worker)s, 0, 'request read from ' || i.shard_id,
+        i.redrive_id
+    FROM inserted JOIN input i USING (video_id)
     UNION ALL
-    SELECT video_id, 'RECEIVED', 'PROCESSING', %(worker)s, 1, NULL FROM inserted
-), reclaimed AS (
-    UPDATE videos v SET claimed_by = %(worker)s, updated_at = now()
-    FROM input i
-    WHERE v.video_id = i.video_id AND v.status = 'PROCESSING'
-    RETURNING v.video_id
+    SELECT video_id, 'RECEIVED', 'PROCESSING', %(worker)s, 1, NULL, NULL FROM inserted
 )
-SELECT video_id, false AS reclaimed FROM inserted
-UNION ALL
-SELECT video_id, true AS reclaimed FROM reclaimed
+SELECT video_id FROM inserted
 """
 
+_EXISTING = """
+SELECT v.video_id, v.status, COALESCE(v.claim_shard_id, v.source_shard_id),
+    COALESCE(v.claim_sequence, v.source_sequence)::text, v.claimed_by, v.run,
+    ARRAY(SELECT h.redrive_id FROM video_status_history h
+          WHERE h.video_id = v.video_id AND h.redrive_id IS NOT NULL)
+FROM videos v WHERE v.video_id = ANY(%s::uuid[])
+ORDER BY v.video_id
+FOR UPDATE OF v
+"""
 
-def claim(conn: Conn, jobs: list[Job], worker_id: str) -> dict[UUID, bool]:
-    """Record new requests as RECEIVED -> PROCESSING; return the ids that still need work,
-    each mapped to whether it was reclaimed.
+_REDRIVE = """
+WITH input AS (
+    SELECT * FROM jsonb_to_recordset(%(jobs)s::jsonb) AS x(
+        video_id uuid, redrive_id uuid, shard_id text, seq numeric, reason text)
+), reopened AS (
+    UPDATE videos v SET status = 'PROCESSING', run = v.run + 1, claimed_by = %(worker)s,
+        claim_shard_id = i.shard_id, claim_sequence = i.seq, attempts = 0,
+        unfinished_starts = 0, start_token = NULL, failure_reason = NULL, updated_at = now()
+    FROM input i
+    WHERE v.video_id = i.video_id AND v.status = 'FAILED'
+    RETURNING v.video_id, v.run, i.redrive_id, i.reason
+)
+INSERT INTO video_status_history
+    (video_id, from_status, to_status, worker_id, attempt, reason, run, redrive_id)
+SELECT video_id, 'FAILED', 'PROCESSING', %(worker)s, 1, reason, run, redrive_id FROM reopened
+"""
 
-    Ids already COMPLETED or FAILED are duplicates and are left alone; ids left PROCESSING
-    by a worker that stopped mid-batch are claimed again (``True``) without a second history
-    entry. (The two CTEs see the same snapshot, so no id is both inserted and reclaimed.)
+_DUPLICATES = """
+INSERT INTO video_duplicate_requests
+    (video_id, shard_id, sequence_number, status_seen, redrive_id, worker_id)
+SELECT video_id, shard_id, seq, status_seen, redrive_id, %(worker)s
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(
+    video_id uuid, shard_id text, seq numeric, status_seen text, redrive_id uuid)
+ON CONFLICT (shard_id, sequence_number) DO NOTHING
+"""
+
+# SQLSTATE classes that mean "the database refuses these values": 22 data exception (bad
+# text/jsonb/timestamp), 23 integrity constraint violation (CHECK, NOT NULL, FK), 54 program
+# limit exceeded (e.g. an index row too large). Anything else (connection, permission, syntax)
+# would refuse every record alike and is never blamed on one record.
+REFUSAL_SQLSTATE_CLASSES = frozenset({"22", "23", "54"})
+
+
+def refusal_sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE if ``error`` is the database refusing the values it was given."""
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(error, psycopg.Error) and sqlstate and sqlstate[:2] in REFUSAL_SQLSTATE_CLASSES:
+        return str(sqlstate)
+    return None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One record or outcome the database would not store, and what it said."""
+
+    sqlstate: str
+    message: str
+
+    @classmethod
+    def of(cls, error: psycopg.Error, sqlstate: str) -> Refusal:
+        diag = error.diag
+        detail = f" ({diag.message_detail})" if diag.message_detail else ""
+        return cls(sqlstate, storable(f"{diag.message_primary or error}{detail}")[:500])
+
+    def reason(self, what: str) -> str:
+        return f"the database refused {what} (SQLSTATE {self.sqlstate}): {self.message}"
+
+
+class OutcomesRefusedError(Exception):
+    """Raised out of the commit transaction (rolling it back) with the refused outcomes."""
+
+    def __init__(self, refusals: dict[UUID, Refusal]) -> None:
+        super().__init__(f"{len(refusals)} outcome(s) refused")
+        self.refusals = refusals
+
+
+def storable(text: str) -> str:
+    """Text PostgreSQL can store: no NUL, no lone surrogates (for reasons we compose)."""
+    return text.replace("\x00", "\\0").encode("utf-8", "replace").decode("utf-8")
+
+
+ClaimKind = Literal["new", "resumed", "reclaimed", "redrive", "duplicate"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a valid record means for its video.
+
+    ``new``/``resumed``/``redrive``: process it in the batch (``resumed``: a claim a worker
+    handed back gracefully); ``reclaimed``: a claim left by a worker that stopped abruptly
+    (crash guard); ``duplicate``: the video is in progress elsewhere or done; never processed.
     """
-    if not jobs:
-        return {}
-    rows = [
+
+    kind: ClaimKind
+    status_seen: str | None = None
+
+
+@dataclass(frozen=True)
+class Claims:
+    """A batch's claims by sequence number, and the records the database refused."""
+
+    by_sequence: dict[str, Claim]
+    refused: dict[str, Refusal]
+
+
+@dataclass(frozen=True)
+class ExistingVideo:
+    """A video row as a claim finds it: status, the record that claimed its run, holder."""
+
+    status: str
+    claim: tuple[str, str]
+    claimed_by: str | None
+    redrives: frozenset[UUID]
+
+
+def _job_row(job: Job) -> dict[str, object]:
+    r = job.request
+    return {
+        "video_id": str(r.video_id),
+        "schema_version": r.schema_version,
+        "title": r.title,
+        "creator_id": r.creator_id,
+        "uploaded_at": r.uploaded_at.isoformat(),
+        "source_bucket": r.source.bucket,
+        "source_key": r.source.key,
+        "origin_country": r.content.origin_country,
+        "european_work": r.content.european_work,
+        "rights_reference": r.content.rights_reference,
+        "age_rating": r.content.age_rating,
+        "shard_id": job.shard_id,
+        "seq": job.sequence_number,
+        "redrive_id": str(r.redrive.redrive_id) if r.redrive else None,
+    }
+
+
+def _insert(conn: Conn, jobs: list[Job], worker_id: str) -> set[UUID]:
+    rows = json.dumps([_job_row(j) for j in jobs])
+    result = conn.execute(_INSERT_NEW, {"jobs": rows, "worker": worker_id})
+    return {UUID(str(r[0])) for r in result.fetchall()}
+
+
+def _insert_new(
+    conn: Conn, jobs: list[Job], worker_id: str
+) -> tuple[set[UUID], dict[str, Refusal]]:
+    """Insert the batch's new videos in one statement; if the database refuses it, find the
+    refused records one by one (savepoints) so the good ones are still stored."""
+    try:
+        with conn.transaction():
+            return _insert(conn, jobs, worker_id), {}
+    except psycopg.Error as error:
+        if refusal_sqlstate(error) is None:
+            raise
+    inserted: set[UUID] = set()
+    refused: dict[str, Refusal] = {}
+    for job in jobs:
+        try:
+            with conn.transaction():
+                inserted |= _insert(conn, [job], worker_id)
+        except psycopg.Error as error:
+            sqlstate = refusal_sqlstate(error)
+            if sqlstate is None:
+                raise
+            refused[job.sequence_number] = Refusal.of(error, sqlstate)
+    return inserted, refused
+
+
+def decide(job: Job, existing: ExistingVideo) -> Claim:
+    """The rule for a record whose video already exists (one outcome per video)."""
+    redrive = job.request.redrive
+    if existing.status == "PROCESSING":
+        if existing.claim == (job.shard_id, job.sequence_number):
+            return Claim("resumed" if existing.claimed_by is None else "reclaimed")
+        return Claim("duplicate", "PROCESSING")
+    if existing.status == "FAILED" and redrive and redrive.redrive_id not in existing.redrives:
+        return Claim("redrive")
+    return Claim("duplicate", existing.status)
+
+
+def _existing(conn: Conn, video_ids: list[UUID]) -> dict[UUID, ExistingVideo]:
+    rows = conn.execute(_EXISTING, ([str(v) for v in video_ids],)).fetchall()
+    return {
+        UUID(str(r[0])): ExistingVideo(
+            status=str(r[1]),
+            claim=(str(r[2]), str(r[3])),
+            claimed_by=None if r[4] is None else str(r[4]),
+            redrives=frozenset(UUID(str(x)) for x in cast(list[object], r[6] or [])),
+        )
+        for r in rows
+    }
+
+
+def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str) -> None:
+    """Write the decisions: take over resumed/reclaimed claims, re-open redriven videos,
+    record duplicates (each set-based, skipped when empty)."""
+    takeover = [str(j.request.video_id) for j, c in decided if c.kind in ("resumed", "reclaimed")]
+    if takeover:
+        conn.execute(
+            "UPDATE videos SET claimed_by = %s, updated_at = now() "
+            "WHERE video_id = ANY(%s::uuid[])",
+            (worker_id, takeover),
+        )
+    redrives = [
         {
             "video_id": str(j.request.video_id),
-            "schema_version": j.request.schema_version,
-            "title": j.request.title,
-            "creator_id": j.request.creator_id,
-            "uploaded_at": j.request.uploaded_at.isoformat(),
-            "source_bucket": j.request.source.bucket,
-            "source_key": j.request.source.key,
-            "origin_country": j.request.content.origin_country,
-            "european_work": j.request.content.european_work,
-            "rights_reference": j.request.content.rights_reference,
-            "age_rating": j.request.content.age_rating,
+            "redrive_id": str(j.request.redrive.redrive_id),
             "shard_id": j.shard_id,
             "seq": j.sequence_number,
+            "reason": storable(
+                f"redrive {j.request.redrive.redrive_id} of dead letter "
+                f"{j.request.redrive.dead_letter_id} ({j.request.redrive.error_kind})"
+            ),
         }
-        for j in jobs
+        for j, c in decided
+        if c.kind == "redrive" and j.request.redrive is not None
     ]
-    result = conn.execute(
-        _CLAIM, {"jobs": json.dumps(rows), "worker": worker_id, "shard": jobs[0].shard_id}
-    )
-    return {UUID(str(r[0])): bool(r[1]) for r in result.fetchall()}
+    if redrives:
+        conn.execute(_REDRIVE, {"jobs": json.dumps(redrives), "worker": worker_id})
+    duplicates = [
+        {
+            "video_id": str(j.request.video_id),
+            "shard_id": j.shard_id,
+            "seq": j.sequence_number,
+            "status_seen": c.status_seen,
+            "redrive_id": str(j.request.redrive.redrive_id) if j.request.redrive else None,
+        }
+        for j, c in decided
+        if c.kind == "duplicate"
+    ]
+    if duplicates:
+        conn.execute(_DUPLICATES, {"rows": json.dumps(duplicates), "worker": worker_id})
 
 
-def mark_start(conn: Conn, video_id: UUID) -> int:
-    """Count one more start of a reclaimed job; return how many earlier starts never finished."""
+def _claim_round(conn: Conn, jobs: list[Job], worker_id: str) -> Claims:
+    """Claim jobs for distinct videos: insert the new ones, decide for the others."""
+    inserted, refused = _insert_new(conn, jobs, worker_id)
+    claims = {j.sequence_number: Claim("new") for j in jobs if j.request.video_id in inserted}
+    rest = [j for j in jobs if j.sequence_number not in claims and j.sequence_number not in refused]
+    if rest:
+        # ON CONFLICT waited for any concurrent claim of these ids to commit, so this new
+        # statement sees them; FOR UPDATE keeps them ours until this transaction ends.
+        existing = _existing(conn, [j.request.video_id for j in rest])
+        decided = [(j, decide(j, existing[j.request.video_id])) for j in rest]
+        _apply(conn, decided, worker_id)
+        claims.update((j.sequence_number, c) for j, c in decided)
+    return Claims(claims, refused)
+
+
+def claim(conn: Conn, jobs: list[Job], worker_id: str) -> Claims:
+    """Claim a batch's valid records (``jobs`` in stream order); one outcome per video.
+
+    A new video is recorded RECEIVED -> PROCESSING; a video already in progress elsewhere or
+    done makes the record a duplicate (recorded, never processed); a replay of the record that
+    claimed a video resumes or reclaims it; a redrive re-opens a FAILED video once. A record the
+    database refuses is returned in ``refused`` and the rest of the batch is claimed anyway.
+    The same video twice in one batch is claimed in rounds (the later records see the first).
+    Rows are written in video-id order so that two workers never deadlock on each other.
+    """
+    by_sequence: dict[str, Claim] = {}
+    refused: dict[str, Refusal] = {}
+    pending = list(jobs)
+    while pending:
+        round_jobs: dict[UUID, Job] = {}
+        later: list[Job] = []
+        for job in pending:
+            if job.request.video_id in round_jobs:
+                later.append(job)
+            else:
+                round_jobs[job.request.video_id] = job
+        result = _claim_round(conn, [round_jobs[v] for v in sorted(round_jobs)], worker_id)
+        by_sequence |= result.by_sequence
+        refused |= result.refused
+        pending = later
+    return Claims(by_sequence, refused)
+
+
+def mark_start(conn: Conn, video_id: UUID) -> tuple[int, UUID | None]:
+    """Count one more start of a reclaimed job; return how many earlier marked starts never
+    finished, and this start's token (None if the video is no longer in progress)."""
     row = conn.execute(
-        "UPDATE videos SET unfinished_starts = unfinished_starts + 1, updated_at = now() "
-        "WHERE video_id = %s AND status = 'PROCESSING' RETURNING unfinished_starts - 1",
+        "UPDATE videos SET unfinished_starts = unfinished_starts + 1, "
+        "start_token = gen_random_uuid(), updated_at = now() "
+        "WHERE video_id = %s AND status = 'PROCESSING' "
+        "RETURNING unfinished_starts - 1, start_token",
         (str(video_id),),
     ).fetchone()
-    return 0 if row is None else int(str(row[0]))
+    if row is None:
+        return 0, None
+    return int(str(row[0])), UUID(str(row[1]))
 
 
-def unmark_start(conn: Conn, video_ids: list[UUID]) -> None:
-    """Take back marks of starts that were handed back gracefully (they did not crash)."""
+def credit_starts(conn: Conn, marks: list[tuple[UUID, UUID]]) -> None:
+    """Take back the marks of starts a shutdown interrupted (they did not crash). Idempotent:
+    a mark is taken back only while its token is the video's current one."""
+    if marks:
+        conn.execute(
+            "UPDATE videos v SET unfinished_starts = GREATEST(v.unfinished_starts - 1, 0), "
+            "start_token = NULL FROM unnest(%s::uuid[], %s::uuid[]) AS m(video_id, token) "
+            "WHERE v.video_id = m.video_id AND v.start_token = m.token "
+            "AND v.status = 'PROCESSING'",
+            ([str(v) for v, _ in marks], [str(t) for _, t in marks]),
+        )
+
+
+def hand_back(conn: Conn, video_ids: list[UUID]) -> None:
+    """Give up claims gracefully (shutdown, handover): the next owner of the shard resumes
+    them in its batch instead of treating them as left by a crash."""
     if video_ids:
         conn.execute(
-            "UPDATE videos SET unfinished_starts = GREATEST(unfinished_starts - 1, 0) "
+            "UPDATE videos SET claimed_by = NULL "
             "WHERE video_id = ANY(%s::uuid[]) AND status = 'PROCESSING'",
             ([str(v) for v in video_ids],),
         )
@@ -156,35 +410,65 @@ WITH input AS (
     UPDATE videos v SET status = i.status, attempts = i.attempts,
         duration_seconds = i.duration, file_size_bytes = i.size,
         fingerprint_sha256 = i.sha256, probe = i.probe, failure_reason = i.reason,
-        updated_at = now()
+        start_token = NULL, updated_at = now()
     FROM input i
     WHERE v.video_id = i.video_id AND v.status = 'PROCESSING'
-    RETURNING v.video_id, i.status, i.attempts, i.reason
+    RETURNING v.video_id, v.run, i.status, i.attempts, i.reason
 )
-INSERT INTO video_status_history (video_id, from_status, to_status, worker_id, attempt, reason)
-SELECT video_id, 'PROCESSING', status, %(worker)s, attempts, reason FROM updated
+INSERT INTO video_status_history
+    (video_id, from_status, to_status, worker_id, attempt, reason, run)
+SELECT video_id, 'PROCESSING', status, %(worker)s, attempts, reason, run FROM updated
 """
 
 
+def _outcome_row(o: Outcome) -> dict[str, object]:
+    return {
+        "video_id": str(o.video_id),
+        "status": o.status,
+        "attempts": o.attempts,
+        "duration": o.media.probe.duration_seconds if o.media else None,
+        "size": o.media.size_bytes if o.media else None,
+        "sha256": o.media.sha256 if o.media else None,
+        "probe": o.media.probe.as_json() if o.media else None,
+        "reason": storable(o.reason) if o.reason is not None else None,
+    }
+
+
+def _complete(conn: Conn, outcomes: list[Outcome], worker_id: str) -> int:
+    rows = json.dumps([_outcome_row(o) for o in outcomes])
+    return conn.execute(_COMPLETE, {"outcomes": rows, "worker": worker_id}).rowcount
+
+
 def complete(conn: Conn, outcomes: list[Outcome], worker_id: str) -> int:
-    """Move PROCESSING videos to their final status; return how many moved."""
+    """Move PROCESSING videos to their final status; return how many moved.
+
+    If the database refuses the batch's facts (e.g. a probe value a CHECK rejects), each
+    outcome is tried alone in a savepoint that is rolled back, and ``OutcomesRefusedError`` names
+    the refused ones: it ends the caller's transaction, so the caller can dead-letter them and
+    commit again with FAILED outcomes.
+    """
     if not outcomes:
         return 0
-    rows = [
-        {
-            "video_id": str(o.video_id),
-            "status": o.status,
-            "attempts": o.attempts,
-            "duration": o.media.probe.duration_seconds if o.media else None,
-            "size": o.media.size_bytes if o.media else None,
-            "sha256": o.media.sha256 if o.media else None,
-            "probe": o.media.probe.as_json() if o.media else None,
-            "reason": o.reason,
-        }
-        for o in outcomes
-    ]
-    cursor = conn.execute(_COMPLETE, {"outcomes": json.dumps(rows), "worker": worker_id})
-    return cursor.rowcount
+    try:
+        with conn.transaction():
+            return _complete(conn, outcomes, worker_id)
+    except psycopg.Error as error:
+        if refusal_sqlstate(error) is None:
+            raise
+        batch_error = error
+    refusals: dict[UUID, Refusal] = {}
+    for outcome in outcomes:
+        try:
+            with conn.transaction(force_rollback=True):
+                _complete(conn, [outcome], worker_id)
+        except psycopg.Error as error:
+            sqlstate = refusal_sqlstate(error)
+            if sqlstate is None:
+                raise
+            refusals[outcome.video_id] = Refusal.of(error, sqlstate)
+    if not refusals:
+        raise batch_error
+    raise OutcomesRefusedError(refusals)
 
 
 def save_checkpoint(conn: Conn, stream: str, shard_id: str, cp: Checkpoint, worker_id: str) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import threading
 import time
 from typing import Any
+from uuid import UUID
 
+from streamflix_worker import store
 from streamflix_worker.consumer import ShardConsumer
 from streamflix_worker.context import WorkerContext
 from streamflix_worker.database import Session
@@ -111,6 +113,34 @@ class Supervisor:
             stop.wait(TICK_S)
         return self.drain()
 
+    def _give_back(self, consumers: list[ShardConsumer], deadline: float, claims: bool) -> None:
+        """Take back the marks of the starts these consumers have in flight (a shutdown is not
+        a crash); with ``claims``, also hand their unfinished claims back (the drain timed out
+        with them still working), so the next owner resumes them batched."""
+        fresh: list[UUID] = []
+        marks: list[tuple[UUID, UUID]] = []
+        for consumer in consumers:
+            held, marked = consumer.in_hand.snapshot()
+            fresh += held if claims else []
+            marks += marked
+        if fresh or marks:
+
+            def give_back(conn: Conn) -> None:
+                store.credit_starts(conn, marks)
+                store.hand_back(conn, fresh)
+
+            try:
+                self.session.transaction(give_back, deadline)
+            except Exception as error:
+                self.ctx.logger.warning(
+                    "could not record the interrupted jobs; they count as unfinished",
+                    extra={"error": str(error)[:300]},
+                )
+                return
+        self.ctx.logger.info(
+            "interrupted jobs given back", extra={"marks": len(marks), "claims": len(fresh)}
+        )
+
     def drain(self) -> int:
         """Stop fetching, let consumers finish or hand back their job, release leases."""
         cfg = self.ctx.config
@@ -119,9 +149,13 @@ class Supervisor:
         for consumer in self.consumers.values():
             consumer.deadline = deadline
             consumer.stop.set()
+        # The job each consumer is on was interrupted by the shutdown, whatever happens next
+        # (it may still finish, or the task be killed by Fargate before the drain ends).
+        self._give_back(list(self.consumers.values()), deadline, claims=False)
         for consumer in self.consumers.values():
             consumer.join(max(0.0, deadline - time.monotonic()))
-        stuck = [c.shard_id for c in self.consumers.values() if c.is_alive()]
+        stuck = [c for c in self.consumers.values() if c.is_alive()]
+        self._give_back(stuck, deadline + 5, claims=True)
         try:
             self.session.transaction(self.leases.release, deadline + 5)
         except Exception as error:
@@ -130,5 +164,5 @@ class Supervisor:
             )
         self.session.close()
         self.ctx.telemetry.flush()
-        self.ctx.logger.info("drained", extra={"abandoned_shards": stuck})
+        self.ctx.logger.info("drained", extra={"abandoned_shards": [c.shard_id for c in stuck]})
         return 0

@@ -1,0 +1,65 @@
+"""A real worker process with faults injected from the environment (test-only entry point).
+
+Not collected by pytest. Every fault is opt-in; everything else is the production code:
+
+* ``POISON_VIDEO_ID``: processing that video SIGKILLs the process, as a decoder segfault would.
+* ``SLOW_VIDEO_ID``: processing that video never ends (prints ``slow job started`` first), as a
+  very long upload would, so a shutdown lands while it is in flight.
+* ``THROTTLE_GET_RECORDS_AFTER=N``: after N GetRecords calls, Kinesis answers every further one
+  with ProvisionedThroughputExceededException (a botocore ``before-call`` short-circuit, the
+  mechanism botocore's Stubber uses).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+import streamflix_worker.app
+from botocore.awsrequest import AWSResponse
+from streamflix_worker.__main__ import main
+from streamflix_worker.aws import AwsClients, make_clients
+from streamflix_worker.processor import S3MediaProcessor
+from streamflix_worker.schema import ProcessingRequest
+
+_process = S3MediaProcessor.process
+
+
+def _faulty_process(self: S3MediaProcessor, request: ProcessingRequest):  # type: ignore[no-untyped-def]
+    video_id = str(request.video_id)
+    if video_id == os.environ.get("POISON_VIDEO_ID"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if video_id == os.environ.get("SLOW_VIDEO_ID"):
+        print("slow job started", flush=True)
+        threading.Event().wait()
+    return _process(self, request)
+
+
+def _throttling_clients(region: str) -> AwsClients:
+    clients = make_clients(region)
+    allowed = int(os.environ["THROTTLE_GET_RECORDS_AFTER"])
+    calls = {"n": 0}
+
+    def throttle(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        calls["n"] += 1
+        if calls["n"] <= allowed:
+            return None
+        error = {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}
+        return AWSResponse("http://kinesis", 400, {}, None), {
+            "Error": error,
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+
+    clients.kinesis.meta.events.register("before-call.kinesis.GetRecords", throttle)
+    return clients
+
+
+S3MediaProcessor.process = _faulty_process  # type: ignore[method-assign]
+if "THROTTLE_GET_RECORDS_AFTER" in os.environ:
+    streamflix_worker.app.make_clients = _throttling_clients  # type: ignore[assignment]
+
+if __name__ == "__main__":
+    sys.exit(main(["run"]))

@@ -1,0 +1,55 @@
+"""The one-outcome-per-video rule as a table: what a record means for a video that exists."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from streamflix_worker.schema import ProcessingRequest, RedriveMarker
+from streamflix_worker.standins import sample_request
+from streamflix_worker.store import Claim, ExistingVideo, Job, decide
+
+REDRIVE = uuid.uuid4()
+
+
+def _job(shard: str = "s-1", sequence: str = "100", redrive: uuid.UUID | None = None) -> Job:
+    request = ProcessingRequest.model_validate(sample_request("uploads-x", "k.mp4"))
+    if redrive is not None:
+        marker = RedriveMarker(
+            redrive_id=redrive,
+            dead_letter_id="m-1",
+            error_kind="permanent",
+            requested_at=datetime.now(UTC),
+        )
+        request = request.model_copy(update={"redrive": marker})
+    return Job(request, shard, sequence)
+
+
+def _existing(
+    status: str, claimed_by: str | None = "w-1", redrives: tuple[uuid.UUID, ...] = ()
+) -> ExistingVideo:
+    return ExistingVideo(status, ("s-1", "100"), claimed_by, frozenset(redrives))
+
+
+@pytest.mark.parametrize(
+    ("job", "existing", "expected"),
+    [
+        (_job(), _existing("PROCESSING"), Claim("reclaimed")),  # our record, left by a crash
+        (_job(), _existing("PROCESSING", claimed_by=None), Claim("resumed")),  # handed back
+        (_job("s-2"), _existing("PROCESSING"), Claim("duplicate", "PROCESSING")),  # other shard
+        (_job(sequence="101"), _existing("PROCESSING"), Claim("duplicate", "PROCESSING")),
+        (_job(), _existing("COMPLETED"), Claim("duplicate", "COMPLETED")),
+        (_job(), _existing("FAILED"), Claim("duplicate", "FAILED")),  # a re-submit is no redrive
+        (_job(redrive=REDRIVE), _existing("FAILED"), Claim("redrive")),
+        (
+            _job(redrive=REDRIVE),
+            _existing("FAILED", redrives=(REDRIVE,)),
+            Claim("duplicate", "FAILED"),
+        ),
+        (_job(redrive=REDRIVE), _existing("COMPLETED"), Claim("duplicate", "COMPLETED")),
+        (_job("s-2", redrive=REDRIVE), _existing("PROCESSING"), Claim("duplicate", "PROCESSING")),
+    ],
+)
+def test_one_outcome_per_video(job: Job, existing: ExistingVideo, expected: Claim) -> None:
+    assert decide(job, existing) == expected
