@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
 from redrive_kit import letter_body
 from streamflix_worker.redrive import RedriveConfig, RedriveOptions, Redriver
+from streamflix_worker.redrive_plan import Move, plan
 from streamflix_worker.standins import sample_request
 
 CONFIG = RedriveConfig("https://sqs/dlq", "jobs", "eu-central-1")
@@ -106,3 +108,29 @@ def test_each_letter_is_put_on_the_stream_before_it_is_deleted() -> None:
         ("put", _video_id(second)),
         ("delete", "h2"),
     ]
+
+
+def _failed_again(redriven_as: str, letter: dict[str, str], new_id: str) -> dict[str, str]:
+    """The letter the worker writes when the request of ``letter``, redriven from SQS message
+    ``redriven_as``, fails again."""
+    step = plan(redriven_as, letter["Body"], frozenset(), datetime.now(UTC))
+    assert isinstance(step, Move)
+    body = letter_body(json.loads(step.record))
+    return {"MessageId": new_id, "ReceiptHandle": f"h-{new_id}", "Body": body}
+
+
+def test_a_letter_of_a_redrive_made_by_this_run_is_kept_not_moved_again() -> None:
+    """Redrive while the cause is not fixed: the worker fails the job again at once and a new
+    letter arrives during the run; moving it too would ping-pong until the cause is fixed."""
+    first, older = _message("m1", "h1"), _message("m3", "h3")
+    sqs = FakeSqs(
+        [first],
+        [_failed_again("m1", first, "m2"), _failed_again("m0", older, "m4")],
+    )
+    code, lines, kinesis = _run(sqs)
+    assert code == 0
+    actions = {line["message_id"]: line["action"] for line in lines[:-1]}
+    assert actions == {"m1": "moved", "m2": "kept", "m4": "moved"}, "m0 was an earlier run"
+    assert "failed again after this run redrove it" in lines[1]["reason"]
+    assert ("release", "h-m2") in sqs.calls
+    assert len(kinesis.records) == 2

@@ -81,6 +81,7 @@ class _Run:
     """Mutable state of one run: letters to release and the tally."""
 
     seen: set[str] = field(default_factory=set)
+    moved: set[UUID] = field(default_factory=set)  # redrive ids this run put on the stream
     held: list[str] = field(default_factory=list)  # receipt handles to make visible again
     tally: Counter[str] = field(default_factory=Counter)
 
@@ -152,6 +153,17 @@ class Redriver:
             state.held.append(handle)
             return Outcome(message_id, step.video_id, step.error_kind, "kept", reason=step.reason)
         moved = _moved(message_id, step)
+        if step.previous_redrive_id in state.moved:
+            # The worker ran it again and it failed again while we were still receiving: moving
+            # it once more would ping-pong until the cause is fixed.
+            state.held.append(handle)
+            return Outcome(
+                message_id,
+                step.video_id,
+                step.error_kind,
+                "kept",
+                reason="failed again after this run redrove it: fix the cause, then redrive",
+            )
         if self._options.dry_run:
             state.held.append(handle)
             return moved("would_move")
@@ -166,6 +178,7 @@ class Redriver:
         except AWS_ERRORS as error:
             state.held.append(handle)
             return moved("failed", reason=f"PutRecord failed, letter kept: {error}")
+        state.moved.add(step.redrive_id)
         try:
             self._sqs.delete_message(QueueUrl=self._config.dlq_url, ReceiptHandle=handle)
         except AWS_ERRORS as error:

@@ -39,6 +39,7 @@ class Move:
     error_kind: str
     redrive_id: UUID
     record: bytes
+    previous_redrive_id: UUID | None = None  # the marker this letter's request already had
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def _move(
         parse_request(record)  # the worker must accept what we put back
     except InvalidRequestError as error:
         raise _NotRedrivableError(f"request with the marker is refused: {error.reason}") from None
-    return Move(video_id, error_kind, marker.redrive_id, record)
+    previous = request.redrive.redrive_id if request.redrive else None
+    return Move(video_id, error_kind, marker.redrive_id, record, previous)
 
 
 def _uuid(value: str) -> UUID | None:
