@@ -224,6 +224,7 @@ def test_environment_is_exactly_the_worker_contract(stack: StackView) -> None:
         "DB_NAME": "streamflix",
         "DB_SSLMODE": "verify-full",
         "DLQ_URL": ref(stack, "aws_sqs_queue", "/failure_handling/dlq", "url"),
+        "DLQ_MAX_MESSAGE_BYTES": "262144",
         "ALERT_TOPIC_ARN": topic_arn(stack),
         "RETRY_MAX_ATTEMPTS": str(retry.max_attempts),
         "RETRY_BASE_BACKOFF_MS": str(retry.base_backoff_ms),

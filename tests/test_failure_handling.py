@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from streamflix_worker.config import load_config as load_worker_config
+
 from lib.config import AlarmConfig, RetryConfig, StackConfig
 from tests.conftest import StackView
 from tests.infra_helpers import (
@@ -36,6 +38,18 @@ def test_dlq_keeps_failed_jobs_14_days_encrypted_with_the_data_key(stack: StackV
     assert dlq["message_retention_seconds"] == 14 * 24 * 3600
     assert dlq["kms_master_key_id"] == data_key_arn(stack)
     assert "sqs_managed_sse_enabled" not in dlq
+
+
+def test_dlq_size_limit_is_explicit_and_is_the_one_the_worker_bounds_letters_to(
+    stack: StackView,
+) -> None:
+    """Not left to SQS' default (raised to 1 MiB in 2025): the queue and the worker agree."""
+    dlq = stack.by_path("aws_sqs_queue", "/failure_handling/dlq")
+    assert dlq["max_message_size"] == 262_144
+    task = stack.by_path("aws_ecs_task_definition", "/compute/worker_task")
+    env = {e["name"]: e["value"] for e in container(task)["environment"]}
+    assert env["DLQ_MAX_MESSAGE_BYTES"] == str(dlq["max_message_size"])
+    assert load_worker_config(env).dlq_max_message_bytes == 262_144  # the worker accepts it
 
 
 def test_dlq_policy_refuses_requests_without_tls(stack: StackView) -> None:

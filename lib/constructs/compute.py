@@ -44,6 +44,7 @@ from constructs import Construct
 
 from lib.config import WorkerConfig
 from lib.constructs.encryption import EncryptionKeys, ServiceGrant
+from lib.constructs.failure_handling import DLQ_MAX_MESSAGE_BYTES
 from lib.constructs.logs import encrypted_log_group
 from lib.constructs.worker_roles import (
     METRICS_NAMESPACE,
@@ -99,6 +100,7 @@ def worker_environment(ctx: StackContext, wiring: WorkerWiring) -> dict[str, str
         "DB_NAME": wiring.db_name,
         "DB_SSLMODE": "verify-full",
         "DLQ_URL": wiring.dlq_url,
+        "DLQ_MAX_MESSAGE_BYTES": str(DLQ_MAX_MESSAGE_BYTES),  # the queue's own setting
         "ALERT_TOPIC_ARN": wiring.alert_topic_arn,
         "RETRY_MAX_ATTEMPTS": str(retry.max_attempts),
         "RETRY_BASE_BACKOFF_MS": str(retry.base_backoff_ms),

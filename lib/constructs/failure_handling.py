@@ -23,6 +23,12 @@ from lib.iam import Statement, policy_document, tls_only
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: two weeks to inspect and redrive
 DLQ_VISIBILITY_TIMEOUT_SECONDS = 300
+# Set explicitly, never left to a default: SQS raised its maximum from 256 KiB to 1 MiB in 2025
+# (aws_sqs_queue ``max_message_size``: 1024 to 1048576 bytes, provider default 262144), so a
+# default is not a number the worker can rely on. 256 KiB is the classic limit every SQS
+# consumer and tool handles (and SNS' own limit); the worker bounds each letter to exactly
+# this value, which it receives as DLQ_MAX_MESSAGE_BYTES from the same constant.
+DLQ_MAX_MESSAGE_BYTES = 262_144
 KMS_DATA_KEY_REUSE_SECONDS = 300  # fewer KMS calls; 5 minutes is the AWS default
 # Services that publish alerts to the topic on this account's behalf.
 TOPIC_PUBLISHERS: dict[str, str] = {
@@ -38,13 +44,16 @@ def encrypted_queue(
     keys: EncryptionKeys,
     component: str,
     senders: Callable[[str], Sequence[Statement]] = lambda _arn: (),
+    max_message_size: int | None = None,
 ) -> SqsQueue:
     """A two-week dead-letter queue encrypted with the data key, TLS only; ``senders`` gives the
-    statements (from the queue ARN) of the AWS services that may send to it."""
+    statements (from the queue ARN) of the AWS services that may send to it;
+    ``max_message_size`` the queue's message-size limit in bytes where its writer bounds to it."""
     queue = SqsQueue(
         scope,
         id_,
         name=ctx.namer.name(component),
+        max_message_size=max_message_size,
         message_retention_seconds=DLQ_RETENTION_SECONDS,
         visibility_timeout_seconds=DLQ_VISIBILITY_TIMEOUT_SECONDS,
         kms_master_key_id=keys.data.arn,
@@ -68,7 +77,9 @@ class FailureHandling(Construct):
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, keys: EncryptionKeys):
         super().__init__(scope, id_)
         names = ctx.namer
-        self.dlq = encrypted_queue(self, "dlq", ctx, keys, "dlq")
+        self.dlq = encrypted_queue(
+            self, "dlq", ctx, keys, "dlq", max_message_size=DLQ_MAX_MESSAGE_BYTES
+        )
 
         self.topic = SnsTopic(
             self,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from streamflix_worker.schema import ProcessingRequest, RedriveMarker
@@ -16,11 +15,13 @@ REDRIVE = uuid.uuid4()
 def _job(shard: str = "s-1", sequence: str = "100", redrive: uuid.UUID | None = None) -> Job:
     request = ProcessingRequest.model_validate(sample_request("uploads-x", "k.mp4"))
     if redrive is not None:
-        marker = RedriveMarker(
-            redrive_id=redrive,
-            dead_letter_id="m-1",
-            error_kind="permanent",
-            requested_at=datetime.now(UTC),
+        marker = RedriveMarker.model_validate(
+            {
+                "redrive_id": str(redrive),
+                "dead_letter_id": "m-1",
+                "error_kind": "permanent",
+                "requested_at": "2026-12-02T10:00:00Z",
+            }
         )
         request = request.model_copy(update={"redrive": marker})
     return Job(request, shard, sequence)

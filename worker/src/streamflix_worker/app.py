@@ -31,7 +31,12 @@ def build_context(config: WorkerConfig, processor: JobProcessor | None = None) -
         database=database,
         processor=processor or S3MediaProcessor(clients.s3, config.scratch_dir),
         sink=DeadLetterSink(
-            clients.sqs, clients.sns, config.dlq_url, config.alert_topic_arn, config.environment
+            clients.sqs,
+            clients.sns,
+            config.dlq_url,
+            config.alert_topic_arn,
+            config.environment,
+            config.dlq_max_message_bytes,
         ),
         telemetry=Telemetry(config.metrics_namespace, config.environment),
         logger=logger,

@@ -14,6 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from streamflix_worker.deadletter import (
+    DEFAULT_DLQ_MAX_MESSAGE_BYTES,
+    SQS_MAX_MESSAGE_BYTES,
+    SQS_MIN_MESSAGE_BYTES,
+)
+
 T = TypeVar("T")
 
 DEFAULT_SSLROOTCERT = "/opt/streamflix/certs/rds-global-bundle.pem"
@@ -76,6 +82,8 @@ class WorkerConfig:
     worker_id: str
     batch_size: int = 1000
     idle_poll_ms: int = 1000
+    # the DLQ's MaximumMessageSize: every dead letter (body and attributes) stays within it
+    dlq_max_message_bytes: int = DEFAULT_DLQ_MAX_MESSAGE_BYTES
 
     @property
     def lease_renew_interval_s(self) -> float:
@@ -173,4 +181,11 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
         worker_id=env.get("WORKER_ID", "").strip() or default_worker_id(),
         batch_size=_int(env, "WORKER_BATCH_SIZE", 1000, 1, 10_000),
         idle_poll_ms=_int(env, "WORKER_IDLE_POLL_MS", 1000, 200, 60_000),
+        dlq_max_message_bytes=_int(
+            env,
+            "DLQ_MAX_MESSAGE_BYTES",
+            DEFAULT_DLQ_MAX_MESSAGE_BYTES,
+            SQS_MIN_MESSAGE_BYTES,
+            SQS_MAX_MESSAGE_BYTES,
+        ),
     )

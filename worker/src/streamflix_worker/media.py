@@ -10,7 +10,7 @@ import hashlib
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,9 @@ class ProbeInfo:
     height: int
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # every field is a plain value: a shallow copy, not dataclasses.asdict's recursive deep
+        # copy, which cost ~25 us per job on the batched path (bench/worker_throughput.py)
+        return dict(vars(self))
 
 
 @dataclass(frozen=True)

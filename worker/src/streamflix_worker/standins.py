@@ -24,6 +24,8 @@ from typing import Any, cast
 import boto3
 import psycopg
 
+from streamflix_worker.deadletter import DEFAULT_DLQ_MAX_MESSAGE_BYTES
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 KINESIS_LOCAL = REPO_ROOT / "node_modules" / "kinesis-local"
 REGION = "eu-central-1"
@@ -262,7 +264,10 @@ class StandIns:
         aws["s3"].create_bucket(
             Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
-        dlq_url = aws["sqs"].create_queue(QueueName=f"dlq-{suffix}")["QueueUrl"]
+        dlq_url = aws["sqs"].create_queue(  # the deployed DLQ's size limit (moto enforces it)
+            QueueName=f"dlq-{suffix}",
+            Attributes={"MaximumMessageSize": str(DEFAULT_DLQ_MAX_MESSAGE_BYTES)},
+        )["QueueUrl"]
         alerts_url = aws["sqs"].create_queue(QueueName=f"alerts-{suffix}")["QueueUrl"]
         alerts_arn = aws["sqs"].get_queue_attributes(
             QueueUrl=alerts_url, AttributeNames=["QueueArn"]
@@ -295,6 +300,7 @@ class StandIns:
             "DB_NAME": db_name,
             "DB_SSLMODE": "disable",
             "DLQ_URL": dlq_url,
+            "DLQ_MAX_MESSAGE_BYTES": str(DEFAULT_DLQ_MAX_MESSAGE_BYTES),
             "ALERT_TOPIC_ARN": topic_arn,
             "RETRY_MAX_ATTEMPTS": "3",
             "RETRY_BASE_BACKOFF_MS": "50",

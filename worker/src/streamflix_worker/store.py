@@ -184,6 +184,9 @@ class Claim:
     status_seen: str | None = None
 
 
+NEW = Claim("new")
+
+
 @dataclass(frozen=True)
 class Claims:
     """A batch's claims by sequence number, and the records the database refused."""
@@ -322,7 +325,7 @@ def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str) -> None
 def _claim_round(conn: Conn, jobs: list[Job], worker_id: str) -> Claims:
     """Claim jobs for distinct videos: insert the new ones, decide for the others."""
     inserted, refused = _insert_new(conn, jobs, worker_id)
-    claims = {j.sequence_number: Claim("new") for j in jobs if j.request.video_id in inserted}
+    claims = {j.sequence_number: NEW for j in jobs if j.request.video_id in inserted}
     rest = [j for j in jobs if j.sequence_number not in claims and j.sequence_number not in refused]
     if rest:
         # ON CONFLICT waited for any concurrent claim of these ids to commit, so this new

@@ -19,6 +19,7 @@ from streamflix_worker.leases import Conn, LeaseManager, ShardInfo
 
 TICK_S = 0.25
 METRICS_FLUSH_INTERVAL_S = 10.0  # one EMF document per metric set every 10 s, not per tick
+CREDIT_TIMEOUT_S = 5.0  # recording interrupted starts at drain start
 
 
 def list_shards(kinesis: Any, stream: str) -> list[ShardInfo]:
@@ -151,7 +152,10 @@ class Supervisor:
             consumer.stop.set()
         # The job each consumer is on was interrupted by the shutdown, whatever happens next
         # (it may still finish, or the task be killed by Fargate before the drain ends).
-        self._give_back(list(self.consumers.values()), deadline, claims=False)
+        # Bounded well inside the drain: an unreachable database must not eat the consumers'
+        # time to finish (the marks then stay, as after a crash).
+        credit_deadline = min(deadline, time.monotonic() + CREDIT_TIMEOUT_S)
+        self._give_back(list(self.consumers.values()), credit_deadline, claims=False)
         for consumer in self.consumers.values():
             consumer.join(max(0.0, deadline - time.monotonic()))
         stuck = [c for c in self.consumers.values() if c.is_alive()]
