@@ -98,6 +98,7 @@ def test_letters_without_digest_or_length_are_still_redrivable() -> None:
         ({"payload": None}, "no payload"),
         ({"payload_encoding": "utf-16"}, "unknown payload_encoding"),
         ({"payload_encoding": "base64"}, "does not decode as base64"),
+        ({"error_kind": "Not-A-Kind"}, "no valid redrive marker"),
     ],
 )
 def test_letters_that_cannot_run_again_are_kept_with_the_reason(

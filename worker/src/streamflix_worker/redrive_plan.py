@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
+from pydantic import ValidationError
+
 from streamflix_worker.schema import InvalidRequestError, RedriveMarker, parse_request
 
 # Fixed forever: redrive_id = uuid5(this, SQS MessageId). Changing it would give a letter
@@ -97,12 +99,7 @@ def _move(
         raise _NotRedrivableError(f"payload is not a valid request: {error.reason}") from None
     if request.video_id != _uuid(video_id):
         raise _NotRedrivableError("the payload's video_id differs from the letter's")
-    marker = RedriveMarker(
-        redrive_id=redrive_id(message_id),
-        dead_letter_id=message_id,
-        error_kind=error_kind,
-        requested_at=now,
-    )
+    marker = _marker(message_id, error_kind, now)
     fields = json.loads(data)  # the producer's values as sent, not the model's normalised ones
     fields["redrive"] = marker.model_dump(mode="json")  # replaces an earlier redrive's marker
     record = json.dumps(fields).encode()
@@ -112,6 +109,21 @@ def _move(
         raise _NotRedrivableError(f"request with the marker is refused: {error.reason}") from None
     previous = request.redrive.redrive_id if request.redrive else None
     return Move(video_id, error_kind, marker.redrive_id, record, previous)
+
+
+def _marker(message_id: str, error_kind: str, now: datetime) -> RedriveMarker:
+    """Validated from its JSON form, as the worker will read it (the schema is strict)."""
+    try:
+        return RedriveMarker.model_validate(
+            {
+                "redrive_id": str(redrive_id(message_id)),
+                "dead_letter_id": message_id,
+                "error_kind": error_kind,
+                "requested_at": now.isoformat(),
+            }
+        )
+    except ValidationError as error:
+        raise _NotRedrivableError(f"no valid redrive marker for this letter: {error}") from None
 
 
 def _uuid(value: str) -> UUID | None:
