@@ -1,4 +1,4 @@
-"""Command line: ``python -m streamflix_worker run`` (default) or ``... migrate``."""
+"""Command line: ``python -m streamflix_worker run`` (default), ``... migrate`` or ``... redrive``."""
 
 from __future__ import annotations
 
@@ -59,11 +59,20 @@ def _migrate() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from streamflix_worker import redrive
+
     parser = argparse.ArgumentParser(prog="python -m streamflix_worker")
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate"])
+    commands = parser.add_subparsers(dest="command", metavar="{run,migrate,redrive}")
+    commands.add_parser("run", help="the service (default)")
+    commands.add_parser("migrate", help="apply the database migrations")
+    redrive.add_arguments(
+        commands.add_parser("redrive", help="move dead letters back to the stream, marked")
+    )
     args = parser.parse_args(argv)
     try:
-        return _run() if args.command == "run" else _migrate()
+        if args.command == "redrive":
+            return redrive.redrive(args)
+        return _migrate() if args.command == "migrate" else _run()
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2

@@ -26,6 +26,16 @@ class AwsClients:
     rds: Any  # only signs IAM auth tokens locally; the worker calls no RDS API
 
 
+def client_config() -> Config:
+    """Timeouts and retries for every client we build (the worker's and the operator tools')."""
+    return Config(
+        connect_timeout=5,
+        read_timeout=30,
+        retries={"max_attempts": 3, "mode": "standard"},
+        max_pool_connections=32,
+    )
+
+
 def parse_response_timestamp(value: Any) -> datetime:
     """botocore's timestamp parser with a fast path for epoch numbers.
 
@@ -46,12 +56,7 @@ def make_clients(region: str) -> AwsClients:
         timestamp_parser=parse_response_timestamp
     )
     session = boto3.session.Session(region_name=region, botocore_session=core)
-    config = Config(
-        connect_timeout=5,
-        read_timeout=30,
-        retries={"max_attempts": 3, "mode": "standard"},
-        max_pool_connections=32,
-    )
+    config = client_config()
 
     def client(name: str) -> Any:
         return session.client(name, config=config)
