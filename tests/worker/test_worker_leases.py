@@ -25,26 +25,40 @@ def _round(manager: LeaseManager, conn: psycopg.Connection[tuple[object, ...]]) 
     with conn.transaction():
         manager.sync_shards(conn, SHARDS)
         manager.renew(conn)
-        return manager.balance(conn)
+        return manager.balance(conn).owned
 
 
-def test_newcomer_asks_for_a_handover_instead_of_stealing(conn) -> None:  # type: ignore[no-untyped-def]
+def test_newcomer_asks_for_its_whole_share_at_once_instead_of_stealing(conn) -> None:  # type: ignore[no-untyped-def]
     a, b = LeaseManager("s", "a", 30), LeaseManager("s", "b", 30)
     assert _round(a, conn) == {s.shard_id for s in SHARDS}
-    assert _round(b, conn) == set()  # nothing taken from a live owner...
+    with conn.transaction():
+        manager_b = b.balance(conn)
+    assert manager_b.owned == set() and manager_b.awaiting  # nothing taken from a live owner...
     with conn.transaction():
         renewal = a.renew(conn)
     assert renewal.owned == {s.shard_id for s in SHARDS}
-    assert len(renewal.handoff) == 1  # ...but a is asked to hand one over
-    assert _round(b, conn) == set()
+    assert len(renewal.handoff) == 2  # ...but a is asked for b's whole fair share in one go
     with conn.transaction():
-        handoff = a.renew(conn).handoff
-    assert len(handoff) == 2  # fair share is 2
+        assert b.balance(conn).awaiting  # still waiting: no second request, none taken
+        assert a.renew(conn).handoff == renewal.handoff
+        a.release(conn, sorted(renewal.handoff))
+    assert _round(a, conn) == {s.shard_id for s in SHARDS} - renewal.handoff  # not taken back
     with conn.transaction():
-        a.release(conn, sorted(handoff))
-    assert _round(a, conn) == {s.shard_id for s in SHARDS} - handoff  # a does not take them back
-    assert _round(b, conn) == set(handoff)
+        taken = b.balance(conn)
+    assert taken.owned == set(renewal.handoff) and not taken.awaiting
     assert _round(a, conn) | _round(b, conn) == {s.shard_id for s in SHARDS}
+
+
+def test_three_workers_ask_the_busiest_and_leave_each_its_share(conn) -> None:  # type: ignore[no-untyped-def]
+    shards = [ShardInfo(f"shard-{i}", ()) for i in range(6)]
+    a, b, c = (LeaseManager("s", w, 30) for w in "abc")
+    with conn.transaction():
+        a.sync_shards(conn, shards)
+        assert len(a.balance(conn).owned) == 6
+        assert b.balance(conn).awaiting  # asks a for 3
+        assert c.balance(conn).awaiting  # 3 workers now: asks a for 2 more
+        handoff = a.renew(conn).handoff
+    assert len(handoff) == 4  # a keeps its fair share of 2
 
 
 def test_expired_leases_move_to_a_live_worker(conn) -> None:  # type: ignore[no-untyped-def]
@@ -63,13 +77,13 @@ def test_child_waits_for_its_parent(conn) -> None:  # type: ignore[no-untyped-de
     ]
     with conn.transaction():
         manager.sync_shards(conn, shards)
-        assert manager.balance(conn) == {"parent"}
+        assert manager.balance(conn).owned == {"parent"}
         conn.execute(
             "INSERT INTO shard_checkpoints (stream_name, shard_id, sequence_number, finished, "
             "updated_by) VALUES ('s', 'parent', 1, true, 'w')"
         )
         manager.release(conn, ["parent"])
-        assert manager.balance(conn) == {"child-1", "child-2"}
+        assert manager.balance(conn).owned == {"child-1", "child-2"}
 
 
 def test_trimmed_shards_are_skipped_and_count_as_finished_parents(conn) -> None:  # type: ignore[no-untyped-def]
@@ -77,4 +91,4 @@ def test_trimmed_shards_are_skipped_and_count_as_finished_parents(conn) -> None:
     with conn.transaction():
         manager.sync_shards(conn, [ShardInfo("old", ()), ShardInfo("new", ("old",))])
         # "old" fell out of the retention window: Kinesis no longer lists it
-        assert manager.balance(conn, present=["new"]) == {"new"}
+        assert manager.balance(conn, present=["new"]).owned == {"new"}

@@ -395,12 +395,19 @@ class ShardConsumer(threading.Thread):
         for latency in stats.latencies_ms:
             telemetry.millis(PROCESSING_LATENCY, latency)
 
-    def _claim(self, jobs: list[store.Job]) -> store.Claims:
-        def claim(conn: store.Conn) -> store.Claims:
-            store.assert_lease(conn, self.cfg.stream_name, self.shard_id, self.cfg.worker_id)
+    def _claim(self, jobs: list[store.Job]) -> store.Claims | None:
+        """Claim the batch's jobs; None (nothing claimed) if another worker asked for this
+        shard: it is handed over at this batch boundary instead of after a renewal."""
+
+        def claim(conn: store.Conn) -> store.Claims | None:
+            lease = self.cfg.stream_name, self.shard_id, self.cfg.worker_id
+            if store.assert_lease(conn, *lease) is not None:
+                return None
             return store.claim(conn, jobs, self.cfg.worker_id)
 
         claims = self._session.transaction(claim, self.deadline)
+        if claims is None:
+            return None
         self.in_hand.hold(
             [
                 j.request.video_id
@@ -419,6 +426,10 @@ class ShardConsumer(threading.Thread):
         """
         parsed, jobs = self._parse_batch(records)
         claims = self._claim(jobs) if jobs else store.Claims({}, {})
+        if claims is None:
+            self.log.info("handing the shard over", extra={"shard_id": self.shard_id})
+            self.stop.set()
+            return False
         recorded = Recorded()
         last_sequence: str | None = None
         committed: str | None = None

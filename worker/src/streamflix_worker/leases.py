@@ -42,6 +42,16 @@ class LeaseRow:
 
 
 @dataclass(frozen=True)
+class Balance:
+    """Leases this worker holds after balancing, and whether handovers to it are pending (its
+    supervisor then checks every tick instead of every renewal, so a handed-over shard is taken
+    within a tick of its release)."""
+
+    owned: set[str]
+    awaiting: bool
+
+
+@dataclass(frozen=True)
 class Renewal:
     """Leases still held after a heartbeat, and those another worker asked to take over."""
 
@@ -114,8 +124,9 @@ class LeaseManager:
             (self.worker_id, self.ttl, self.stream, shard_id),
         )
 
-    def balance(self, conn: Conn, present: Collection[str] | None = None) -> set[str]:
-        """Take free or expired leases up to a fair share; ask for at most one handoff.
+    def balance(self, conn: Conn, present: Collection[str] | None = None) -> Balance:
+        """Take free or expired leases up to a fair share; ask busier workers to hand over
+        the rest of it.
 
         ``present`` is the shard list Kinesis reports now: shards trimmed after the retention
         period are skipped, and a trimmed parent counts as finished.
@@ -152,30 +163,32 @@ class LeaseManager:
                 self._take(conn, shard_id)
                 mine.add(shard_id)
                 incoming.discard(shard_id)
-        if len(mine) + len(incoming) < target:
-            self._request_handoff(conn, eligible, live, target)
-        return mine
+        missing = target - len(mine) - len(incoming)
+        asked = self._request_handoffs(conn, eligible, target, missing) if missing > 0 else 0
+        return Balance(mine, awaiting=bool(incoming) or asked > 0)
 
-    def _request_handoff(
-        self, conn: Conn, eligible: list[LeaseRow], live: Counter[str], target: int
-    ) -> None:
-        busiest, count = max(
-            ((o, c) for o, c in live.items() if o != self.worker_id),
-            key=lambda oc: (oc[1], oc[0]),
-            default=(None, 0),
-        )
-        if busiest is None or count <= target:
-            return
-        candidates = sorted(
-            r.shard_id
-            for r in eligible
-            if r.owner == busiest and not r.expired and r.handoff_to is None
-        )
-        if candidates:
+    def _request_handoffs(
+        self, conn: Conn, eligible: list[LeaseRow], target: int, missing: int
+    ) -> int:
+        """Ask the busiest live workers for ``missing`` shards at once (each keeps at least
+        the fair share); return how many were asked for."""
+        leaving = {r.shard_id for r in eligible if r.handoff_to is not None}
+        staying: dict[str, list[str]] = {}
+        for r in sorted(eligible, key=lambda r: r.shard_id):
+            live_elsewhere = r.owner and r.owner != self.worker_id and not r.expired
+            if live_elsewhere and r.shard_id not in leaving:
+                staying.setdefault(str(r.owner), []).append(r.shard_id)
+        asked = 0
+        while asked < missing and staying:
+            busiest = max(staying, key=lambda owner: (len(staying[owner]), owner))
+            if len(staying[busiest]) <= target:
+                break
             conn.execute(
                 "UPDATE shard_leases SET handoff_to = %s WHERE stream_name = %s AND shard_id = %s",
-                (self.worker_id, self.stream, candidates[-1]),
+                (self.worker_id, self.stream, staying[busiest].pop()),
             )
+            asked += 1
+        return asked
 
     def release(self, conn: Conn, shard_ids: Sequence[str] | None = None) -> None:
         """Hand leases back (on shutdown or when a shard is finished)."""

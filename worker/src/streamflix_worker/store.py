@@ -48,14 +48,17 @@ class Checkpoint:
     finished: bool
 
 
-def assert_lease(conn: Conn, stream: str, shard_id: str, worker_id: str) -> None:
-    """Fence: lock the lease row and fail unless this worker still owns the shard."""
+def assert_lease(conn: Conn, stream: str, shard_id: str, worker_id: str) -> str | None:
+    """Fence: lock the lease row and fail unless this worker still owns the shard; return the
+    worker that asked for it to be handed over, if any."""
     row = conn.execute(
-        "SELECT owner FROM shard_leases WHERE stream_name = %s AND shard_id = %s FOR UPDATE",
+        "SELECT owner, handoff_to FROM shard_leases "
+        "WHERE stream_name = %s AND shard_id = %s FOR UPDATE",
         (stream, shard_id),
     ).fetchone()
     if row is None or row[0] != worker_id:
         raise LeaseLostError(f"{shard_id} is owned by {row[0] if row else 'nobody'}")
+    return None if row[1] is None else str(row[1])
 
 
 _INSERT_NEW = """

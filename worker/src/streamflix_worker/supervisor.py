@@ -15,7 +15,7 @@ from streamflix_worker import store
 from streamflix_worker.consumer import ShardConsumer
 from streamflix_worker.context import WorkerContext
 from streamflix_worker.database import Session
-from streamflix_worker.leases import Conn, LeaseManager, ShardInfo
+from streamflix_worker.leases import Balance, Conn, LeaseManager, ShardInfo
 
 TICK_S = 0.25
 METRICS_FLUSH_INTERVAL_S = 10.0  # one EMF document per metric set every 10 s, not per tick
@@ -53,14 +53,14 @@ class Supervisor:
         self.consumers: dict[str, ShardConsumer] = {}
         self._rebalance = threading.Event()
 
-    def _refresh_leases(self) -> tuple[set[str], frozenset[str]] | None:
+    def _refresh_leases(self) -> tuple[Balance, frozenset[str]] | None:
         """Sync shards, renew, balance; None when the database or Kinesis is unreachable."""
         cfg = self.ctx.config
         deadline = time.monotonic() + cfg.lease_renew_interval_s
         try:
             shards = list_shards(self.ctx.kinesis, cfg.stream_name)
 
-            def work(conn: Conn) -> tuple[set[str], frozenset[str]]:
+            def work(conn: Conn) -> tuple[Balance, frozenset[str]]:
                 self.leases.sync_shards(conn, shards)
                 renewal = self.leases.renew(conn)
                 present = [s.shard_id for s in shards]
@@ -101,12 +101,15 @@ class Supervisor:
         log.info("worker starting", extra={"stream": cfg.stream_name})
         next_refresh = 0.0
         next_flush = time.monotonic() + METRICS_FLUSH_INTERVAL_S
+        awaiting = False  # a handover to us is pending: look every tick, not every renewal
         while not stop.is_set():
-            if time.monotonic() >= next_refresh or self._rebalance.is_set():
+            if time.monotonic() >= next_refresh or self._rebalance.is_set() or awaiting:
                 self._rebalance.clear()
                 leases = self._refresh_leases()
                 if leases is not None:
-                    self._apply(*leases)
+                    balance, handoff = leases
+                    awaiting = balance.awaiting
+                    self._apply(balance.owned, handoff)
                 next_refresh = time.monotonic() + cfg.lease_renew_interval_s
             if time.monotonic() >= next_flush:
                 self.ctx.telemetry.flush()
