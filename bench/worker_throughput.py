@@ -1,190 +1,347 @@
-"""Worker throughput: batched consumer vs a naive one-record-per-commit consumer.
+"""Worker throughput on the real local stand-ins, measured in CPU so a shared machine's load
+does not decide the verdict.
 
-One worker, one shard, end to end against the real local stand-ins (kinesis-mock, PostgreSQL,
-moto): GetRecords -> schema validation -> claim (RECEIVED -> PROCESSING) -> "processing" ->
-final status + checkpoint. Media work is stubbed with the probe of one small real clip, so the
-numbers measure the consumer and its database writes, not FFmpeg.
+Every case runs REAL worker processes (``bench/bench_worker.py``: ``python -m streamflix_worker
+run`` with media work stubbed by the facts of one small, really probed clip), against
+kinesis-mock, PostgreSQL (pgserver) and moto. The records are in the stream before the workers
+start; a case ends when every shard's checkpoint holds its last sequence number.
+
+Cases: batched (the production consumer) vs naive (one claim + one commit per record) on one
+shard, then 1 vs 2 workers on a 4-shard stream holding the same records. Columns:
+
+- wall s: from the first shard consumer starting (interpreter start-up and imports, equal for
+  every case, are left out) to the last checkpoint;
+- worker CPU s: user+system CPU of the worker process(es) over that span;
+- stand-ins CPU s: PostgreSQL (postmaster, live and exited backends) + kinesis-mock.
 
 Usage: .venv/bin/python bench/worker_throughput.py [--records 20000] [--naive-records 2000]
+       [--profile]   # cProfile the batched consumer instead (see profile_summary.py)
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
+import os
 import signal
+import subprocess
 import sys
 import tempfile
-import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "worker" / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "worker" / "src"))
 
-from streamflix_worker.app import build_context
-from streamflix_worker.config import load_config
-from streamflix_worker.consumer import ShardConsumer
-from streamflix_worker.media import MediaInfo, probe_file
-from streamflix_worker.schema import ProcessingRequest
-from streamflix_worker.standins import Stack, StandIns, make_clip, sample_request
-from streamflix_worker.supervisor import Supervisor
+from profile_summary import summarize  # noqa: E402
+from streamflix_worker.standins import Stack, StandIns, make_clip, sample_request  # noqa: E402
 
-
-class FixedClipProcessor:
-    """Stands in for S3 + probing: always the facts of one small, really probed clip."""
-
-    def __init__(self, clip: Path) -> None:
-        data = clip.read_bytes()
-        self._info = MediaInfo(len(data), hashlib.sha256(data).hexdigest(), probe_file(clip))
-
-    def process(self, request: ProcessingRequest) -> MediaInfo:
-        return self._info
+ENTRY = Path(__file__).resolve().parent / "bench_worker.py"
+TARGET_RECORDS_PER_WORKER_CPU_S = 5_000.0
+TARGET_BATCHED_OVER_NAIVE = 10.0
+CASE_TIMEOUT_S = 300.0
+BUCKET = "uploads-bench"
 
 
-RECORDING = {"seconds": 0.0}
+@dataclass(frozen=True)
+class Case:
+    """One measured run: which consumer, how many worker processes and shards, which records."""
+
+    name: str
+    consumer: str  # "batched" | "naive"
+    workers: int
+    shards: int
+    payloads: tuple[bytes, ...]
 
 
-class TimedConsumer(ShardConsumer):
-    """Adds up the time spent recording batches (validation, claim, jobs, commit), i.e.
-    everything except waiting for the kinesis-mock stand-in."""
+@dataclass(frozen=True)
+class Result:
+    """What one case cost."""
 
-    def _handle_batch(self, records: list[dict[str, Any]], shard_end: bool) -> bool:
-        started = time.perf_counter()
-        try:
-            return super()._handle_batch(records, shard_end)
-        finally:
-            RECORDING["seconds"] += time.perf_counter() - started
+    case: Case
+    wall_s: float
+    worker_cpu_s: float
+    standins_cpu_s: float
 
+    @property
+    def records(self) -> int:
+        return len(self.case.payloads)
 
-class NaiveConsumer(TimedConsumer):
-    """The baseline: every record gets its own claim and its own status+checkpoint commit."""
+    @property
+    def per_worker_cpu_s(self) -> float:
+        return self.records / self.worker_cpu_s
 
-    def _handle_batch(self, records: list[dict[str, Any]], shard_end: bool) -> bool:
-        if not records:
-            return super()._handle_batch([], shard_end)
-        for index, record in enumerate(records):
-            last = index == len(records) - 1
-            if not super()._handle_batch([record], shard_end and last):
-                return False
-        return True
+    @property
+    def per_standins_cpu_s(self) -> float:
+        return self.records / self.standins_cpu_s
 
 
-def _fill(standins: StandIns, stack: Stack, count: int) -> str:
+def make_payloads(count: int) -> tuple[bytes, ...]:
+    """``count`` valid requests (distinct video ids), the same for every stack: the workers are
+    told that ``BUCKET`` is the uploads bucket (media work is stubbed, S3 is never read)."""
+    return tuple(
+        json.dumps(sample_request(BUCKET, "bench.mp4", title=f"bench {i}")).encode()
+        for i in range(count)
+    )
+
+
+def fill(stack: Stack, payloads: Sequence[bytes]) -> dict[str, str]:
+    """Put the records (500 per PutRecords); return each shard's last sequence number."""
     kinesis = stack.client("kinesis")
-    last = ""
-    for start in range(0, count, 500):
+    last: dict[str, str] = {}
+    for start in range(0, len(payloads), 500):
         entries = [
-            {
-                "Data": json.dumps(
-                    sample_request(stack.bucket, "bench.mp4", title=f"b{i}")
-                ).encode(),
-                "PartitionKey": str(i),
-            }
-            for i in range(start, min(count, start + 500))
+            {"Data": data, "PartitionKey": str(start + i)}
+            for i, data in enumerate(payloads[start : start + 500])
         ]
         response = kinesis.put_records(StreamName=stack.stream_name, Records=entries)
-        assert response.get("FailedRecordCount", 0) == 0
-        last = response["Records"][-1]["SequenceNumber"]
+        if response.get("FailedRecordCount", 0):
+            raise RuntimeError(f"{response['FailedRecordCount']} records not put")
+        for record in response["Records"]:
+            shard, seq = record["ShardId"], record["SequenceNumber"]
+            if shard not in last or int(seq) > int(last[shard]):
+                last[shard] = seq
     return last
 
 
-def _helper_cpu(standins: StandIns) -> float:
-    """CPU seconds used so far by PostgreSQL (all backends) and kinesis-mock."""
+def standins_cpu_s(standins: StandIns) -> float:
+    """CPU seconds used so far by PostgreSQL and kinesis-mock.
+
+    Backends exit when their connection closes; the postmaster reaps them, so their CPU is in
+    its ``children_*`` times; live backends are read directly.
+    """
+    pid = standins.postgres.postmaster_pid()
+    postmaster = psutil.Process(pid)
     total = 0.0
-    node = psutil.Process(standins.kinesis.process.pid)
-    postmaster = psutil.Process(standins.postgres._pg.get_pid() or 0)
-    for proc in [node, postmaster, *postmaster.children(recursive=True)]:
+    for proc in [postmaster, *postmaster.children(), psutil.Process(standins.kinesis.process.pid)]:
         try:
-            times = proc.cpu_times()
-            total += times.user + times.system
+            t = proc.cpu_times()
         except psutil.NoSuchProcess:
-            pass
+            continue
+        total += t.user + t.system
+        if proc is postmaster:
+            total += t.children_user + t.children_system
     return total
 
 
-def run(standins: StandIns, clip: Path, records: int, naive: bool) -> dict[str, float]:
-    stack = standins.new_stack(shards=1)
-    standins.migrate(stack)
-    last = _fill(standins, stack, records)
-    config = load_config(stack.env | {"WORKER_ID": "bench", "WORKER_IDLE_POLL_MS": "200"})
-    supervisor = Supervisor(
-        build_context(config, FixedClipProcessor(clip)),
-        NaiveConsumer if naive else TimedConsumer,
+def _spawn(env: dict[str, str], case: Case, index: int, clip: Path, root: Path) -> psutil.Popen:
+    env = (
+        os.environ
+        | env
+        | {
+            "WORKER_ID": f"bench-{index}",
+            "PYTHONPATH": str(ROOT / "worker" / "src"),
+            "BENCH_CLIP": str(clip),
+            "BENCH_MARK": str(root / f"mark-{index}"),
+            "BENCH_CONSUMER": case.consumer,
+        }
     )
-    stop = threading.Event()
-    me = psutil.Process()
-    RECORDING["seconds"] = 0.0
-    cpu0, helpers0, t0 = me.cpu_times(), _helper_cpu(standins), time.perf_counter()
-    thread = threading.Thread(target=supervisor.run, args=(stop,), daemon=True)
-    thread.start()
-    query = f"SELECT sequence_number::text FROM shard_checkpoints WHERE sequence_number = {last}"
-    while not standins.postgres.superuser(query, stack.db_name):
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - t0
-    recording = RECORDING["seconds"]
-    cpu1, helpers1 = me.cpu_times(), _helper_cpu(standins)
-    stop.set()
-    thread.join(60)
-    done = standins.postgres.superuser(
-        "SELECT count(*) FROM videos WHERE status = 'COMPLETED'", stack.db_name
-    )[0][0]
-    assert done == records, f"{done} of {records} completed"
-    worker_cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
-    return {
-        "records": records,
-        "seconds": elapsed,
-        "rps": records / elapsed,
-        "rps_recording": records / recording,
-        "worker_cpu_per_1k": worker_cpu / records * 1000,
-        "helpers_cpu_per_1k": (helpers1 - helpers0) / records * 1000,
-    }
+    log = (root / f"worker-{index}.log").open("wb")
+    return psutil.Popen(
+        [sys.executable, str(ENTRY)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+    )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=10_000)
-    parser.add_argument("--naive-records", type=int, default=1_000)
-    args = parser.parse_args()
-    import logging
+def _marks(root: Path, workers: int) -> list[tuple[float, float]]:
+    marks = []
+    for index in range(workers):
+        path = root / f"mark-{index}"
+        if path.exists() and path.stat().st_size:
+            wall, cpu = path.read_text().split()
+            marks.append((float(wall), float(cpu)))
+    return marks
 
-    logging.disable(logging.WARNING)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the stand-ins are stopped
-    with tempfile.TemporaryDirectory() as tmp:
-        clip = make_clip(Path(tmp) / "bench.mp4", seconds=1.0)
-        standins = StandIns()
-        try:
-            batched = run(standins, clip, args.records, naive=False)
-            naive = run(standins, clip, args.naive_records, naive=True)
-        finally:
-            standins.stop()
-    lines = [
-        "",
-        "| consumer | records | seconds | records/s end to end | records/s while recording"
-        " (excl. waiting for kinesis-mock) | worker CPU s / 1k records | records/s per worker"
-        " vCPU | PostgreSQL + kinesis-mock CPU s / 1k |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+
+def run_case(
+    standins: StandIns, case: Case, clip: Path, extra_env: dict[str, str] | None = None
+) -> Result:
+    """Fresh stack, records filled, workers started; measured until the last checkpoint."""
+    import psycopg
+
+    stack = standins.new_stack(shards=case.shards)
+    standins.migrate(stack)
+    last = fill(stack, case.payloads)
+    root = Path(tempfile.mkdtemp(prefix="bench-", dir=standins.root))
+    env = stack.env | {"UPLOADS_BUCKET": BUCKET} | (extra_env or {})
+    pg = standins.postgres
+    conn = psycopg.connect(
+        f"host={pg.socket_dir} port={pg.port} user=postgres dbname={stack.db_name}",
+        autocommit=True,
+    )
+    workers = [_spawn(env, case, i, clip, root) for i in range(case.workers)]
+    try:
+        deadline = time.monotonic() + CASE_TIMEOUT_S
+        while not _marks(root, 1) and time.monotonic() < deadline:
+            _check_alive(workers)
+            time.sleep(0.01)
+        standins0 = standins_cpu_s(standins)
+        query = "SELECT shard_id, sequence_number::text FROM shard_checkpoints"
+        while time.monotonic() < deadline:
+            done = dict(conn.execute(query).fetchall())
+            if all(done.get(shard) == seq for shard, seq in last.items()):
+                break
+            _check_alive(workers)
+            time.sleep(0.02)
+        else:
+            raise TimeoutError(f"{case.name}: not done after {CASE_TIMEOUT_S}s")
+        end = time.time()
+        cpu_now = [w.cpu_times() for w in workers]
+        standins1 = standins_cpu_s(standins)
+        marks = _marks(root, case.workers)
+        if len(marks) != case.workers:
+            raise RuntimeError(f"{case.name}: a worker never started a consumer")
+        completed = conn.execute("SELECT count(*) FROM videos WHERE status = 'COMPLETED'")
+        count = int(completed.fetchone()[0])  # type: ignore[index]
+        if count != len(case.payloads):
+            raise RuntimeError(f"{case.name}: {count} of {len(case.payloads)} COMPLETED")
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(60)
+        conn.close()
+    worker_cpu = sum(t.user + t.system - cpu for t, (_, cpu) in zip(cpu_now, marks, strict=True))
+    return Result(case, end - min(w for w, _ in marks), worker_cpu, standins1 - standins0)
+
+
+def _check_alive(workers: list[psutil.Popen]) -> None:
+    for worker in workers:
+        if worker.poll() is not None:
+            raise RuntimeError(f"worker {worker.pid} exited with {worker.returncode}")
+
+
+def _verdict(ok: bool) -> str:
+    return "MET" if ok else "NOT MET"
+
+
+def report(
+    results: list[Result], load_start: tuple[float, ...], load_end: tuple[float, ...]
+) -> str:
+    """The side-by-side table, the targets and the machine load."""
+    header = (
+        "case",
+        "workers",
+        "shards",
+        "records",
+        "wall s",
+        "records/s",
+        "worker CPU s",
+        "records/worker CPU-s",
+        "stand-ins CPU s",
+        "records/stand-ins CPU-s",
+    )
+    rows = [header] + [
+        (
+            r.case.name,
+            str(r.case.workers),
+            str(r.case.shards),
+            str(r.records),
+            f"{r.wall_s:.2f}",
+            f"{r.records / r.wall_s:.0f}",
+            f"{r.worker_cpu_s:.2f}",
+            f"{r.per_worker_cpu_s:.0f}",
+            f"{r.standins_cpu_s:.2f}",
+            f"{r.per_standins_cpu_s:.0f}",
+        )
+        for r in results
     ]
-    for name, r in (
-        ("batched (1 txn per GetRecords batch)", batched),
-        ("naive (1 txn per record)", naive),
-    ):
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            c.rjust(w) if i else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    by_name = {r.case.name: r for r in results}
+    batched, naive = by_name.get("batched"), by_name.get("naive")
+    one, two = by_name.get("4 shards, 1 worker"), by_name.get("4 shards, 2 workers")
+    lines.append("")
+    lines.append("targets:")
+    if batched:
         lines.append(
-            f"| {name} | {r['records']:.0f} | {r['seconds']:.2f} | {r['rps']:.0f} |"
-            f" {r['rps_recording']:.0f} | {r['worker_cpu_per_1k']:.3f} |"
-            f" {1000 / r['worker_cpu_per_1k']:.0f} | {r['helpers_cpu_per_1k']:.3f} |"
+            f"  >= {TARGET_RECORDS_PER_WORKER_CPU_S:,.0f} records per worker CPU-second"
+            f" (batched): {batched.per_worker_cpu_s:,.0f}"
+            f" -> {_verdict(batched.per_worker_cpu_s >= TARGET_RECORDS_PER_WORKER_CPU_S)}"
+        )
+    if batched and naive:
+        ratio = batched.per_worker_cpu_s / naive.per_worker_cpu_s
+        stand = batched.per_standins_cpu_s / naive.per_standins_cpu_s
+        lines.append(
+            f"  batched >= {TARGET_BATCHED_OVER_NAIVE:.0f}x naive in worker CPU per record:"
+            f" {ratio:.1f}x -> {_verdict(ratio >= TARGET_BATCHED_OVER_NAIVE)}"
+            f"  (stand-ins CPU per record: {stand:.1f}x)"
+        )
+    if one and two:
+        lines.append(
+            f"  2 workers never slower than 1 (wall, 4 shards): {two.wall_s:.2f} s vs"
+            f" {one.wall_s:.2f} s -> {_verdict(two.wall_s <= one.wall_s)}"
         )
     lines.append("")
     lines.append(
-        f"batched / naive: {batched['rps'] / naive['rps']:.1f}x records/s end to end, "
-        f"{naive['worker_cpu_per_1k'] / batched['worker_cpu_per_1k']:.1f}x less worker CPU per"
-        " record"
+        "load average 1/5/15 min: start "
+        + " ".join(f"{x:.2f}" for x in load_start)
+        + ", end "
+        + " ".join(f"{x:.2f}" for x in load_end)
+        + f" ({os.cpu_count()} CPUs)"
     )
-    print("\n".join(lines), file=sys.stderr)
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--naive-records", type=int, default=2_000)
+    parser.add_argument("--profile", action="store_true", help="profile the batched consumer")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the stand-ins are stopped
+    load_start = os.getloadavg()
+    print(f"starting stand-ins; load average {load_start[0]:.2f}", flush=True)
+    standins = StandIns()
+    try:
+        clip = make_clip(standins.root / "bench.mp4", seconds=1.0)
+        if args.profile:
+            return _profile(standins, clip, args.records)
+        cases = [
+            Case("batched", "batched", 1, 1, ()),
+            Case("naive", "naive", 1, 1, ()),
+            Case("4 shards, 1 worker", "batched", 1, 4, ()),
+            Case("4 shards, 2 workers", "batched", 2, 4, ()),
+        ]
+        many = make_payloads(args.records)
+        few = many[: args.naive_records]
+        results = []
+        for case in cases:
+            payloads = few if case.consumer == "naive" else many
+            print(f"running {case.name} ({len(payloads)} records)...", flush=True)
+            results.append(run_case(standins, _with(case, payloads), clip))
+        print()
+        print(report(results, load_start, os.getloadavg()))
+        return 0
+    finally:
+        standins.stop()
+
+
+def _with(case: Case, payloads: tuple[bytes, ...]) -> Case:
+    return Case(case.name, case.consumer, case.workers, case.shards, payloads)
+
+
+def _profile(standins: StandIns, clip: Path, records: int) -> int:
+    out = Path(tempfile.mkdtemp(prefix="profile-", dir=standins.root))
+    case = Case("batched (profiled)", "batched", 1, 1, make_payloads(records))
+    result = run_case(standins, case, clip, {"BENCH_PROFILE_DIR": str(out)})
+    print(
+        f"\n{result.records} records, worker CPU {result.worker_cpu_s:.2f} s under cProfile "
+        f"({result.per_worker_cpu_s:.0f} records/worker CPU-s, inflated by the profiler)\n"
+    )
+    print(summarize(sorted(out.glob("*.prof")), result.records))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from crafted_media import mkv_clip, mkv_with_duration, mp4_with_negative_duration
 from streamflix_worker.errors import PermanentJobError
-from streamflix_worker.media import probe_file, stream_to_scratch
+from streamflix_worker.media import MAX_DIMENSION, ProbeInfo, probe_file, stream_to_scratch
 from streamflix_worker.standins import make_clip
 
 
@@ -36,3 +40,66 @@ def test_non_media_is_a_permanent_failure(tmp_path: Path) -> None:
     junk.write_bytes(b"this is not a video" * 100)
     with pytest.raises(PermanentJobError, match="not a readable media file"):
         probe_file(junk)
+
+
+# --- issue 16 item 2: declared facts the database refuses are invalid media -------------------
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: mkv_with_duration(p / "neg.mkv", -5000.0), "duration -5.0 s is negative"),
+        (lambda p: mp4_with_negative_duration(p / "neg.mp4"), "s is negative"),
+        (lambda p: mkv_with_duration(p / "huge.mkv", 1e15), "duration 1000000000000.0 s exceeds"),
+        # FFmpeg's Matroska demuxer drops a non-finite Duration: no duration is left at all.
+        (lambda p: mkv_with_duration(p / "nan.mkv", math.nan), "no known duration"),
+        (lambda p: mkv_with_duration(p / "inf.mkv", math.inf), "no known duration"),
+    ],
+    ids=["mkv-negative", "mp4-v1-negative", "mkv-absurd", "mkv-nan", "mkv-inf"],
+)
+def test_declared_facts_the_database_refuses_are_invalid_media(
+    tmp_path: Path, make: Callable[[Path], Path], reason: str
+) -> None:
+    crafted = make(tmp_path)
+    with pytest.raises(PermanentJobError, match=r"^invalid media: ") as raised:
+        probe_file(crafted)
+    assert reason in raised.value.reason
+
+
+def test_crafted_files_differ_from_their_clip_only_in_the_header(tmp_path: Path) -> None:
+    """The untouched remux probes fine: the failures above come from the patched field."""
+    info = probe_file(mkv_clip(tmp_path / "ok.mkv"))
+    assert info.duration_seconds == pytest.approx(1.0, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("width", 0, "width 0 is outside"),
+        ("height", -120, "height -120 is outside"),
+        ("width", MAX_DIMENSION + 1, f"width {MAX_DIMENSION + 1} is outside"),
+        ("duration_seconds", math.nan, "duration is nan"),
+        ("duration_seconds", -math.inf, "duration is -inf"),
+    ],
+)
+def test_probe_facts_outside_what_the_database_stores_are_refused(
+    field: str, value: float, reason: str
+) -> None:
+    """Zero/negative sizes: FFmpeg's demuxers refuse such headers themselves (a Matroska
+    PixelWidth of 0 is unreadable), so the rule is checked on the facts directly."""
+    good = {
+        "duration_seconds": 1.0,
+        "container": "matroska,webm",
+        "video_codec": "h264",
+        "audio_codec": None,
+        "width": 160,
+        "height": 120,
+    }
+    with pytest.raises(PermanentJobError, match=f"^invalid media: {reason}"):
+        ProbeInfo(**(good | {field: value}))  # type: ignore[arg-type]
+
+
+def test_probe_json_is_a_plain_copy_of_the_facts() -> None:
+    info = ProbeInfo(2.5, "matroska,webm", "h264", None, 320, 240)
+    as_json = info.as_json()
+    assert as_json == asdict(info)
+    as_json["width"] = 1
+    assert info.as_json()["width"] == 320

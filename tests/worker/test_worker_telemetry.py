@@ -52,3 +52,26 @@ def test_unknown_metric_names_are_rejected() -> None:
 def test_flush_without_metrics_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     Telemetry("StreamFlix/Worker", "dev").flush()
     assert _documents(capsys.readouterr().out) == []
+
+
+def test_recording_prints_nothing_and_flush_keeps_every_value_in_100s(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Per-job recording is a cheap append (no Powertools validation, no I/O on the consumer
+    thread); flush prints documents of at most 100 values per metric, none lost."""
+    metrics = Telemetry("StreamFlix/Worker", "dev")
+    for i in range(250):
+        metrics.millis(telemetry.PROCESSING_LATENCY, i)
+    metrics.count(telemetry.JOBS_PROCESSED, 250)
+    assert _documents(capsys.readouterr().out) == []
+    metrics.flush()
+    docs = _documents(capsys.readouterr().out)
+    latencies = [doc.get("ProcessingLatency", []) for doc in docs]
+    assert [len(v) for v in latencies] == [100, 100, 50]  # type: ignore[arg-type]
+    assert [x for v in latencies for x in v] == [float(i) for i in range(250)]  # type: ignore[attr-defined]
+    assert [doc.get("JobsProcessed") for doc in docs] == [[250.0], None, None]
+    for doc in docs:
+        names = {m["Name"] for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]}  # type: ignore[index]
+        assert names == {k for k in doc if k in telemetry.COUNTS + telemetry.MILLIS}
+    metrics.flush()
+    assert _documents(capsys.readouterr().out) == []

@@ -7,6 +7,7 @@ in-process with PyAV (FFmpeg's libraries), so the image needs no ffprobe binary.
 from __future__ import annotations
 
 import hashlib
+import math
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,11 +20,27 @@ import av
 from streamflix_worker.errors import PermanentJobError, TransientJobError
 
 CHUNK_BYTES = 1024 * 1024
+# Container headers are written by whoever made the file: FFmpeg reports a declared duration as
+# is (a negative Matroska Duration float, a version-1 MP4 mdhd duration above 2**63 read as a
+# signed int64). The videos table refuses negative durations and jsonb refuses NaN/Infinity, so
+# such facts must fail the job here, permanently, instead of failing the database write.
+MAX_DURATION_SECONDS = 7 * 24 * 3600.0  # longer than any upload we accept: a corrupt header
+MAX_DIMENSION = 32768  # pixels; twice 16K, beyond every codec level in use
+INVALID = "invalid media"
+
+
+def invalid_media(what: str) -> PermanentJobError:
+    """The permanent failure for an upload whose facts are unusable: ``invalid media: <what>``."""
+    return PermanentJobError(f"{INVALID}: {what}")
 
 
 @dataclass(frozen=True)
 class ProbeInfo:
-    """What the media library says about the file."""
+    """What the media library says about the file; only facts the database can store.
+
+    Raises ``PermanentJobError("invalid media: ...")`` for a duration that is not finite, is
+    negative or exceeds ``MAX_DURATION_SECONDS``, or a width/height outside 1..``MAX_DIMENSION``.
+    """
 
     duration_seconds: float
     container: str
@@ -31,6 +48,19 @@ class ProbeInfo:
     audio_codec: str | None
     width: int
     height: int
+
+    def __post_init__(self) -> None:
+        duration = self.duration_seconds
+        if not math.isfinite(duration):
+            raise invalid_media(f"duration is {duration} (not a finite number)")
+        if duration < 0:
+            raise invalid_media(f"duration {duration} s is negative")
+        if duration > MAX_DURATION_SECONDS:
+            raise invalid_media(f"duration {duration} s exceeds {MAX_DURATION_SECONDS:.0f} s")
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if not 1 <= value <= MAX_DIMENSION:
+                raise invalid_media(f"{name} {value} is outside 1..{MAX_DIMENSION} pixels")
 
     def as_json(self) -> dict[str, Any]:
         # every field is a plain value: a shallow copy, not dataclasses.asdict's recursive deep
@@ -80,7 +110,7 @@ def _duration(container: Any) -> float:
         if s.duration is not None and s.time_base is not None
     ]
     if not durations:
-        raise PermanentJobError("media has no known duration")
+        raise invalid_media("no known duration")
     return max(durations)
 
 
@@ -90,10 +120,10 @@ def probe_file(path: Path) -> ProbeInfo:
         with av.open(str(path), mode="r") as container:
             videos = list(container.streams.video)
             if not videos:
-                raise PermanentJobError("media has no video stream")
+                raise invalid_media("no video stream")
             video = videos[0]
             audios = list(container.streams.audio)
-            return ProbeInfo(
+            return ProbeInfo(  # validates the facts (see ProbeInfo)
                 duration_seconds=round(_duration(container), 3),
                 container=str(container.format.name),
                 video_codec=str(video.codec_context.name),
@@ -104,6 +134,6 @@ def probe_file(path: Path) -> ProbeInfo:
     except PermanentJobError:
         raise
     except av.FFmpegError as error:
-        raise PermanentJobError(f"not a readable media file: {error}") from error
+        raise invalid_media(f"not a readable media file: {error}") from error
     except OSError as error:
         raise TransientJobError(f"scratch file unreadable: {error}") from error

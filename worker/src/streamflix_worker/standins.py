@@ -7,6 +7,7 @@ SNS and Secrets Manager. Development-only: the image never imports this module.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -69,8 +70,16 @@ class Postgres:
             warnings.simplefilter("ignore")  # XDG_RUNTIME_DIR fallback notice at import
             from pgserver.postgres_server import get_server
 
-            self._pg = get_server(root / "pgdata", cleanup_mode="delete")
+            # cleanup_mode=None: we stop the server and delete its data ourselves (stop()).
+            # pgserver 0.1.4's own cleanup only knows the first postmaster and decides whether
+            # to stop it with psutil's is_running(), which is True for a zombie: where nothing
+            # reaps the exited postmaster (PID 1 here is not an init), it ran pg_ctl stop a
+            # second time and logged "Failed postgres command ... PID file does not exist ...
+            # Failed to stop server, killing it instead".
+            self._pg = get_server(root / "pgdata", cleanup_mode=None)
         self.pgdata = root / "pgdata"
+        self._stopped = False
+        atexit.register(self.stop)  # an exception before the caller's stop() leaks no server
         info = self._pg.get_postmaster_info()
         self.socket_dir = str(info.socket_dir)
         self.port = int(info.port)
@@ -106,23 +115,37 @@ class Postgres:
 
     def restart(self, down_seconds: float = 0.0) -> None:
         """Stop and start the server on the same socket (fast shutdown: clients are cut)."""
+        self._pg_ctl("-w", "-m", "fast", "stop")
+        time.sleep(down_seconds)
+        opts = ["-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(self.pgdata / "log")]
+        self._pg_ctl("-w", *opts, "start", timeout=20)
+
+    def postmaster_pid(self) -> int | None:
+        """The running postmaster's pid (first line of postmaster.pid), None when stopped."""
+        try:
+            return int((self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def stop(self) -> None:
+        """Stop whichever postmaster runs now (one pg_ctl stop) and delete the data directory.
+
+        Idempotent: also registered with atexit. pg_ctl reads postmaster.pid, so this stops
+        the server started by ``restart()`` as well as the first one.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.postmaster_pid() is not None:
+            self._pg_ctl("-w", "-m", "fast", "stop", timeout=30)
+        self._pg.cleanup()  # with cleanup_mode=None: forgets the handle, stops nothing
+        shutil.rmtree(self.pgdata, ignore_errors=True)
+
+    def _pg_ctl(self, *args: str, timeout: float | None = None) -> None:
         from pgserver import _commands
 
         pg_ctl = cast(Any, _commands).pg_ctl  # generated at import time
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self._system_user)
-        time.sleep(down_seconds)
-        opts = ["-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(self.pgdata / "log")]
-        pg_ctl(["-w", *opts, "start"], pgdata=self.pgdata, user=self._system_user, timeout=20)
-
-    def stop(self) -> None:
-        """Stop the server we may have restarted (pgserver only tracks the first postmaster)."""
-        from pgserver import _commands
-
-        with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            cast(Any, _commands).pg_ctl(
-                ["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self._system_user, timeout=30
-            )
-        self._pg.cleanup()
+        pg_ctl(list(args), pgdata=self.pgdata, user=self._system_user, timeout=timeout)
 
 
 class KinesisMock:
