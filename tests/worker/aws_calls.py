@@ -1,10 +1,12 @@
-"""Records the AWS API calls the worker's own clients make, as IAM actions (botocore hooks)."""
+"""Records the AWS API calls the worker's own clients make, as IAM actions (botocore hooks), and
+answers one call with an AWS error (a ``before-call`` short-circuit)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from botocore.awsrequest import AWSResponse
 from streamflix_worker.aws import AwsClients
 
 # Operations authorized by an IAM action of another name (S3 API reference, HeadObject,
@@ -33,3 +35,13 @@ class AwsCallRecorder:
         for f in fields(clients):
             getattr(clients, f.name).meta.events.register("before-call", self._record)
         return clients
+
+
+def aws_error(url: str, status: int, code: str, message: str) -> tuple[AWSResponse, dict[str, Any]]:
+    """What a ``before-call`` handler returns to answer the call with this AWS error instead of
+    sending it: botocore takes a non-None (response, parsed) pair as the call's result (the
+    mechanism its Stubber uses); no retry runs, the client raises ``ClientError(code)``."""
+    return AWSResponse(url, status, {}, None), {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }

@@ -19,6 +19,7 @@ import threading
 from typing import Any
 
 import streamflix_worker.app
+from aws_calls import aws_error
 from botocore.awsrequest import AWSResponse
 from streamflix_worker.__main__ import main
 from streamflix_worker.aws import AwsClients, make_clients
@@ -47,11 +48,9 @@ def _throttling_clients(region: str) -> AwsClients:
         calls["n"] += 1
         if calls["n"] <= allowed:
             return None
-        error = {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}
-        return AWSResponse("http://kinesis", 400, {}, None), {
-            "Error": error,
-            "ResponseMetadata": {"HTTPStatusCode": 400},
-        }
+        return aws_error(
+            "http://kinesis", 400, "ProvisionedThroughputExceededException", "Rate exceeded"
+        )
 
     clients.kinesis.meta.events.register("before-call.kinesis.GetRecords", throttle)
     return clients

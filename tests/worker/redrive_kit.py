@@ -1,4 +1,5 @@
-"""Helpers for the redrive tests: letters in the DLQ, the real CLI, what reached the stream."""
+"""Helpers for the redrive tests: letters in the DLQ, the real CLI, what reached the stream, and
+the order of the calls a real client made."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from worker_testkit import REPO, Harness
@@ -124,3 +127,68 @@ def stream_records(harness: Harness) -> list[dict[str, Any]]:
 def redriven(harness: Harness) -> list[dict[str, Any]]:
     """The stream's records that carry a redrive marker."""
     return [r for r in stream_records(harness) if "redrive" in r]
+
+
+@dataclass
+class CallLog:
+    """The SQS/Kinesis calls real clients made, in order, seen through botocore's event hooks.
+
+    A call is logged when it returns (``after-call``), with ``" failed"`` appended to its name
+    when AWS answered with an error. A receipt handle is logged as ``<MessageId>#<n>``: the hold
+    of the n-th ReceiveMessage that returned that message (a message received twice has two).
+    """
+
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    holds: dict[str, str] = field(default_factory=dict)  # receipt handle -> "<MessageId>#<n>"
+    receipts: Counter[str] = field(default_factory=Counter)
+
+    def attach(self, sqs: Any, kinesis: Any) -> CallLog:
+        for client in (sqs, kinesis):
+            # after-call does not carry the call's parameters: keep them in its context
+            client.meta.events.register("before-parameter-build", _keep_params)
+        sqs.meta.events.register("after-call.sqs.ReceiveMessage", self._received)
+        sqs.meta.events.register("after-call.sqs.DeleteMessage", self._deleted)
+        sqs.meta.events.register("after-call.sqs.ChangeMessageVisibility", self._visibility)
+        kinesis.meta.events.register("after-call.kinesis.PutRecord", self._put)
+        return self
+
+    def _received(self, parsed: dict[str, Any], **_: Any) -> None:
+        for message in parsed.get("Messages", []):
+            self.receipts[message["MessageId"]] += 1
+            hold = f"{message['MessageId']}#{self.receipts[message['MessageId']]}"
+            self.holds[message["ReceiptHandle"]] = hold
+
+    def _deleted(self, **call: Any) -> None:
+        self._log("delete", call, self._hold(call))
+
+    def _visibility(self, **call: Any) -> None:
+        timeout = call["context"]["params"]["VisibilityTimeout"]
+        self._log("release" if timeout == 0 else f"hide {timeout}s", call, self._hold(call))
+
+    def _put(self, **call: Any) -> None:
+        self._log("put", call, call["context"]["params"]["PartitionKey"])
+
+    def _hold(self, call: dict[str, Any]) -> str:
+        handle = call["context"]["params"]["ReceiptHandle"]
+        return self.holds.get(handle, handle)
+
+    def _log(self, name: str, call: dict[str, Any], subject: str) -> None:
+        failed = call["http_response"].status_code >= 300
+        self.calls.append((f"{name} failed" if failed else name, subject))
+
+
+def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    context["params"] = dict(params)
+
+
+def after_first_receive(sqs: Any, action: Callable[[list[dict[str, Any]]], None]) -> None:
+    """Run ``action`` on the messages of ``sqs``'s first ReceiveMessage, when it returns (before
+    the caller sees them): what another party does to the queue during a run."""
+    done: list[bool] = []
+
+    def hook(parsed: dict[str, Any], **_: Any) -> None:
+        if not done:
+            done.append(True)
+            action(parsed.get("Messages", []))
+
+    sqs.meta.events.register("after-call.sqs.ReceiveMessage", hook)

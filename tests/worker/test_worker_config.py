@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamflix_worker.config import DEFAULT_SSLROOTCERT, ConfigError, load_config
+from streamflix_worker.config import DEFAULT_SSLROOTCERT, ConfigError, load_config, required
 
 BASE = {
     "STREAM_NAME": "jobs-dev",
@@ -89,3 +89,12 @@ def test_missing_required_variable() -> None:
     env = {k: v for k, v in BASE.items() if k != "DLQ_URL"}
     with pytest.raises(ConfigError, match="DLQ_URL: is required"):
         load_config(env)
+
+
+def test_required_is_public_strips_and_names_the_variable() -> None:
+    """``redrive`` reads its variables with the same rule as ``run`` (one public helper)."""
+    assert required({"DLQ_URL": "  https://q  "}, "DLQ_URL") == "https://q"
+    for env in ({}, {"DLQ_URL": "   "}):
+        with pytest.raises(ConfigError, match="DLQ_URL: is required") as caught:
+            required(env, "DLQ_URL")
+        assert caught.value.variable == "DLQ_URL"

@@ -91,7 +91,8 @@ class WorkerConfig:
         return self.lease_ttl_seconds / 3
 
 
-def _required(env: Mapping[str, str], name: str) -> str:
+def required(env: Mapping[str, str], name: str) -> str:
+    """The stripped value of ``name``; a ``ConfigError`` naming it when missing or blank."""
     value = env.get(name, "").strip()
     if not value:
         raise ConfigError(name, "is required and must not be empty")
@@ -136,11 +137,11 @@ def load_db_settings(env: Mapping[str, str] | None = None) -> DbSettings:
     )
     return DbSettings(
         auth=auth,
-        user=_required(env, "DB_USER") if auth == "iam" else "",
-        secret_arn=_required(env, "DB_SECRET_ARN") if auth == "secret" else "",
-        host=_required(env, "DB_HOST"),
+        user=required(env, "DB_USER") if auth == "iam" else "",
+        secret_arn=required(env, "DB_SECRET_ARN") if auth == "secret" else "",
+        host=required(env, "DB_HOST"),
         port=_int(env, "DB_PORT", 5432, 1, 65535),
-        name=_required(env, "DB_NAME"),
+        name=required(env, "DB_NAME"),
         sslmode=sslmode,
         sslrootcert=env.get("DB_SSLROOTCERT", "").strip() or DEFAULT_SSLROOTCERT,
     )
@@ -160,11 +161,11 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
     lease_ttl = _int(env, "LEASE_TTL_SECONDS", 30, 2, 3600)
     drain = _int(env, "DRAIN_TIMEOUT_SECONDS", 90, 1, 115)
     return WorkerConfig(
-        stream_name=_required(env, "STREAM_NAME"),
-        uploads_bucket=_required(env, "UPLOADS_BUCKET"),
+        stream_name=required(env, "STREAM_NAME"),
+        uploads_bucket=required(env, "UPLOADS_BUCKET"),
         db=db,
-        dlq_url=_required(env, "DLQ_URL"),
-        alert_topic_arn=_required(env, "ALERT_TOPIC_ARN"),
+        dlq_url=required(env, "DLQ_URL"),
+        alert_topic_arn=required(env, "ALERT_TOPIC_ARN"),
         retry=retry,
         metrics_namespace=env.get("METRICS_NAMESPACE", "").strip() or "StreamFlix/Worker",
         environment=_choice(
@@ -174,7 +175,7 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
             lambda v: bool(_ENVIRONMENT_RE.match(v)),
             "is required: lowercase letters, digits and '-', at most 32 characters",
         ),
-        aws_region=_required(env, "AWS_REGION"),
+        aws_region=required(env, "AWS_REGION"),
         scratch_dir=Path(env.get("SCRATCH_DIR", "").strip() or "/scratch"),
         lease_ttl_seconds=lease_ttl,
         drain_timeout_seconds=drain,

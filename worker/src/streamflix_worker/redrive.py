@@ -26,7 +26,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from streamflix_worker.aws import client_config
-from streamflix_worker.config import _required
+from streamflix_worker.config import required
 from streamflix_worker.redrive_plan import Keep, Move, plan
 
 RECEIVE_WAIT_SECONDS = 2  # long polling: an empty answer means the queue is empty, not sampled
@@ -48,9 +48,9 @@ def load_redrive_config(env: Mapping[str, str] | None = None) -> RedriveConfig:
     """Same variables and errors as ``run`` (a ``ConfigError`` naming the variable → exit 2)."""
     env = os.environ if env is None else env
     return RedriveConfig(
-        dlq_url=_required(env, "DLQ_URL"),
-        stream_name=_required(env, "STREAM_NAME"),
-        region=_required(env, "AWS_REGION"),
+        dlq_url=required(env, "DLQ_URL"),
+        stream_name=required(env, "STREAM_NAME"),
+        region=required(env, "AWS_REGION"),
     )
 
 
