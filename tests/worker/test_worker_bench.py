@@ -42,6 +42,12 @@ def test_report_marks_each_target_met_or_not(bench: ModuleType) -> None:
     assert "naive in worker CPU per record: 12.5x -> MET" in text
     assert "2.50 s vs 2.00 s -> NOT MET" in text
     assert "start 1.00 2.00 3.00, end 4.00 5.00 6.00" in text
+    rounds = [
+        _result(bench, f"4 shards, {n} worker{'s' if n == 2 else ''} #{k}", n, wall, 0.5, 10)
+        for k, (n, wall) in enumerate([(1, 2.0), (2, 1.9), (1, 3.0), (2, 3.5), (1, 2.2), (2, 2.1)])
+    ]
+    text = bench.report(rounds, (0.0,) * 3, (0.0,) * 3)
+    assert "median of 3 alternating rounds): 2.10 s vs 2.20 s -> MET" in text
     slow = [_result(bench, "batched", 1, 1.0, 4.0, 10_000), _result(bench, "naive", 1, 1, 1, 1000)]
     text = bench.report(slow, (0.0,) * 3, (0.0,) * 3)
     assert "(batched): 2,500 -> NOT MET" in text

@@ -92,3 +92,27 @@ def test_trimmed_shards_are_skipped_and_count_as_finished_parents(conn) -> None:
         manager.sync_shards(conn, [ShardInfo("old", ()), ShardInfo("new", ("old",))])
         # "old" fell out of the retention window: Kinesis no longer lists it
         assert manager.balance(conn, present=["new"]).owned == {"new"}
+
+
+def test_workers_starting_together_split_the_shards_without_a_handover(conn) -> None:  # type: ignore[no-untyped-def]
+    a, b = LeaseManager("s", "a", 30), LeaseManager("s", "b", 30)
+    with conn.transaction():
+        a.sync_shards(conn, SHARDS)
+        a.renew(conn)  # both announce themselves (Supervisor._announce) before balancing
+        b.renew(conn)
+        assert len(a.balance(conn).owned) == 2  # a counts b: half, not all four
+        second = b.balance(conn)
+        assert len(second.owned) == 2 and not second.awaiting
+        assert a.renew(conn).handoff == frozenset()  # nobody had to hand anything over
+        a.release(conn)  # a clean shutdown removes a's presence with its leases
+        assert len(b.balance(conn).owned) == 4
+
+
+def test_a_worker_whose_presence_expired_no_longer_counts(conn) -> None:  # type: ignore[no-untyped-def]
+    gone, alive = LeaseManager("s", "gone", 1), LeaseManager("s", "alive", 30)
+    with conn.transaction():
+        alive.sync_shards(conn, SHARDS)
+        gone.renew(conn)
+    time.sleep(1.2)
+    with conn.transaction():
+        assert len(alive.balance(conn).owned) == 4

@@ -7,6 +7,8 @@
 -- * A redrive (python -m streamflix_worker redrive) re-opens a FAILED video for one more run:
 --   run + 1, a FAILED -> PROCESSING history row carrying the redrive id. Each redrive id is
 --   honoured once per video (unique index), so a redriven record delivered twice runs once.
+-- * worker_presence: every live worker heartbeats here, so workers that start together share
+--   the shards at once instead of the first taking them all and handing half over.
 -- * start_token names the marked start in flight (crash guard of V005), so a graceful
 --   interruption (SIGTERM, Spot) takes back exactly that start's mark, once.
 -- claim_shard_id/claim_sequence: the record that claimed the current run (NULL: the source
@@ -63,3 +65,14 @@ CREATE TRIGGER video_duplicate_requests_no_truncate
 
 GRANT SELECT, INSERT ON video_duplicate_requests TO streamflix_worker;
 REVOKE UPDATE, DELETE, TRUNCATE ON video_duplicate_requests FROM PUBLIC, streamflix_worker;
+
+-- Live workers of a stream (renewed with the leases, removed on a clean shutdown, expired
+-- after one lease TTL otherwise): the fair share counts every live worker, not only owners.
+CREATE TABLE worker_presence (
+    stream_name  text        NOT NULL,
+    worker_id    text        NOT NULL,
+    expires_at   timestamptz NOT NULL,
+    PRIMARY KEY (stream_name, worker_id)
+);
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON worker_presence TO streamflix_worker;

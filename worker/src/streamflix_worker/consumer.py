@@ -397,11 +397,14 @@ class ShardConsumer(threading.Thread):
 
     def _claim(self, jobs: list[store.Job]) -> store.Claims | None:
         """Claim the batch's jobs; None (nothing claimed) if another worker asked for this
-        shard: it is handed over at this batch boundary instead of after a renewal."""
+        shard: it is handed over at this batch boundary, the lease released in the same
+        transaction (the previous batch is committed, nothing is in hand), rather than after
+        the supervisor's next renewal."""
 
         def claim(conn: store.Conn) -> store.Claims | None:
             lease = self.cfg.stream_name, self.shard_id, self.cfg.worker_id
             if store.assert_lease(conn, *lease) is not None:
+                self._leases.release(conn, [self.shard_id])
                 return None
             return store.claim(conn, jobs, self.cfg.worker_id)
 

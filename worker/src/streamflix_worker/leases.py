@@ -77,7 +77,14 @@ class LeaseManager:
             )
 
     def renew(self, conn: Conn) -> Renewal:
-        """Heartbeat every lease this worker still owns; say which ones others asked for."""
+        """Heartbeat this worker's presence and every lease it still owns; say which ones
+        others asked for."""
+        conn.execute(
+            "INSERT INTO worker_presence (stream_name, worker_id, expires_at) "
+            "VALUES (%s, %s, now() + make_interval(secs => %s)) "
+            "ON CONFLICT (stream_name, worker_id) DO UPDATE SET expires_at = EXCLUDED.expires_at",
+            (self.stream, self.worker_id, self.ttl),
+        )
         rows = conn.execute(
             "UPDATE shard_leases SET heartbeat_at = now(), "
             "expires_at = now() + make_interval(secs => %s) "
@@ -148,7 +155,15 @@ class LeaseManager:
         mine = {r.shard_id for r in eligible if r.owner == self.worker_id}
         incoming = {r.shard_id for r in eligible if r.handoff_to == self.worker_id} - mine
         requesters = {r.handoff_to for r in eligible if r.handoff_to and r.reserved}
-        workers = len(set(live) | requesters | {self.worker_id})
+        present = {
+            str(row[0])
+            for row in conn.execute(
+                "SELECT worker_id FROM worker_presence "
+                "WHERE stream_name = %s AND expires_at > now()",
+                (self.stream,),
+            ).fetchall()
+        }
+        workers = len(set(live) | requesters | present | {self.worker_id})
         target = math.ceil(len(eligible) / workers) if eligible else 0
         free = sorted(
             (r.handoff_to != self.worker_id, r.shard_id)
@@ -191,11 +206,16 @@ class LeaseManager:
         return asked
 
     def release(self, conn: Conn, shard_ids: Sequence[str] | None = None) -> None:
-        """Hand leases back (on shutdown or when a shard is finished)."""
+        """Hand leases back (on shutdown, all of them and the presence, or when a shard is
+        finished or handed over)."""
         if shard_ids is None:
             conn.execute(
                 "UPDATE shard_leases SET owner = NULL, expires_at = NULL, handoff_to = NULL "
                 "WHERE stream_name = %s AND owner = %s",
+                (self.stream, self.worker_id),
+            )
+            conn.execute(
+                "DELETE FROM worker_presence WHERE stream_name = %s AND worker_id = %s",
                 (self.stream, self.worker_id),
             )
         else:

@@ -20,6 +20,7 @@ from streamflix_worker.leases import Balance, Conn, LeaseManager, ShardInfo
 TICK_S = 0.25
 METRICS_FLUSH_INTERVAL_S = 10.0  # one EMF document per metric set every 10 s, not per tick
 CREDIT_TIMEOUT_S = 5.0  # recording interrupted starts at drain start
+STARTUP_SETTLE_S = 0.5  # between announcing presence and the first balance
 
 
 def list_shards(kinesis: Any, stream: str) -> list[ShardInfo]:
@@ -52,13 +53,21 @@ class Supervisor:
         self.session = Session(ctx.database)
         self.consumers: dict[str, ShardConsumer] = {}
         self._rebalance = threading.Event()
+        self._shards: list[ShardInfo] | None = None
 
-    def _refresh_leases(self) -> tuple[Balance, frozenset[str]] | None:
-        """Sync shards, renew, balance; None when the database or Kinesis is unreachable."""
+    def _refresh_leases(self, list_again: bool = True) -> tuple[Balance, frozenset[str]] | None:
+        """Sync shards, renew, balance; None when the database or Kinesis is unreachable.
+
+        ``list_again=False`` reuses the last shard list: while waiting for a handover the
+        supervisor looks every tick, and a ListShards per tick would queue behind the
+        consumers' GetRecords (and count against the stream's ListShards rate).
+        """
         cfg = self.ctx.config
         deadline = time.monotonic() + cfg.lease_renew_interval_s
         try:
-            shards = list_shards(self.ctx.kinesis, cfg.stream_name)
+            if list_again or self._shards is None:
+                self._shards = list_shards(self.ctx.kinesis, cfg.stream_name)
+            shards = self._shards
 
             def work(conn: Conn) -> tuple[Balance, frozenset[str]]:
                 self.leases.sync_shards(conn, shards)
@@ -94,18 +103,31 @@ class Supervisor:
             consumer.start()
             self.ctx.logger.info("shard acquired", extra={"shard_id": shard_id})
 
+    def _announce(self) -> None:
+        """Register this worker's presence before taking any lease, so that workers starting
+        together (a deployment, a scale-out) see each other and split the shards at once."""
+        try:
+            self.session.transaction(
+                self.leases.renew, time.monotonic() + self.ctx.config.lease_renew_interval_s
+            )
+        except Exception as error:
+            self.ctx.logger.warning("presence not recorded", extra={"error": str(error)[:300]})
+
     def run(self, stop: threading.Event) -> int:
         """Run until ``stop`` is set, then drain within DRAIN_TIMEOUT_SECONDS; returns 0."""
         cfg = self.ctx.config
         log = self.ctx.logger
         log.info("worker starting", extra={"stream": cfg.stream_name})
+        self._announce()
+        stop.wait(STARTUP_SETTLE_S)
         next_refresh = 0.0
         next_flush = time.monotonic() + METRICS_FLUSH_INTERVAL_S
         awaiting = False  # a handover to us is pending: look every tick, not every renewal
         while not stop.is_set():
-            if time.monotonic() >= next_refresh or self._rebalance.is_set() or awaiting:
+            due = time.monotonic() >= next_refresh or self._rebalance.is_set()
+            if due or awaiting:
                 self._rebalance.clear()
-                leases = self._refresh_leases()
+                leases = self._refresh_leases(list_again=due)
                 if leases is not None:
                     balance, handoff = leases
                     awaiting = balance.awaiting
