@@ -105,10 +105,13 @@ class Supervisor:
 
     def _announce(self) -> None:
         """Register this worker's presence before taking any lease, so that workers starting
-        together (a deployment, a scale-out) see each other and split the shards at once."""
+        together (a deployment, a scale-out) see each other and split the shards at once; the
+        shard list is read now too, before the others' consumers keep Kinesis busy."""
+        cfg = self.ctx.config
         try:
+            self._shards = list_shards(self.ctx.kinesis, cfg.stream_name)
             self.session.transaction(
-                self.leases.renew, time.monotonic() + self.ctx.config.lease_renew_interval_s
+                self.leases.renew, time.monotonic() + cfg.lease_renew_interval_s
             )
         except Exception as error:
             self.ctx.logger.warning("presence not recorded", extra={"error": str(error)[:300]})
@@ -120,14 +123,16 @@ class Supervisor:
         log.info("worker starting", extra={"stream": cfg.stream_name})
         self._announce()
         stop.wait(STARTUP_SETTLE_S)
-        next_refresh = 0.0
+        next_refresh = time.monotonic()
+        shards_fresh = True  # _announce has just listed them: the first balance reuses them
         next_flush = time.monotonic() + METRICS_FLUSH_INTERVAL_S
         awaiting = False  # a handover to us is pending: look every tick, not every renewal
         while not stop.is_set():
             due = time.monotonic() >= next_refresh or self._rebalance.is_set()
             if due or awaiting:
                 self._rebalance.clear()
-                leases = self._refresh_leases(list_again=due)
+                leases = self._refresh_leases(list_again=due and not shards_fresh)
+                shards_fresh = False
                 if leases is not None:
                     balance, handoff = leases
                     awaiting = balance.awaiting
