@@ -231,7 +231,7 @@ def _job_row(job: Job) -> dict[str, object]:
 def _insert(conn: Conn, jobs: list[Job], worker_id: str) -> set[UUID]:
     rows = json.dumps([_job_row(j) for j in jobs])
     result = conn.execute(_INSERT_NEW, {"jobs": rows, "worker": worker_id})
-    return {UUID(str(r[0])) for r in result.fetchall()}
+    return {cast(UUID, r[0]) for r in result.fetchall()}  # psycopg loads uuid as UUID
 
 
 def _insert_new(
@@ -274,11 +274,11 @@ def decide(job: Job, existing: ExistingVideo) -> Claim:
 def _existing(conn: Conn, video_ids: list[UUID]) -> dict[UUID, ExistingVideo]:
     rows = conn.execute(_EXISTING, ([str(v) for v in video_ids],)).fetchall()
     return {
-        UUID(str(r[0])): ExistingVideo(
+        cast(UUID, r[0]): ExistingVideo(
             status=str(r[1]),
             claim=(str(r[2]), str(r[3])),
             claimed_by=None if r[4] is None else str(r[4]),
-            redrives=frozenset(UUID(str(x)) for x in cast(list[object], r[6] or [])),
+            redrives=frozenset(cast(list[UUID], r[6] or [])),
         )
         for r in rows
     }
@@ -361,7 +361,9 @@ def claim(conn: Conn, jobs: list[Job], worker_id: str) -> Claims:
                 later.append(job)
             else:
                 round_jobs[job.request.video_id] = job
-        result = _claim_round(conn, [round_jobs[v] for v in sorted(round_jobs)], worker_id)
+        # uuid order = PostgreSQL's (big-endian bytes); .int avoids UUID.__lt__ per compare
+        ordered = [round_jobs[v] for v in sorted(round_jobs, key=lambda v: v.int)]
+        result = _claim_round(conn, ordered, worker_id)
         by_sequence |= result.by_sequence
         refused |= result.refused
         pending = later
@@ -380,7 +382,7 @@ def mark_start(conn: Conn, video_id: UUID) -> tuple[int, UUID | None]:
     ).fetchone()
     if row is None:
         return 0, None
-    return int(str(row[0])), UUID(str(row[1]))
+    return int(str(row[0])), cast(UUID, row[1])
 
 
 def credit_starts(conn: Conn, marks: list[tuple[UUID, UUID]]) -> None:
