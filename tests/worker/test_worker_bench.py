@@ -38,8 +38,8 @@ def test_report_marks_each_target_met_or_not(bench: ModuleType) -> None:
         _result(bench, "4 shards, 2 workers", 2, 2.5, 0.5, 10_000),
     ]
     text = bench.report(results, (1.0, 2.0, 3.0), (4.0, 5.0, 6.0))
-    assert "(batched): 25,000 -> MET" in text
-    assert "naive in worker CPU per record: 12.5x -> MET" in text
+    assert "(batched, one round): 25,000 -> MET" in text
+    assert "naive in worker CPU per record (one round): 12.5x -> MET" in text
     assert "2.50 s vs 2.00 s -> NOT MET" in text
     assert "start 1.00 2.00 3.00, end 4.00 5.00 6.00" in text
     rounds = [
@@ -50,7 +50,7 @@ def test_report_marks_each_target_met_or_not(bench: ModuleType) -> None:
     assert "median of 3 alternating rounds): 2.10 s vs 2.20 s -> MET" in text
     slow = [_result(bench, "batched", 1, 1.0, 4.0, 10_000), _result(bench, "naive", 1, 1, 1, 1000)]
     text = bench.report(slow, (0.0,) * 3, (0.0,) * 3)
-    assert "(batched): 2,500 -> NOT MET" in text
+    assert "(batched, one round): 2,500 -> NOT MET" in text
     assert "2.5x -> NOT MET" in text
 
 

@@ -62,6 +62,8 @@ def _storable_text(value: str) -> str:
         raise PydanticCustomError(
             "text_nul", "must not contain U+0000 (NUL): PostgreSQL text cannot store it"
         )
+    if value.isascii():  # the common case: no surrogate possible, skip the encode
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

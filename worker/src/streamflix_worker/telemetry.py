@@ -63,14 +63,15 @@ class Telemetry:
             raise ValueError(f"unknown count metric {name}")
         self._add(name, value)
 
-    def millis(self, name: str, value: float) -> None:
+    def millis(self, name: str, *values: float) -> None:
+        """Record one or more values (a batch's latencies in one call)."""
         if name not in _MILLIS_NAMES:
             raise ValueError(f"unknown milliseconds metric {name}")
-        self._add(name, value)
+        self._add(name, *values)
 
-    def _add(self, name: str, value: float) -> None:
+    def _add(self, name: str, *values: float) -> None:
         with self._lock:
-            self._values.setdefault(name, []).append(float(value))
+            self._values.setdefault(name, []).extend(float(v) for v in values)
 
     def flush(self) -> None:
         with self._lock:
