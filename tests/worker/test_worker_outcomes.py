@@ -115,7 +115,7 @@ def test_an_outcome_the_database_refuses_fails_only_that_video(
     odd = sample_request(bucket, "odd.mp4")
     for request in [good[0], odd, *good[1:]]:
         harness.put(request, hash_key=0)
-    with harness.worker():
+    with harness.process("w"):
         wait_until(lambda: _finals(harness) == 4, 40, what="4 videos final")
     assert harness.statuses() == {r["video_id"]: "COMPLETED" for r in good} | {
         odd["video_id"]: "FAILED"
@@ -201,3 +201,25 @@ def test_a_hand_back_keeps_the_batched_path(harness: Harness, clip_bytes: bytes)
     assert commits <= 3, f"{left} handed-back jobs took {commits} commits"
     assert harness.query("SELECT max(unfinished_starts) FROM videos")[0][0] == 0
     assert harness.history_counts() == {v: ["RECEIVED", "PROCESSING", "COMPLETED"] for v in ids}
+
+
+def test_loosely_typed_values_are_dead_lettered_naming_the_field(
+    harness: Harness, clip_bytes: bytes
+) -> None:
+    """No loose coercion in the worker: ``"yes"`` is no boolean, a number is no timestamp."""
+    harness.upload("ok.mp4", clip_bytes)
+    bucket = harness.stack.bucket
+    loose_bool = sample_request(bucket, "ok.mp4")
+    loose_bool["content"] = loose_bool["content"] | {"european_work": "yes"}
+    loose_time = sample_request(bucket, "ok.mp4", uploaded_at=1764158400)
+    good = sample_request(bucket, "ok.mp4")
+    for request in (loose_bool, loose_time, good):
+        harness.put(request, hash_key=0)
+    with harness.process("strict"):
+        wait_until(lambda: harness.count_status("COMPLETED") == 1, 40, what="the good one")
+        letters = harness.drain_queue(harness.stack.dlq_url, expect=2)
+    assert harness.statuses() == {good["video_id"]: "COMPLETED"}
+    reasons = {json.loads(m["payload"])["video_id"]: m["reason"] for m in letters}
+    assert {m["error_kind"] for m in letters} == {"invalid_request"}
+    assert "content.european_work" in reasons[loose_bool["video_id"]]
+    assert "uploaded_at" in reasons[loose_time["video_id"]]

@@ -62,7 +62,7 @@ def test_fail_fix_redrive_completes_and_a_second_delivery_is_not_processed(
     request = sample_request(harness.stack.bucket, KEY)
     video_id = request["video_id"]
     harness.put(request, hash_key=SHARD_KEY)
-    with harness.worker("loop", RETRY_MAX_ATTEMPTS="1"):
+    with harness.process("loop", RETRY_MAX_ATTEMPTS="1"):
         _fail_once(harness, video_id)
         harness.upload(KEY, clip_bytes)  # fix the cause
         outcome = _redrive_one(harness)
@@ -85,7 +85,7 @@ def test_two_redrives_of_one_video_are_processed_once_each(
     request = sample_request(harness.stack.bucket, KEY)
     video_id = request["video_id"]
     harness.put(request, hash_key=SHARD_KEY)
-    with harness.worker("loop-twice", RETRY_MAX_ATTEMPTS="1"):
+    with harness.process("loop-twice", RETRY_MAX_ATTEMPTS="1"):
         _fail_once(harness, video_id)
         first = _redrive_one(harness)  # cause not fixed yet: fails again, one new letter
         _fail_once(harness, video_id)

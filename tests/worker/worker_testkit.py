@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -179,6 +180,18 @@ class Harness:
         )
         self.processes.append(process)
         return process
+
+    @contextmanager
+    def process(self, worker_id: str, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+        """A real worker process (``spawn``), drained with SIGTERM on exit: it must exit 0."""
+        process = self.spawn(worker_id, **env)
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            code = process.wait(60)
+        assert code == 0, f"worker {worker_id} exited with {code}"
 
     def close(self) -> None:
         for process in self.processes:
