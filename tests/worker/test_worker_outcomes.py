@@ -95,6 +95,7 @@ def test_a_record_the_database_refuses_is_dead_lettered_and_the_batch_is_stored(
     assert letter["error_kind"] == "invalid_request"
     assert letter["video_id"] == refused["video_id"]
     assert "SQLSTATE 23514" in letter["reason"] and "test_rule" in letter["reason"]
+    assert letter["sqlstate"] == "23514"
     assert json.loads(letter["payload"]) == refused
     assert refused["video_id"] not in harness.statuses()
     shard = harness.shard_ids()[0]
@@ -122,7 +123,7 @@ def test_an_outcome_the_database_refuses_fails_only_that_video(
     }
     (letter,) = harness.drain_queue(harness.stack.dlq_url, expect=1)
     assert (letter["error_kind"], letter["video_id"]) == ("permanent", odd["video_id"])
-    assert "SQLSTATE 23514" in letter["reason"]
+    assert "SQLSTATE 23514" in letter["reason"] and letter["sqlstate"] == "23514"
     (reason,) = harness.query(
         f"SELECT failure_reason FROM videos WHERE video_id = '{odd['video_id']}'"
     )[0]

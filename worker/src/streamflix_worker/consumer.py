@@ -290,6 +290,7 @@ class ShardConsumer(threading.Thread):
         attempts: int,
         video_id: UUID | None = None,
         alert: bool = False,
+        sqlstate: str | None = None,
     ) -> None:
         payload, encoding = encode_payload(record["Data"])
         letter = DeadLetter(
@@ -303,6 +304,7 @@ class ShardConsumer(threading.Thread):
             payload=payload,
             payload_encoding=encoding,
             video_id=str(video_id) if video_id else None,
+            sqlstate=sqlstate,
         )
         self._aws(lambda: self.ctx.sink.send(letter))
         self.ctx.telemetry.count(JOBS_DEAD_LETTERED)
@@ -379,6 +381,7 @@ class ShardConsumer(threading.Thread):
                 "permanent",
                 outcome.attempts,
                 outcome.video_id,
+                sqlstate=refusal.sqlstate,
             )
             if outcome.status == "COMPLETED":
                 recorded.stats.processed -= 1
@@ -454,8 +457,15 @@ class ShardConsumer(threading.Thread):
                 if isinstance(item, InvalidRequestError):
                     self._dead_letter(record, item.reason, "invalid_request", 0)
                 elif sequence in claims.refused:
-                    reason = claims.refused[sequence].reason("the request")
-                    self._dead_letter(record, reason, "invalid_request", 0, item.video_id)
+                    refusal = claims.refused[sequence]
+                    self._dead_letter(
+                        record,
+                        refusal.reason("the request"),
+                        "invalid_request",
+                        0,
+                        item.video_id,
+                        sqlstate=refusal.sqlstate,
+                    )
                 else:
                     claim = claims.by_sequence[sequence]
                     reclaimed = claim.kind == "reclaimed"

@@ -47,6 +47,7 @@ class DeadLetter:
     payload: str  # the whole record (``encode_payload``); the sink cuts it to fit the queue
     payload_encoding: str  # "utf-8" or "base64"; in a sent message "+truncated" if cut
     video_id: str | None = None
+    sqlstate: str | None = None  # when the database refused the record or its outcome
 
 
 def encode_payload(data: bytes) -> tuple[str, str]:
