@@ -123,16 +123,16 @@ class Supervisor:
         log.info("worker starting", extra={"stream": cfg.stream_name})
         self._announce()
         stop.wait(STARTUP_SETTLE_S)
-        next_refresh = time.monotonic()
-        shards_fresh = True  # _announce has just listed them: the first balance reuses them
+        next_refresh = time.monotonic() + cfg.lease_renew_interval_s
         next_flush = time.monotonic() + METRICS_FLUSH_INTERVAL_S
-        awaiting = False  # a handover to us is pending: look every tick, not every renewal
+        # Leases to take (the first balance, or a handover to us): look every tick without
+        # listing the shards again (_announce has just listed them), not every renewal.
+        awaiting = True
         while not stop.is_set():
             due = time.monotonic() >= next_refresh or self._rebalance.is_set()
             if due or awaiting:
                 self._rebalance.clear()
-                leases = self._refresh_leases(list_again=due and not shards_fresh)
-                shards_fresh = False
+                leases = self._refresh_leases(list_again=due)
                 if leases is not None:
                     balance, handoff = leases
                     awaiting = balance.awaiting
