@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from compliance.results import aspect_file_json
 from lib.aspects import AspectRun, apply_compliance_aspects
 from lib.config import StackConfig
 from lib.stack import StreamflixStack
+from lib.state import StateRescueError, rescue_state
 
 RESULTS_FILE = "aspect-results.json"
 
@@ -59,6 +61,14 @@ def stack_dir(config: StackConfig, outdir: str | Path) -> Path:
 def synth_built(built: BuiltApp, config: StackConfig, outdir: str | Path) -> Path:
     """Synthesize an already-built app; raise SynthesisError (writing nothing) on violations."""
     target = stack_dir(config, outdir)
+    try:
+        for moved in rescue_state(target):  # a deployed environment's record is never wiped
+            print(
+                f"note: moved the Terraform state out of the stack folder to {moved}",
+                file=sys.stderr,
+            )
+    except StateRescueError as err:
+        raise SynthesisError(str(err)) from None
     shutil.rmtree(target, ignore_errors=True)  # never leave a stale stack behind
     try:
         built.app.synth()

@@ -26,6 +26,7 @@ from lib.constructs.scaling import WorkerScaling
 from lib.constructs.worker_roles import WORKER_DB_USER, WorkerAccess
 from lib.context import StackContext
 from lib.naming import Namer
+from lib.state import local_state_path
 
 
 class StreamflixStack(TerraformStack):
@@ -104,6 +105,7 @@ class StreamflixStack(TerraformStack):
             ),
             subnet_ids=[s.id for s in self.network.private_subnets],
             security_group_id=self.firewall.workers.id,
+            network_ready=self.network.endpoints,
         )
         self.scaling = WorkerScaling(
             self,
@@ -129,6 +131,7 @@ class StreamflixStack(TerraformStack):
             monitored,
             self.failures.topic_arn,
             extra_topics=self.failures.alert_topics[1:],
+            topic_policies=[self.failures.topic_policy],
         )
         self.dashboard = Dashboard(self, "dashboard", ctx, monitored)
         self.audit = Audit(
@@ -136,7 +139,7 @@ class StreamflixStack(TerraformStack):
             "audit",
             ctx,
             keys,
-            access_log_bucket=ing.access_logs.bucket.id,
+            access_log_bucket=ing.access_logs,
             uploads_bucket_arn=ing.uploads.arn,
             stream_arn=ing.stream.arn,
             topic_arn=self.failures.topic_arn,
@@ -174,4 +177,4 @@ class StreamflixStack(TerraformStack):
                 # S3-native state locking (Terraform >= 1.10); cdktf 0.21 has no typed field.
                 backend.add_override("use_lockfile", True)
         else:
-            LocalBackend(self, path=f"terraform.{config.stack_name}.tfstate")
+            LocalBackend(self, path=local_state_path(config.stack_name))

@@ -23,7 +23,7 @@ def test_provider_default_tags_carry_the_required_set(stack: StackView) -> None:
 
 def test_local_backend_by_default(stack: StackView) -> None:
     assert stack.data["terraform"]["backend"] == {
-        "local": {"path": f"terraform.streamflix-{TEST_SUFFIX}.tfstate"}
+        "local": {"path": f"../../../terraform.streamflix-{TEST_SUFFIX}.tfstate"}
     }
 
 

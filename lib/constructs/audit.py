@@ -132,7 +132,7 @@ class Audit(Construct):
         ctx: StackContext,
         keys: EncryptionKeys,
         *,
-        access_log_bucket: str,
+        access_log_bucket: SecureBucket,
         uploads_bucket_arn: str,
         stream_arn: str,
         topic_arn: str,

@@ -12,10 +12,11 @@ deployment whose tasks fail to start. Its environment is the worker contract in
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.ecs_cluster import (
     EcsCluster,
     EcsClusterConfiguration,
@@ -225,7 +226,10 @@ class Compute(Construct):
         access: WorkerAccess,
         subnet_ids: list[str],
         security_group_id: str,
+        network_ready: Sequence[ITerraformDependable] = (),
     ):
+        """``network_ready``: what the tasks need in their subnets before the first one starts
+        (the VPC endpoints: the private subnets have no NAT)."""
         super().__init__(scope, id_)
         names = ctx.namer
         cfg = ctx.config.worker
@@ -317,7 +321,9 @@ class Compute(Construct):
             wait_for_steady_state=False,
             # Application Auto Scaling owns the running count after the first deployment.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
-            depends_on=[self.capacity_providers],
+            # Private subnets have no NAT: tasks reach ECR, logs and the data only through the
+            # VPC endpoints, so none starts before they exist (policies/ordering.py, PLACEMENT).
+            depends_on=[self.capacity_providers, *network_ready],
         )
 
     def _task_definition(
@@ -352,6 +358,7 @@ class Compute(Construct):
             memory=str(cfg.memory_mib),
             execution_role_arn=self.roles.execution.arn,
             task_role_arn=task_role.arn,
+            depends_on=self.roles.policies_of(self.roles.execution, task_role),
             volume=[EcsTaskDefinitionVolume(name=SCRATCH_VOLUME)],
             container_definitions=json.dumps([container]),
         )

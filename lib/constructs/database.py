@@ -78,12 +78,15 @@ BACKUP_TRUST_REASON = (
 
 def _service_role_with_managed_policy(
     scope: Construct, id_: str, *, name: str, trust: str, policy_arn: str
-) -> IamRole:
+) -> tuple[IamRole, IamRolePolicyAttachment]:
     """A role one AWS service may assume (``trust``), with one AWS-managed policy: the narrowest
-    AWS offers for RDS enhanced monitoring and AWS Backup."""
+    AWS offers for RDS enhanced monitoring and AWS Backup. Whatever hands the role to the service
+    depends on the attachment (the service checks the role when the resource is created)."""
     role = IamRole(scope, id_, name=name, assume_role_policy=trust)
-    IamRolePolicyAttachment(scope, f"{id_}_policy", role=role.name, policy_arn=policy_arn)
-    return role
+    attachment = IamRolePolicyAttachment(
+        scope, f"{id_}_policy", role=role.name, policy_arn=policy_arn
+    )
+    return role, attachment
 
 
 class Database(Construct):
@@ -176,7 +179,7 @@ class Database(Construct):
             lifecycle=TerraformResourceLifecycle(ignore_changes=["engine_version"]),
         )
 
-        monitoring_role = _service_role_with_managed_policy(
+        monitoring_role, monitoring_policy = _service_role_with_managed_policy(
             self,
             "monitoring_role",
             name=names.name("db-monitoring-role"),
@@ -202,6 +205,7 @@ class Database(Construct):
                     copy_tags_to_snapshot=True,
                     monitoring_interval=MONITORING_INTERVAL_S,
                     monitoring_role_arn=monitoring_role.arn,
+                    depends_on=[monitoring_policy],
                     performance_insights_enabled=True,
                     performance_insights_kms_key_id=keys.data.arn,
                     performance_insights_retention_period=INSIGHTS_RETENTION_DAYS,
@@ -248,7 +252,7 @@ class Database(Construct):
                 )
             ],
         )
-        role = _service_role_with_managed_policy(
+        role, role_policy = _service_role_with_managed_policy(
             self,
             "backup_role",
             name=names.name("db-backup-role"),
@@ -262,6 +266,7 @@ class Database(Construct):
             plan_id=plan.id,
             iam_role_arn=role.arn,
             resources=[self.cluster.arn],
+            depends_on=[role_policy],
         )
 
     @property

@@ -45,10 +45,11 @@ def encrypted_queue(
     component: str,
     senders: Callable[[str], Sequence[Statement]] = lambda _arn: (),
     max_message_size: int | None = None,
-) -> SqsQueue:
+) -> tuple[SqsQueue, SqsQueuePolicy]:
     """A two-week dead-letter queue encrypted with the data key, TLS only; ``senders`` gives the
     statements (from the queue ARN) of the AWS services that may send to it;
-    ``max_message_size`` the queue's message-size limit in bytes where its writer bounds to it."""
+    ``max_message_size`` the queue's message-size limit in bytes where its writer bounds to it.
+    Returns the queue and its policy: a sender configured on the queue depends on the policy."""
     queue = SqsQueue(
         scope,
         id_,
@@ -59,7 +60,7 @@ def encrypted_queue(
         kms_master_key_id=keys.data.arn,
         kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
     )
-    SqsQueuePolicy(
+    policy = SqsQueuePolicy(
         scope,
         f"{id_}_policy",
         queue_url=queue.url,
@@ -70,14 +71,14 @@ def encrypted_queue(
             ]
         ),
     )
-    return queue
+    return queue, policy
 
 
 class FailureHandling(Construct):
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, keys: EncryptionKeys):
         super().__init__(scope, id_)
         names = ctx.namer
-        self.dlq = encrypted_queue(
+        self.dlq, self.dlq_policy = encrypted_queue(
             self, "dlq", ctx, keys, "dlq", max_message_size=DLQ_MAX_MESSAGE_BYTES
         )
 
@@ -98,7 +99,8 @@ class FailureHandling(Construct):
             )
             for sid, service in TOPIC_PUBLISHERS.items()
         ]
-        SnsTopicPolicy(
+        # What grants EventBridge and CloudWatch the right to publish: their targets depend on it.
+        self.topic_policy = SnsTopicPolicy(
             self,
             "alerts_policy",
             arn=self.topic.arn,

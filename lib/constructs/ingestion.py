@@ -62,7 +62,7 @@ class Ingestion(Construct):
                 name=names.name("uploads", ctx.account_id),
                 kms_key_arn=keys.data.arn,
                 lifecycle=Lifecycle(noncurrent_expiration_days=30, transition_to_ia_days=30),
-                access_log_bucket=self.access_logs.bucket.id,
+                access_log_bucket=self.access_logs,
                 access_log_prefix="uploads/",
             ),
         )

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTarget,
@@ -261,7 +262,9 @@ class Monitoring(Construct):
         resources: MonitoredResources,
         topic_arn: str,
         extra_topics: Sequence[str] = (),
+        topic_policies: Sequence[ITerraformDependable] = (),
     ):
+        """``topic_policies``: what grants EventBridge the right to publish to the topics."""
         super().__init__(scope, id_)
         self.alarms = {
             key: build_alarm(self, f"{key}_alarm", ctx, spec, **notify(topic_arn, *extra_topics))
@@ -278,7 +281,7 @@ class Monitoring(Construct):
         rule_arn = self.rotation_rule.arn
         # EventBridge User Guide, "Using dead-letter queues to process undelivered events": the
         # queue policy lets events.amazonaws.com send, for this rule only.
-        self.events_dlq = encrypted_queue(
+        self.events_dlq, events_dlq_policy = encrypted_queue(
             self,
             "events_dlq",
             ctx,
@@ -307,6 +310,8 @@ class Monitoring(Construct):
                 arn=arn,
                 target_id=target_id,
                 dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=self.events_dlq.arn),
+                # EventBridge sends through these policies (policies/ordering.py, DELIVERY).
+                depends_on=[events_dlq_policy, *topic_policies],
                 input_transformer=CloudwatchEventTargetInputTransformer(
                     input_paths={
                         "secret": "$.detail.additionalEventData.SecretId",

@@ -152,7 +152,7 @@ class Network(Construct):
                 source_arn=ctx.arn("ec2", "vpc-flow-log/*"),
             ),
         )
-        IamRolePolicy(
+        flow_policy = IamRolePolicy(
             self,
             "flow_logs_role_policy",
             role=flow_role.id,
@@ -195,9 +195,15 @@ class Network(Construct):
             log_destination=self.flow_log_group.arn,
             iam_role_arn=flow_role.arn,
             max_aggregation_interval=60,
+            depends_on=[flow_policy],  # VPC Flow Logs checks the role when the log is created
         )
 
         self._ctx = ctx
+
+    @property
+    def endpoints(self) -> list[VpcEndpoint]:
+        """Every VPC endpoint (after ``add_endpoints``): the tasks' only way to AWS."""
+        return [self.s3_endpoint, *self.interface_endpoints.values()]
 
     def add_endpoints(self, endpoint_sg_id: str) -> None:
         """Gateway endpoint for S3 and interface endpoints for the AWS APIs the tasks use."""

@@ -56,7 +56,10 @@ class BucketSpec:
     name: str
     kms_key_arn: str | None  # None: SSE-S3 (only for the access-log bucket; S3 requires it)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
-    access_log_bucket: str | None = None  # bucket id receiving server access logs
+    # The bucket receiving server access logs: a SecureBucket (its policy, which grants the S3
+    # logging service, is then created first: S3 checks it when logging is configured), or a
+    # bucket id, which orders nothing (policies/ordering.py flags it).
+    access_log_bucket: SecureBucket | str | None = None
     access_log_prefix: str = ""
     extra_policy_statements: tuple[dict[str, Any], ...] = ()
     eventbridge_notifications: bool = True
@@ -144,13 +147,15 @@ class SecureBucket(Construct):
             ],
         )
         self._lifecycle(spec.lifecycle)
-        if spec.access_log_bucket:
+        target = spec.access_log_bucket
+        if target:
             S3BucketLoggingA(
                 self,
                 "access_logging",
                 bucket=b,
-                target_bucket=spec.access_log_bucket,
+                target_bucket=target if isinstance(target, str) else target.bucket.id,
                 target_prefix=spec.access_log_prefix or f"{spec.name}/",
+                depends_on=[] if isinstance(target, str) else [target.policy],
             )
         if spec.eventbridge_notifications:
             S3BucketNotification(self, "notifications", bucket=b, eventbridge=True)
@@ -161,7 +166,7 @@ class SecureBucket(Construct):
                     self.bucket.arn, spec.receives_access_logs_from_account
                 )
             )
-        self.policy = S3BucketPolicy(
+        self.policy: S3BucketPolicy = S3BucketPolicy(
             self,
             "policy",
             bucket=b,

@@ -175,6 +175,8 @@ def migrate_statements(access: WorkerAccess) -> list[Statement]:
 class WorkerRoles(Construct):
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, grants: WorkerGrants):
         super().__init__(scope, id_)
+        # Each role's inline policy, by the role's construct path: what hands a role to ECS waits for it.
+        self._policies: dict[str, IamRolePolicy] = {}
         account = ctx.account_id
         task_trust = service_trust(ECS_TASKS, account, source_arn=ctx.arn("ecs", "*"))
         self.execution = self._role_with_policy(
@@ -216,7 +218,7 @@ class WorkerRoles(Construct):
             description=description,
             assume_role_policy=trust,
         )
-        IamRolePolicy(
+        self._policies[role.node.path] = IamRolePolicy(
             self,
             f"{kind}_policy",
             role=role.id,
@@ -224,3 +226,8 @@ class WorkerRoles(Construct):
             policy=policy_document(statements),
         )
         return role
+
+    def policies_of(self, *roles: IamRole) -> list[IamRolePolicy]:
+        """The inline policies of ``roles``: a task definition handing them to ECS depends on
+        them, so no task starts with a role that cannot yet pull its image or read its data."""
+        return [self._policies[role.node.path] for role in roles]
