@@ -934,6 +934,9 @@ def render_markdown() -> str:
         "|---|---|",
     ]
     lines += [f"| `{r.knob}` | {_cell(r.rule)} |" for r in RELATIONS]
+    from lib.live_changes import render_markdown as live_changes_markdown
+
+    lines += ["", *live_changes_markdown()]
     return "\n".join(lines) + "\n"
 
 

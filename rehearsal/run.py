@@ -1,0 +1,366 @@
+"""The deploy rehearsal: an engineer's first week, run against an emulated account.
+
+Phases (each prints one progress line; all are recorded in ``rehearsal.json``):
+
+1. ``synth``: synthesize, ``terraform init`` from the mirror, ``validate``, ``plan``;
+2. ``apply``: start our emulator and apply; the first apply must succeed;
+3. ``replan``: plan again: every change must be a listed emulator artefact;
+4. ``redeploy``: synthesize again (which wipes the stack folder) and plan: still nothing but the
+   listed artefacts, so the state survived the synth;
+5. ``change-safety``: plan every knob an operator may change on a live environment
+   (``lib.live_changes``) against the applied state; ``policies.plan_guard`` refuses any delete or
+   replace of a data-holding resource the knob's documentation does not announce;
+6. ``seed``: real data in every data-holding resource;
+7. ``collect``: ``compliance.collect`` against the emulator, then ``compliance.report`` on it:
+   every check decided, an ``error`` only for an API listed as an emulator gap;
+8. ``destroy``: destroy, then inventory the emulator: nothing of ours left but what AWS keeps;
+9. ``rehearsal.json`` and a short summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lib.live_changes import allowed_replacements, rehearsal_groups
+from lib.state import local_state_file
+from policies.ordering import ordering_violations
+from policies.plan_guard import judge
+from rehearsal.accounts import Account, inventory, seed
+from rehearsal.artefacts import ARTEFACTS, artefacts_used, planned_changes, unexplained
+from rehearsal.emulator import PROJECT_ROOT, Emulator, running_emulator
+from rehearsal.gaps import EMULATOR_API_GAPS
+from rehearsal.shims import SHIMS
+from rehearsal.terraform import TerraformRunner
+from rehearsal.toolchain import Toolchain, ToolchainMissingError, locate, require_toolchain
+
+REHEARSAL_FILE = "rehearsal.json"
+SUMMARY_FILE = "summary.txt"
+DEFAULT_SUFFIX = "rh"
+
+
+class RehearsalError(RuntimeError):
+    """A phase found a defect; the message says which phase and what."""
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: float = 0.0
+    counts: dict[str, Any] = field(default_factory=dict)
+    ok: bool = False
+    error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"phase": self.name, "seconds": round(self.seconds, 1)}
+        out |= {"ok": self.ok, "counts": self.counts}
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass
+class Rehearsal:
+    out: Path
+    environ: Mapping[str, str]
+    gate_json: Path | None = None
+    phases: list[Phase] = field(default_factory=list)
+    toolchain: Toolchain | None = None
+    emulator: Emulator | None = None
+    artefacts_seen: set[str] = field(default_factory=set)
+
+    @property
+    def work(self) -> Path:
+        return self.out / "work"
+
+    @property
+    def logs(self) -> Path:
+        return self.out / "logs"
+
+    @property
+    def suffix(self) -> str:
+        return self.environ.get("ENVIRONMENT_SUFFIX") or DEFAULT_SUFFIX
+
+    @property
+    def stack_dir(self) -> Path:
+        return self.work / "cdktf.out" / "stacks" / f"streamflix-{self.suffix}"
+
+    @property
+    def region(self) -> str:
+        return self.environ.get("STREAMFLIX_REGION") or "eu-central-1"
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[Phase]:
+        phase = Phase(name)
+        self.phases.append(phase)
+        started = time.monotonic()
+        print(f"==> rehearsal: {name}", flush=True)
+        try:
+            yield phase
+            phase.ok = True
+        except Exception as err:
+            phase.error = str(err)
+            raise
+        finally:
+            phase.seconds = time.monotonic() - started
+            status = "ok" if phase.ok else "FAILED"
+            counts = ", ".join(f"{k} {v}" for k, v in phase.counts.items())
+            print(f"    {name}: {status} in {phase.seconds:.1f} s ({counts})", flush=True)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def synth(self, outdir: Path, log_name: str) -> None:
+        env = {**self.environ, "ENVIRONMENT_SUFFIX": self.suffix, "CDKTF_OUTDIR": str(outdir)}
+        log = self.logs / f"{log_name}.log"
+        done = subprocess.run(
+            [sys.executable, "main.py"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
+        )
+        log.write_text(done.stdout + done.stderr, encoding="utf-8")
+        if done.returncode != 0:
+            raise RehearsalError(f"synthesis failed (see {log}):\n{done.stderr.strip()[-2000:]}")
+
+    def runner(self) -> TerraformRunner:
+        assert self.toolchain is not None and self.emulator is not None
+        return TerraformRunner(self.toolchain, self.emulator, self.region, self.logs)
+
+    def expect_only_artefacts(self, plan: dict[str, Any], what: str) -> int:
+        for art in artefacts_used(plan):
+            self.artefacts_seen.add(art.resource_type)
+        wrong = unexplained(plan)
+        if wrong:
+            lines = [
+                f"  {c.address}: {'/'.join(c.actions)} {', '.join(c.attributes) or '(whole)'}"
+                for c in wrong
+            ]
+            raise RehearsalError(
+                f"{what}: {len(wrong)} change(s) no listed emulator artefact explains:\n"
+                + "\n".join(lines)
+            )
+        return len(planned_changes(plan))
+
+    # --- phases -------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        with self.phase("synth") as p:
+            self.synth(self.work / "cdktf.out", "synth")
+            stack_file = self.stack_dir / "cdk.tf.json"
+            order = ordering_violations(json.loads(stack_file.read_text(encoding="utf-8")))
+            if order:
+                raise RehearsalError("creation-order races:\n" + "\n".join(map(str, order)))
+            self.toolchain = locate(stack_file, self.environ)
+            p.counts["provider"] = self.toolchain.provider_version
+        with running_emulator(self.work) as emulator:
+            self.emulator = emulator
+            tf = self.runner()
+            with self.phase("plan") as p:
+                tf.init(self.stack_dir, "init")
+                tf.run(self.stack_dir, "validate", "validate")
+                plan = tf.plan(self.stack_dir, "plan")
+                p.counts["to_add"] = sum(
+                    1 for c in planned_changes(plan) if c.actions == ("create",)
+                )
+            with self.phase("apply") as p:
+                tf.apply(self.stack_dir, "apply")
+                p.counts["created"] = len(managed(tf.state_addresses(self.stack_dir)))
+            with self.phase("replan") as p:
+                plan = tf.plan(self.stack_dir, "replan")
+                p.counts["artefact_changes"] = self.expect_only_artefacts(plan, "second plan")
+            with self.phase("redeploy") as p:
+                state = local_state_file(self.stack_dir)
+                self.synth(self.work / "cdktf.out", "resynth")
+                if not state.is_file():
+                    raise RehearsalError(f"the state {state} did not survive the synth")
+                tf.init(self.stack_dir, "reinit")
+                # No refresh: the replan just read the account; this plan compares the new
+                # synth with the state alone, which is what a lost state would show.
+                plan = tf.plan(self.stack_dir, "redeploy", "-refresh=false")
+                p.counts["artefact_changes"] = self.expect_only_artefacts(plan, "redeploy plan")
+                p.counts["state_resources"] = len(managed(tf.state_addresses(self.stack_dir)))
+            with self.phase("change-safety") as p:
+                p.counts |= self.change_safety(tf, state)
+            account = Account(emulator, self.region, self.suffix)
+            with self.phase("seed") as p:
+                p.counts |= seed(account)
+            with self.phase("collect") as p:
+                p.counts |= self.collect_and_report(emulator)
+            with self.phase("destroy") as p:
+                tf.destroy(self.stack_dir, "destroy")
+                left = inventory(account)
+                self.leftovers = left
+                defects = [x for x in left if not x.kept_by_aws]
+                p.counts["kept_by_aws"] = len(left) - len(defects)
+                if defects:
+                    raise RehearsalError(
+                        "left behind after destroy:\n"
+                        + "\n".join(f"  {x.kind} {x.name} ({x.state})" for x in defects)
+                    )
+
+    def change_safety(self, tf: TerraformRunner, state: Path) -> dict[str, Any]:
+        root = self.work / "variants"
+        env = {**self.environ, "ENVIRONMENT_SUFFIX": self.suffix}
+        log = self.logs / "variants.log"
+        done = subprocess.run(
+            [sys.executable, "-m", "rehearsal.variants", "--root", str(root)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=1200,
+        )
+        log.write_text(done.stdout + done.stderr, encoding="utf-8")
+        if done.returncode != 0:
+            raise RehearsalError(f"variant synthesis failed (see {log})")
+        groups = rehearsal_groups()
+        refused: list[str] = []
+        planned = 0
+        for line in done.stdout.splitlines():
+            if not line.startswith("{"):
+                continue
+            item = json.loads(line)
+            stack_dir = Path(item["stack_dir"])
+            # The variant reads the applied state (read-only: no refresh, no lock).
+            link = local_state_file(stack_dir)
+            link.unlink(missing_ok=True)
+            link.symlink_to(state)
+            tf.init(stack_dir, f"init-{item['group']}")
+            plan = tf.plan(stack_dir, f"change-{item['group']}", "-refresh=false", "-lock=false")
+            planned += 1
+            verdict = judge(plan, allowed_replacements(groups[item["group"]]))
+            refused += [
+                f"  {item['group']} ({', '.join(item['knobs'])}): {r}" for r in verdict.refused
+            ]
+        if refused:
+            raise RehearsalError("a live knob change would lose data:\n" + "\n".join(refused))
+        return {"groups": planned, "knobs": sum(len(v) for v in groups.values())}
+
+    def collect_and_report(self, emulator: Emulator) -> dict[str, Any]:
+        evidence_dir = self.out / "collect"
+        env = {**os.environ, **emulator.client_environment(self.region)}
+        cmd = [sys.executable, "-m", "compliance.collect", "--stack-dir", str(self.stack_dir)]
+        cmd += ["--out", str(evidence_dir), "--endpoint-url", emulator.endpoint]
+        done = subprocess.run(
+            cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900
+        )
+        (self.logs / "collect.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+        evidence_file = evidence_dir / "runtime-evidence.json"
+        if not evidence_file.is_file():
+            raise RehearsalError(f"the collector wrote no evidence ({done.returncode})")
+        items = json.loads(evidence_file.read_text(encoding="utf-8"))["items"]
+        errors = [i for i in items if i["status"] == "error"]
+        unlisted = [i for i in errors if i["api_call"] not in EMULATOR_API_GAPS]
+        if unlisted:
+            raise RehearsalError(
+                "undecided runtime checks not explained by a listed emulator gap:\n"
+                + "\n".join(f"  {i['check_id']} {i['api_call']}: {i['detail']}" for i in unlisted)
+            )
+        report_cmd = [sys.executable, "-m", "compliance.report", "--synth-dir", str(self.stack_dir)]
+        report_cmd += ["--runtime-evidence", str(evidence_file), "--out", str(self.out / "report")]
+        if self.gate_json is not None:
+            report_cmd += ["--gate-json", str(self.gate_json)]
+        rep = subprocess.run(
+            report_cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1200
+        )
+        (self.logs / "report.log").write_text(rep.stdout + rep.stderr, encoding="utf-8")
+        if rep.returncode not in (0, 1):
+            raise RehearsalError(
+                f"compliance.report failed ({rep.returncode}): {rep.stderr[-1500:]}"
+            )
+        satisfied = sum(1 for i in items if i["status"] == "satisfied")
+        return {
+            "items": len(items),
+            "satisfied": satisfied,
+            "not_satisfied": sum(1 for i in items if i["status"] == "not-satisfied"),
+            "emulator_gap_errors": len(errors),
+            "report_exit": rep.returncode,
+        }
+
+    # --- record -------------------------------------------------------------------------------
+
+    def record(self, failure: str | None) -> dict[str, Any]:
+        leftovers = getattr(self, "leftovers", [])
+        document = {
+            "rehearsal_version": 1,
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "ok": failure is None,
+            "failure": failure,
+            "stack": f"streamflix-{self.suffix}",
+            "toolchain": self.toolchain.to_json() if self.toolchain else None,
+            "emulator": {
+                "product": "moto server",
+                "version": self.emulator.moto_version if self.emulator else None,
+                "shims": [s.to_json() for s in SHIMS],
+                "plan_artefacts": [a.to_json() for a in ARTEFACTS],
+                "plan_artefacts_seen": sorted(self.artefacts_seen),
+                "collector_api_gaps": EMULATOR_API_GAPS,
+            },
+            "phases": [p.to_json() for p in self.phases],
+            "kept_by_aws_after_destroy": [x.to_json() for x in leftovers if x.kept_by_aws],
+        }
+        (self.out / REHEARSAL_FILE).write_text(json.dumps(document, indent=2) + "\n", "utf-8")
+        (self.out / SUMMARY_FILE).write_text(summary(document), encoding="utf-8")
+        return document
+
+
+def managed(addresses: list[str]) -> list[str]:
+    """Managed resources of a ``terraform state list`` (data sources left out)."""
+    return [a for a in addresses if not a.startswith("data.") and ".data." not in a]
+
+
+def summary(document: Mapping[str, Any]) -> str:
+    tc = document.get("toolchain") or {}
+    lines = [
+        f"deploy rehearsal of {document['stack']}: {'PASSED' if document['ok'] else 'FAILED'}",
+        f"terraform {tc.get('terraform_version')}, hashicorp/aws {tc.get('provider_rehearsed')}"
+        + (
+            f" (the stack pins {tc.get('provider_pinned_by_stack')}; rehearsed through an "
+            "override file because only the former is mirrored)"
+            if tc.get("provider_override")
+            else ""
+        ),
+        f"emulator: moto server {document['emulator']['version']} with "
+        f"{len(document['emulator']['shims'])} shim(s); "
+        f"{len(document['emulator']['plan_artefacts_seen'])} plan artefact type(s) seen",
+    ]
+    for phase in document["phases"]:
+        counts = ", ".join(f"{k} {v}" for k, v in phase["counts"].items())
+        state = "ok" if phase["ok"] else "FAILED"
+        lines.append(f"  {phase['phase']:<14} {state:<6} {phase['seconds']:>6.1f} s  {counts}")
+    if document.get("failure"):
+        lines.append("failure: " + str(document["failure"]))
+    return "\n".join(lines) + "\n"
+
+
+def rehearse(out: Path, environ: Mapping[str, str], gate_json: Path | None) -> int:
+    """Run every phase; 0 passed, 1 a phase failed, 2 Terraform or the provider mirror is missing."""
+    try:
+        require_toolchain(environ)
+    except ToolchainMissingError as err:
+        print(f"rehearsal: cannot run: {err}", file=sys.stderr)
+        return 2
+    rehearsal = Rehearsal(out, environ, gate_json)
+    failure: str | None = None
+    try:
+        rehearsal.run()
+    except Exception as err:  # every failure ends in the record and a non-zero exit
+        failure = f"{type(err).__name__}: {err}"
+    document = rehearsal.record(failure)
+    sys.stdout.write(summary(document))
+    return 0 if failure is None else 1

@@ -1,0 +1,280 @@
+"""Small, named patches of the emulator (moto server) for operations it lacks or gets wrong.
+
+The rehearsal applies our stack with the real AWS provider against moto. Where moto lacks an
+operation the stack needs, a shim here fills exactly that operation, in the emulator process only:
+no resource is excluded and our code is never bent to the emulator. Each shim names the moto
+version it was written against and the operations it covers, and
+``tests/rehearsal/test_shims.py`` asserts that plain moto still lacks each operation: the test fails
+the day moto implements one, so its shim is removed and this list only shrinks.
+
+Shims never weaken a check that AWS makes: they add what is missing, modelled on the AWS API
+reference's request and response shapes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+MOTO_VERSION = "5.2.5"
+
+
+@dataclass(frozen=True)
+class Shim:
+    name: str
+    operations: tuple[str, ...]
+    why: str
+    apply: Callable[[], None]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "moto_version": MOTO_VERSION,
+            "operations": list(self.operations),
+            "why": self.why,
+        }
+
+
+# --- AWS Backup selections -------------------------------------------------------------------
+
+
+def _backup_selections() -> None:
+    """CreateBackupSelection / GetBackupSelection / DeleteBackupSelection / ListBackupSelections:
+    moto 5.2.5 routes the URLs (``/backup/plans/<id>/selections/``) but has no handlers (500)."""
+    from moto.backup.responses import BackupResponse
+
+    store: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
+
+    def _plan_id(self: BackupResponse) -> str:
+        return str(self.path.split("/plans/")[1].split("/")[0])
+
+    def _selections(self: BackupResponse) -> dict[str, dict[str, Any]]:
+        self.backup_backend.get_backup_plan(backup_plan_id=_plan_id(self), version_id=None)
+        return store.setdefault((self.current_account, self.region, _plan_id(self)), {})
+
+    def create_backup_selection(self: BackupResponse) -> str:
+        params = json.loads(self.body)
+        selection_id = str(uuid.uuid4())
+        now = datetime.now(UTC).timestamp()
+        _selections(self)[selection_id] = {
+            "BackupSelection": params["BackupSelection"],
+            "CreationDate": now,
+            "CreatorRequestId": params.get("CreatorRequestId"),
+        }
+        return json.dumps(
+            {"SelectionId": selection_id, "BackupPlanId": _plan_id(self), "CreationDate": now}
+        )
+
+    def _selection_id(self: BackupResponse) -> str:
+        return str(self.path.rstrip("/").split("/selections/")[1])
+
+    def get_backup_selection(self: BackupResponse) -> str | tuple[int, dict[str, str], str]:
+        found = _selections(self).get(_selection_id(self))
+        if found is None:
+            return (
+                404,
+                {"x-amzn-ErrorType": "ResourceNotFoundException"},
+                json.dumps(
+                    {"__type": "ResourceNotFoundException", "Message": "selection not found"}
+                ),
+            )
+        return json.dumps(
+            {**found, "SelectionId": _selection_id(self), "BackupPlanId": _plan_id(self)}
+        )
+
+    def delete_backup_selection(self: BackupResponse) -> str:
+        _selections(self).pop(_selection_id(self), None)
+        return ""
+
+    def list_backup_selections(self: BackupResponse) -> str:
+        members = [
+            {
+                "SelectionId": sid,
+                "SelectionName": item["BackupSelection"]["SelectionName"],
+                "BackupPlanId": _plan_id(self),
+                "IamRoleArn": item["BackupSelection"]["IamRoleArn"],
+                "CreationDate": item["CreationDate"],
+            }
+            for sid, item in _selections(self).items()
+        ]
+        return json.dumps({"BackupSelectionsList": members})
+
+    BackupResponse.create_backup_selection = create_backup_selection  # type: ignore[attr-defined]
+    BackupResponse.get_backup_selection = get_backup_selection  # type: ignore[attr-defined]
+    BackupResponse.delete_backup_selection = delete_backup_selection  # type: ignore[attr-defined]
+    BackupResponse.list_backup_selections = list_backup_selections  # type: ignore[attr-defined]
+
+
+# --- Application Auto Scaling tags -----------------------------------------------------------
+
+
+def _autoscaling_tags() -> None:
+    """ListTagsForResource / TagResource / UntagResource on scalable targets: moto 5.2.5 has none
+    (500), and provider 5.100 reads the tags of every ``aws_appautoscaling_target``."""
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+
+    tags: dict[str, dict[str, str]] = {}
+
+    def list_tags_for_resource(self: ApplicationAutoScalingResponse) -> str:
+        arn = json.loads(self.body)["ResourceARN"]
+        return json.dumps({"Tags": tags.get(arn, {})})
+
+    def tag_resource(self: ApplicationAutoScalingResponse) -> str:
+        params = json.loads(self.body)
+        tags.setdefault(params["ResourceARN"], {}).update(params.get("Tags") or {})
+        return "{}"
+
+    def untag_resource(self: ApplicationAutoScalingResponse) -> str:
+        params = json.loads(self.body)
+        for key in params.get("TagKeys") or []:
+            tags.get(params["ResourceARN"], {}).pop(key, None)
+        return "{}"
+
+    # RegisterScalableTarget carries Tags too: keep them, keyed by the target's ARN.
+    original = ApplicationAutoScalingResponse.register_scalable_target
+
+    def register_scalable_target(self: ApplicationAutoScalingResponse) -> str:
+        answer = original(self)
+        given = json.loads(self.body).get("Tags") or {}
+        arn = json.loads(answer).get("ScalableTargetARN")
+        if arn and given:
+            tags.setdefault(arn, {}).update(given)
+        return answer
+
+    cls = ApplicationAutoScalingResponse
+    cls.list_tags_for_resource = list_tags_for_resource  # type: ignore[attr-defined]
+    cls.tag_resource = tag_resource  # type: ignore[attr-defined]
+    cls.untag_resource = untag_resource  # type: ignore[attr-defined]
+    cls.register_scalable_target = register_scalable_target  # type: ignore[method-assign]
+
+
+# --- CloudTrail DeleteTrail by ARN -----------------------------------------------------------
+
+
+def _cloudtrail_delete_by_arn() -> None:
+    """DeleteTrail with the trail's ARN: moto 5.2.5 deletes by name only and silently keeps the
+    trail for an ARN (the provider deletes by ARN), so destroy left the trail behind."""
+    from moto.cloudtrail.models import CloudTrailBackend
+
+    original = CloudTrailBackend.delete_trail
+
+    def delete_trail(self: CloudTrailBackend, name: str) -> None:
+        for trail_name, trail in list(self.trails.items()):
+            if trail.arn == name:
+                name = trail_name
+        original(self, name)
+
+    CloudTrailBackend.delete_trail = delete_trail  # type: ignore[method-assign]
+
+
+# --- Secrets Manager managed rotation --------------------------------------------------------
+
+
+def _managed_rotation_cancel() -> None:
+    """CancelRotateSecret on a secret with managed rotation (no Lambda): moto 5.2.5 refuses it.
+    AWS accepts it for secrets RDS manages (``manage_master_user_password``): provider PR
+    hashicorp/terraform-provider-aws#49659 cancels rotation of RDS master secrets this way, and
+    the API reference names no Lambda requirement for CancelRotateSecret."""
+    from moto.secretsmanager.models import SecretsManagerBackend
+
+    original = SecretsManagerBackend.cancel_rotate_secret
+
+    def cancel_rotate_secret(self: SecretsManagerBackend, secret_id: str) -> str:
+        secret = self.secrets[secret_id] if self._is_valid_identifier(secret_id) else None
+        managed = secret is not None and not getattr(secret, "rotation_lambda_arn", None)
+        if managed and getattr(secret, "auto_rotate_after_days", None):
+            secret.rotation_enabled = False  # type: ignore[union-attr]
+            return str(secret.to_short_dict())  # type: ignore[union-attr]
+        return str(original(self, secret_id))
+
+    SecretsManagerBackend.cancel_rotate_secret = cancel_rotate_secret  # type: ignore[method-assign]
+
+
+# --- S3 logging permission check ------------------------------------------------------------
+
+
+def _s3_logging_check_string_principal() -> None:
+    """PutBucketLogging: moto 5.2.5's check of the target bucket policy calls ``.get`` on every
+    statement's Principal and crashes (HTTP 500) on ``"Principal": "*"``, which our TLS-only deny
+    statements use (the IAM reference allows the string form). The check itself is kept: only the
+    statements it cannot read (string principals, never the logging service's grant) are hidden
+    from it."""
+    from types import SimpleNamespace
+
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket._log_permissions_enabled_policy
+
+    def check(target_bucket: FakeBucket, target_prefix: str | None) -> bool:
+        policy = target_bucket.policy
+        if policy:
+            document = json.loads(policy.decode())
+            statements = document.get("Statement", [])
+            document["Statement"] = [
+                stmt
+                for stmt in (statements if isinstance(statements, list) else [statements])
+                if isinstance(stmt.get("Principal"), dict)
+            ]
+            policy = json.dumps(document).encode()
+        view = SimpleNamespace(
+            policy=policy, partition=target_bucket.partition, name=target_bucket.name
+        )
+        return bool(original(view, target_prefix))  # type: ignore[arg-type]
+
+    FakeBucket._log_permissions_enabled_policy = staticmethod(check)  # type: ignore[method-assign]
+
+
+SHIMS: tuple[Shim, ...] = (
+    Shim(
+        "backup-selections",
+        (
+            "backup:CreateBackupSelection",
+            "backup:GetBackupSelection",
+            "backup:DeleteBackupSelection",
+            "backup:ListBackupSelections",
+        ),
+        "moto has no handler for backup selections (HTTP 500); aws_backup_selection needs them",
+        _backup_selections,
+    ),
+    Shim(
+        "application-autoscaling-tags",
+        (
+            "application-autoscaling:ListTagsForResource",
+            "application-autoscaling:TagResource",
+            "application-autoscaling:UntagResource",
+        ),
+        "moto has no tag operations for scalable targets (HTTP 500); the provider reads them",
+        _autoscaling_tags,
+    ),
+    Shim(
+        "s3-logging-check-string-principal",
+        ("s3:PutBucketLogging",),
+        "moto's target-bucket policy check crashes (HTTP 500) on a statement with "
+        '"Principal": "*"',
+        _s3_logging_check_string_principal,
+    ),
+    Shim(
+        "cloudtrail-delete-by-arn",
+        ("cloudtrail:DeleteTrail",),
+        "moto ignores DeleteTrail given an ARN (the provider's form), so destroy left the trail",
+        _cloudtrail_delete_by_arn,
+    ),
+    Shim(
+        "secrets-managed-rotation-cancel",
+        ("secretsmanager:CancelRotateSecret",),
+        "moto refuses CancelRotateSecret without a rotation Lambda; AWS accepts it for "
+        "RDS-managed secrets (destroy of aws_secretsmanager_secret_rotation calls it)",
+        _managed_rotation_cancel,
+    ),
+)
+
+
+def apply_all() -> tuple[Shim, ...]:
+    """Patch the imported moto in this process (the emulator's) and return what was applied."""
+    for shim in SHIMS:
+        shim.apply()
+    return SHIMS

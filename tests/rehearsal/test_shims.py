@@ -1,0 +1,224 @@
+"""Issue 20: each emulator shim fills an operation plain moto lacks, and only that.
+
+``test_plain_moto_still_lacks_*`` runs the operation against an unpatched moto server: the day
+moto implements it, that test fails and the shim is removed, so the list only shrinks.
+``test_the_shimmed_emulator_*`` runs the same operations against the rehearsal's emulator.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from rehearsal.emulator import running_emulator
+from rehearsal.shims import MOTO_VERSION, SHIMS
+
+pytestmark = pytest.mark.services
+REGION = "eu-central-1"
+ROLE = "arn:aws:iam::123456789012:role/backup"
+
+
+def _clients(endpoint: str, verify: Any) -> Callable[[str], Any]:
+    def make(service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            region_name=REGION,
+            endpoint_url=endpoint,
+            verify=verify,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def plain() -> Iterator[Callable[[str], Any]]:
+    from moto.server import ThreadedMotoServer
+
+    from rehearsal.emulator import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    yield _clients(f"http://127.0.0.1:{port}", True)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def shimmed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Any]]:
+    with running_emulator(tmp_path_factory.mktemp("emulator")) as emulator:
+        yield _clients(emulator.endpoint, str(emulator.ca_bundle))
+
+
+def _backup_selection(client: Callable[[str], Any], name: str) -> Any:
+    backup = client("backup")
+    plan = backup.create_backup_plan(
+        BackupPlan={
+            "BackupPlanName": name,
+            "Rules": [{"RuleName": "daily", "TargetBackupVaultName": "v"}],
+        }
+    )
+    selection = backup.create_backup_selection(
+        BackupPlanId=plan["BackupPlanId"],
+        BackupSelection={"SelectionName": "s", "IamRoleArn": ROLE, "Resources": ["*"]},
+    )
+    return backup, plan["BackupPlanId"], selection["SelectionId"]
+
+
+def _scalable_target(client: Callable[[str], Any], table: str) -> tuple[Any, str]:
+    client("dynamodb").create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+    )
+    aas = client("application-autoscaling")
+    answer = aas.register_scalable_target(
+        ServiceNamespace="dynamodb",
+        ResourceId=f"table/{table}",
+        ScalableDimension="dynamodb:table:ReadCapacityUnits",
+        MinCapacity=1,
+        MaxCapacity=2,
+        Tags={"Project": "streamflix"},
+    )
+    return aas, answer["ScalableTargetARN"]
+
+
+def _logging_target(client: Callable[[str], Any], prefix: str) -> Any:
+    s3 = client("s3")
+    logs, src = f"{prefix}-logs", f"{prefix}-src"
+    for bucket in (logs, src):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {  # the TLS-only deny every bucket of ours carries: a string principal
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{logs}", f"arn:aws:s3:::{logs}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "S3ServerAccessLogDelivery",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{logs}/*",
+            },
+        ],
+    }
+    s3.put_bucket_policy(Bucket=logs, Policy=json.dumps(policy))
+    return s3, src, logs
+
+
+def _trail(client: Callable[[str], Any], name: str) -> tuple[Any, str]:
+    s3 = client("s3")
+    s3.create_bucket(Bucket=f"{name}-b", CreateBucketConfiguration={"LocationConstraint": REGION})
+    ct = client("cloudtrail")
+    return ct, ct.create_trail(Name=name, S3BucketName=f"{name}-b")["TrailARN"]
+
+
+def _managed_secret(client: Callable[[str], Any], name: str) -> Any:
+    sm = client("secretsmanager")
+    sm.create_secret(Name=name, SecretString="x")
+    sm.rotate_secret(
+        SecretId=name, RotationRules={"AutomaticallyAfterDays": 30}, RotateImmediately=False
+    )
+    return sm
+
+
+def test_every_shim_names_its_operations_and_the_moto_version() -> None:
+    from importlib.metadata import version
+
+    assert version("moto") == MOTO_VERSION
+    assert all(s.operations and len(s.why) > 20 for s in SHIMS)
+    assert len({s.name for s in SHIMS}) == len(SHIMS)
+
+
+def test_plain_moto_still_lacks_backup_selections(plain: Callable[[str], Any]) -> None:
+    with pytest.raises(ClientError, match=r"500|InternalFailure|not been implemented"):
+        _backup_selection(plain, "plain-plan")
+
+
+def test_plain_moto_still_lacks_scalable_target_tags(plain: Callable[[str], Any]) -> None:
+    aas, arn = _scalable_target(plain, "plain")
+    with pytest.raises(ClientError, match=r"500|InternalFailure|not been implemented"):
+        aas.list_tags_for_resource(ResourceARN=arn)
+
+
+def test_plain_moto_still_crashes_on_a_string_principal(plain: Callable[[str], Any]) -> None:
+    s3, src, logs = _logging_target(plain, "plain")
+    with pytest.raises(ClientError, match=r"500|InternalError"):
+        s3.put_bucket_logging(
+            Bucket=src,
+            BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": logs, "TargetPrefix": "s/"}},
+        )
+
+
+def test_plain_moto_still_keeps_a_trail_deleted_by_arn(plain: Callable[[str], Any]) -> None:
+    ct, arn = _trail(plain, "plain-trail")
+    ct.delete_trail(Name=arn)
+    assert [t["Name"] for t in ct.describe_trails()["trailList"]] == ["plain-trail"]
+
+
+def test_plain_moto_still_refuses_cancelling_managed_rotation(
+    plain: Callable[[str], Any],
+) -> None:
+    sm = _managed_secret(plain, "rds!plain")
+    with pytest.raises(ClientError, match="Lambda"):
+        sm.cancel_rotate_secret(SecretId="rds!plain")
+
+
+def test_the_shimmed_emulator_keeps_backup_selections(shimmed: Callable[[str], Any]) -> None:
+    backup, plan_id, selection_id = _backup_selection(shimmed, "shim-plan")
+    got = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)
+    assert got["BackupSelection"]["IamRoleArn"] == ROLE
+    listed = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
+    assert [s["SelectionId"] for s in listed] == [selection_id]
+    backup.delete_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)
+    assert backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"] == []
+
+
+def test_the_shimmed_emulator_tags_scalable_targets(shimmed: Callable[[str], Any]) -> None:
+    aas, arn = _scalable_target(shimmed, "shim")
+    assert aas.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Project": "streamflix"}
+    aas.tag_resource(ResourceARN=arn, Tags={"Owner": "team"})
+    aas.untag_resource(ResourceARN=arn, TagKeys=["Project"])
+    assert aas.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Owner": "team"}
+
+
+def test_the_shimmed_emulator_still_checks_the_logging_grant(
+    shimmed: Callable[[str], Any],
+) -> None:
+    s3, src, logs = _logging_target(shimmed, "shim")
+    status = {"LoggingEnabled": {"TargetBucket": logs, "TargetPrefix": "s/"}}
+    s3.put_bucket_logging(Bucket=src, BucketLoggingStatus=status)
+    # Without the logging service's grant the check still refuses, as S3 does.
+    s3.delete_bucket_policy(Bucket=logs)
+    with pytest.raises(ClientError, match="InvalidTargetBucketForLogging"):
+        s3.put_bucket_logging(Bucket=src, BucketLoggingStatus=status)
+
+
+def test_the_shimmed_emulator_deletes_a_trail_by_arn(shimmed: Callable[[str], Any]) -> None:
+    ct, arn = _trail(shimmed, "shim-trail")
+    ct.delete_trail(Name=arn)
+    assert ct.describe_trails()["trailList"] == []
+
+
+def test_the_shimmed_emulator_cancels_managed_rotation_only(
+    shimmed: Callable[[str], Any],
+) -> None:
+    sm = _managed_secret(shimmed, "rds!shim")
+    sm.cancel_rotate_secret(SecretId="rds!shim")
+    assert not sm.describe_secret(SecretId="rds!shim").get("RotationEnabled")
+    sm.create_secret(Name="plain-secret", SecretString="x")  # never rotated: still refused
+    with pytest.raises(ClientError):
+        sm.cancel_rotate_secret(SecretId="plain-secret")
