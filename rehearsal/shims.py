@@ -228,7 +228,72 @@ def _s3_logging_check_string_principal() -> None:
     FakeBucket._log_permissions_enabled_policy = staticmethod(check)  # type: ignore[method-assign]
 
 
+# --- VPC flow logs with a destination ARN ----------------------------------------------------
+
+
+def _flow_log_destination_arn() -> None:
+    """CreateFlowLogs with a CloudWatch Logs destination ARN (what aws_flow_log sends): moto
+    5.2.5 resolves only LogGroupName and reports the log FAILED ("Access error") for a group that
+    exists. The group name is taken from the ARN, as AWS does; a missing group still fails."""
+    from moto.ec2.models.flow_logs import FlowLogsBackend
+
+    original = FlowLogsBackend.create_flow_logs
+
+    def create_flow_logs(self: FlowLogsBackend, *args: Any, **kwargs: Any) -> Any:
+        names = (
+            "resource_type",
+            "resource_ids",
+            "traffic_type",
+            "deliver_logs_permission_arn",
+            "log_destination_type",
+            "log_destination",
+            "log_group_name",
+            "log_format",
+            "max_aggregation_interval",
+        )
+        call = dict(zip(names, args, strict=False)) | kwargs
+        destination = str(call.get("log_destination") or "")
+        if (
+            call.get("log_destination_type") == "cloud-watch-logs"
+            and not call.get("log_group_name")
+            and ":log-group:" in destination
+        ):
+            call["log_group_name"] = destination.split(":log-group:", 1)[1].split(":", 1)[0]
+        return original(self, **call)
+
+    FlowLogsBackend.create_flow_logs = create_flow_logs  # type: ignore[method-assign]
+
+
+# --- one request at a time -------------------------------------------------------------------
+
+
+def _serial_requests() -> None:
+    """Every request handled one at a time: moto 5.2.5's server is threaded but its backends are
+    not thread-safe; with Terraform's parallel calls, concurrent AuthorizeSecurityGroupEgress
+    calls on one group were seen to fail "InvalidPermission.Duplicate" for rules that exist once.
+    AWS serves concurrent calls; this only takes the emulator's own race away."""
+    import threading
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lock = threading.Lock()
+    original = DomainDispatcherApplication.__call__
+
+    def call(self: DomainDispatcherApplication, environ: dict[str, Any], start: Any) -> Any:
+        with lock:
+            return original(self, environ, start)
+
+    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign,assignment]
+
+
 SHIMS: tuple[Shim, ...] = (
+    Shim(
+        "serial-requests",
+        ("*",),
+        "moto's backends are not thread-safe under the provider's parallel calls (a security "
+        "group rule was refused as a duplicate of itself)",
+        _serial_requests,
+    ),
     Shim(
         "backup-selections",
         (
@@ -256,6 +321,13 @@ SHIMS: tuple[Shim, ...] = (
         "moto's target-bucket policy check crashes (HTTP 500) on a statement with "
         '"Principal": "*"',
         _s3_logging_check_string_principal,
+    ),
+    Shim(
+        "flow-log-destination-arn",
+        ("ec2:CreateFlowLogs",),
+        "moto resolves a flow log's group from LogGroupName only and reports one created with a "
+        "destination ARN as FAILED to deliver",
+        _flow_log_destination_arn,
     ),
     Shim(
         "cloudtrail-delete-by-arn",

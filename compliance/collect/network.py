@@ -13,20 +13,53 @@ WORLD = ("0.0.0.0/0", "::/0")
 
 
 def _flow_log(ctx: Context, design: Design) -> Finding:
-    expected = {"FlowLogStatus": "ACTIVE", "DeliverLogsStatus": "SUCCESS"}
-    placeholder = ctx.arn("logs", f"log-group:{design.flow_log_group}")
+    """The flow log of the stack's VPC, found by the VPC's resource id (DescribeFlowLogs filter
+    ``resource-id``): a log-group-name filter misses flow logs created with a destination ARN."""
+    expected = {
+        "FlowLogStatus": "ACTIVE",
+        "DeliverLogsStatus": "SUCCESS",
+        "LogGroupName": design.flow_log_group,
+    }
+    placeholder = ctx.arn("ec2", f"vpc/{design.vpc_name}")
+    ec2 = ctx.client("ec2")
     try:
-        logs = ctx.client("ec2").describe_flow_logs(
-            Filters=[{"Name": "log-group-name", "Values": [design.flow_log_group]}]
-        )["FlowLogs"]
+        vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [design.vpc_name]}])[
+            "Vpcs"
+        ]
+        vpc_ids = [v["VpcId"] for v in vpcs]
+        logs = (
+            ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": vpc_ids}])["FlowLogs"]
+            if vpc_ids
+            else []
+        )
     except CALL_ERRORS as err:
         return error(checks.FLOW_LOG, "ec2:DescribeFlowLogs", placeholder, expected, err)
+    if not vpc_ids:
+        return Finding(
+            checks.FLOW_LOG,
+            "ec2:DescribeVpcs",
+            placeholder,
+            {"vpc exists": False},
+            expected,
+            False,
+            f"no VPC tagged Name={design.vpc_name}",
+        )
     if not logs:
         return Finding(
-            checks.FLOW_LOG, "ec2:DescribeFlowLogs", placeholder, {"exists": False}, expected, False
+            checks.FLOW_LOG,
+            "ec2:DescribeFlowLogs",
+            ctx.arn("ec2", f"vpc/{vpc_ids[0]}"),
+            {"exists": False},
+            expected,
+            False,
         )
-    flow = logs[0]
-    observed = {k: flow.get(k) for k in expected}
+    # The one delivering to the designed group, if several log the VPC.
+    flow = next((f for f in logs if _group_of(f) == design.flow_log_group), logs[0])
+    observed = {
+        "FlowLogStatus": flow.get("FlowLogStatus"),
+        "DeliverLogsStatus": flow.get("DeliverLogsStatus"),
+        "LogGroupName": _group_of(flow),
+    }
     # DeliverLogsStatus FAILED comes with DeliverLogsErrorMessage (EC2 API reference, FlowLog).
     detail = str(flow.get("DeliverLogsErrorMessage") or "")
     arn = ctx.arn("ec2", f"vpc-flow-log/{flow['FlowLogId']}")
@@ -38,6 +71,18 @@ def _flow_log(ctx: Context, design: Design) -> Finding:
         expected,
         observed == expected,
         detail,
+    )
+
+
+def _group_of(flow: dict[str, Any]) -> str:
+    """The log group a flow log delivers to: LogGroupName, or the name in its destination ARN."""
+    if flow.get("LogGroupName"):
+        return str(flow["LogGroupName"])
+    destination = str(flow.get("LogDestination") or "")
+    return (
+        destination.split(":log-group:", 1)[1].split(":", 1)[0]
+        if ":log-group:" in destination
+        else ""
     )
 
 

@@ -89,15 +89,17 @@ def _lag(ctx: Context, design: Design) -> Finding:
     except CALL_ERRORS as err:
         return error(checks.WORKERS_LAG, "cloudwatch:GetMetricStatistics", arn, expected, err)
     if not points:
-        # No GetRecords in the window: the stream is idle or nobody reads it; undecidable here.
+        # Kinesis publishes IteratorAge only for GetRecords calls: no datapoints means no reads
+        # in the window (an idle stream), which is no lag. Whether workers run at all is the
+        # workers.running check's question, not this one's; insufficient data is no error.
         return Finding(
             checks.WORKERS_LAG,
             "cloudwatch:GetMetricStatistics",
             arn,
             {"max IteratorAgeMilliseconds": None},
             expected,
-            None,
-            f"no datapoints in the last {LAG_WINDOW}",
+            True,
+            f"no datapoints in the last {LAG_WINDOW}: no reads, so no lag (insufficient data)",
         )
     worst = max(float(p["Maximum"]) for p in points)
     return Finding(

@@ -177,6 +177,34 @@ def test_plain_moto_still_refuses_cancelling_managed_rotation(
         sm.cancel_rotate_secret(SecretId="rds!plain")
 
 
+def _flow_log(client: Callable[[str], Any], group: str) -> str:
+    client("logs").create_log_group(logGroupName=group)
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    made = ec2.create_flow_logs(
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs",
+        LogDestination=f"arn:aws:logs:{REGION}:123456789012:log-group:{group}",
+        DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow",
+    )
+    (flow,) = ec2.describe_flow_logs(FlowLogIds=made["FlowLogIds"])["FlowLogs"]
+    return str(flow["DeliverLogsStatus"])
+
+
+def test_plain_moto_still_fails_a_flow_log_given_a_destination_arn(
+    plain: Callable[[str], Any],
+) -> None:
+    assert _flow_log(plain, "plain-flow") == "FAILED"
+
+
+def test_the_shimmed_emulator_delivers_a_flow_log_given_a_destination_arn(
+    shimmed: Callable[[str], Any],
+) -> None:
+    assert _flow_log(shimmed, "shim-flow") == "SUCCESS"
+
+
 def test_the_shimmed_emulator_keeps_backup_selections(shimmed: Callable[[str], Any]) -> None:
     backup, plan_id, selection_id = _backup_selection(shimmed, "shim-plan")
     got = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)
