@@ -413,13 +413,14 @@ class WorkerConfig(Section):
     """Tag of the worker image in the stack's ECR repository; `auto` = `src-<digest>` of worker/
     (`.venv/bin/python -m lib.worker_image` prints it), so a new tag appears exactly when the
     worker changes (tags are immutable)."""
-    # False for the first deploy of an environment (its repository holds no image yet): the
-    # service then runs no task and autoscaling is pinned at 0, so nothing trips the circuit
-    # breaker; the next deploy (true) lets autoscaling raise the service to min_tasks.
-    image_published: Boolean = knob("STREAMFLIX_WORKER_IMAGE_PUBLISHED", True)
-    """Whether the worker image tag exists in the repository. `false` for an environment's first
-    deploy: the service runs 0 tasks and autoscaling stays at 0 until a later deploy with `true`
-    (scripts/first_deploy.sh does both stages)."""
+    # False by default (issue 20): a new environment's repository holds no image yet, so a plain
+    # `cdktf deploy` starts no task for an image that cannot exist (the circuit breaker would
+    # stop the first deployment for good); the deploy after the push (true) lets autoscaling
+    # raise the service to min_tasks. The safe path is the default one.
+    image_published: Boolean = knob("STREAMFLIX_WORKER_IMAGE_PUBLISHED", False)
+    """Whether the worker image tag exists in the repository. `false` (the default, for a new
+    environment): the service runs 0 tasks and autoscaling stays at 0. Set `true` in the
+    environment file once the image is pushed (scripts/first_deploy.sh does both stages)."""
     enable_exec: Boolean = knob("STREAMFLIX_ECS_EXEC", False)
     """Enable ECS Exec (logged and encrypted) on worker tasks."""
 
@@ -886,12 +887,20 @@ def load_config(environ: Mapping[str, str]) -> StackConfig:
 
 def config_warnings(cfg: StackConfig) -> list[str]:
     """Accepted but worth saying before synthesis (printed on stderr by main.py)."""
-    if cfg.alarms.has_recipient:
-        return []
-    return [
-        f"warning: alerts reach no one: {', '.join(ALARM_RECIPIENT_KNOBS)} are all empty, so "
-        "the alerts topic has no subscriber (refused when STREAMFLIX_ENVIRONMENT_TIER=production)"
-    ]
+    warnings = []
+    if not cfg.alarms.has_recipient:
+        warnings.append(
+            f"warning: alerts reach no one: {', '.join(ALARM_RECIPIENT_KNOBS)} are all empty, so "
+            "the alerts topic has no subscriber (refused when STREAMFLIX_ENVIRONMENT_TIER="
+            "production)"
+        )
+    if not cfg.worker.image_published:
+        warnings.append(
+            "note: the worker service runs no task (STREAMFLIX_WORKER_IMAGE_PUBLISHED=false, the "
+            "default for a new environment): set it to true in the environment file once the "
+            "worker image is pushed (docs/deploying.md, the first deploy)"
+        )
+    return warnings
 
 
 # ---------------------------------------------------------------------------------------------

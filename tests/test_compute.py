@@ -428,7 +428,8 @@ def test_service_rolls_back_failed_deployments_and_propagates_tags(stack: StackV
     assert service["propagate_tags"] == "TASK_DEFINITION"
     assert service["enable_ecs_managed_tags"] is True
     assert service["platform_version"] == "LATEST"
-    assert service["desired_count"] == WorkerConfig().min_tasks
+    # The first deployment asks for the autoscaling minimum: 0 until the image is published.
+    assert service["desired_count"] == stack.one("aws_appautoscaling_target")["min_capacity"]
     assert service["lifecycle"] == {"ignore_changes": ["desired_count"]}
 
 
@@ -463,18 +464,26 @@ def test_scalable_target_spans_min_tasks_to_the_shard_count(stack: StackView) ->
     assert target["service_namespace"] == "ecs"
     assert target["scalable_dimension"] == "ecs:service:DesiredCount"
     assert target["resource_id"] == f"service/{CLUSTER}/{SERVICE}"
-    assert (target["min_capacity"], target["max_capacity"]) == (WorkerConfig().min_tasks, shards)
+    # The default (issue 20): a new environment, no image yet, pinned at 0 (first deploy).
+    assert (target["min_capacity"], target["max_capacity"]) == (0, 0)
+    published = scaling_bounds(
+        StackConfig(worker=WorkerConfig(image_published=True)), max_consumers=shards
+    )
+    assert (published.min_tasks, published.max_tasks) == (WorkerConfig().min_tasks, shards)
 
 
 def test_with_the_defaults_every_scaling_policy_can_change_capacity(stack: StackView) -> None:
     """Issue 12 item 11: min < max (>= 2 tasks at peak), every step of every step policy and
     the target-tracking policy can move the count inside the bounds, capacity beyond the
-    on-demand base goes to Spot, and there are never more tasks than shards."""
-    target = stack.one("aws_appautoscaling_target")
+    on-demand base goes to Spot, and there are never more tasks than shards. Judged on the
+    defaults once the image is published (the default synth pins scaling at 0 until then)."""
+    shards = stack.one("aws_kinesis_stream")["shard_count"]
+    resources = _synth_compute(WorkerConfig(image_published=True), max_consumers=shards)
+    (target,) = resources["aws_appautoscaling_target"].values()
     low, high = target["min_capacity"], target["max_capacity"]
     assert 1 <= low < high and high >= 2
-    assert high <= stack.one("aws_kinesis_stream")["shard_count"]
-    policies = stack.of_type("aws_appautoscaling_policy").values()
+    assert high <= shards
+    policies = resources["aws_appautoscaling_policy"].values()
     assert {p["policy_type"] for p in policies} == {"StepScaling", "TargetTrackingScaling"}
     for policy in policies:
         if policy["policy_type"] == "TargetTrackingScaling":
@@ -484,7 +493,7 @@ def test_with_the_defaults_every_scaling_policy_can_change_capacity(stack: Stack
             start = low if change > 0 else high  # where this step first acts
             after = min(high, max(low, start + change))  # Application Auto Scaling clamps
             assert after != start, f"{policy['name']}: step {change} cannot move in [{low}, {high}]"
-    (service,) = stack.of_type("aws_ecs_service").values()
+    (service,) = resources["aws_ecs_service"].values()
     strategy = {s["capacity_provider"]: s for s in service["capacity_provider_strategy"]}
     base = strategy["FARGATE"]["base"]
     assert 1 <= base < high, "room beyond the on-demand base"
@@ -567,8 +576,11 @@ def test_scaling_thresholds_are_derived_as_documented() -> None:
 
 
 def test_max_tasks_defaults_to_shards_and_a_larger_minimum_is_refused() -> None:
-    assert scaling_bounds(StackConfig(), max_consumers=3).max_tasks == 3
-    explicit = StackConfig(worker=WorkerConfig(min_tasks=1, fargate_base=1, max_tasks=7))
+    published = StackConfig(worker=WorkerConfig(image_published=True))
+    assert scaling_bounds(published, max_consumers=3).max_tasks == 3
+    explicit = StackConfig(
+        worker=WorkerConfig(min_tasks=1, fargate_base=1, max_tasks=7, image_published=True)
+    )
     assert scaling_bounds(explicit, max_consumers=3).max_tasks == 7
     too_many = StackConfig(worker=WorkerConfig(min_tasks=5, fargate_base=1))
     with pytest.raises(ConfigError, match="STREAMFLIX_WORKER_MIN_TASKS"):
@@ -607,7 +619,7 @@ def test_runtime_outputs_are_published_and_described(stack: StackView) -> None:
     assert outputs["alerts_topic_arn"]["value"] == topic_arn(stack)
 
 
-def _synth_compute(worker: WorkerConfig) -> dict[str, dict[str, Any]]:
+def _synth_compute(worker: WorkerConfig, max_consumers: int = 2) -> dict[str, dict[str, Any]]:
     """In-process synth of the compute and scaling constructs alone (no full-stack synth)."""
     from cdktf import App, TerraformStack, Testing
 
@@ -633,7 +645,7 @@ def _synth_compute(worker: WorkerConfig) -> dict[str, dict[str, Any]]:
         subnet_ids=["subnet-a"],
         security_group_id="sg-a",
     )
-    WorkerScaling(scope, "scaling", ctx, compute, stream_name="s", max_consumers=2)
+    WorkerScaling(scope, "scaling", ctx, compute, stream_name="s", max_consumers=max_consumers)
     keys.finalize()
     return dict(json.loads(Testing.synth(scope))["resource"])
 
@@ -642,7 +654,10 @@ def test_first_deploy_runs_no_task_and_pins_scaling_at_zero_until_the_image_exis
     """Issue 12 item 7: STREAMFLIX_WORKER_IMAGE_PUBLISHED=false (stage 1 of the first deploy)
     starts nothing that could trip the circuit breaker; autoscaling cannot start tasks either."""
     unpublished = WorkerConfig(image_published=False)
-    assert unpublished.running_min_tasks == 0 and WorkerConfig().running_min_tasks == 1
+    assert unpublished.running_min_tasks == 0
+    assert WorkerConfig(image_published=True).running_min_tasks == 1
+    # Issue 20 item 4: the safe path is the default one (a plain deploy of a new environment).
+    assert WorkerConfig() == unpublished
     assert scaling_bounds(StackConfig(worker=unpublished), max_consumers=2) == ScalingBounds(0, 0)
     resources = _synth_compute(unpublished)
     (service,) = resources["aws_ecs_service"].values()
@@ -651,15 +666,15 @@ def test_first_deploy_runs_no_task_and_pins_scaling_at_zero_until_the_image_exis
     assert (target["min_capacity"], target["max_capacity"]) == (0, 0)
 
 
-def test_once_the_image_is_published_scaling_raises_the_service_to_its_minimum(
-    stack: StackView,
-) -> None:
-    """Stage 2 (the default): the minimum is min_tasks again, so Application Auto Scaling moves
-    the desired count (ignored by Terraform after creation) into the range."""
-    (service,) = stack.of_type("aws_ecs_service").values()
+def test_once_the_image_is_published_scaling_raises_the_service_to_its_minimum() -> None:
+    """Stage 3 (STREAMFLIX_WORKER_IMAGE_PUBLISHED=true): the minimum is min_tasks again, so
+    Application Auto Scaling moves the desired count (ignored by Terraform after creation) into
+    the range."""
+    resources = _synth_compute(WorkerConfig(image_published=True))
+    (service,) = resources["aws_ecs_service"].values()
     assert service["desired_count"] == WorkerConfig().min_tasks
     assert "desired_count" in service["lifecycle"]["ignore_changes"]
-    target = stack.one("aws_appautoscaling_target")
+    (target,) = resources["aws_appautoscaling_target"].values()
     assert target["min_capacity"] == WorkerConfig().min_tasks >= 1
 
 

@@ -70,7 +70,7 @@ SINGLE_METRIC_ALARMS: dict[str, tuple[str, str, dict[str, str], str, str, float]
         SERVICE,
         "Minimum",
         "LessThanThreshold",
-        CFG.worker.min_tasks,
+        CFG.worker.running_min_tasks,  # 0 until the image is published: nothing to miss
     ),
     "db-cpu": ("AWS/RDS", "CPUUtilization", DB, "Average", "GreaterThanThreshold", 80),
     "db-acu": ("AWS/RDS", "ACUUtilization", DB, "Average", "GreaterThanThreshold", 90),
