@@ -35,9 +35,9 @@ from compliance.attest.signers import (
 from compliance.attest.statement import ENGINES
 from compliance.attest.trust import (
     DEFAULT_PATH,
-    LOCAL_PATH,
     TrustedKey,
     TrustError,
+    local_trust_path,
     read_keys,
     write_keys,
 )
@@ -119,7 +119,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     sub = p.add_subparsers(dest="command", required=True)
     i = sub.add_parser("init", help="create the local development signing key")
     i.add_argument("--if-missing", action="store_true", help="reuse an existing key quietly")
-    i.add_argument("--local-trust", type=Path, default=LOCAL_PATH, help=argparse.SUPPRESS)
+    i.add_argument("--local-trust", type=Path, default=None, help=argparse.SUPPRESS)
     sub.add_parser("show", help="the configured key and its public key")
     t = sub.add_parser("trust", help="add a reviewed key to compliance/trust.yaml")
     t.add_argument("--name", required=True)
@@ -137,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     try:
         if args.command == "init":
-            return init(key_file(os.environ), args.local_trust, args.if_missing)
+            local = args.local_trust or local_trust_path()
+            return init(key_file(os.environ), local, args.if_missing)
         if args.command == "show":
             return show()
         return trust(args)

@@ -8,6 +8,7 @@ report or verification that relies on one says so on every page.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from compliance.attest.statement import ENGINES
 
 DEFAULT_PATH = PROJECT_ROOT / "compliance" / "trust.yaml"
 LOCAL_PATH = LOCAL_DIR / "trust.local.yaml"
+# Another local trust file (a test session's throwaway key, a second checkout's keys).
+LOCAL_TRUST_ENV = "SFX_EVIDENCE_LOCAL_TRUST"
 _FIELDS = {"name", "holder", "engines", "scheme", "public_key", "kms_key_arn"}
 
 
@@ -109,13 +112,21 @@ def read_keys(path: Path, development: bool) -> list[TrustedKey]:
     return [_key(e, f"{path.name}.keys[{i}]", development) for i, e in enumerate(entries)]
 
 
-def load_trust_policy(path: Path = DEFAULT_PATH, local: Path | None = LOCAL_PATH) -> TrustPolicy:
-    """The reviewed policy plus, unless ``local`` is None, this machine's development keys."""
+def local_trust_path() -> Path:
+    given = os.environ.get(LOCAL_TRUST_ENV)
+    return Path(given) if given else LOCAL_PATH
+
+
+def load_trust_policy(path: Path = DEFAULT_PATH, local: Path | bool | None = True) -> TrustPolicy:
+    """The reviewed policy plus this machine's development keys (``local``: True for the
+    default local file, a path, or None/False for none)."""
+    if local is True:
+        local = local_trust_path()
     if not path.is_file():
         raise TrustError(f"{path}: no trust policy file")
     keys = read_keys(path, development=False)
     sources = [path]
-    if local is not None and local.is_file():
+    if isinstance(local, Path) and local.is_file():
         keys += read_keys(local, development=True)
         sources.append(local)
     return TrustPolicy(tuple(keys), tuple(sources))
