@@ -3,7 +3,8 @@
 An exception waives one rule (an aspect rule id such as ``SFX-LOG-RETENTION`` or a Checkov id
 such as ``CKV_AWS_338``) for the resources whose Terraform address (``<type>.<logical id>``)
 matches a glob. Each carries a reason (>= 10 characters), an owner, who approved it (someone
-other than the owner: a waiver is reviewed, not self-granted) and when, a risk rating, the
+other than the owner, compared as identities ignoring case and separators, and not a team: a
+waiver is reviewed, not self-granted) and when, a risk rating, the
 catalog controls that compensate for it, and an expiry date. An entry missing any of them, or
 expired, is itself an error, so waivers cannot outlive their review or hide their risk.
 """
@@ -35,6 +36,15 @@ ALLOWED_KEYS = {
     "compensating_controls",
     "expires",
 }
+# A team or group, not an accountable identity ("platform-team", "SRE Group", "ops_squad").
+TEAM_PATTERN = re.compile(r"(^|-)(team|group|squad|guild|dept|department)s?(-|$)")
+
+
+def identity(name: str) -> str:
+    """A name compared as an identity: case-folded, runs of blanks, dots, _ and - as one -."""
+    return re.sub(r"[\s._-]+", "-", name.strip().casefold()).strip("-")
+
+
 CONTROL_ID_PATTERN = re.compile(r"^SFX-CTL-[A-Z]{2,4}-\d{2}$")  # compliance.catalog.CONTROL_ID
 
 
@@ -145,10 +155,16 @@ def _entry(
         )
     owner = str(_require(entry, "owner", index)).strip()
     approved_by = str(_require(entry, "approved_by", index)).strip()
-    if approved_by == owner:
+    if identity(approved_by) == identity(owner):
         raise ExceptionFileError(
             f"exceptions[{index}].approved_by ({rule}): must differ from owner {owner!r} "
-            "(nobody approves their own waiver)"
+            f"(given {approved_by!r}; compared as identities, ignoring case and separators: "
+            "nobody approves their own waiver)"
+        )
+    if TEAM_PATTERN.search(identity(approved_by)):
+        raise ExceptionFileError(
+            f"exceptions[{index}].approved_by ({rule}): {approved_by!r} names a team; an "
+            "approval is given by a named identity (a person or an accountable role holder)"
         )
     approved_on = _date(entry, "approved_on", index, rule)
     if approved_on > today:

@@ -291,7 +291,9 @@ def assessment_results_document(data: ReportData, run_id: str | None = None) -> 
         local["inventory-items"] = items
     result: Doc = {
         "uuid": run_uuid(run_id, "result"),
-        "title": f"Design-time assessment of {run.stack_name} at commit {run.commit[:12]}",
+        "title": _marked(
+            data, f"Design-time assessment of {run.stack_name} at commit {run.commit[:12]}"
+        ),
         "description": (
             "Controls of compliance/catalog.yaml assessed on the synthesized Terraform JSON: "
             "Aspect records, the Checkov gate, pytest results and the artifact itself. Findings "
@@ -307,6 +309,8 @@ def assessment_results_document(data: ReportData, run_id: str | None = None) -> 
             ]
         },
     }
+    if data.marks:
+        result["props"] = [prop("evidence-mark", mark) for mark in data.marks]
     if not_assessed:
         result["remarks"] = "Not assessed by this run: " + ", ".join(not_assessed)
     if observations:
@@ -316,7 +320,7 @@ def assessment_results_document(data: ReportData, run_id: str | None = None) -> 
     if assessed:
         result["findings"] = [_finding(a, run_id, risks_of.get(a.control.id, [])) for a in assessed]
     meta = metadata(
-        f"StreamFlix compliance assessment results ({run.stack_name})",
+        _marked(data, f"StreamFlix compliance assessment results ({run.stack_name})"),
         when,
         data.catalog.version,
         [
@@ -325,6 +329,7 @@ def assessment_results_document(data: ReportData, run_id: str | None = None) -> 
             prop("environment-suffix", run.environment_suffix),
             prop("region", run.region),
             *(prop(f"tool-{name}", version) for name, version in run.tools),
+            *(prop("evidence-mark", mark) for mark in data.marks),
         ],
     )
     meta["published"] = when
@@ -350,6 +355,11 @@ def assessment_results_document(data: ReportData, run_id: str | None = None) -> 
     if data.runtime is not None:
         add_to_oscal(doc, data.runtime)
     return doc
+
+
+def _marked(data: ReportData, title: str) -> str:
+    """A title stamped with the report's marks (UNSIGNED EVIDENCE, LOCAL SIMULATION, ...)."""
+    return f"[{' · '.join(data.marks)}] {title}" if data.marks else title
 
 
 def build_assessment_results(data: ReportData) -> ar.AssessmentResults:

@@ -187,6 +187,8 @@ def _context(data: ReportData) -> dict[str, Any]:
         "manifest": data.manifest,
         "reproduce": data.reproduce,
         "ran_at": data.engine_ran_at,
+        "marks": data.marks,
+        "attestations": data.attestations,
     }
 
 

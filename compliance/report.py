@@ -12,13 +12,18 @@ With ``--runtime-evidence`` (``python -m compliance.collect``'s runtime-evidence
 runtime controls are decided by operating evidence (``compliance.runtime_evidence``).
 
 Exit codes: 0 report written and no design-time evidence failed; 1 report written but some
-control is "not satisfied" (evidence failed); 2 bad input (exceptions file, catalog, paths).
+control is "not satisfied" (evidence failed); 2 bad input (exceptions file, catalog, paths) or
+refused evidence (unsigned, mis-signed, untrusted, of another artifact, a simulation not
+allowed); 3 report written but INCOMPLETE: some design-time control is "evidence not run" (an
+engine did not run or a named test was not collected). 3 wins over 1: a CI gate must not pass a
+report that did not look.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +32,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compliance.assess import ControlStatus, EvidenceInputs, assess
+from compliance.attest import (
+    AttestationError,
+    SignerError,
+    TrustError,
+    envelope_path,
+    load_trust_policy,
+)
+from compliance.attest.engine import sign_output, subject_of
+from compliance.attested import Attestations, check_files
 from compliance.baseline import BaselineError, compare, load_baseline
 from compliance.binding import (
     SYNTH_DIR_ENV,
@@ -37,14 +51,15 @@ from compliance.binding import (
     verify,
 )
 from compliance.catalog import DEFAULT_PATH as CATALOG_PATH
-from compliance.catalog import Catalog, CatalogError, load_catalog
+from compliance.catalog import Catalog, CatalogError, ControlKind, load_catalog
 from compliance.coverage import unexplained_features
 from compliance.exceptions import DEFAULT_PATH as EXCEPTIONS_PATH
 from compliance.exceptions import ExceptionFileError, ExceptionSet, load_exceptions
 from compliance.gate_adapter import gate_rule_results, load_gate_file
+from compliance.governance import GovernanceError, hold_waivers, reconcile_waivers
 from compliance.inventory import build_inventory
 from compliance.junit import JUnitError, JUnitReport, load_junit
-from compliance.manifest import EVIDENCE_DIR, EvidenceSource, keep_evidence
+from compliance.manifest import EVIDENCE_DIR, MANIFEST_FILE, EvidenceSource, keep_evidence
 from compliance.oscal import write_oscal
 from compliance.oscal_common import OSCAL_FILES, RESULTS_FILE
 from compliance.pdf import PDF_FILE, PdfError, write_pdf
@@ -68,6 +83,9 @@ from policies.reporting import SARIF_FILE as GATE_SARIF_FILE
 from policies.scan import ScanError
 
 OSCAL_FILE = RESULTS_FILE
+EXIT_NOT_SATISFIED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INCOMPLETE = 3
 GATE_RESULTS_DIR = "gate-results"
 REPORT_FILES = ("report.md", "report.html", "report.json", "report.csv", *OSCAL_FILES)
 
@@ -153,10 +171,11 @@ def build_report_data(inputs: Inputs) -> ReportData:
         EngineRun("pytest", inputs.junit is not None, inputs.junit_detail, inputs.junit_binding),
     )
     results = (*(aspects or []), *(inputs.gate_results or []))
+    reconcile_waivers(results, inputs.exceptions)
     return ReportData(
         run=collect(stack, inputs.synth_dir.name, PROJECT_ROOT),
         catalog=inputs.catalog,
-        assessments=assess(inputs.catalog, evidence),
+        assessments=hold_waivers(assess(inputs.catalog, evidence)),
         rule_results=results,
         exceptions=inputs.exceptions,
         inventory=build_inventory(stack),
@@ -175,8 +194,13 @@ def write_report(data: ReportData, out_dir: Path, pdf: bool = True) -> dict[str,
     if data.artifact is not None:
         data = replace(data, manifest=keep_evidence(data.evidence_sources, data.artifact, out_dir))
     paths = write_files(data, out_dir)
+    runtime_copy: list[Path] = []
     if data.runtime is not None:  # the OSCAL back-matter links the evidence file beside it
-        paths[data.runtime.file_name] = data.runtime.copy_into(out_dir)
+        runtime_copy.append(data.runtime.copy_into(out_dir))
+        paths[data.runtime.file_name] = runtime_copy[0]
+        envelope = envelope_path(data.runtime.source)
+        if envelope.is_file():  # the collector's signature travels with its file
+            shutil.copyfile(envelope, envelope_path(runtime_copy[0]))
     paths.update(write_oscal(data, out_dir))
     if pdf:
         try:
@@ -191,6 +215,11 @@ def write_report(data: ReportData, out_dir: Path, pdf: bool = True) -> dict[str,
             else:
                 paths[PDF_FILE] = written
     paths.update(write_soa(data.soa, out_dir))
+    if data.artifact is not None:  # the report's own outputs, signed like any evidence
+        own = [p for p in paths.values() if p not in runtime_copy]
+        if (out_dir / MANIFEST_FILE).is_file():
+            own.append(out_dir / MANIFEST_FILE)
+        sign_output(sorted(set(own)), "report", data.artifact)
     return paths
 
 
@@ -223,6 +252,13 @@ def run_catalog_tests(catalog: Catalog, junit_path: Path, synth_dir: Path) -> No
     )
     last = done.stdout.strip().splitlines()[-1:] or ["no output"]
     print(f"catalog tests: {last[0]}", file=sys.stderr)
+    if done.returncode not in (0, 1):  # 2-5: interrupted, internal or usage error, none collected
+        lines = (done.stdout + done.stderr).splitlines()
+        named = [line.strip() for line in lines if "not found:" in line or "ERROR " in line]
+        raise ReportInputError(
+            f"the catalog's tests could not be collected (pytest exit {done.returncode}): "
+            + ("; ".join(named[:10]) or last[0])
+        )
 
 
 def synthesize_from_environment(outdir: Path) -> Path:
@@ -291,6 +327,25 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="an earlier report.json: add a section of what changed since (statuses, "
         "exceptions, citations, resources no control covers)",
     )
+    parser.add_argument(
+        "--allow-unsigned",
+        action="store_true",
+        help="accept evidence files that carry no signature envelope (local work only): every "
+        "output is then stamped UNSIGNED EVIDENCE; a bad or untrusted signature is still refused",
+    )
+    parser.add_argument(
+        "--allow-simulation",
+        action="store_true",
+        help="accept runtime evidence collected from a local stand-in (moto): the cover, every "
+        "page, the summary, the changes table, the sign-off and the OSCAL results then say "
+        "LOCAL SIMULATION",
+    )
+    parser.add_argument(
+        "--trust",
+        type=Path,
+        default=None,
+        help="trust policy (default: compliance/trust.yaml plus this machine's development keys)",
+    )
     parser.add_argument("--catalog", type=Path, default=CATALOG_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--exceptions", type=Path, default=EXCEPTIONS_PATH, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -324,7 +379,9 @@ def _gather(args: argparse.Namespace, synth_dir: Path, work: Path) -> Inputs:
         gate, gate_binding = list(read.lines), read.binding
         verdict = "passed" if read.ok else "FAILED"
         gate_detail = f"gate {verdict}: {len(gate)} check results read from {args.gate_json.name}"
-        gate_dir = args.gate_json.parent
+        gate_files = tuple(
+            p for p in (args.gate_json, args.gate_json.parent / GATE_SARIF_FILE) if p.is_file()
+        )
     else:
         try:
             gate, gate_detail = run_gate_results(synth_dir, args.out / GATE_RESULTS_DIR)
@@ -332,6 +389,7 @@ def _gather(args: argparse.Namespace, synth_dir: Path, work: Path) -> Inputs:
             raise ReportInputError(f"the Checkov gate could not run: {err}") from None
         gate_binding = bind(synth_dir)  # ran in this process on this very file
         gate_dir = args.out / GATE_RESULTS_DIR
+        gate_files = tuple(gate_dir / name for name in (GATE_JSON_FILE, GATE_SARIF_FILE))
     aspects = load_aspect_file(synth_dir)
     verify_present(aspects.binding if aspects else None, f"{synth_dir.name}/{ASPECT_RESULTS_FILE}")
     return Inputs(
@@ -344,11 +402,25 @@ def _gather(args: argparse.Namespace, synth_dir: Path, work: Path) -> Inputs:
         junit_detail,
         gate_binding=gate_binding,
         junit_binding=junit_binding,
-        gate_files=tuple(gate_dir / name for name in (GATE_JSON_FILE, GATE_SARIF_FILE)),
+        gate_files=gate_files,
         junit_file=junit_path,
         catalog_path=args.catalog,
         exceptions_path=args.exceptions,
     )
+
+
+def verify_inputs(args: argparse.Namespace, inputs: Inputs) -> Attestations:
+    """Verify the signature of every evidence file the report reads (refuses on the first bad
+    one); the files verified are exactly the files archived."""
+    files: list[tuple[Path, str]] = [(inputs.synth_dir / ASPECT_RESULTS_FILE, "aspects")]
+    files += [(p, "checkov gate") for p in inputs.gate_files if p.is_file()]
+    if inputs.junit_file is not None:
+        files.append((inputs.junit_file, "pytest"))
+    if args.runtime_evidence is not None:
+        files.append((args.runtime_evidence, "collector"))
+    policy = load_trust_policy(args.trust, local=None) if args.trust else load_trust_policy()
+    subject = subject_of(bind(inputs.synth_dir))
+    return check_files(files, subject, policy, args.allow_unsigned)
 
 
 def verify_present(binding: ArtifactBinding | None, source: str) -> None:
@@ -391,9 +463,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             synth_dir = args.synth_dir or synthesize_from_environment(work / "cdktf.out")
             if not (synth_dir / "cdk.tf.json").is_file():
                 raise ReportInputError(f"--synth-dir {synth_dir.name}: holds no cdk.tf.json")
-            data = build_report_data(_gather(args, synth_dir, work))
+            inputs = _gather(args, synth_dir, work)
+            attestations = verify_inputs(args, inputs)
+            data = build_report_data(inputs)
             if args.runtime_evidence is not None:
-                data = with_runtime_evidence(data, args.runtime_evidence)
+                data = with_runtime_evidence(data, args.runtime_evidence, args.allow_simulation)
+            data = replace(
+                data,
+                attestations=attestations,
+                evidence_sources=(
+                    *data.evidence_sources,
+                    *attestations.envelope_sources(data.evidence_sources),
+                ),
+            )
             data = replace(data, reproduce=reproduce_commands(args, data))
             if args.baseline is not None:
                 changes = compare(report_document(data), load_baseline(args.baseline))
@@ -406,16 +488,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             BaselineError,
             SoaError,
             RuntimeEvidenceError,
+            AttestationError,
+            GovernanceError,
+            TrustError,
+            SignerError,
         ) as err:
             print(f"error: {err}", file=sys.stderr)
-            return 2
+            return EXIT_BAD_INPUT
         write_report(data, args.out)
     counts = data.counts()
     print(
         f"compliance report for {data.run.stack_name} written to {args.out}/ "
         f"({', '.join(f'{n} {s}' for s, n in counts.items() if n)})"
     )
-    return 1 if counts[ControlStatus.NOT_SATISFIED.value] else 0
+    return exit_code(data)
+
+
+def exit_code(data: ReportData) -> int:
+    """3 when a design-time control's evidence did not run (named on stderr), else 1 when a
+    control is not satisfied, else 0."""
+    not_run = [
+        a.control.id
+        for a in data.assessments
+        if a.control.kind is ControlKind.DESIGN_TIME and a.status is ControlStatus.NOT_RUN
+    ]
+    if not_run:
+        print(
+            f"error: report INCOMPLETE: {len(not_run)} design-time control(s) have evidence "
+            f"not run: {', '.join(not_run)}",
+            file=sys.stderr,
+        )
+        return EXIT_INCOMPLETE
+    return EXIT_NOT_SATISFIED if data.counts()[ControlStatus.NOT_SATISFIED.value] else 0
 
 
 if __name__ == "__main__":

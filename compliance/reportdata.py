@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from compliance.assess import ControlAssessment, ControlStatus, EvidenceKind
+from compliance.attested import SIMULATION_MARK, Attestations
 from compliance.baseline import Changes
 from compliance.binding import ArtifactBinding
 from compliance.catalog import (
@@ -161,6 +162,14 @@ class ReportData:
 
     soa: tuple[SoaRow, ...] = ()  # statement of applicability (compliance.soa)
     runtime: RuntimeSummary | None = None  # operating evidence (compliance.runtime_summary)
+    attestations: Attestations | None = None  # signatures verified on the inputs (--report)
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """Stamps every page and output carries (UNSIGNED EVIDENCE, development key, ...)."""
+        signed = self.attestations.marks() if self.attestations else ()
+        simulated = self.runtime is not None and self.runtime.evidence.simulated
+        return (*signed, *((SIMULATION_MARK,) if simulated else ()))
 
     def by_regulation(self) -> tuple[RegulationSummary, ...]:
         """Per regulation, every reference we may cite (in legal order), covered or not."""
@@ -199,6 +208,8 @@ class ReportData:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "marks": list(self.marks),
+            "attestations": self.attestations.to_json() if self.attestations else None,
             "run": self.run.to_json(),
             "catalog_version": self.catalog.version,
             "artifact": self.artifact.to_json() if self.artifact else None,

@@ -16,7 +16,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ import jsonschema  # type: ignore[import-untyped]  # installed with checkov and 
 
 from compliance.assess import ControlAssessment, ControlStatus
 from compliance.catalog import ControlKind
+from compliance.collect.checks import CHECKS_BY_ID
 from compliance.collect.model import EvidenceItem, ItemStatus, RuntimeEvidence, iso
 from compliance.manifest import EvidenceSource
 from compliance.oscal_common import prop, stable_uuid
@@ -55,6 +56,66 @@ def load_runtime_evidence(path: Path) -> tuple[RuntimeEvidence, str]:
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         raise RuntimeEvidenceError(f"{path.name}: {where}: {err.message}") from None
     return RuntimeEvidence.from_json(data), hashlib.sha256(raw).hexdigest()
+
+
+# Clock skew tolerated between the collector's and the report's clocks.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def check_binding(
+    evidence: RuntimeEvidence,
+    source: str,
+    stack: str,
+    sha256: str | None,
+    at: datetime,
+    allow_simulation: bool,
+) -> None:
+    """Refuse evidence of another stack or artifact, from the future, or (unless allowed) from a
+    simulation; messages name the file and the field."""
+    if evidence.stack_name != stack:
+        raise RuntimeEvidenceError(
+            f"{source}: stack_name {evidence.stack_name!r} is not the reported stack {stack!r}"
+        )
+    if sha256 is not None and evidence.stack_sha256 not in (None, sha256):
+        raise RuntimeEvidenceError(
+            f"{source}: stack_sha256 {evidence.stack_sha256} is not the reported "
+            f"{stack}/cdk.tf.json sha256 {sha256}"
+        )
+    latest = max([evidence.collected_at, *(i.collected_at for i in evidence.items)])
+    if latest > at + FUTURE_TOLERANCE:
+        raise RuntimeEvidenceError(
+            f"{source}: collected_at {iso(latest)} is after the report time {iso(at)}"
+        )
+    unknown = sorted({i.check_id for i in evidence.items} - set(CHECKS_BY_ID))
+    if unknown:
+        raise RuntimeEvidenceError(f"{source}: items: unknown check(s) {', '.join(unknown)}")
+    if evidence.simulated and not allow_simulation:
+        raise RuntimeEvidenceError(
+            f"{source}: endpoint_url {evidence.endpoint}: collected from a local stand-in, not "
+            "AWS; refused unless --allow-simulation (the report is then marked LOCAL SIMULATION)"
+        )
+
+
+def with_documented_validity(evidence: RuntimeEvidence) -> RuntimeEvidence:
+    """Each item's expiry from the check table (compliance/collect/checks.py): a file may
+    shorten it (the collector's --validity), never lengthen it."""
+    items = tuple(
+        dataclasses.replace(
+            i,
+            expires_at=min(
+                i.expires_at,
+                i.collected_at + timedelta(hours=CHECKS_BY_ID[i.check_id].validity_hours),
+            ),
+        )
+        for i in evidence.items
+    )
+    return dataclasses.replace(evidence, items=items)
+
+
+def missing_checks(control_id: str, items: Sequence[EvidenceItem]) -> list[str]:
+    """Checks the table says prove ``control_id`` that have no item in the evidence."""
+    required = {c.id for c in CHECKS_BY_ID.values() if control_id in c.controls}
+    return sorted(required - {i.check_id for i in items})
 
 
 def runtime_status(
@@ -138,6 +199,10 @@ def summarise(
         items = tuple(i for i in evidence.items if cid in i.control_ids)
         if items:
             status, reason = runtime_status(items, at, evidence)
+            lacking = missing_checks(cid, evidence.items)
+            if lacking and status is not ControlStatus.NOT_SATISFIED:
+                status = ControlStatus.NOT_RUN
+                reason = f"operating evidence lacks check(s) {', '.join(lacking)}: {reason}"
             controls.append(ControlRuntime(cid, status, reason, items))
     for a in pending:
         if a.status is ControlStatus.DESIGNED_RUNTIME_PENDING and a.control.pending_runtime_checks:
@@ -157,10 +222,17 @@ def _combine(a: ControlAssessment, runtime: ControlRuntime) -> ControlAssessment
     return dataclasses.replace(a, status=runtime.status, reason=runtime.reason)
 
 
-def with_runtime_evidence(data: ReportData, path: Path) -> ReportData:
+def with_runtime_evidence(
+    data: ReportData, path: Path, allow_simulation: bool = False
+) -> ReportData:
     """The report data with its runtime controls (and the runtime parts pending on design-time
-    controls) decided by the collector's file."""
+    controls) decided by the collector's file, once it is bound to the reported stack."""
     evidence, digest = load_runtime_evidence(path)
+    sha = data.artifact.sha256 if data.artifact else None
+    check_binding(
+        evidence, path.name, data.run.stack_name, sha, data.run.generated_at, allow_simulation
+    )
+    evidence = with_documented_validity(evidence)
     runtime_ids = [a.control.id for a in data.assessments if a.control.kind is ControlKind.RUNTIME]
     summary = summarise(
         evidence, path, digest, runtime_ids, data.run.generated_at, data.assessments

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cdktf import App
 
+from compliance.attest.engine import sign_output
 from compliance.binding import bind
 from compliance.exceptions import ExceptionFileError, ExceptionSet, load_exceptions
 from compliance.results import aspect_file_json
@@ -92,9 +93,11 @@ def synth_built(built: BuiltApp, config: StackConfig, outdir: str | Path) -> Pat
 
 def write_aspect_results(run: AspectRun, target: Path) -> Path:
     """The records, bound to the ``cdk.tf.json`` just written (its SHA-256 and the commit)."""
-    document = aspect_file_json(run.to_json(), bind(target))
+    binding = bind(target)
+    document = aspect_file_json(run.to_json(), binding)
     path = target / RESULTS_FILE
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    sign_output(path, "aspects", binding)  # <file>.dsse.json beside it (compliance.attest)
     return path
 
 

@@ -118,6 +118,7 @@ COMPONENTS: dict[str, Service] = {
     # encryption
     "data-key": Service.KMS_ALIAS,
     "logs-key": Service.KMS_ALIAS,
+    "evidence-signing": Service.KMS_ALIAS,  # signs runtime evidence (issue 21)
     # ingestion
     "kinesis": Service.KINESIS,
     "uploads": Service.S3,

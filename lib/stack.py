@@ -14,6 +14,7 @@ from lib.constructs.compute import Compute, WorkerWiring
 from lib.constructs.dashboard import Dashboard
 from lib.constructs.database import Database
 from lib.constructs.encryption import EncryptionKeys
+from lib.constructs.evidence_signing import EvidenceSigningKey
 from lib.constructs.failure_handling import FailureHandling
 from lib.constructs.firewall import Firewall
 from lib.constructs.ingestion import Ingestion
@@ -66,10 +67,14 @@ class StreamflixStack(TerraformStack):
             self.firewall.database.id,
         )
         self._workers(ctx)
+        # signs the collector's runtime evidence (issue 21); roles get kms:Sign via grant_sign
+        self.evidence_signing = EvidenceSigningKey(self, "evidence_signing", ctx)
         if config.collector.principal_arn:  # operating evidence (issue 13)
             self.collector = CollectorRole(self, "collector", ctx, config.collector.principal_arn)
+            self.evidence_signing.grant_sign(self.collector.role.arn)
         publish_outputs(self, self.parts)
         self.keys.finalize()
+        self.evidence_signing.finalize()
 
     def _workers(self, ctx: StackContext) -> None:
         """Workers, where their failures go, what watches them, and the audit trail."""
@@ -160,6 +165,7 @@ class StreamflixStack(TerraformStack):
             compute=self.compute,
             audit=self.audit,
             dashboard=self.dashboard,
+            evidence_signing=self.evidence_signing,
         )
 
     def _backend(self, config: StackConfig) -> None:

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from compliance.attest.engine import sign_output
 from compliance.binding import bind
 from compliance.stack import STACK_FILE
 from policies.findings import Finding, Status, exception_json
@@ -176,12 +177,15 @@ def write_results(result: GateResult, results_dir: Path, checkov_report: Any) ->
     # The artifact the gate judged (sha256 of cdk.tf.json, commit): the report refuses a
     # gate.json whose artifact differs from the stack it reports.
     document = gate_json(result)
-    if (result.synth_dir / STACK_FILE).is_file():  # nothing to bind when nothing was scanned
-        document["artifact"] = bind(result.synth_dir).to_json()
+    binding = bind(result.synth_dir) if (result.synth_dir / STACK_FILE).is_file() else None
+    if binding is not None:  # nothing to bind when nothing was scanned
+        document["artifact"] = binding.to_json()
     paths[JSON_FILE].write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     paths[CHECKOV_FILE].write_text(
         json.dumps(portable(checkov_report), indent=1) + "\n", encoding="utf-8"
     )
+    if binding is not None:  # <file>.dsse.json beside gate.json and the SARIF (compliance.attest)
+        sign_output([paths[JSON_FILE], paths[SARIF_FILE]], "checkov gate", binding)
     return paths
 
 

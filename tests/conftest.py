@@ -30,6 +30,44 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SYNTH_DIR_ENV = "SFX_SYNTH_DIR"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Evidence this session writes is signed (compliance.attest). With no key configured, a
+    throwaway development key for this session, trusted through a throwaway local trust file
+    (the report's --run-tests children inherit both)."""
+    import contextlib
+    import io
+    import tempfile
+
+    from compliance import keys
+    from compliance.attest import KEY_FILE_ENV, signer_from_env
+    from compliance.attest.trust import LOCAL_TRUST_ENV
+
+    if signer_from_env() is not None:
+        return
+    folder = Path(tempfile.mkdtemp(prefix="sfx-test-key-"))
+    os.environ[KEY_FILE_ENV] = str(folder / "evidence-dev.pem")
+    os.environ[LOCAL_TRUST_ENV] = str(folder / "trust.local.yaml")
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert keys.main(["init"]) == 0
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Sign the JUnit file (after junitxml wrote it) when it records the artifact judged."""
+    xml = getattr(config.option, "xmlpath", None)
+    if not xml or not Path(xml).is_file():
+        return
+    from compliance.attest.engine import sign_output
+    from compliance.binding import from_properties
+    from compliance.junit import JUnitError, load_junit
+
+    try:
+        binding = from_properties(dict(load_junit(Path(xml)).properties), Path(xml).name)
+    except (JUnitError, ValueError):
+        return
+    if binding is not None:
+        sign_output(Path(xml), "pytest", binding)
+
+
 def _given_stack_suffix() -> str | None:
     given = os.environ.get(SYNTH_DIR_ENV)
     if not given:

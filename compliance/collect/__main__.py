@@ -13,9 +13,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from compliance.attest import SignerError
+from compliance.attest.engine import sign_output
+from compliance.binding import bind
 from compliance.collect.context import CALL_ERRORS
 from compliance.collect.design import DesignError, read_design
-from compliance.collect.model import ItemStatus
+from compliance.collect.model import ItemStatus, RuntimeEvidence, iso
 from compliance.collect.run import Target, ValidityError, collect, parse_validity, write_evidence
 from compliance.stack import StackFileError
 
@@ -53,6 +56,18 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def evidence_predicate(evidence: RuntimeEvidence) -> dict[str, object]:
+    """Signed facts about the collection: where, as whom, and whether it was a simulation."""
+    return {
+        "account": evidence.account_id,
+        "region": evidence.region,
+        "caller_arn": evidence.caller_arn,
+        "endpoint_url": evidence.endpoint,
+        "simulated": evidence.simulated,
+        "collected_at": iso(evidence.collected_at),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     try:
@@ -62,12 +77,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     target = Target.default(args.region or design.region, args.endpoint_url)
+    binding = bind(args.stack_dir)
     try:
-        evidence = collect(design, target, validity, seed=args.seed)
+        evidence = collect(design, target, validity, seed=args.seed, binding=binding)
     except CALL_ERRORS as err:  # sts:GetCallerIdentity: no credentials, or no such endpoint
         print(f"error: cannot read the account (sts:GetCallerIdentity): {err}", file=sys.stderr)
         return 2
     path = write_evidence(evidence, args.out)
+    try:  # <file>.dsse.json beside it, signed by SFX_EVIDENCE_KMS_KEY or the local key
+        predicate = evidence_predicate(evidence)
+        sign_output(path, "collector", binding, predicate, kms_client=target.client("kms"))
+    except (SignerError, *CALL_ERRORS) as err:
+        print(f"error: {path.name} written but not signed: {err}", file=sys.stderr)
+        return 2
     counts = Counter(i.status.value for i in evidence.items)
     for row in evidence.to_json()["drift"]:
         print(

@@ -174,6 +174,11 @@ class RuntimeEvidence:
     collected_at: datetime
     endpoint: str | None  # set when a local stand-in (not AWS) answered
     items: tuple[EvidenceItem, ...] = field(default=())
+    # What the evidence describes and who read it (issue 21): the stack file's SHA-256 and the
+    # commit it was synthesized from, and the identity that made the calls.
+    stack_sha256: str | None = None
+    commit: str | None = None
+    caller_arn: str | None = None
 
     @property
     def simulated(self) -> bool:
@@ -187,6 +192,9 @@ class RuntimeEvidence:
             "stack_name": self.stack_name,
             "collected_at": iso(self.collected_at),
             "endpoint_url": self.endpoint,
+            "stack_sha256": self.stack_sha256,
+            "commit": self.commit,
+            "caller_arn": self.caller_arn,
             "items": [i.to_json() for i in self.items],
             "drift": [
                 {
@@ -209,6 +217,9 @@ class RuntimeEvidence:
             parse_time(d["collected_at"]),
             d.get("endpoint_url"),
             tuple(EvidenceItem.from_json(i) for i in d["items"]),
+            d.get("stack_sha256"),
+            d.get("commit"),
+            d.get("caller_arn"),
         )
 
 

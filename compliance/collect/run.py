@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 
+from compliance.binding import ArtifactBinding
 from compliance.collect import account, alerts, database, logs, network, secrets, trail, workers
 from compliance.collect.checks import CHECKS_BY_ID
 from compliance.collect.context import Context
@@ -71,9 +72,13 @@ def collect(
     validity: Mapping[str, int] | None = None,
     now: datetime | None = None,
     seed: int | None = None,
+    binding: ArtifactBinding | None = None,
 ) -> RuntimeEvidence:
+    """Run every family; ``binding`` names the synthesized stack file the design was read from
+    (recorded in the evidence so the report can refuse evidence of another artifact)."""
     when = (now or datetime.now(UTC)).replace(microsecond=0)
-    account_id = str(target.client("sts").get_caller_identity()["Account"])
+    identity = target.client("sts").get_caller_identity()
+    account_id = str(identity["Account"])
     ctx = Context(
         target.client,
         account_id,
@@ -88,7 +93,15 @@ def collect(
         for f in family(ctx, design)
     )
     return RuntimeEvidence(
-        account_id, target.region, design.stack_name, when, target.endpoint, items
+        account_id,
+        target.region,
+        design.stack_name,
+        when,
+        target.endpoint,
+        items,
+        binding.sha256 if binding else None,
+        binding.commit if binding else None,
+        str(identity.get("Arn") or "") or None,
     )
 
 

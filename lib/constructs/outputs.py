@@ -34,6 +34,10 @@ def publish_outputs(scope: Construct, parts: StackParts) -> None:
         ),
         "data_key_arn": (keys.data.arn, "KMS key encrypting data at rest"),
         "logs_key_arn": (keys.logs.arn, "KMS key encrypting logs and the trail"),
+        "evidence_signing_key_arn": (
+            parts.evidence_signing.key.arn,
+            "KMS key signing runtime evidence (SFX_EVIDENCE_KMS_KEY of python -m compliance.collect)",
+        ),
         "flow_log_group_name": (net.flow_log_group.name, "VPC flow log group"),
         "db_log_group_name": (db.log_group.name, "PostgreSQL log group"),
         **_worker_outputs(parts),

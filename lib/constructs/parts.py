@@ -13,6 +13,7 @@ from lib.constructs.compute import Compute
 from lib.constructs.dashboard import Dashboard
 from lib.constructs.database import Database
 from lib.constructs.encryption import EncryptionKeys
+from lib.constructs.evidence_signing import EvidenceSigningKey
 from lib.constructs.failure_handling import FailureHandling
 from lib.constructs.firewall import Firewall
 from lib.constructs.ingestion import Ingestion
@@ -32,3 +33,4 @@ class StackParts:
     compute: Compute
     audit: Audit
     dashboard: Dashboard
+    evidence_signing: EvidenceSigningKey

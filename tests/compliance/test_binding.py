@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from compliance import report as report_module
+from compliance.attest.engine import sign_output
 from compliance.binding import (
     SYNTH_DIR_ENV,
     ArtifactBinding,
@@ -159,7 +160,8 @@ def test_tamper_message_names_the_file_and_both_hashes(
     args = ["--synth-dir", str(stack), "--gate-json", str(gate_results_dir / "gate.json")]
     assert report_module.main([*args, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert "gate.json" in err and before in err and after in err, err
+    # the signature of the first evidence file read names what it judged and what is reported
+    assert "aspect-results.json (aspects)" in err and before in err and after in err, err
 
 
 @pytest.mark.synth
@@ -172,7 +174,14 @@ def test_report_refuses_junit_of_another_artifact_or_without_binding(
     catalog: Catalog,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    args = ["--synth-dir", str(synth_dir), "--gate-json", str(gate_results_dir / "gate.json")]
+    # unsigned hand-made JUnit files: this test is about their artifact binding
+    args = [
+        "--synth-dir",
+        str(synth_dir),
+        "--gate-json",
+        str(gate_results_dir / "gate.json"),
+        "--allow-unsigned",
+    ]
     other = tmp_path / "other.xml"
     other.write_text(all_tests_passed(catalog, BOUND), encoding="utf-8")
     assert report_module.main([*args, "--junit", str(other), "--out", str(tmp_path / "a")]) == 2
@@ -229,6 +238,7 @@ def test_cli_report_keeps_gate_and_junit_evidence_and_a_reproduce_box(
 ) -> None:
     junit = tmp_path / "junit.xml"
     junit.write_text(all_tests_passed(catalog, bind(synth_dir)), encoding="utf-8")
+    sign_output(junit, "pytest", bind(synth_dir))  # as the pytest engine signs its JUnit file
     out = tmp_path / "out"
     args = ["--synth-dir", str(synth_dir), "--gate-json", str(gate_results_dir / "gate.json")]
     # 1: controls not satisfied (the qa1 stack has no alarm subscriber), still a written report

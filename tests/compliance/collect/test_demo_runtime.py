@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from compliance.attest import load_trust_policy, verify_file
+from compliance.attest.engine import subject_of
+from compliance.binding import bind
 from compliance.collect.model import ItemStatus
 from compliance.demo_runtime import simulate_and_collect
 
@@ -19,3 +22,10 @@ def test_the_demo_collects_evidence_labelled_as_a_local_simulation(
     assert evidence.simulated
     assert json.loads(path.read_text())["endpoint_url"] == moto_server.endpoint
     assert {i.status for i in evidence.items} == {ItemStatus.SATISFIED}
+    # the simulation is a signed fact: the envelope beside the file names the endpoint
+    verified = verify_file(
+        path, "collector", load_trust_policy(), stack=subject_of(bind(synth_dir))
+    )
+    assert verified.predicate["simulated"] is True
+    assert verified.predicate["endpoint_url"] == moto_server.endpoint
+    assert json.loads(path.read_text())["stack_sha256"] == bind(synth_dir).sha256

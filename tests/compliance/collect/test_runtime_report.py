@@ -37,7 +37,7 @@ def test_without_runtime_evidence_the_report_stays_design_time(report_data: Repo
 def test_the_designed_account_satisfies_every_runtime_control(
     report_data: ReportData, baseline: Run, tmp_path: Path
 ) -> None:
-    data = with_runtime_evidence(report_data, baseline.path)
+    data = with_runtime_evidence(report_data, baseline.path, allow_simulation=True)
     assert set(runtime_statuses(data).values()) == {ControlStatus.SATISFIED}
     reasons = [a.reason for a in data.assessments if a.control.kind is ControlKind.RUNTIME]
     assert all("account 123456789012 eu-central-1, collected" in r for r in reasons)
@@ -54,7 +54,7 @@ def test_the_designed_account_satisfies_every_runtime_control(
 def test_oscal_observations_use_test_their_own_times_arns_and_a_hashed_file(
     report_data: ReportData, baseline: Run, tmp_path: Path
 ) -> None:
-    write_report(with_runtime_evidence(report_data, baseline.path), tmp_path)
+    write_report(with_runtime_evidence(report_data, baseline.path, allow_simulation=True), tmp_path)
     doc = json.loads((tmp_path / OSCAL_FILE).read_text())["assessment-results"]
     copied = tmp_path / baseline.path.name
     digest = hashlib.sha256(copied.read_bytes()).hexdigest()
@@ -95,7 +95,7 @@ def test_a_failed_item_makes_its_control_not_satisfied_and_a_drift_row(
     path = _edited(
         baseline, tmp_path, "logs.group", {"exists": True, "retentionInDays": 30, "kmsKeyId": "k"}
     )
-    data = with_runtime_evidence(report_data, path)
+    data = with_runtime_evidence(report_data, path, allow_simulation=True)
     statuses = runtime_statuses(data)
     assert {c for c, s in statuses.items() if s is not ControlStatus.SATISFIED} == {
         "SFX-CTL-OPS-10"
@@ -122,7 +122,7 @@ def test_expired_evidence_counts_as_not_run(report_data: ReportData, baseline: R
             report_data.run, generated_at=baseline.evidence.collected_at + timedelta(hours=2)
         ),
     )
-    decided = with_runtime_evidence(later, baseline.path)
+    decided = with_runtime_evidence(later, baseline.path, allow_simulation=True)
     statuses = runtime_statuses(decided)
     assert statuses["SFX-CTL-OPS-09"] is ControlStatus.NOT_RUN  # workers: valid for 1 hour
     (ops09,) = [a for a in decided.assessments if a.control.id == "SFX-CTL-OPS-09"]
@@ -140,7 +140,7 @@ def test_a_bad_evidence_file_is_refused_naming_the_field(
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data))
     with pytest.raises(RuntimeEvidenceError, match=r"bad.json: items/0/status: 'fine' is not one"):
-        with_runtime_evidence(report_data, bad)
+        with_runtime_evidence(report_data, bad, allow_simulation=True)
 
 
 def pending_controls(data: ReportData) -> dict[str, tuple[ControlStatus, str]]:
@@ -181,7 +181,9 @@ def test_runtime_evidence_never_overrides_failed_design_evidence(
 ) -> None:
     before = pending_controls(report_data)
     assert CIS_ALARMS | PAGING | {"SFX-CTL-LOG-01"} == set(before)
-    after = pending_controls(with_runtime_evidence(report_data, baseline.path))
+    after = pending_controls(
+        with_runtime_evidence(report_data, baseline.path, allow_simulation=True)
+    )
     assert {c: s for c, (s, _) in after.items() if s is not ControlStatus.SATISFIED} == {
         c: s for c, (s, _) in before.items() if s is not ControlStatus.DESIGNED_RUNTIME_PENDING
     }
@@ -193,7 +195,7 @@ def test_runtime_evidence_of_the_pending_part_satisfies_the_design_time_control(
     assert {s for s, _ in pending_controls(designed_in).values()} == {
         ControlStatus.DESIGNED_RUNTIME_PENDING
     }
-    data = with_runtime_evidence(designed_in, baseline.path)
+    data = with_runtime_evidence(designed_in, baseline.path, allow_simulation=True)
     pending = pending_controls(data)
     assert {s for s, _ in pending.values()} == {ControlStatus.SATISFIED}
     reason = pending["SFX-CTL-CIS-01"][1]
@@ -245,7 +247,9 @@ def test_a_failed_pending_part_makes_exactly_its_controls_not_satisfied(
     flipped: set[str],
 ) -> None:
     pending = pending_controls(
-        with_runtime_evidence(designed_in, _edited(baseline, tmp_path, check, observed))
+        with_runtime_evidence(
+            designed_in, _edited(baseline, tmp_path, check, observed), allow_simulation=True
+        )
     )
     assert {c for c, (s, _) in pending.items() if s is ControlStatus.NOT_SATISFIED} == flipped
     assert {s for c, (s, _) in pending.items() if c not in flipped} <= {ControlStatus.SATISFIED}
@@ -261,7 +265,7 @@ def test_expired_evidence_of_the_pending_part_leaves_it_pending(
             designed_in.run, generated_at=baseline.evidence.collected_at + timedelta(hours=25)
         ),
     )
-    pending = pending_controls(with_runtime_evidence(later, baseline.path))
+    pending = pending_controls(with_runtime_evidence(later, baseline.path, allow_simulation=True))
     assert {s for s, _ in pending.values()} == {ControlStatus.DESIGNED_RUNTIME_PENDING}
     assert "operating evidence expired" in pending["SFX-CTL-CIS-01"][1]
 
@@ -273,7 +277,7 @@ def test_a_pending_part_the_file_does_not_cover_stays_pending(
     data["items"] = [i for i in data["items"] if i["check_id"] != "alerts.subscription"]
     path = tmp_path / "runtime-evidence.json"
     path.write_text(json.dumps(data))
-    pending = pending_controls(with_runtime_evidence(designed_in, path))
+    pending = pending_controls(with_runtime_evidence(designed_in, path, allow_simulation=True))
     assert pending["SFX-CTL-CIS-01"][0] is ControlStatus.DESIGNED_RUNTIME_PENDING
     assert "lacks check(s): alerts.subscription" in pending["SFX-CTL-CIS-01"][1]
     assert pending["SFX-CTL-LOG-01"][0] is ControlStatus.SATISFIED
