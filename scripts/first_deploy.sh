@@ -8,6 +8,10 @@
 #   3. deploy with STREAMFLIX_WORKER_IMAGE_PUBLISHED=true: autoscaling's minimum becomes
 #      STREAMFLIX_WORKER_MIN_TASKS and Application Auto Scaling raises the service to it.
 # Load the environment file first (set -a; . ./qa1.env; set +a). Needs docker, aws, jq, npx.
+# Arguments go to both `cdktf deploy` calls: on a host that installs providers from a mirror only
+# (no registry), pass --skip-provider-lock (cdktf otherwise runs `terraform providers lock`, which
+# ignores mirrors). Safe to run again after a failure: the state lives beside cdktf.out (it
+# survives the synth), an image tag already pushed is not pushed again, migrations are idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,15 +22,20 @@ region="${STREAMFLIX_REGION:-eu-central-1}"
 out() { jq -r --arg s "$stack" --arg k "$1" '.[$s][$k] | if type == "array" then join(",") else . end' outputs.json; }
 
 echo "== stage 1: infrastructure, no worker tasks"
-STREAMFLIX_WORKER_IMAGE_PUBLISHED=false npx cdktf deploy "$stack" --auto-approve --outputs-file outputs.json
+STREAMFLIX_WORKER_IMAGE_PUBLISHED=false npx cdktf deploy "$stack" --auto-approve --outputs-file outputs.json "$@"
 
 echo "== stage 2: worker image and schema"
 repo="$(out ecr_repository_url)"
 tag="${STREAMFLIX_WORKER_IMAGE_TAG:-auto}"
 if [ "$tag" = "auto" ]; then tag="$(.venv/bin/python -m lib.worker_image)"; fi
 aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "${repo%%/*}"
-docker build --platform linux/amd64 -f worker/Dockerfile -t "${repo}:${tag}" worker
-docker push "${repo}:${tag}"
+if aws ecr describe-images --repository-name "${repo#*/}" --image-ids imageTag="$tag" \
+  --region "$region" >/dev/null 2>&1; then
+  echo "image ${repo}:${tag} is already in the repository (tags are immutable): not pushed again"
+else
+  docker build --platform linux/amd64 -f worker/Dockerfile -t "${repo}:${tag}" worker
+  docker push "${repo}:${tag}"
+fi
 task="$(aws ecs run-task --cluster "$(out ecs_cluster_name)" \
   --task-definition "$(out migrate_task_definition_family)" \
   --capacity-provider-strategy capacityProvider=FARGATE,weight=1 \
@@ -41,7 +50,7 @@ if [ "$code" != "0" ]; then
 fi
 
 echo "== stage 3: workers on"
-STREAMFLIX_WORKER_IMAGE_PUBLISHED=true npx cdktf deploy "$stack" --auto-approve --outputs-file outputs.json
+STREAMFLIX_WORKER_IMAGE_PUBLISHED=true npx cdktf deploy "$stack" --auto-approve --outputs-file outputs.json "$@"
 # Application Auto Scaling raises the desired count to the new minimum shortly after the apply.
 for _ in $(seq 60); do
   desired="$(aws ecs describe-services --cluster "$(out ecs_cluster_name)" --services "$(out ecs_service_name)" \
@@ -51,3 +60,5 @@ for _ in $(seq 60); do
 done
 aws ecs wait services-stable --cluster "$(out ecs_cluster_name)" --services "$(out ecs_service_name)"
 echo "$stack is running"
+echo "keep STREAMFLIX_WORKER_IMAGE_PUBLISHED=true in the environment file from now on (the default,"
+echo "false, would scale the workers back to 0 on the next deploy)"

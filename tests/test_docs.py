@@ -15,6 +15,7 @@ import botocore.session
 import pytest
 
 from lib.config import KNOBS_BY_ENV, ConfigError, load_config
+from rehearsal.toolchain import MIRROR_ENV, TERRAFORM_ENV
 from tests.conftest import PROJECT_ROOT, StackView
 
 DOC = PROJECT_ROOT / "docs" / "deploying.md"
@@ -27,6 +28,9 @@ EXTERNAL_VARIABLES = {
     "AWS_DEFAULT_REGION",
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
     "CHECKPOINT_DISABLE",
+    "TF_CLI_CONFIG_FILE",  # Terraform's own: the CLI configuration (provider mirror)
+    MIRROR_ENV,
+    TERRAFORM_ENV,
 }
 CDKTF_COMMANDS = {"diff", "deploy", "destroy", "output", "synth", "list"}
 AWS_CLI_CUSTOMIZATIONS = {("ecr", "get-login-password")}
@@ -242,3 +246,23 @@ def test_the_doc_names_the_eventbridge_dead_letter_queue_and_its_alarms(stack: S
     assert len(dlqs) == 1 and len(alarms) == 2, (dlqs, alarms)
     for name in dlqs | alarms:
         assert f"`{name.removesuffix(suffix)}<suffix>`" in text, name
+
+
+def test_the_fresh_environment_table_names_real_collector_checks() -> None:
+    """Issue 20: which runtime controls a new environment cannot satisfy yet, by check id."""
+    from compliance.collect.checks import CHECKS_BY_ID
+
+    section = TEXT.split("### What a fresh environment cannot show yet", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"^\| `([a-z]+\.[a-z-]+)`(?:, `([a-z]+\.[a-z-]+)`)?", section, re.M))
+    ids = {i for pair in named for i in pair if i}
+    assert len(ids) >= 5
+    assert ids <= set(CHECKS_BY_ID)
+
+
+def test_the_doc_tells_where_the_state_lives_and_how_to_deploy_offline() -> None:
+    """Issue 20 items 1 and 4: the state path the backend uses, and the mirror-only path."""
+    from lib.state import local_state_path
+
+    assert local_state_path("streamflix-<suffix>") in TEXT
+    assert "--skip-provider-lock" in TEXT and "--skip-provider-lock" in FIRST_DEPLOY.read_text()
+    assert "bash scripts/rehearse.sh" in TEXT and "python -m policies.plan_guard" in TEXT
