@@ -132,7 +132,10 @@ def _find_mirror(environ: Mapping[str, str]) -> Path:
 
 def _find_terraform(environ: Mapping[str, str]) -> tuple[Path, str]:
     given = environ.get(TERRAFORM_ENV)
-    found = given if given and Path(given).is_file() else shutil.which(given or "terraform")
+    if given:
+        found = given if Path(given).is_file() else None
+    else:
+        found = shutil.which("terraform", path=environ.get("PATH", os.defpath))
     if not found:
         raise ToolchainMissingError(
             f"terraform not found ({TERRAFORM_ENV}={given!r})"
