@@ -45,3 +45,10 @@ echo "==> verify the report as an auditor would (signatures, hashes, figures)"
 .venv/bin/python -m compliance.verify reports/compliance > reports/verify.txt \
   || { tail -3 reports/verify.txt; exit 1; }
 tail -1 reports/verify.txt
+
+echo "==> deploy rehearsal (apply, re-plan, redeploy, change safety, collect, destroy on the emulator)"
+# The same configuration as the CI artefact above, so its signed gate.json is reused (the report
+# checks that it was made for this very cdk.tf.json). Never skipped: a missing Terraform or
+# provider mirror fails the run (scripts/rehearse.sh exits 2).
+ENVIRONMENT_SUFFIX="$SUFFIX" STREAMFLIX_ALARM_EMAILS="${STREAMFLIX_ALARM_EMAILS:-oncall@example.com}" \
+  bash scripts/rehearse.sh --out reports/rehearsal --gate-json reports/gate/gate.json

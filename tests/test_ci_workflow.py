@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, StackView
+
+PROVIDER_MIRROR_DIR = "/github/home/.terraform.d/plugins"
 
 WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "ci.yml"
 PRE_COMMIT = PROJECT_ROOT / ".pre-commit-config.yaml"
@@ -75,7 +77,11 @@ def test_workflow_runs_on_push_and_pull_request() -> None:
 
 
 def test_workflow_runs_exactly_the_readme_test_command_and_nothing_else() -> None:
-    runs = [step["run"].strip() for step in _steps() if "run" in step]
+    # Besides the test command, only environment set-up runs: the provider mirror the deploy
+    # rehearsal installs from (what setup-node is for Node); it runs no project code.
+    setup = [s for s in _steps() if "run" in s and s["run"].strip().endswith(PROVIDER_MIRROR_DIR)]
+    assert len(setup) == 1 and "cdk" not in setup[0]["run"] and "python" not in setup[0]["run"]
+    runs = [step["run"].strip() for step in _steps() if "run" in step and step not in setup]
     assert runs == [readme_commands().test]
 
 
@@ -220,3 +226,17 @@ def test_lock_check_catches_a_new_package(project_copy: Path) -> None:
         pipfile.read_text().replace("[dev-packages]\n", '[dev-packages]\nrich = "*"\n')
     )
     assert _check_lock(project_copy).returncode == 1
+
+
+def test_the_workflow_mirrors_the_provider_version_the_stack_pins(stack: StackView) -> None:
+    """Issue 20: where the registry is reachable the rehearsal runs the pinned provider."""
+    pinned = stack.data["terraform"]["required_providers"]["aws"]["version"]
+    (mirror,) = [
+        s
+        for s in next(iter(_workflow()["jobs"].values()))["steps"]
+        if "mirror" in str(s.get("name", "")).lower()
+    ]
+    assert f'version = "{pinned}"' in mirror["run"].replace('\\"', '"')
+    assert "providers mirror /github/home/.terraform.d/plugins" in mirror["run"]
+    script = (PROJECT_ROOT / "scripts" / "test.sh").read_text()
+    assert "bash scripts/rehearse.sh" in script
