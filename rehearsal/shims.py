@@ -228,6 +228,67 @@ def _s3_logging_check_string_principal() -> None:
     FakeBucket._log_permissions_enabled_policy = staticmethod(check)  # type: ignore[method-assign]
 
 
+# --- S3 bucket-policy conditions on transport ------------------------------------------------
+
+# Condition keys whose value is known for every request the rehearsal's emulator receives: it
+# serves HTTPS only, with TLS 1.2 or later (ssl's default context), so aws:SecureTransport is
+# "true" and s3:TlsVersion >= 1.2.
+_TLS_CONDITION_KEYS = {"aws:securetransport", "s3:tlsversion"}
+
+
+def _tls_deny_matches(statement: dict[str, Any]) -> bool:
+    """Whether a Deny on transport (our TLS-only statements) matches an HTTPS, TLS>=1.2 request."""
+    for operator, keys in (statement.get("Condition") or {}).items():
+        for key, value in keys.items():
+            wanted = value if isinstance(value, list) else [value]
+            if key.lower() == "aws:securetransport" and operator == "Bool":
+                if "true" not in [str(v).lower() for v in wanted]:
+                    return False  # denies plain HTTP only: never this emulator's requests
+            elif key.lower() == "s3:tlsversion" and operator == "NumericLessThan":
+                if all(float(v) <= 1.2 for v in wanted):
+                    return False  # denies TLS below 1.2 only
+            else:
+                return True
+    return True
+
+
+def _s3_policy_transport_conditions() -> None:
+    """Object requests against a bucket policy: moto 5.2.5 evaluates statements without their
+    conditions, so our TLS-only Deny statements (``aws:SecureTransport`` false, ``s3:TlsVersion``
+    below 1.2) deny every object request, HTTPS included (HTTP 403). The emulator serves only
+    HTTPS with TLS 1.2+, so those two conditions are decided here, and only they: any other
+    conditional statement is still applied unconditionally, as moto does."""
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket.get_permission
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
+        policy = self.policy
+        if policy is None:
+            return original(self, action, resource)
+        document = json.loads(policy.decode())
+        statements = document.get("Statement", [])
+        statements = statements if isinstance(statements, list) else [statements]
+        kept = [
+            stmt
+            for stmt in statements
+            if not (
+                stmt.get("Effect") == "Deny"
+                and stmt.get("Condition")
+                and {k.lower() for keys in stmt["Condition"].values() for k in keys}
+                <= _TLS_CONDITION_KEYS
+                and not _tls_deny_matches(stmt)
+            )
+        ]
+        self.policy = json.dumps({**document, "Statement": kept}).encode()
+        try:
+            return original(self, action, resource)
+        finally:
+            self.policy = policy
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
 # --- VPC flow logs with a destination ARN ----------------------------------------------------
 
 
@@ -321,6 +382,14 @@ SHIMS: tuple[Shim, ...] = (
         "moto's target-bucket policy check crashes (HTTP 500) on a statement with "
         '"Principal": "*"',
         _s3_logging_check_string_principal,
+    ),
+    Shim(
+        "s3-policy-transport-conditions",
+        ("s3:PutObject", "s3:GetObject", "s3:DeleteObject"),
+        "moto applies bucket-policy statements without their conditions, so a TLS-only Deny "
+        "refuses HTTPS requests too; the emulator serves only TLS 1.2+, so those two conditions "
+        "are decided for it",
+        _s3_policy_transport_conditions,
     ),
     Shim(
         "flow-log-destination-arn",

@@ -205,6 +205,46 @@ def test_the_shimmed_emulator_delivers_a_flow_log_given_a_destination_arn(
     assert _flow_log(shimmed, "shim-flow") == "SUCCESS"
 
 
+def _tls_only_bucket(client: Callable[[str], Any], name: str, extra: list[Any]) -> Any:
+    s3 = client("s3")
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    arns = [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": arns}
+    statements = [
+        {**deny, "Sid": "Tls", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {**deny, "Sid": "Old", "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}},
+        *extra,
+    ]
+    s3.put_bucket_policy(
+        Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements})
+    )
+    return s3
+
+
+def test_plain_moto_still_ignores_the_transport_conditions(plain: Callable[[str], Any]) -> None:
+    s3 = _tls_only_bucket(plain, "plain-tls", [])
+    with pytest.raises(ClientError, match=r"403|Forbidden"):
+        s3.put_object(Bucket="plain-tls", Key="k", Body=b"x")
+
+
+def test_the_shimmed_emulator_decides_only_the_transport_conditions(
+    shimmed: Callable[[str], Any],
+) -> None:
+    s3 = _tls_only_bucket(shimmed, "shim-tls", [])
+    s3.put_object(Bucket="shim-tls", Key="k", Body=b"x")  # HTTPS, TLS >= 1.2: allowed
+    other = {
+        "Sid": "NotOurs",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::shim-other/*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalAccount": "111122223333"}},
+    }
+    s3 = _tls_only_bucket(shimmed, "shim-other", [other])
+    with pytest.raises(ClientError, match=r"403|Forbidden"):  # still applied as moto does
+        s3.put_object(Bucket="shim-other", Key="k", Body=b"x")
+
+
 def test_the_shimmed_emulator_keeps_backup_selections(shimmed: Callable[[str], Any]) -> None:
     backup, plan_id, selection_id = _backup_selection(shimmed, "shim-plan")
     got = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)
