@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -229,24 +231,25 @@ class Rehearsal:
         if done.returncode != 0:
             raise RehearsalError(f"variant synthesis failed (see {log})")
         groups = rehearsal_groups()
-        refused: list[str] = []
-        planned = 0
-        for line in done.stdout.splitlines():
-            if not line.startswith("{"):
-                continue
-            item = json.loads(line)
+        items = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+        def plan_variant(item: dict[str, Any]) -> list[str]:
             stack_dir = Path(item["stack_dir"])
-            # The variant reads the applied state (read-only: no refresh, no lock).
+            # The variant reads the applied state (read-only: no refresh, no lock) and shares
+            # the applied stack's initialised providers (same backend, same lock file).
             link = local_state_file(stack_dir)
             link.unlink(missing_ok=True)
             link.symlink_to(state)
-            tf.init(stack_dir, f"init-{item['group']}")
+            (stack_dir / ".terraform").symlink_to(self.stack_dir / ".terraform")
+            shutil.copy2(self.stack_dir / ".terraform.lock.hcl", stack_dir)
+            tf.prepare(stack_dir)
             plan = tf.plan(stack_dir, f"change-{item['group']}", "-refresh=false", "-lock=false")
-            planned += 1
             verdict = judge(plan, allowed_replacements(groups[item["group"]]))
-            refused += [
-                f"  {item['group']} ({', '.join(item['knobs'])}): {r}" for r in verdict.refused
-            ]
+            return [f"  {item['group']} ({', '.join(item['knobs'])}): {r}" for r in verdict.refused]
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            refused = [line for lines in pool.map(plan_variant, items) for line in lines]
+        planned = len(items)
         if refused:
             raise RehearsalError("a live knob change would lose data:\n" + "\n".join(refused))
         return {"groups": planned, "knobs": sum(len(v) for v in groups.values())}

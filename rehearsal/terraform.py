@@ -36,7 +36,8 @@ class TerraformRunner:
 
     def environment(self) -> dict[str, str]:
         cli_config = self.logs / "terraform.rc"
-        cli_config.write_text(self.toolchain.cli_config(), encoding="utf-8")
+        if not cli_config.is_file():  # written once: plans may run in parallel threads
+            cli_config.write_text(self.toolchain.cli_config(), encoding="utf-8")
         return {
             **os.environ,
             **self.emulator.client_environment(self.region),
