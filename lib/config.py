@@ -530,6 +530,15 @@ class CollectorConfig(Section):
     such role."""
 
 
+class AccountBaselineConfig(Section):
+    s3_block_public_access: Boolean = knob("STREAMFLIX_ACCOUNT_S3_BLOCK_PUBLIC_ACCESS", False)
+    """Opt in: turn on S3 Block Public Access for the whole account (all four settings, CIS
+    2.1.4's account part). It applies to every bucket of the account, other teams' too, and
+    `cdktf destroy` of this environment removes it again, so leave it to the account baseline
+    owner unless this stack owns the account; every bucket of the stack blocks public access
+    on its own either way."""
+
+
 # load_config's mapping, for the settings source below (empty: ``StackConfig()`` = defaults).
 _ENVIRON: ContextVar[Mapping[str, str]] = ContextVar("environ")
 
@@ -579,6 +588,7 @@ class StackConfig(BaseSettings):
     backend: BackendConfig = Field(default_factory=BackendConfig)
     tags: TagConfig = Field(default_factory=TagConfig)
     collector: CollectorConfig = Field(default_factory=CollectorConfig)  # issue 13
+    account: AccountBaselineConfig = Field(default_factory=AccountBaselineConfig)  # issue 25
 
     @classmethod
     def settings_customise_sources(

@@ -8,6 +8,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from lib.config import StackConfig
+from lib.constructs.account_baseline import AccountBaseline
 from lib.constructs.audit import Audit
 from lib.constructs.collector_role import CollectorRole
 from lib.constructs.compute import Compute, WorkerWiring
@@ -65,6 +66,7 @@ class StreamflixStack(TerraformStack):
             self.firewall.database.id,
         )
         self._workers(ctx)
+        self.account_baseline = AccountBaseline(self, "account_baseline", ctx)  # opt-in knobs
         if config.collector.principal_arn:  # operating evidence (issue 13)
             self.collector = CollectorRole(self, "collector", ctx, config.collector.principal_arn)
         publish_outputs(self, self.parts)

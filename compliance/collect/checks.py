@@ -149,6 +149,15 @@ CIS_CHAIN: dict[str, Check] = {
     )
     for row in CIS_METRIC_FILTERS
 }
+ACCOUNT_S3_PUBLIC_ACCESS = Check(
+    "account.s3-public-access-block",
+    ("SFX-CTL-OPS-11",),
+    "S3 Block Public Access is on for the whole account, all four settings (account baseline, "
+    "in the stack only with STREAMFLIX_ACCOUNT_S3_BLOCK_PUBLIC_ACCESS)",
+    24,
+    drift=False,
+    account_baseline=True,
+)
 
 ALL_CHECKS: tuple[Check, ...] = (
     TRAIL_LOGGING,
@@ -172,6 +181,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     WORKERS_LAG,
     ACCOUNT_CONFIG,
     ACCOUNT_SECURITY_HUB,
+    ACCOUNT_S3_PUBLIC_ACCESS,
 )
 CHECKS_BY_ID = {c.id: c for c in ALL_CHECKS}
 RUNTIME_CONTROLS = tuple(sorted({c for check in ALL_CHECKS for c in check.controls}))

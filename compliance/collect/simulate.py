@@ -9,7 +9,10 @@ validated against the operation's output shape like the Stubber does:
 - ``backup:ListRecoveryPointsByBackupVault`` and ``backup:ListBackupJobs``: moto answers 404.
 - ``cloudtrail:GetTrailStatus``: moto omits ``LatestDigestDeliveryTime``.
 - ``ecs:DescribeServices``: moto omits ``capacityProviderStrategy``.
-Everything else is answered by moto's own state.
+Everything else is answered by moto's own state. One call needs its address fixed, not its answer:
+S3 Control puts the account id in front of the host (``<account>.s3-control.<region>...``, the
+API's ``hostPrefix``), which a moto server on ``127.0.0.1`` cannot receive, so ``MotoGaps`` strips
+that prefix again before the request is signed.
 """
 
 from __future__ import annotations
@@ -87,9 +90,23 @@ class MotoGaps:
         for service in parsed.get("services", []):
             service.setdefault("capacityProviderStrategy", list(self.strategy))
 
+    def register_client(self, client: Any) -> None:
+        """The same address fix for a client made before ``register`` (the builder's own)."""
+        client.meta.events.register("before-sign.s3-control", self._no_host_prefix)
+
+    @staticmethod
+    def _no_host_prefix(request: Any, **_: Any) -> None:
+        """``http://<account>.127.0.0.1:<port>/...`` -> ``http://127.0.0.1:<port>/...``."""
+        scheme, _, rest = request.url.partition("://")
+        host, sep, path = rest.partition("/")
+        label, dot, tail = host.partition(".")
+        if dot and label.isdigit() and tail.startswith("127.0.0.1"):
+            request.url = f"{scheme}://{tail}{sep}{path}"
+
     def register(self, session: Any) -> None:
         """Hook into a boto3 session (before its clients are created)."""
         events = session.events
+        events.register("before-sign.s3-control", self._no_host_prefix)
         events.register("before-call.cloudtrail.LookupEvents", self._stub(self._events_named))
         events.register(
             "before-call.backup.ListRecoveryPointsByBackupVault",
@@ -417,6 +434,17 @@ class SimulatedAccount:
         cfg.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": bucket})
         cfg.start_configuration_recorder(ConfigurationRecorderName="default")
         self.client("securityhub").enable_security_hub()
+        self.gaps.register_client(self.client("s3control"))
+        self.ids["account"] = ACCOUNT_ID
+        self.client("s3control").put_public_access_block(
+            AccountId=ACCOUNT_ID,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
 
     # ------------------------------------------------------------------ negative cases
     def stop_trail(self) -> None:

@@ -190,6 +190,11 @@ NEGATIVES: dict[str, tuple[Callable[[SimulatedAccount], None], str, str | frozen
         "SFX-CTL-OPS-06",
         "account.config-recorder",
     ),
+    "account S3 Block Public Access removed": (
+        lambda a: a.client("s3control").delete_public_access_block(AccountId=a.ids["account"]),
+        "SFX-CTL-OPS-11",
+        "account.s3-public-access-block",
+    ),
     "security hub disabled": (
         lambda a: a.client("securityhub").disable_security_hub(),
         "SFX-CTL-OPS-07",
