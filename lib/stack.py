@@ -14,6 +14,7 @@ from lib.constructs.collector_role import CollectorRole
 from lib.constructs.compute import Compute, WorkerWiring
 from lib.constructs.dashboard import Dashboard
 from lib.constructs.database import Database
+from lib.constructs.db_events import DatabaseEvents
 from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.failure_handling import FailureHandling
 from lib.constructs.firewall import Firewall
@@ -131,6 +132,14 @@ class StreamflixStack(TerraformStack):
             monitored,
             self.failures.topic_arn,
             extra_topics=self.failures.alert_topics[1:],
+        )
+        self.db_events = DatabaseEvents(
+            self,
+            "db_events",
+            ctx,
+            topic_arn=self.failures.topic_arn,
+            cluster_id=db.cluster.cluster_identifier,
+            instance_ids=[i.identifier for i in db.instances],
         )
         self.dashboard = Dashboard(self, "dashboard", ctx, monitored)
         self.audit = Audit(
