@@ -8,10 +8,16 @@ account can opt in here. Each knob is off by default because the resource change
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_aws.ecr_registry_scanning_configuration import (
+    EcrRegistryScanningConfiguration,
+    EcrRegistryScanningConfigurationRule,
+    EcrRegistryScanningConfigurationRuleRepositoryFilter,
+)
 from cdktf_cdktf_provider_aws.s3_account_public_access_block import S3AccountPublicAccessBlock
 from constructs import Construct
 
 from lib.context import StackContext
+from lib.naming import PREFIX
 
 
 class AccountBaseline(Construct):
@@ -31,4 +37,24 @@ class AccountBaseline(Construct):
                 block_public_policy=True,
                 ignore_public_acls=True,
                 restrict_public_buckets=True,
+            )
+        self.ecr_scanning: EcrRegistryScanningConfiguration | None = None
+        if cfg.ecr_enhanced_scanning:
+            # Amazon ECR User Guide, "Scan images for software vulnerabilities": with ENHANCED
+            # the registry's rules decide which repositories Amazon Inspector scans; the rest
+            # are not scanned. Continuous scanning rescans when new CVEs are published.
+            self.ecr_scanning = EcrRegistryScanningConfiguration(
+                self,
+                "ecr_scanning",
+                scan_type="ENHANCED",
+                rule=[
+                    EcrRegistryScanningConfigurationRule(
+                        scan_frequency="CONTINUOUS_SCAN",
+                        repository_filter=[
+                            EcrRegistryScanningConfigurationRuleRepositoryFilter(
+                                filter=f"{PREFIX}-*", filter_type="WILDCARD"
+                            )
+                        ],
+                    )
+                ],
             )
