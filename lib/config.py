@@ -531,6 +531,27 @@ class CollectorConfig(Section):
     such role."""
 
 
+class AccountBaselineConfig(Section):
+    s3_block_public_access: Boolean = knob("STREAMFLIX_ACCOUNT_S3_BLOCK_PUBLIC_ACCESS", False)
+    """Opt in: turn on S3 Block Public Access for the whole account (all four settings, CIS
+    2.1.4's account part). It applies to every bucket of the account, other teams' too, and
+    `cdktf destroy` of this environment removes it again, so leave it to the account baseline
+    owner unless this stack owns the account; every bucket of the stack blocks public access
+    on its own either way."""
+    ecr_enhanced_scanning: Boolean = knob("STREAMFLIX_ACCOUNT_ECR_ENHANCED_SCANNING", False)
+    """Opt in (paid, Amazon Inspector): switch the account's ECR registry in this region to
+    enhanced scanning, continuous for `streamflix-*` repositories. Registry-wide: repositories
+    matching no rule are then not scanned at all, so leave it to the account owner unless this
+    stack owns the registry; the worker repository scans on push (basic) either way. Price basis:
+    docs/compliance.md, "Decisions on scanner findings"."""
+
+
+class AuditConfig(Section):
+    trail_insights: Boolean = knob("STREAMFLIX_TRAIL_INSIGHTS", False)
+    """Opt in (paid): CloudTrail Insights on the trail (API call rate and API error rate
+    anomalies). Price basis: docs/compliance.md, "Decisions on scanner findings"."""
+
+
 # load_config's mapping, for the settings source below (empty: ``StackConfig()`` = defaults).
 _ENVIRON: ContextVar[Mapping[str, str]] = ContextVar("environ")
 
@@ -580,6 +601,8 @@ class StackConfig(BaseSettings):
     backend: BackendConfig = Field(default_factory=BackendConfig)
     tags: TagConfig = Field(default_factory=TagConfig)
     collector: CollectorConfig = Field(default_factory=CollectorConfig)  # issue 13
+    account: AccountBaselineConfig = Field(default_factory=AccountBaselineConfig)  # issue 25
+    audit: AuditConfig = Field(default_factory=AuditConfig)  # issue 25
 
     @classmethod
     def settings_customise_sources(

@@ -136,6 +136,8 @@ COMPONENTS: dict[str, Service] = {
     "db-backup-plan": Service.BACKUP,
     "db-backup-role": Service.IAM_ROLE,
     "db-backup-selection": Service.BACKUP,
+    "db-cluster-events": Service.RDS,  # RDS event subscriptions (issue 25)
+    "db-instance-events": Service.RDS,
     # workers: registry, compute, scaling (scaling policy names share CloudWatch's charset)
     "worker-images": Service.ECR,
     "cluster": Service.ECS,

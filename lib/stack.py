@@ -8,11 +8,13 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from lib.config import StackConfig
+from lib.constructs.account_baseline import AccountBaseline
 from lib.constructs.audit import Audit
 from lib.constructs.collector_role import CollectorRole
 from lib.constructs.compute import Compute, WorkerWiring
 from lib.constructs.dashboard import Dashboard
 from lib.constructs.database import Database
+from lib.constructs.db_events import DatabaseEvents
 from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.evidence_signing import EvidenceSigningKey
 from lib.constructs.failure_handling import FailureHandling
@@ -69,6 +71,7 @@ class StreamflixStack(TerraformStack):
         self._workers(ctx)
         # signs the collector's runtime evidence (issue 21); roles get kms:Sign via grant_sign
         self.evidence_signing = EvidenceSigningKey(self, "evidence_signing", ctx)
+        self.account_baseline = AccountBaseline(self, "account_baseline", ctx)  # opt-in knobs
         if config.collector.principal_arn:  # operating evidence (issue 13)
             self.collector = CollectorRole(self, "collector", ctx, config.collector.principal_arn)
             self.evidence_signing.grant_sign(self.collector.role.arn)
@@ -137,6 +140,14 @@ class StreamflixStack(TerraformStack):
             self.failures.topic_arn,
             extra_topics=self.failures.alert_topics[1:],
             topic_policies=[self.failures.topic_policy],
+        )
+        self.db_events = DatabaseEvents(
+            self,
+            "db_events",
+            ctx,
+            topic_arn=self.failures.topic_arn,
+            cluster_id=db.cluster.cluster_identifier,
+            instance_ids=[i.identifier for i in db.instances],
         )
         self.dashboard = Dashboard(self, "dashboard", ctx, monitored)
         self.audit = Audit(

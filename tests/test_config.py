@@ -219,6 +219,10 @@ def accepted_envs(draw: st.DrawFn) -> dict[str, str]:
                 ["", "arn:aws:iam::123456789012:role/ci", "arn:aws:iam::210987654321:root"]
             )
         ),
+        # issue 25: opt-in account-level S3 Block Public Access
+        "STREAMFLIX_ACCOUNT_S3_BLOCK_PUBLIC_ACCESS": draw(booleans_raw),
+        "STREAMFLIX_ACCOUNT_ECR_ENHANCED_SCANNING": draw(booleans_raw),
+        "STREAMFLIX_TRAIL_INSIGHTS": draw(booleans_raw),
     }
     if draw(st.booleans()):
         env |= {
@@ -525,6 +529,9 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
     "STREAMFLIX_COLLECTOR_PRINCIPAL_ARN": st.sampled_from(
         ["arn:aws:s3:::bucket", "arn:aws:iam::12345:role/x", "role/x", "arn:aws:iam::1:root", "x"]
     ),
+    "STREAMFLIX_ACCOUNT_S3_BLOCK_PUBLIC_ACCESS": garbage,
+    "STREAMFLIX_ACCOUNT_ECR_ENHANCED_SCANNING": garbage,
+    "STREAMFLIX_TRAIL_INSIGHTS": garbage,
 }
 
 

@@ -66,7 +66,7 @@ def test_alerts_topic_is_encrypted_with_the_data_key(stack: StackView) -> None:
     assert topic["kms_master_key_id"] == data_key_arn(stack)
 
 
-def test_topic_policy_lets_only_alarms_and_eventbridge_of_this_account_publish(
+def test_topic_policy_lets_only_alarms_eventbridge_and_rds_events_of_this_account_publish(
     stack: StackView,
 ) -> None:
     policy = stack.one("aws_sns_topic_policy")
@@ -75,11 +75,13 @@ def test_topic_policy_lets_only_alarms_and_eventbridge_of_this_account_publish(
     assert set(sids) == {
         "CloudWatchAlarmsPublish",
         "EventBridgeRulesPublish",
+        "RdsEventsPublish",
         "DenyInsecureTransport",
     }
     for sid, service in (
         ("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"),
         ("EventBridgeRulesPublish", "events.amazonaws.com"),
+        ("RdsEventsPublish", "events.rds.amazonaws.com"),
     ):
         statement = sids[sid]
         assert statement["Effect"] == "Allow"
@@ -94,8 +96,32 @@ def test_topic_policy_lets_only_alarms_and_eventbridge_of_this_account_publish(
 
 def test_data_key_lets_alarms_and_eventbridge_encrypt_alert_messages(stack: StackView) -> None:
     key = statements(stack.by_path("aws_kms_key", "/encryption/data_key"))
-    for sid in ("CloudWatchAlarmsPublishToTopic", "EventBridgeEncryptsForTopicAndDlq"):
+    for sid in (
+        "CloudWatchAlarmsPublishToTopic",
+        "EventBridgeEncryptsForTopicAndDlq",
+        "RdsEventsEncryptForTopic",
+    ):
         assert set(key[sid]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert key["RdsEventsEncryptForTopic"]["Principal"] == {"Service": "events.rds.amazonaws.com"}
+
+
+def test_database_failover_failure_and_maintenance_events_reach_the_alerts_topic(
+    stack: StackView,
+) -> None:
+    """Issue 25 item 4: RDS events (not metrics) of the cluster and each instance are alerts."""
+    subs = {s["source_type"]: s for s in stack.of_type("aws_db_event_subscription").values()}
+    assert set(subs) == {"db-cluster", "db-instance"}
+    cluster = stack.by_path("aws_rds_cluster", "/database/cluster")
+    instances = stack.of_type("aws_rds_cluster_instance")
+    for sub in subs.values():
+        assert sub["sns_topic"] == topic_arn(stack)
+        assert sub["enabled"] is True
+        assert set(sub["event_categories"]) == {"failover", "failure", "maintenance"}
+    (cluster_ref,) = subs["db-cluster"]["source_ids"]
+    assert "aws_rds_cluster." in cluster_ref and cluster_ref.endswith(".cluster_identifier}")
+    assert len(subs["db-instance"]["source_ids"]) == len(instances) == 2
+    assert all(r.endswith(".identifier}") for r in subs["db-instance"]["source_ids"])
+    assert cluster["cluster_identifier"] == f"streamflix-db-{SUFFIX}"
 
 
 def test_eventbridge_key_grant_has_no_source_conditions_sns_rejects(stack: StackView) -> None:

@@ -6,6 +6,7 @@ import ipaddress
 import json
 
 from lib.constructs.network import INTERFACE_ENDPOINTS
+from lib.network_acl import AclEntry, world_admin_ingress
 from tests.conftest import StackView
 
 
@@ -142,3 +143,32 @@ def test_ecs_exec_adds_the_ssm_messages_endpoint_only_when_enabled(stack: StackV
     config = load_config({"ENVIRONMENT_SUFFIX": "qa3", "STREAMFLIX_ECS_EXEC": "true"})
     with_exec = StackView(json.loads(Testing.synth(StreamflixStack(Testing.app(), config))))
     assert "ssmmessages" in services(with_exec)
+
+
+def test_default_network_acl_admits_no_administration_port_from_the_internet(
+    stack: StackView,
+) -> None:
+    """CIS 5.1: the VPC's default ACL (AWS's allows all inbound) is managed, covers every subnet,
+    lets in only the VPC and TCP answers on ephemeral ports, and denies RDP inside that range."""
+    acl = stack.one("aws_default_network_acl")
+    assert "aws_vpc." in acl["default_network_acl_id"]
+    assert acl["default_network_acl_id"].endswith(".default_network_acl_id}")
+    subnets = {f"${{aws_subnet.{name}.id}}" for name in stack.of_type("aws_subnet")}
+    assert set(acl["subnet_ids"]) == subnets and len(subnets) == 4
+    entries = [AclEntry.from_terraform(r) for r in acl["ingress"]]
+    assert None not in entries
+    assert world_admin_ingress([e for e in entries if e is not None]) == []
+    vpc_cidr = stack.one("aws_vpc")["cidr_block"]
+    world = [r for r in acl["ingress"] if r["cidr_block"] == "0.0.0.0/0"]
+    assert {(r["action"], r["protocol"], r["from_port"], r["to_port"]) for r in world} == {
+        ("deny", "6", 3389, 3389),
+        ("allow", "6", 1024, 65535),
+    }
+    (deny,) = [r for r in world if r["action"] == "deny"]
+    (allow,) = [r for r in world if r["action"] == "allow"]
+    assert deny["rule_no"] < allow["rule_no"]  # the first matching rule decides
+    assert {(r["cidr_block"], r["protocol"]) for r in acl["egress"]} == {
+        (vpc_cidr, "-1"),
+        ("0.0.0.0/0", "6"),
+    }
+    assert all("ipv6_cidr_block" not in r for r in (*acl["ingress"], *acl["egress"]))

@@ -1,4 +1,5 @@
-"""Account baselines the stack leaves to the account: AWS Config recording, Security Hub on.
+"""Account baselines the stack leaves to the account: AWS Config recording, Security Hub on, S3
+Block Public Access for the account.
 
 These are evidence about the account (owned by the cloud platform team), not about the stack; the
 report labels them so.
@@ -65,6 +66,44 @@ def _security_hub(ctx: Context) -> Finding:
     )
 
 
+S3_PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+# The IAM action of s3control:GetPublicAccessBlock (Service Authorization Reference, Amazon S3).
+S3_PAB_ACTION = "s3:GetAccountPublicAccessBlock"
+
+
+def _s3_public_access(ctx: Context) -> Finding:
+    arn = f"arn:aws:iam::{ctx.account_id}:root"  # the setting has no ARN: name the account
+    expected = dict.fromkeys(S3_PAB_FLAGS, True)
+    try:
+        found = ctx.client("s3control").get_public_access_block(AccountId=ctx.account_id)
+    except ClientError as err:
+        # Never set: NoSuchPublicAccessBlockConfiguration (S3 Control API reference).
+        if err.response.get("Error", {}).get("Code") == "NoSuchPublicAccessBlockConfiguration":
+            observed = dict.fromkeys(S3_PAB_FLAGS, False)
+            return Finding(
+                checks.ACCOUNT_S3_PUBLIC_ACCESS,
+                S3_PAB_ACTION,
+                arn,
+                observed,
+                expected,
+                False,
+                "no account-level Block Public Access configuration",
+            )
+        return error(checks.ACCOUNT_S3_PUBLIC_ACCESS, S3_PAB_ACTION, arn, expected, err)
+    except CALL_ERRORS as err:
+        return error(checks.ACCOUNT_S3_PUBLIC_ACCESS, S3_PAB_ACTION, arn, expected, err)
+    conf = found.get("PublicAccessBlockConfiguration", {})
+    observed = {flag: bool(conf.get(flag)) for flag in S3_PAB_FLAGS}
+    return Finding(
+        checks.ACCOUNT_S3_PUBLIC_ACCESS,
+        S3_PAB_ACTION,
+        arn,
+        observed,
+        expected,
+        observed == expected,
+    )
+
+
 def collect(ctx: Context, design: Design) -> list[Finding]:
     del design  # account-wide
-    return [_config(ctx), _security_hub(ctx)]
+    return [_config(ctx), _security_hub(ctx), _s3_public_access(ctx)]

@@ -14,16 +14,22 @@ from compliance.collect.model import Finding
 PENDING = "PendingConfirmation"
 
 
+def list_subscriptions(ctx: Context, topic_arn: str) -> tuple[list[Any], list[Any]]:
+    """All subscriptions of the topic and the confirmed ones (raises the call's error)."""
+    pages = ctx.client("sns").get_paginator("list_subscriptions_by_topic")
+    subs = [s for page in pages.paginate(TopicArn=topic_arn) for s in page["Subscriptions"]]
+    confirmed = [s for s in subs if s.get("SubscriptionArn", PENDING) not in (PENDING, "Deleted")]
+    return subs, confirmed
+
+
 def _subscriptions(ctx: Context, topic_arn: str) -> Finding:
     expected = {"confirmed_subscriptions": ">= 1"}
     try:
-        pages = ctx.client("sns").get_paginator("list_subscriptions_by_topic")
-        subs = [s for page in pages.paginate(TopicArn=topic_arn) for s in page["Subscriptions"]]
+        subs, confirmed = list_subscriptions(ctx, topic_arn)
     except CALL_ERRORS as err:
         return error(
             checks.ALERTS_SUBSCRIPTION, "sns:ListSubscriptionsByTopic", topic_arn, expected, err
         )
-    confirmed = [s for s in subs if s.get("SubscriptionArn", PENDING) not in (PENDING, "Deleted")]
     return Finding(
         checks.ALERTS_SUBSCRIPTION,
         "sns:ListSubscriptionsByTopic",

@@ -7,6 +7,7 @@ changes within the hour, a retention setting rarely. ``--validity CHECK=HOURS`` 
 from __future__ import annotations
 
 from compliance.collect.model import Check
+from lib.cis_metric_filters import CIS_METRIC_FILTERS
 
 TRAIL_LOGGING = Check("trail.logging", ("SFX-CTL-OPS-01",), "the trail is logging now", 24)
 TRAIL_DELIVERY = Check(
@@ -133,6 +134,31 @@ ACCOUNT_SECURITY_HUB = Check(
     account_baseline=True,
 )
 
+# One check per CIS 4.x recommendation, so that a broken chain flips exactly its own CIS control
+# (the catalog's SFX-CTL-CIS-NN names its check in pending_runtime_checks). Each proves the whole
+# chain as deployed: the filter with the synthesized pattern on the trail's log group, the alarm
+# on its metric with the designed threshold, actions to the alerts topic, a confirmed subscriber.
+CIS_CHAIN: dict[str, Check] = {
+    row.cis_id: Check(
+        f"monitoring.cis-{row.slug}",
+        ("SFX-CTL-OPS-05",),
+        f"CIS {row.cis_id}: the trail's log group has the designed metric filter, an alarm on its "
+        "metric with the designed threshold notifies the alerts topic, which has a confirmed "
+        "subscriber",
+        24,
+    )
+    for row in CIS_METRIC_FILTERS
+}
+ACCOUNT_S3_PUBLIC_ACCESS = Check(
+    "account.s3-public-access-block",
+    ("SFX-CTL-OPS-11",),
+    "S3 Block Public Access is on for the whole account, all four settings (account baseline, "
+    "in the stack only with STREAMFLIX_ACCOUNT_S3_BLOCK_PUBLIC_ACCESS)",
+    24,
+    drift=False,
+    account_baseline=True,
+)
+
 ALL_CHECKS: tuple[Check, ...] = (
     TRAIL_LOGGING,
     TRAIL_DELIVERY,
@@ -140,6 +166,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     ALERTS_SUBSCRIPTION,
     ALERTS_ALARM,
     ALERTS_FIRING,
+    *CIS_CHAIN.values(),
     SECRET_ROTATION,
     SECRET_EVENTS,
     DB_BACKUPS,
@@ -154,6 +181,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     WORKERS_LAG,
     ACCOUNT_CONFIG,
     ACCOUNT_SECURITY_HUB,
+    ACCOUNT_S3_PUBLIC_ACCESS,
 )
 CHECKS_BY_ID = {c.id: c for c in ALL_CHECKS}
 RUNTIME_CONTROLS = tuple(sorted({c for check in ALL_CHECKS for c in check.controls}))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.stack import Resource, SynthesizedStack
+from lib.cis_metric_filters import CIS_METRIC_FILTERS, CIS_METRIC_NAMESPACE
 
 _REF = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_]+)\.[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)?\}")
 
@@ -26,6 +27,27 @@ class Alarm:
     name: str
     actions_to_topic: bool  # the designed alarm_actions name the alerts topic
     action_count: int
+
+
+@dataclass(frozen=True)
+class CisChain:
+    """One CIS 4.x recommendation as synthesized: filter -> metric -> alarm -> alerts topic.
+
+    Every value is read from ``cdk.tf.json`` (the pattern is the text the stack deploys), so the
+    collector compares the account with what was built, not with a second copy of the table.
+    """
+
+    cis_id: str
+    filter_name: str
+    log_group: str  # the trail's log group, where the filter must sit
+    pattern: str
+    namespace: str
+    metric_name: str
+    alarm_name: str
+    comparison: str
+    threshold: float
+    statistic: str
+    period: int
 
 
 @dataclass(frozen=True)
@@ -69,6 +91,8 @@ class Design:
     stream_name: str
     iterator_age_alarm: str
     iterator_age_threshold_ms: float
+    trail_log_group: str = ""
+    cis_chains: tuple[CisChain, ...] = ()
 
     def alarm_names(self) -> tuple[str, ...]:
         return tuple(a.name for a in self.alarms)
@@ -116,6 +140,56 @@ def _strategy(service: Resource) -> tuple[Strategy, ...]:
     )
 
 
+def _cis_chains(
+    stack: SynthesizedStack, r: _Reader, trail_group: str, topic_ref: tuple[str, str]
+) -> tuple[CisChain, ...]:
+    """The 15 CIS 4.x chains, each found by its metric (the stable identifier of a row)."""
+    out = []
+    for row in CIS_METRIC_FILTERS:
+        filters = [
+            f.body
+            for f in stack.of_type("aws_cloudwatch_log_metric_filter")
+            if f.body.get("metric_transformation", {}).get("name") == row.metric_name
+            and f.body["metric_transformation"].get("namespace") == CIS_METRIC_NAMESPACE
+        ]
+        alarms = [
+            a.body
+            for a in stack.of_type("aws_cloudwatch_metric_alarm")
+            if a.body.get("metric_name") == row.metric_name
+            and a.body.get("namespace") == CIS_METRIC_NAMESPACE
+            and any(_ref(x) == topic_ref for x in a.body.get("alarm_actions", []))
+        ]
+        if len(filters) != 1 or len(alarms) != 1:
+            raise DesignError(
+                f"cdk.tf.json: CIS {row.cis_id} needs one metric filter and one alarm to the "
+                f"alerts topic on {CIS_METRIC_NAMESPACE}/{row.metric_name}, found "
+                f"{len(filters)} and {len(alarms)}"
+            )
+        flt, alarm = filters[0], alarms[0]
+        group = str(r.by_ref(flt["log_group_name"]).body["name"])
+        if group != trail_group:
+            raise DesignError(
+                f"cdk.tf.json: the CIS {row.cis_id} filter reads {group}, not the trail's "
+                f"log group {trail_group}"
+            )
+        out.append(
+            CisChain(
+                cis_id=row.cis_id,
+                filter_name=str(flt["name"]),
+                log_group=group,
+                pattern=str(flt["pattern"]),
+                namespace=CIS_METRIC_NAMESPACE,
+                metric_name=row.metric_name,
+                alarm_name=str(alarm["alarm_name"]),
+                comparison=str(alarm["comparison_operator"]),
+                threshold=float(alarm["threshold"]),
+                statistic=str(alarm["statistic"]),
+                period=int(alarm["period"]),
+            )
+        )
+    return tuple(out)
+
+
 def read_design(stack_dir: Path) -> Design:
     """Read the stack once; raises ``DesignError`` or ``StackFileError`` on bad input."""
     stack = SynthesizedStack.load(stack_dir)
@@ -145,6 +219,7 @@ def read_design(stack_dir: Path) -> Design:
     if lag is None:
         raise DesignError("cdk.tf.json: no IteratorAge alarm on the alerts topic")
     flow = r.one("aws_flow_log").body
+    trail_group = str(r.by_ref(trail.get("cloud_watch_logs_group_arn")).body["name"])
     return Design(
         stack_name=stack_dir.name,
         region=stack.region,
@@ -182,4 +257,6 @@ def read_design(stack_dir: Path) -> Design:
         stream_name=str(r.one("aws_kinesis_stream").body["name"]),
         iterator_age_alarm=str(lag["alarm_name"]),
         iterator_age_threshold_ms=float(lag["threshold"]),
+        trail_log_group=trail_group,
+        cis_chains=_cis_chains(stack, r, trail_group, topic_ref),
     )

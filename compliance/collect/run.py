@@ -12,7 +12,17 @@ from typing import Any
 import boto3
 
 from compliance.binding import ArtifactBinding
-from compliance.collect import account, alerts, database, logs, network, secrets, trail, workers
+from compliance.collect import (
+    account,
+    alerts,
+    cis_monitoring,
+    database,
+    logs,
+    network,
+    secrets,
+    trail,
+    workers,
+)
 from compliance.collect.checks import CHECKS_BY_ID
 from compliance.collect.context import Context
 from compliance.collect.design import Design
@@ -21,6 +31,7 @@ from compliance.collect.model import EVIDENCE_FILE, EvidenceItem, Finding, Runti
 FAMILIES: tuple[Callable[[Context, Design], list[Finding]], ...] = (
     trail.collect,
     alerts.collect,
+    cis_monitoring.collect,
     secrets.collect,
     database.collect,
     logs.collect,

@@ -9,7 +9,10 @@ validated against the operation's output shape like the Stubber does:
 - ``backup:ListRecoveryPointsByBackupVault`` and ``backup:ListBackupJobs``: moto answers 404.
 - ``cloudtrail:GetTrailStatus``: moto omits ``LatestDigestDeliveryTime``.
 - ``ecs:DescribeServices``: moto omits ``capacityProviderStrategy``.
-Everything else is answered by moto's own state.
+Everything else is answered by moto's own state. One call needs its address fixed, not its answer:
+S3 Control puts the account id in front of the host (``<account>.s3-control.<region>...``, the
+API's ``hostPrefix``), which a moto server on ``127.0.0.1`` cannot receive, so ``MotoGaps`` strips
+that prefix again before the request is signed.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from botocore.validate import validate_parameters
 
-from compliance.collect.design import Design
+from compliance.collect.design import CisChain, Design
 from compliance.collect.run import Target
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -87,9 +90,23 @@ class MotoGaps:
         for service in parsed.get("services", []):
             service.setdefault("capacityProviderStrategy", list(self.strategy))
 
+    def register_client(self, client: Any) -> None:
+        """The same address fix for a client made before ``register`` (the builder's own)."""
+        client.meta.events.register("before-sign.s3-control", self._no_host_prefix)
+
+    @staticmethod
+    def _no_host_prefix(request: Any, **_: Any) -> None:
+        """``http://<account>.127.0.0.1:<port>/...`` -> ``http://127.0.0.1:<port>/...``."""
+        scheme, _, rest = request.url.partition("://")
+        host, sep, path = rest.partition("/")
+        label, dot, tail = host.partition(".")
+        if dot and label.isdigit() and tail.startswith("127.0.0.1"):
+            request.url = f"{scheme}://{tail}{sep}{path}"
+
     def register(self, session: Any) -> None:
         """Hook into a boto3 session (before its clients are created)."""
         events = session.events
+        events.register("before-sign.s3-control", self._no_host_prefix)
         events.register("before-call.cloudtrail.LookupEvents", self._stub(self._events_named))
         events.register(
             "before-call.backup.ListRecoveryPointsByBackupVault",
@@ -167,18 +184,28 @@ class SimulatedAccount:
             IsMultiRegionTrail=d.trail_multi_region,
             EnableLogFileValidation=d.trail_validation,
             KmsKeyId=keys.get(d.trail_kms_alias, ""),
+            CloudWatchLogsLogGroupArn=self.trail_log_group_arn(d.trail_log_group),
+            CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/sim-trail-logs",
         )
         ct.start_logging(Name=d.trail_name)
         self.gaps.digest_delivered = self.now - timedelta(minutes=40)
 
+    def trail_log_group_arn(self, group: str) -> str:
+        return f"arn:aws:logs:{self.target.region}:{ACCOUNT_ID}:log-group:{group}:*"
+
     def _alerts(self) -> None:
-        d, sns, cw = self.design, self.client("sns"), self.client("cloudwatch")
+        d, sns = self.design, self.client("sns")
         topic = sns.create_topic(Name=d.topic_name)["TopicArn"]
         sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
         policy = f"arn:aws:autoscaling:{self.target.region}:{ACCOUNT_ID}:scalingPolicy:sim"
+        cis = {c.alarm_name: c for c in d.cis_chains}
         for alarm in d.alarms:
             actions = [topic] if alarm.actions_to_topic else [policy] * alarm.action_count
-            cw.put_metric_alarm(
+            chain = cis.get(alarm.name)
+            if chain is not None:  # the CIS alarms watch their designed metric
+                self.put_cis_alarm(chain, actions)
+                continue
+            self.client("cloudwatch").put_metric_alarm(
                 AlarmName=alarm.name,
                 MetricName="Simulated",
                 Namespace="Sim",
@@ -190,6 +217,53 @@ class SimulatedAccount:
                 AlarmActions=actions,
                 ActionsEnabled=True,
             )
+
+    def put_cis_alarm(self, chain: CisChain, actions: list[str], **changes: Any) -> None:
+        """The CIS alarm as designed, with ``changes`` (e.g. ``Threshold=5``) applied."""
+        self.client("cloudwatch").put_metric_alarm(
+            **{
+                "AlarmName": chain.alarm_name,
+                "MetricName": chain.metric_name,
+                "Namespace": chain.namespace,
+                "Statistic": chain.statistic,
+                "Period": chain.period,
+                "EvaluationPeriods": 1,
+                "Threshold": chain.threshold,
+                "ComparisonOperator": chain.comparison,
+                "AlarmActions": actions,
+                "ActionsEnabled": True,
+                **changes,
+            }
+        )
+
+    def put_cis_filter(self, chain: CisChain, **changes: Any) -> None:
+        """The CIS metric filter as designed, with ``changes`` (e.g. ``filterPattern``).
+
+        AWS's PutMetricFilter creates or updates the filter of that name in the log group; moto
+        5.2 appends a second filter under the same name instead, so an update deletes first."""
+        logs = self.client("logs")
+        group = str(changes.get("logGroupName", chain.log_group))
+        names = {
+            f["filterName"]
+            for f in logs.describe_metric_filters(logGroupName=group)["metricFilters"]
+        }
+        if chain.filter_name in names:
+            logs.delete_metric_filter(logGroupName=group, filterName=chain.filter_name)
+        logs.put_metric_filter(
+            **{
+                "logGroupName": chain.log_group,
+                "filterName": chain.filter_name,
+                "filterPattern": chain.pattern,
+                "metricTransformations": [
+                    {
+                        "metricName": chain.metric_name,
+                        "metricNamespace": chain.namespace,
+                        "metricValue": "1",
+                    }
+                ],
+                **changes,
+            }
+        )
 
     def _database(self) -> str:
         d, rds = self.design, self.client("rds")
@@ -267,6 +341,8 @@ class SimulatedAccount:
             extra = {"kmsKeyId": keys[g.kms_alias]} if g.kms_alias else {}
             logs.create_log_group(logGroupName=g.name, **extra)
             logs.put_retention_policy(logGroupName=g.name, retentionInDays=g.retention_days)
+        for chain in self.design.cis_chains:
+            self.put_cis_filter(chain)
 
     def _network(self) -> None:
         ec2 = self.client("ec2")
@@ -358,6 +434,17 @@ class SimulatedAccount:
         cfg.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": bucket})
         cfg.start_configuration_recorder(ConfigurationRecorderName="default")
         self.client("securityhub").enable_security_hub()
+        self.gaps.register_client(self.client("s3control"))
+        self.ids["account"] = ACCOUNT_ID
+        self.client("s3control").put_public_access_block(
+            AccountId=ACCOUNT_ID,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
 
     # ------------------------------------------------------------------ negative cases
     def stop_trail(self) -> None:

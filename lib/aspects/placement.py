@@ -11,6 +11,7 @@ import ipaddress
 
 from lib.aspects.facts import ResourceFacts, StackFacts, as_list, blocks, refs_in
 from lib.aspects.model import Finding, Level, Rule, fail, not_applicable, ok
+from lib.network_acl import AclEntry, world_admin_ingress
 
 # Where each data-bearing (or compute) type names its subnets.
 SUBNET_ATTRS: dict[str, str] = {
@@ -158,6 +159,58 @@ def bucket_public_access_blocked(resource: ResourceFacts, stack: StackFacts) -> 
     return fail(f"{blocks_[0].address} does not set {', '.join(off)} to true")
 
 
+NACL_TYPES = frozenset(
+    {"aws_vpc", "aws_default_network_acl", "aws_network_acl", "aws_network_acl_rule"}
+)
+
+
+def _acl_entries(acl: ResourceFacts, stack: StackFacts) -> list[AclEntry] | None:
+    """The inbound rules of an ACL: its inline ingress blocks and the aws_network_acl_rule
+    resources that name it; None when one is not made of literals (cannot be decided)."""
+    raw = list(blocks(acl.attrs.get("ingress")))
+    raw += [
+        r.attrs
+        for r in stack.referencing("aws_network_acl_rule", "network_acl_id", acl)
+        if r.flag("egress") is not True
+    ]
+    entries = [AclEntry.from_terraform(b) for b in raw]
+    return None if any(e is None for e in entries) else [e for e in entries if e is not None]
+
+
+def nacl_admin_ports_closed(resource: ResourceFacts, stack: StackFacts) -> Finding:
+    """CIS 5.1 for the VPC's network ACLs; a VPC must manage its default ACL, since AWS's
+    default ACL allows all inbound traffic and every subnet not associated elsewhere uses it."""
+    if resource.rtype == "aws_vpc":
+        if not stack.referencing("aws_default_network_acl", "default_network_acl_id", resource):
+            return fail(
+                "its default network ACL is not managed (AWS's default allows all inbound "
+                "traffic, SSH and RDP from 0.0.0.0/0 included); add an aws_default_network_acl"
+            )
+        return ok("its default network ACL is managed by this stack")
+    if resource.rtype == "aws_network_acl_rule":
+        if resource.flag("egress") is True:
+            return not_applicable("egress rule")
+        acl = stack.resolve(resource.attrs.get("network_acl_id"))
+        if acl is not None:
+            return not_applicable(f"judged with its ACL {acl.address}")
+        alone = AclEntry.from_terraform(resource.attrs)  # an ACL outside the stack: judge alone
+        if alone is None:
+            return fail("the rule is not made of literal values; it cannot be checked")
+        entries = [alone]
+    else:
+        found = _acl_entries(resource, stack)
+        if found is None:
+            return fail("an ingress rule is not made of literal values; it cannot be checked")
+        entries = found
+    open_ = world_admin_ingress(entries)
+    if open_:
+        return fail(
+            f"admits {'; '.join(open_)}; deny the administration ports before any rule that "
+            "opens a range to the internet"
+        )
+    return ok("no administration port is open to 0.0.0.0/0 or ::/0")
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "SFX-NET-01",
@@ -200,5 +253,12 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset(SUBNET_ATTRS),
         in_private_subnets,
+    ),
+    Rule(
+        "SFX-NET-06",
+        "Network ACLs admit no administration ports from 0.0.0.0/0 or ::/0 (CIS 5.1)",
+        Level.ERROR,
+        NACL_TYPES,
+        nacl_admin_ports_closed,
     ),
 )

@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.cloudtrail import (
     Cloudtrail,
     CloudtrailAdvancedEventSelector,
     CloudtrailAdvancedEventSelectorFieldSelector,
+    CloudtrailInsightSelector,
 )
 from cdktf_cdktf_provider_aws.cloudwatch_log_metric_filter import (
     CloudwatchLogMetricFilter,
@@ -37,6 +38,9 @@ from lib.iam import Statement, policy_document, service_trust
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 CIS_ALARM_PERIOD_S = 300
+# CloudTrail Insights types (CloudTrail API reference, InsightSelector): unusual volumes of write
+# management API calls, and unusual rates of failed calls. Opt-in (paid): STREAMFLIX_TRAIL_INSIGHTS.
+INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
 
 _Selector = CloudtrailAdvancedEventSelector
 _Field = CloudtrailAdvancedEventSelectorFieldSelector
@@ -194,6 +198,9 @@ class Audit(Construct):
             cloud_watch_logs_group_arn=f"{self.log_group.arn}:*",
             cloud_watch_logs_role_arn=self.logs_role.arn,
             advanced_event_selector=event_selectors(uploads_bucket_arn, stream_arn),
+            insight_selector=[CloudtrailInsightSelector(insight_type=t) for t in INSIGHT_TYPES]
+            if ctx.config.audit.trail_insights
+            else None,
             depends_on=[self.bucket.policy, logs_policy],
         )
 

@@ -122,6 +122,19 @@ class EncryptionKeys(Construct):
                 no_condition_reason="SNS does not support aws:SourceAccount/aws:SourceArn in the "
                 "key policy for EventBridge; fenced in the topic and queue policies instead",
             ),
+            # RDS event subscriptions publish to the encrypted alert topic (SNS Developer
+            # Guide, "Key management", compatibility with AWS event sources: the key policy
+            # must let events.rds.amazonaws.com use the key). The account fence is the topic
+            # policy's aws:SourceAccount (TOPIC_PUBLISHERS), as for EventBridge: that the key
+            # policy condition is honoured for RDS events is not documented, and a wrong fence
+            # here would drop every database alert silently.
+            ServiceGrant(
+                "RdsEventsEncryptForTopic",
+                "events.rds.amazonaws.com",
+                ("kms:Decrypt", "kms:GenerateDataKey*"),
+                no_condition_reason="the account fence for RDS events is the topic policy's "
+                "aws:SourceAccount; a key-policy condition is not documented for them",
+            ),
         ]
         self.logs_grants: list[ServiceGrant] = [
             ServiceGrant(

@@ -34,6 +34,9 @@ KMS_DATA_KEY_REUSE_SECONDS = 300  # fewer KMS calls; 5 minutes is the AWS defaul
 TOPIC_PUBLISHERS: dict[str, str] = {
     "CloudWatchAlarmsPublish": "cloudwatch.amazonaws.com",
     "EventBridgeRulesPublish": "events.amazonaws.com",
+    # RDS event subscriptions (lib.constructs.db_events; Aurora User Guide, "Granting permissions
+    # to publish notifications to an Amazon SNS topic": events.rds.amazonaws.com, sns:Publish).
+    "RdsEventsPublish": "events.rds.amazonaws.com",
 }
 
 

@@ -2,13 +2,20 @@
 
 Public subnets hold only the optional NAT gateway and never map public IPs; data and compute live
 in the private subnets and reach AWS APIs through VPC endpoints, not the internet. The default
-security group is emptied so nothing can fall back on it.
+security group is emptied so nothing can fall back on it, and the default network ACL (which
+every subnet uses) admits only what the subnets need, no administration port from the internet
+(CIS 5.1).
 """
 
 from __future__ import annotations
 
 import ipaddress
 
+from cdktf_cdktf_provider_aws.default_network_acl import (
+    DefaultNetworkAcl,
+    DefaultNetworkAclEgress,
+    DefaultNetworkAclIngress,
+)
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
@@ -28,6 +35,15 @@ from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.logs import encrypted_log_group
 from lib.context import StackContext
 from lib.iam import Statement, policy_document, service_trust
+from lib.network_acl import ADMIN_PORTS, ALL, TCP
+
+# Network ACLs are stateless: the answer to a connection a subnet opens comes back to an ephemeral
+# port and needs its own inbound rule. AWS's guidance is 1024-65535 to cover every client: NAT
+# gateways use 1024-65535, Linux (the Fargate tasks) 32768-60999 (Amazon VPC User Guide, "Network
+# ACLs", "Ephemeral ports"); any admin port inside that range is denied before it by a lower rule
+# number, as the same page advises.
+EPHEMERAL_PORTS = (1024, 65535)
+HTTPS = 443
 
 # Interface endpoints the private tasks use, each with its caller (the gateway endpoint for S3,
 # also carrying ECR image layers, is added separately). Nothing calls CloudWatch (metrics go out
@@ -42,6 +58,63 @@ INTERFACE_ENDPOINTS = (
     "sqs",  # worker: the DLQ
     "sns",  # worker: the alerts topic
 )
+
+
+def default_acl_rules(
+    vpc_cidr: str,
+) -> tuple[list[DefaultNetworkAclIngress], list[DefaultNetworkAclEgress]]:
+    """What the subnets really need, for the VPC's default network ACL (every subnet uses it).
+
+    Inbound: anything from inside the VPC (tasks to the database and the interface endpoints,
+    the NAT gateway forwarding answers to the private subnets, the VPC resolver); from the
+    internet only TCP answers to ephemeral ports, which are the S3 gateway endpoint's replies
+    (they come from S3's public addresses) and, with the NAT gateway on, the internet's replies
+    to it. Outbound: anything inside the VPC, and HTTPS to the world (S3 through the gateway
+    endpoint, and the NAT gateway's traffic when it is on). Remote administration ports inside
+    the ephemeral range are denied first (CIS 5.1).
+    """
+    world = "0.0.0.0/0"
+    low, high = EPHEMERAL_PORTS
+    admin_denies = [
+        DefaultNetworkAclIngress(
+            rule_no=110 + index,
+            action="deny",
+            protocol=TCP,
+            from_port=port,
+            to_port=port,
+            cidr_block=world,
+        )
+        for index, (protocol, port, _name) in enumerate(ADMIN_PORTS)
+        if protocol == TCP and low <= port <= high
+    ]
+    ingress = [
+        DefaultNetworkAclIngress(
+            rule_no=100, action="allow", protocol=ALL, from_port=0, to_port=0, cidr_block=vpc_cidr
+        ),
+        *admin_denies,
+        DefaultNetworkAclIngress(
+            rule_no=200,
+            action="allow",
+            protocol=TCP,
+            from_port=low,
+            to_port=high,
+            cidr_block=world,
+        ),
+    ]
+    egress = [
+        DefaultNetworkAclEgress(
+            rule_no=100, action="allow", protocol=ALL, from_port=0, to_port=0, cidr_block=vpc_cidr
+        ),
+        DefaultNetworkAclEgress(
+            rule_no=200,
+            action="allow",
+            protocol=TCP,
+            from_port=HTTPS,
+            to_port=HTTPS,
+            cidr_block=world,
+        ),
+    ]
+    return ingress, egress
 
 
 class Network(Construct):
@@ -120,6 +193,21 @@ class Network(Construct):
             self.public_subnets.append(public)
             self.private_subnets.append(private)
             self.private_route_tables.append(rt)
+
+        ingress, egress = default_acl_rules(cfg.vpc_cidr)
+        # The provider adopts the default ACL and replaces its rules with these (AWS's default
+        # allows all traffic both ways). Naming every subnet keeps the next plan empty: the
+        # provider reads the associations back (provider docs, aws_default_network_acl,
+        # "Managing Subnets In A Default Network ACL").
+        self.default_acl = DefaultNetworkAcl(
+            self,
+            "default_acl",
+            default_network_acl_id=self.vpc.default_network_acl_id,
+            subnet_ids=[s.id for s in (*self.public_subnets, *self.private_subnets)],
+            ingress=ingress,
+            egress=egress,
+            tags={"Name": names.label("default-nacl")},
+        )
 
         if cfg.nat_gateway:
             eip = Eip(self, "nat_eip", domain="vpc", tags={"Name": names.label("nat")})

@@ -16,6 +16,7 @@ from cdktf_cdktf_provider_aws.backup_vault import BackupVault
 from cdktf_cdktf_provider_aws.cloudtrail import Cloudtrail
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.default_network_acl import DefaultNetworkAcl
 from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepository,
     EcrRepositoryEncryptionConfiguration,
@@ -61,6 +62,7 @@ from lib.aspects.engine import evaluate
 from lib.aspects.facts import stack_facts
 from lib.aspects.pack import ERROR_TYPE, WARNING_TYPE, subject_nodes
 from lib.config import StackConfig
+from lib.constructs.network import default_acl_rules
 
 CONFIG = StackConfig(environment_suffix="t1")
 REQUIRED_TAGS = CONFIG.required_tags()
@@ -329,7 +331,21 @@ class Kit:
                 for i in range(2)
             ]
             sg = SecurityGroup(self.stack, "sg", vpc_id=vpc.id, name="sg")
-            self._network = {"vpc": vpc, "public": public, "private": private, "sg": sg}
+            ingress, egress = default_acl_rules("10.0.0.0/16")  # the stack's own rules
+            acl = DefaultNetworkAcl(
+                self.stack,
+                "default_acl",
+                default_network_acl_id=vpc.default_network_acl_id,
+                ingress=ingress,
+                egress=egress,
+            )
+            self._network = {
+                "vpc": vpc,
+                "public": public,
+                "private": private,
+                "sg": sg,
+                "acl": acl,
+            }
         return self._network
 
     def database(

@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.backup_plan import (
     BackupPlanRule,
     BackupPlanRuleCopyAction,
 )
+from cdktf_cdktf_provider_aws.default_network_acl import DefaultNetworkAclIngress
 from cdktf_cdktf_provider_aws.ecs_cluster import (
     EcsCluster,
     EcsClusterConfiguration,
@@ -36,12 +37,15 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinitionVolumeEfsVolumeConfiguration,
 )
 from cdktf_cdktf_provider_aws.launch_template import LaunchTemplate
+from cdktf_cdktf_provider_aws.network_acl import NetworkAcl
+from cdktf_cdktf_provider_aws.network_acl_rule import NetworkAclRule
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecretReplica
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
 from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from lib.aspects import Status
+from lib.constructs.network import default_acl_rules
 from tests.aspects.kit import REQUIRED_TAGS, Kit, rtype_of
 
 
@@ -136,6 +140,45 @@ def _open_sg_rule(kit: Kit) -> None:
         security_group_id="sg-123",
         cidr_blocks=["0.0.0.0/0"],
     )
+
+
+def _nacl_ssh_open(kit: Kit) -> None:
+    """An extra rule before the stack's own: SSH from the whole internet."""
+    acl = kit.network()["acl"]
+    acl.put_ingress(
+        [
+            DefaultNetworkAclIngress(
+                rule_no=50,
+                action="allow",
+                protocol="tcp",
+                from_port=22,
+                to_port=22,
+                cidr_block="0.0.0.0/0",
+            ),
+            *default_acl_rules("10.0.0.0/16")[0],
+        ]
+    )
+
+
+def _nacl_rdp_rule_v6(kit: Kit) -> None:
+    """A separate rule resource opening every port to ::/0 on an ACL of the stack."""
+    net = kit.network()
+    acl = NetworkAcl(kit.stack, "custom_acl", vpc_id=net["vpc"].id)
+    NetworkAclRule(
+        kit.stack,
+        "all_v6",
+        network_acl_id=acl.id,
+        rule_number=100,
+        egress=False,
+        protocol="-1",
+        rule_action="allow",
+        ipv6_cidr_block="::/0",
+    )
+
+
+def _default_nacl_unmanaged(kit: Kit) -> None:
+    kit.network()
+    assert kit.stack.node.try_remove_child("default_acl")
 
 
 def _open_ipv6(kit: Kit) -> None:
@@ -585,6 +628,27 @@ CASES: list[Case] = [
         "SFX-NET-03",
         "aws_vpc_security_group_ingress_rule",
         "allows ingress from ::/0",
+    ),
+    Case(
+        "net-nacl-ssh-world",
+        kit_custom(_nacl_ssh_open),
+        "SFX-NET-06",
+        "aws_default_network_acl",
+        "admits TCP 22 (SSH) from 0.0.0.0/0 by rule 50",
+    ),
+    Case(
+        "net-nacl-rule-ipv6",
+        kit_custom(_nacl_rdp_rule_v6),
+        "SFX-NET-06",
+        "aws_network_acl",
+        "TCP 3389 (RDP) from ::/0 by rule 100",
+    ),
+    Case(
+        "net-default-nacl-unmanaged",
+        kit_custom(_default_nacl_unmanaged),
+        "SFX-NET-06",
+        "aws_vpc",
+        "its default network ACL is not managed",
     ),
     Case(
         "net-bucket-public",

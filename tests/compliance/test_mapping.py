@@ -52,7 +52,8 @@ REQUIRED = [
     ("SFX-CTL-NET-02", C, "5.2", IMP),
     ("SFX-CTL-NET-02", C, "5.3", IMP),
     ("SFX-CTL-NET-02", C, "5.4", IMP),
-    ("SFX-CTL-NET-03", C, "2.1.4", IMP),
+    ("SFX-CTL-NET-03", C, "2.1.4", S),  # per bucket; the account part is SFX-CTL-OPS-11
+    ("SFX-CTL-OPS-11", C, "2.1.4", IMP),
     ("SFX-CTL-ENC-02", C, "2.1.1", IMP),
     ("SFX-CTL-ENC-01", C, "2.3.1", IMP),
     ("SFX-CTL-NET-01", C, "2.3.3", IMP),

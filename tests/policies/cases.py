@@ -30,6 +30,19 @@ def provider(
     return block
 
 
+def nacl_rule(
+    rule_no: int, action: str, protocol: str, low: int, high: int, cidr: str = "0.0.0.0/0"
+) -> dict[str, Any]:
+    return {
+        "rule_no": rule_no,
+        "action": action,
+        "protocol": protocol,
+        "from_port": low,
+        "to_port": high,
+        "cidr_block": cidr,
+    }
+
+
 @dataclass(frozen=True)
 class Case:
     check_id: str
@@ -363,6 +376,79 @@ CASES: tuple[Case, ...] = (
             "aws_vpc_security_group_ingress_rule": {
                 "pass_from_sg": {"security_group_id": "x", "referenced_security_group_id": "y"},
                 "fail_vpc_rule_world": {"security_group_id": "x", "cidr_ipv4": "0.0.0.0/0"},
+            },
+        },
+    ),
+    Case(
+        "CKV_SFX_27",
+        "nacl_admin_ports",
+        {
+            "aws_vpc": {
+                "pass_managed_vpc": {"cidr_block": "10.0.0.0/16"},
+                "fail_unmanaged_vpc": {"cidr_block": "10.1.0.0/16"},
+            },
+            "aws_default_network_acl": {
+                "pass_default_acl": {
+                    "default_network_acl_id": "${aws_vpc.pass_managed_vpc.default_network_acl_id}",
+                    "ingress": [
+                        nacl_rule(100, "allow", "-1", 0, 0, "10.0.0.0/16"),
+                        nacl_rule(110, "deny", "6", 3389, 3389),
+                        nacl_rule(200, "allow", "6", 1024, 65535),
+                    ],
+                },
+                "fail_default_acl_ssh": {
+                    "default_network_acl_id": "acl-0123",
+                    "ingress": [nacl_rule(100, "allow", "tcp", 22, 22)],
+                },
+            },
+            "aws_network_acl": {
+                "pass_acl_denies_first": {
+                    "vpc_id": "vpc-1",
+                    "ingress": [
+                        nacl_rule(90, "deny", "tcp", 22, 22),
+                        nacl_rule(91, "deny", "tcp", 3389, 3389),
+                        nacl_rule(100, "allow", "tcp", 0, 65535),
+                    ],
+                },
+                "fail_acl_all_from_v6": {"vpc_id": "vpc-1"},
+            },
+            "aws_network_acl_rule": {
+                "pass_rule_judged_with_its_acl": {
+                    "network_acl_id": "${aws_network_acl.fail_acl_all_from_v6.id}",
+                    "rule_number": 100,
+                    "egress": False,
+                    "protocol": "-1",
+                    "rule_action": "allow",
+                    "ipv6_cidr_block": "::/0",
+                },
+                "pass_egress_rule": {
+                    "network_acl_id": "acl-0123",
+                    "rule_number": 100,
+                    "egress": True,
+                    "protocol": "-1",
+                    "rule_action": "allow",
+                    "cidr_block": "0.0.0.0/0",
+                },
+                "fail_lone_rdp_rule": {
+                    "network_acl_id": "acl-0123",
+                    "rule_number": 100,
+                    "egress": False,
+                    "protocol": "tcp",
+                    "rule_action": "allow",
+                    "cidr_block": "0.0.0.0/0",
+                    "from_port": 3389,
+                    "to_port": 3389,
+                },
+                "unknown_expression": {
+                    "network_acl_id": "acl-0123",
+                    "rule_number": "${var.rule_number}",
+                    "egress": False,
+                    "protocol": "tcp",
+                    "rule_action": "allow",
+                    "cidr_block": "0.0.0.0/0",
+                    "from_port": 22,
+                    "to_port": 22,
+                },
             },
         },
     ),

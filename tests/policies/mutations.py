@@ -177,6 +177,31 @@ def unsuffixed_name(doc: Doc) -> str:
     return f"aws_sqs_queue.{name}"
 
 
+def nacl_ssh_from_world(doc: Doc) -> str:
+    """CIS 5.1: a rule before the stack's own lets SSH in from the whole internet."""
+    name, acl = pick(doc, "aws_default_network_acl")
+    acl["ingress"].insert(
+        0,
+        {
+            "rule_no": 50,
+            "action": "allow",
+            "protocol": "tcp",
+            "from_port": 22,
+            "to_port": 22,
+            "cidr_block": "0.0.0.0/0",
+        },
+    )
+    return f"aws_default_network_acl.{name}"
+
+
+def default_nacl_unmanaged(doc: Doc) -> str:
+    """Without the resource, AWS's default ACL (all inbound allowed) stays on every subnet."""
+    name, _ = pick(doc, "aws_default_network_acl")
+    del doc["resource"]["aws_default_network_acl"][name]
+    vpc, _ = pick(doc, "aws_vpc")
+    return f"aws_vpc.{vpc}"
+
+
 MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "stream_kms_key_dropped", "CKV_SFX_1", dropper("aws_kinesis_stream", "", "kms_key_id")
@@ -213,6 +238,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("ecs_shared_role", "CKV_SFX_12", share_roles),
     Mutation("ecs_privileged_container", "CKV_SFX_26", edit_containers(privileged=True)),
     Mutation("ingress_from_world", "CKV_SFX_13", world_ingress),
+    Mutation("nacl_ssh_from_world", "CKV_SFX_27", nacl_ssh_from_world),
+    Mutation("default_nacl_unmanaged", "CKV_SFX_27", default_nacl_unmanaged),
     Mutation("rotation_90_days", "CKV_SFX_14", rotate_every_90_days),
     Mutation("rotation_removed", "CKV_SFX_15", remove_rotation),
     Mutation("dlq_removed", "CKV_SFX_16", remove_dlq),

@@ -24,6 +24,8 @@ from compliance.collect.simulate import SimulatedAccount
 
 # botocore signs CloudWatch as "monitoring"; its IAM actions are "cloudwatch:*".
 IAM_PREFIX = {"monitoring": "cloudwatch"}
+# Operations whose IAM action is not named like the operation (Service Authorization Reference).
+IAM_ACTION = {"s3:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock"}  # S3 Control
 
 
 def record_calls(session: Any) -> list[str]:
@@ -34,7 +36,10 @@ def record_calls(session: Any) -> list[str]:
 
     def hook(model: Any, **_: Any) -> None:
         prefix = model.service_model.signing_name
-        calls.append(f"{IAM_PREFIX.get(prefix, prefix)}:{model.name}")
+        action = f"{IAM_PREFIX.get(prefix, prefix)}:{model.name}"
+        if model.service_model.service_name == "s3control":
+            action = IAM_ACTION.get(action, action)
+        calls.append(action)
 
     session.events.register("before-parameter-build", hook)
     return calls

@@ -15,7 +15,7 @@ import pytest
 from compliance.assess import ControlStatus
 from compliance.catalog import Catalog, ControlKind
 from compliance.collect.__main__ import main as collect_main
-from compliance.collect.checks import ALL_CHECKS, CHECKS_BY_ID, RUNTIME_CONTROLS
+from compliance.collect.checks import ALL_CHECKS, CHECKS_BY_ID, CIS_CHAIN, RUNTIME_CONTROLS
 from compliance.collect.design import Design
 from compliance.collect.model import ItemStatus, RuntimeEvidence
 from compliance.collect.simulate import SimulatedAccount
@@ -127,14 +127,19 @@ def _backup_job_failed(a: SimulatedAccount) -> None:
     a.gaps.backup_jobs[0]["State"] = "FAILED"
 
 
+# Without a subscriber no CIS 4.x chain reaches anyone (compliance/collect/cis_monitoring.py).
+EVERY_CIS_CHAIN = frozenset(c.id for c in CIS_CHAIN.values())
+
 # "rotation failed" and "backup job failed" change the answers the simulation supplies for APIs
 # moto lacks (cloudtrail:LookupEvents, backup:ListBackupJobs; see compliance/collect/simulate.py).
-NEGATIVES: dict[str, tuple[Callable[[SimulatedAccount], None], str, str]] = {
+# The third element: the check that must fail, or every check that must (one change can break
+# several links, e.g. a deleted CIS alarm is also a missing stack alarm).
+NEGATIVES: dict[str, tuple[Callable[[SimulatedAccount], None], str, str | frozenset[str]]] = {
     "trail stopped": (SimulatedAccount.stop_trail, "SFX-CTL-OPS-01", "trail.logging"),
     "subscription absent": (
         SimulatedAccount.remove_subscriptions,
         "SFX-CTL-OPS-05",
-        "alerts.subscription",
+        frozenset({"alerts.subscription", *EVERY_CIS_CHAIN}),
     ),
     "rotation failed (CloudTrail event)": (
         lambda a: a.add_rotation_event("RotationFailed", a.now - timedelta(days=1)),
@@ -148,6 +153,11 @@ NEGATIVES: dict[str, tuple[Callable[[SimulatedAccount], None], str, str]] = {
     ),
     "alarm deleted": (
         lambda a: a.delete_alarm(a.design.alarms[0].name),
+        "SFX-CTL-OPS-05",
+        frozenset({"alerts.alarm", CIS_CHAIN["4.10"].id}),  # alarms[0] is the CIS 4.10 alarm
+    ),
+    "non-CIS alarm deleted": (
+        lambda a: a.delete_alarm(a.design.iterator_age_alarm),
         "SFX-CTL-OPS-05",
         "alerts.alarm",
     ),
@@ -180,6 +190,11 @@ NEGATIVES: dict[str, tuple[Callable[[SimulatedAccount], None], str, str]] = {
         "SFX-CTL-OPS-06",
         "account.config-recorder",
     ),
+    "account S3 Block Public Access removed": (
+        lambda a: a.client("s3control").delete_public_access_block(AccountId=a.ids["account"]),
+        "SFX-CTL-OPS-11",
+        "account.s3-public-access-block",
+    ),
     "security hub disabled": (
         lambda a: a.client("securityhub").disable_security_hub(),
         "SFX-CTL-OPS-07",
@@ -200,9 +215,10 @@ def test_each_negative_case_flips_exactly_its_control(
     assert flipped == {control}
     assert after[control] is ControlStatus.NOT_SATISFIED
     failing = {i.check_id for i in run.evidence.items if i.status is not ItemStatus.SATISFIED}
-    assert failing == {check}
+    expected = {check} if isinstance(check, str) else set(check)
+    assert failing == expected
     drift = {row["check_id"] for row in run.evidence.to_json()["drift"]}
-    assert drift == ({check} if CHECKS_BY_ID[check].drift else set())
+    assert drift == {c for c in expected if CHECKS_BY_ID[c].drift}
 
 
 def test_the_cli_refuses_bad_input_naming_the_field(

@@ -199,7 +199,7 @@ def test_runtime_evidence_of_the_pending_part_satisfies_the_design_time_control(
     pending = pending_controls(data)
     assert {s for s, _ in pending.values()} == {ControlStatus.SATISFIED}
     reason = pending["SFX-CTL-CIS-01"][1]
-    assert "shown by alerts.subscription, trail.logging" in reason
+    assert "shown by monitoring.cis-4-1, alerts.subscription, trail.logging" in reason
     assert "account 123456789012 eu-central-1" in reason and "LOCAL SIMULATION" in reason
     assert "shown by trail.logging:" in pending["SFX-CTL-LOG-01"][1]
     assert data.runtime is not None
@@ -220,7 +220,7 @@ def test_runtime_evidence_of_the_pending_part_satisfies_the_design_time_control(
         for r in cis["related-observations"]
         if r["observation-uuid"] in runtime
     }
-    assert linked == {"alerts.subscription", "trail.logging"}
+    assert linked == {"monitoring.cis-4-1", "alerts.subscription", "trail.logging"}
 
 
 @pytest.mark.parametrize(
