@@ -125,6 +125,19 @@ LIVE_CHANGES: tuple[LiveChange, ...] = (
     _in_place("STREAMFLIX_TAG_DATA_CLASSIFICATION", "restricted", "tags"),
     _in_place("STREAMFLIX_TAG_COMPLIANCE_SCOPE", "content-tracking-eu", "tags"),
     _in_place(
+        "STREAMFLIX_ACCOUNT_S3_BLOCK_PUBLIC_ACCESS",
+        "true",
+        "account",
+        "adds or removes the account-level setting (every bucket of the account)",
+    ),
+    _in_place(
+        "STREAMFLIX_ACCOUNT_ECR_ENHANCED_SCANNING",
+        "true",
+        "account",
+        "switches the registry's scan type; images stay",
+    ),
+    _in_place("STREAMFLIX_TRAIL_INSIGHTS", "true", "account", "the trail is updated in place"),
+    _in_place(
         "STREAMFLIX_COLLECTOR_PRINCIPAL_ARN",
         "arn:aws:iam::123456789012:role/ci-compliance",
         "alerts",
