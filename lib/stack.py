@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cdktf import LocalBackend, S3Backend, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_iam_session_context import DataAwsIamSessionContext
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
@@ -14,6 +15,7 @@ from lib.constructs.compute import Compute, WorkerWiring
 from lib.constructs.dashboard import Dashboard
 from lib.constructs.database import Database
 from lib.constructs.encryption import EncryptionKeys
+from lib.constructs.evidence import CollectionWiring, EvidenceStore, ScheduledCollection
 from lib.constructs.failure_handling import FailureHandling
 from lib.constructs.firewall import Firewall
 from lib.constructs.ingestion import Ingestion
@@ -41,6 +43,7 @@ class StreamflixStack(TerraformStack):
             default_tags=[AwsProviderDefaultTags(tags=config.required_tags())],
         )
         identity = DataAwsCallerIdentity(self, "current")
+        self.identity = identity
         ctx = StackContext(
             config=config, namer=Namer(config.environment_suffix), account_id=identity.account_id
         )
@@ -64,9 +67,11 @@ class StreamflixStack(TerraformStack):
             [s.id for s in self.network.private_subnets],
             self.firewall.database.id,
         )
+        self._evidence_store(ctx)
         self._workers(ctx)
         if config.collector.principal_arn:  # operating evidence (issue 13)
             self.collector = CollectorRole(self, "collector", ctx, config.collector.principal_arn)
+        self._scheduled_collection(ctx)
         publish_outputs(self, self.parts)
         self.keys.finalize()
 
@@ -141,6 +146,48 @@ class StreamflixStack(TerraformStack):
             stream_arn=ing.stream.arn,
             topic_arn=self.failures.topic_arn,
             extra_topics=self.failures.alert_topics[1:],
+            evidence_bucket_arn=self.evidence_store.arn,
+        )
+
+    def _evidence_store(self, ctx: StackContext) -> None:
+        """The WORM evidence store (issue 22); before the trail, which records its objects."""
+        # The role (not the session) that deploys: aws:PrincipalArn of an assumed-role session
+        # is its role ARN, which the store's policy lets remove evidence (destroy does).
+        deployer = DataAwsIamSessionContext(self, "deployer", arn=self.identity.arn)
+        self.evidence_store = EvidenceStore(
+            self,
+            "evidence",
+            ctx,
+            self.keys,
+            access_log_bucket=self.ingestion.access_logs.bucket.id,
+            deployer_arn=deployer.issuer_arn,
+        )
+
+    def _scheduled_collection(self, ctx: StackContext, signing_key_arn: str | None = None) -> None:
+        """The scheduled collector task writing into the store (issue 22). ``signing_key_arn``:
+        issue 21's evidence-signing key ARN; when given, the task role may kms:Sign with it and
+        the task is told its ARN (EVIDENCE_SIGNING_KEY_ARN)."""
+        self.firewall.allow_workers_to_prefix_list(
+            "collector_to_s3",
+            self.network.s3_endpoint.prefix_list_id,
+            "Collector writes evidence through the S3 gateway endpoint",
+            source=self.firewall.collector.id,
+        )
+        self.scheduled_collection = ScheduledCollection(
+            self,
+            "collection",
+            ctx,
+            self.keys,
+            CollectionWiring(
+                cluster_arn=self.compute.cluster.arn,
+                repository_url=self.registry.repository.repository_url,
+                repository_arn=self.registry.repository.arn,
+                subnet_ids=[s.id for s in self.network.private_subnets],
+                security_group_id=self.firewall.collector.id,
+                store=self.evidence_store,
+                topic_arns=self.failures.alert_topics,
+                signing_key_arn=signing_key_arn,
+            ),
         )
 
     @property
