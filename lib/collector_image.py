@@ -20,6 +20,7 @@ BUILD_INPUTS = (
     "compliance/collect",
     "compliance/__init__.py",
     "compliance/stack.py",
+    "compliance/runinfo.py",
     "compliance/collector-policy.json",
     "lib/__init__.py",
     "lib/evidence_layout.py",

@@ -135,7 +135,14 @@ def test_task_role_is_read_only_plus_new_evidence(stack: StackView) -> None:
     got = grants(policy)
     read_only = {s.sid for s in collector_statements()}
     extra = set(got) - read_only
-    assert extra == {"WriteNewEvidence", "ReadPublishedDesign", "EncryptEvidenceWithDataKey"}
+    assert extra == {
+        "WriteNewEvidence",
+        "ReadPublishedDesign",
+        "EncryptEvidenceWithDataKey",
+        "PublishRunStored",
+    }
+    metric = statements(policy)["PublishRunStored"]
+    assert metric["Condition"] == {"StringEquals": {"cloudwatch:namespace": METRIC_NAMESPACE}}
     bucket = ref(stack, "aws_s3_bucket", "/evidence/bucket/bucket", "arn")
     assert got["WriteNewEvidence"] == ({"s3:PutObject"}, {f"{bucket}/runtime-evidence/*"})
     assert got["ReadPublishedDesign"] == ({"s3:GetObject"}, {f"{bucket}/design/*"})

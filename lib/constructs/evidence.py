@@ -182,6 +182,13 @@ def task_statements(
             (data_key_arn,),
             condition=via_s3,
         ),
+        Statement(
+            "PublishRunStored",
+            ("cloudwatch:PutMetricData",),
+            ("*",),
+            condition={"StringEquals": {"cloudwatch:namespace": METRIC_NAMESPACE}},
+            wildcard_reason="PutMetricData has no resource type; fenced to our namespace",
+        ),
     ]
     if signing_key_arn is not None:
         statements.append(Statement("SignEvidence", ("kms:Sign",), (signing_key_arn,)))
