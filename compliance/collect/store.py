@@ -135,3 +135,23 @@ def fetch_design(s3: Any, bucket: str, into: Path) -> DesignPointer:
     stack_dir.mkdir(parents=True, exist_ok=True)
     (stack_dir / STACK_FILE).write_bytes(body)
     return pointer
+
+
+def write_run_local(root: Path, out_dir: Path, when: datetime, run: str) -> list[str]:
+    """The same layout in a local folder (a copy of the store, or a simulation): every file of
+    ``out_dir`` under ``run``; an existing file is never replaced (as If-None-Match: *)."""
+    files = sorted(p for p in out_dir.iterdir() if p.is_file())
+    if not any(p.name == EVIDENCE_FILE for p in files):
+        raise StoreError(f"{out_dir}: holds no {EVIDENCE_FILE}; nothing is written")
+    keys = []
+    for path in files:
+        key = evidence_key(when, run, path.name, EVIDENCE_FILE)
+        target = root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with target.open("xb") as f:
+                f.write(path.read_bytes())
+        except FileExistsError:
+            raise StoreError(f"{target}: exists; evidence is never overwritten", EXISTS) from None
+        keys.append(key)
+    return keys
