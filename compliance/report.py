@@ -427,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
         write_report(data, args.out)
-        period_code = _period(args, data)
+        period_code = _period(args, data, synth_dir)
         if period_code == 2:
             return 2
     counts = data.counts()
@@ -451,7 +451,16 @@ def _period_args_problem(args: argparse.Namespace) -> str:
     return ""
 
 
-def _period(args: argparse.Namespace, data: ReportData) -> int:
+def _owner_tag(synth_dir: Path) -> str:
+    """The stack's Owner tag (provider default_tags): the system owner of the period OSCAL."""
+    from compliance.period.report import DEFAULT_OWNER
+
+    provider = SynthesizedStack.load(synth_dir).data.get("provider", {}).get("aws", [{}])[0]
+    tags = (provider.get("default_tags") or [{}])[0].get("tags", {})
+    return str(tags.get("Owner", DEFAULT_OWNER))
+
+
+def _period(args: argparse.Namespace, data: ReportData, synth_dir: Path) -> int:
     """The period report hook (issue 22; compliance/period/): 0 effective, 1 deviations, 2 bad
     input; 0 when not asked for."""
     if args.period is None and args.evidence_store is None:
@@ -474,7 +483,7 @@ def _period(args: argparse.Namespace, data: ReportData) -> int:
     except (PeriodError, SourceError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    paths = write_period_report(report, args.out)
+    paths = write_period_report(report, args.out, _owner_tag(synth_dir))
     print(f"period report: {report.conclusion} ({paths['period-report.md']})")
     return 0 if report.effective else 1
 

@@ -31,6 +31,7 @@ JSON_FILE = "period-report.json"
 MD_FILE = "period-report.md"
 CSV_FILE = "period-timeline.csv"
 SIMULATION_LABEL = "LOCAL SIMULATION"
+DEFAULT_OWNER = "platform-team"  # the Owner tag's default (lib.config TagConfig)
 
 WORM_STATEMENT = (
     "Evidence files are stored in an S3 bucket with Object Lock in GOVERNANCE mode, versioned, "
@@ -237,7 +238,12 @@ def to_markdown(report: PeriodReport) -> str:
     return "\n".join(lines)
 
 
-def write_period_report(report: PeriodReport, out: Path) -> dict[str, Path]:
+def write_period_report(
+    report: PeriodReport, out: Path, owner: str = DEFAULT_OWNER
+) -> dict[str, Path]:
+    """JSON, Markdown, the CSV annex and the OSCAL results (and POA&M) into ``out/period/``."""
+    from compliance.period.oscal import write_period_oscal
+
     folder = out / PERIOD_DIR
     folder.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -262,4 +268,5 @@ def write_period_report(report: PeriodReport, out: Path) -> dict[str, Path]:
                         report.simulated,
                     ]
                 )
+    paths.update(write_period_oscal(report, folder, owner))
     return paths

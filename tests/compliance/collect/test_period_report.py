@@ -29,6 +29,13 @@ DAYS = MIN_DAYS
 LOGS_CONTROL = "SFX-CTL-OPS-10"  # logs.group: the drifted retention
 
 
+def _value(x: Any) -> str:
+    """An OSCAL enum, a root model (trestle's RiskStatus) or a plain string, as text."""
+    while hasattr(x, "root") or hasattr(x, "value"):
+        x = getattr(x, "root", None) if hasattr(x, "root") else x.value
+    return str(x)
+
+
 @pytest.fixture(scope="module")
 def simulated(
     synth_dir: Path, moto_server: MotoEndpoint, tmp_path_factory: pytest.TempPathFactory
@@ -176,3 +183,45 @@ def test_the_report_cli_refuses_bad_period_arguments_before_any_work(
     assert report.main(["--out", str(tmp_path), *extra]) == 2
     assert "--period" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_period_oscal_validates_and_every_not_satisfied_control_has_an_open_risk_and_poam_item(
+    simulated: tuple[Path, Period, Injected], synth_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 22 item 6: start/end = the period, one observation per run, a finding per control,
+    an open risk and a POA&M item per control that did not operate effectively; the files
+    load with compliance-trestle's models."""
+    from trestle.oscal import assessment_results as ar
+    from trestle.oscal import poam
+
+    from compliance.oscal_common import PLAN_FILE, SSP_FILE
+    from compliance.period.oscal import POAM_FILE, RESULTS_FILE
+
+    store, period, _ = simulated
+    report = build_period_report(period, str(store), stack_name=synth_dir.name)
+    paths = write_period_report(report, tmp_path, owner="platform-team")
+    results = ar.AssessmentResults.oscal_read(paths[RESULTS_FILE])
+    plan = poam.PlanOfActionAndMilestones.oscal_read(paths[POAM_FILE])
+    assert results is not None and plan is not None
+    assert results.import_ap.href == f"../{PLAN_FILE}" and plan.import_ssp is not None
+    assert plan.import_ssp.href == f"../{SSP_FILE}"
+    (result,) = results.results
+    assert result.start.date() == period.first and result.end.date() == period.last + timedelta(1)
+    assert len(result.observations or []) == len(report.runs) == DAYS - 1
+    assert "LOCAL SIMULATION" in results.metadata.title
+    roles = {r.role_id for r in results.metadata.responsible_parties or []}
+    assert roles == {"assessor", "system-owner"}
+    not_satisfied = {
+        f.target.target_id
+        for f in result.findings or []
+        if _value(f.target.status.state) == "not-satisfied"
+    }
+    assert not_satisfied == {c.control_id for c in report.controls if not c.effective}
+    risks = {r.uuid: r for r in result.risks or []}
+    assert {_value(r.status) for r in risks.values()} == {"open"}
+    risk_control = {
+        u: next(p.value for p in r.props or [] if p.name == "control") for u, r in risks.items()
+    }
+    assert set(risk_control.values()) == not_satisfied
+    tracked = {str(rr.risk_uuid) for item in plan.poam_items for rr in item.related_risks or []}
+    assert tracked == set(risks)
