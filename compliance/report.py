@@ -465,9 +465,10 @@ def _period(args: argparse.Namespace, data: ReportData, synth_dir: Path) -> int:
     input; 0 when not asked for."""
     if args.period is None and args.evidence_store is None:
         return 0
-    from compliance.period.report import build_period_report, write_period_report
+    from compliance.period.report import build_period_report
     from compliance.period.source import SourceError
     from compliance.period.window import Period, PeriodError
+    from compliance.period.write import write_period_report
 
     try:
         period = Period.parse(args.period)

@@ -238,12 +238,8 @@ def to_markdown(report: PeriodReport) -> str:
     return "\n".join(lines)
 
 
-def write_period_report(
-    report: PeriodReport, out: Path, owner: str = DEFAULT_OWNER
-) -> dict[str, Path]:
-    """JSON, Markdown, the CSV annex and the OSCAL results (and POA&M) into ``out/period/``."""
-    from compliance.period.oscal import write_period_oscal
-
+def write_period_files(report: PeriodReport, out: Path) -> dict[str, Path]:
+    """JSON, Markdown and the CSV annex into ``out/period/`` (OSCAL: compliance.period.write)."""
     folder = out / PERIOD_DIR
     folder.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -268,5 +264,4 @@ def write_period_report(
                         report.simulated,
                     ]
                 )
-    paths.update(write_period_oscal(report, folder, owner))
     return paths

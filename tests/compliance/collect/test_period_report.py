@@ -17,11 +17,11 @@ from compliance.period.report import (
     MD_FILE,
     SIMULATION_LABEL,
     build_period_report,
-    write_period_report,
 )
 from compliance.period.simulation import MIN_DAYS, Injected, simulate_period
 from compliance.period.timeline import DayStatus
 from compliance.period.window import Period, PeriodError
+from compliance.period.write import write_period_report
 
 from .conftest import MotoEndpoint, session
 
