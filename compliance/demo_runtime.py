@@ -89,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _period_demo(report: Any, synth_dir: Path, out: Path, days: int) -> int:
-    from compliance.period.simulation import MIN_DAYS, simulate_period
+    from compliance.exceptions import DEFAULT_PATH
+    from compliance.period.simulation import MIN_DAYS, expiring_exceptions, simulate_period
 
     if days < MIN_DAYS:
         print(f"error: --days {days}: at least {MIN_DAYS}", file=sys.stderr)
@@ -99,10 +100,12 @@ def _period_demo(report: Any, synth_dir: Path, out: Path, days: int) -> int:
     store = out / "evidence-store"
     with local_moto() as endpoint:
         injected = simulate_period(synth_dir, store, endpoint, first, days)
+    expires = first + timedelta(days=(2 * days) // 3)
+    waivers = expiring_exceptions(DEFAULT_PATH, out / "period-exceptions.yaml", first, expires)
     print(
         f"LOCAL SIMULATION: {days} daily collections {first}..{last} in {store} (missed "
         f"{injected.missed}; drift of {injected.drifted_group} from {injected.drift_start}, "
-        f"fixed {injected.drift_fixed})"
+        f"fixed {injected.drift_fixed}; an exception expiring {expires})"
     )
     code: int = report.main(
         [
@@ -114,6 +117,8 @@ def _period_demo(report: Any, synth_dir: Path, out: Path, days: int) -> int:
             f"{first}..{last}",
             "--evidence-store",
             str(store),
+            "--period-exceptions",
+            str(waivers),
         ]
     )
     return code

@@ -304,6 +304,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="s3://BUCKET[/PREFIX] | DIR",
         help="the evidence store the scheduled collector writes (or a local copy of it)",
     )
+    # The exceptions file the period is judged against (default --exceptions); a simulation
+    # passes one with an entry that expires inside the period (compliance.period.simulation).
+    parser.add_argument("--period-exceptions", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--catalog", type=Path, default=CATALOG_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--exceptions", type=Path, default=EXCEPTIONS_PATH, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -465,6 +468,7 @@ def _period(args: argparse.Namespace, data: ReportData, synth_dir: Path) -> int:
     input; 0 when not asked for."""
     if args.period is None and args.evidence_store is None:
         return 0
+    from compliance.period.exceptions import exception_events, read_exceptions_over
     from compliance.period.report import build_period_report
     from compliance.period.source import SourceError
     from compliance.period.window import Period, PeriodError
@@ -478,10 +482,15 @@ def _period(args: argparse.Namespace, data: ReportData, synth_dir: Path) -> int:
             verdicts[data.artifact.sha256] = (
                 f"design-time report of commit {data.run.commit} (this report): {counts}"
             )
+        waivers = read_exceptions_over(args.period_exceptions or args.exceptions)
         report = build_period_report(
-            period, args.evidence_store, stack_name=data.run.stack_name, design_verdicts=verdicts
+            period,
+            args.evidence_store,
+            stack_name=data.run.stack_name,
+            design_verdicts=verdicts,
+            exception_events=exception_events(period, waivers, data.catalog),
         )
-    except (PeriodError, SourceError) as err:
+    except (PeriodError, SourceError, ExceptionFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     paths = write_period_report(report, args.out, _owner_tag(synth_dir))

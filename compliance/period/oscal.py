@@ -125,6 +125,16 @@ def period_documents(
     observations = [_observation(r, run_id) for r in report.runs]
     by_run = {r.run_id: o["uuid"] for r, o in zip(report.runs, observations, strict=True)}
     risks = {c.control_id: _risk(c, run_id, report) for c in report.controls if not c.effective}
+    for e in report.exception_events:
+        key = f"exception {e.rule} {e.resource} {e.kind}"
+        risks[key] = {
+            "uuid": run_uuid(run_id, "risk", key),
+            "title": f"Exception for {e.rule} {e.kind} inside {report.period}",
+            "description": e.text,
+            "statement": e.text,
+            "props": [prop("rule", e.rule), *(prop("control", c) for c in e.controls)],
+            "status": "open",
+        }
     findings = [
         _finding(
             c,
@@ -167,7 +177,7 @@ def period_documents(
         "poam-items": [
             {
                 "uuid": run_uuid(run_id, "poam-item", control),
-                "title": f"Restore {control} to effective operation",
+                "title": f"Resolve: {risk['title']}",
                 "description": risk["description"],
                 "related-risks": [{"risk-uuid": risk["uuid"]}],
             }

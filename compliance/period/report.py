@@ -16,6 +16,7 @@ from typing import Any
 
 from compliance.collect.checks import RUNTIME_CONTROLS
 from compliance.collect.model import iso
+from compliance.period.exceptions import ExceptionEvent
 from compliance.period.source import StoredRun, all_runs, load_runs, open_source
 from compliance.period.timeline import (
     ControlTimeline,
@@ -65,6 +66,7 @@ class PeriodReport:
     controls: tuple[ControlTimeline, ...]
     designs: tuple[DesignJudgement, ...]
     generated_at: datetime
+    exception_events: tuple[ExceptionEvent, ...] = ()
 
     @property
     def simulated(self) -> bool:
@@ -72,13 +74,18 @@ class PeriodReport:
 
     @property
     def effective(self) -> bool:
-        return all(c.effective for c in self.controls) and all(d.judged for d in self.designs)
+        return (
+            all(c.effective for c in self.controls)
+            and all(d.judged for d in self.designs)
+            and not self.exception_events
+        )
 
     @property
     def conclusion(self) -> str:
         bad = [c.control_id for c in self.controls if not c.effective]
         unjudged = [d.range.commit[:12] for d in self.designs if not d.judged]
-        if not bad and not unjudged:
+        waivers = [f"{e.rule} ({e.kind} {e.first}..{e.last})" for e in self.exception_events]
+        if not bad and not unjudged and not waivers:
             return (
                 f"Every runtime control operated effectively over {self.period} "
                 f"({self.period.length} days, every expected collection present and satisfied)."
@@ -88,6 +95,8 @@ class PeriodReport:
             parts.append(f"not operated effectively: {', '.join(bad)}")
         if unjudged:
             parts.append(f"design-time evidence not judged for commit(s) {', '.join(unjudged)}")
+        if waivers:
+            parts.append(f"exceptions not in force for the whole period: {', '.join(waivers)}")
         return f"Qualified: {'; '.join(parts)}."
 
 
@@ -122,6 +131,7 @@ def build_period_report(
     expected_runs_per_day: int = 1,
     s3_client: Callable[[], Any] | None = None,
     now: datetime | None = None,
+    exception_events: tuple[ExceptionEvent, ...] = (),
 ) -> PeriodReport:
     list_keys, read = open_source(store, s3_client)
     by_day = load_runs(period, list_keys, read, stack_name)
@@ -134,6 +144,7 @@ def build_period_report(
         timelines(period, by_day, RUNTIME_CONTROLS, expected_runs_per_day),
         judge_designs(design_ranges(by_day), design_verdicts or {}),
         (now or datetime.now(UTC)).replace(microsecond=0),
+        exception_events,
     )
 
 
@@ -173,6 +184,17 @@ def to_json(report: PeriodReport) -> dict[str, Any]:
                 "verdict": d.verdict,
             }
             for d in report.designs
+        ],
+        "exceptions": [
+            {
+                "rule": e.rule,
+                "resource": e.resource,
+                "kind": e.kind,
+                "uncovered": {"start": e.first.isoformat(), "end": e.last.isoformat()},
+                "controls": list(e.controls),
+                "text": e.text,
+            }
+            for e in report.exception_events
         ],
         "runs": [
             {
@@ -233,6 +255,8 @@ def to_markdown(report: PeriodReport) -> str:
             f"| `{r.commit[:12]}` | `{r.sha256[:16]}` | {r.first} | {r.last} | {r.days} | "
             f"{design.verdict} |"
         )
+    lines += ["", "## Exceptions not in force for the whole period", ""]
+    lines += [f"- {e.text}" for e in report.exception_events] or ["None."]
     lines += ["", "## What the evidence store guarantees", "", WORM_STATEMENT, ""]
     lines += [f"Every day's timeline per control: `{CSV_FILE}` (annex).", ""]
     return "\n".join(lines)

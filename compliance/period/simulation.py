@@ -39,6 +39,24 @@ class Injected:
     drifted_group: str
 
 
+EXPIRING_RULE = "CKV_AWS_252"  # the trail's per-file SNS notification waiver
+
+
+def expiring_exceptions(source: Path, target: Path, first: date, expires: date) -> Path:
+    """A copy of the exceptions file whose ``EXPIRING_RULE`` entry was approved before the
+    period and expires on ``expires`` (inside it): the period's expired exception."""
+    import yaml
+
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    (entry,) = [e for e in data["exceptions"] if e["rule"] == EXPIRING_RULE]
+    entry["approved_on"] = first - timedelta(days=30)
+    entry["expires"] = expires
+    for other in data["exceptions"]:  # approved before the period, so only the one event
+        other["approved_on"] = min(other["approved_on"], first - timedelta(days=30))
+    target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return target
+
+
 def plan(first: date, days: int) -> Injected:
     """A missed day at a third of the period, a drift at half fixed two days later (inside
     the period)."""

@@ -225,3 +225,44 @@ def test_period_oscal_validates_and_every_not_satisfied_control_has_an_open_risk
     assert set(risk_control.values()) == not_satisfied
     tracked = {str(rr.risk_uuid) for item in plan.poam_items for rr in item.related_risks or []}
     assert tracked == set(risks)
+
+
+def test_an_exception_that_expires_inside_the_period_is_a_deviation_with_an_open_risk(
+    simulated: tuple[Path, Period, Injected], synth_dir: Path, tmp_path: Path
+) -> None:
+    """Item 8's expired exception: the waiver covered only part of the period."""
+    from trestle.oscal import poam
+
+    from compliance.catalog import load_catalog
+    from compliance.exceptions import DEFAULT_PATH
+    from compliance.period.exceptions import exception_events, read_exceptions_over
+    from compliance.period.oscal import POAM_FILE
+    from compliance.period.simulation import EXPIRING_RULE, expiring_exceptions
+
+    store, period, _ = simulated
+    expires = period.first + timedelta(days=3)
+    path = expiring_exceptions(DEFAULT_PATH, tmp_path / "x.yaml", period.first, expires)
+    (event,) = exception_events(period, read_exceptions_over(path), load_catalog())
+    assert (event.rule, event.kind) == (EXPIRING_RULE, "expired")
+    assert (event.first, event.last) == (expires + timedelta(days=1), period.last)
+    assert event.controls  # the controls citing the rule are named
+    report = build_period_report(
+        period, str(store), stack_name=synth_dir.name, exception_events=(event,)
+    )
+    assert not report.effective and EXPIRING_RULE in report.conclusion
+    paths = write_period_report(report, tmp_path)
+    assert event.text in paths[MD_FILE].read_text()
+    plan = poam.PlanOfActionAndMilestones.oscal_read(paths[POAM_FILE])
+    assert plan is not None
+    assert any(EXPIRING_RULE in item.title for item in plan.poam_items)
+
+
+def test_the_shipped_exceptions_raise_no_event_over_a_period_they_cover() -> None:
+    from compliance.catalog import load_catalog
+    from compliance.exceptions import DEFAULT_PATH
+    from compliance.period.exceptions import exception_events, read_exceptions_over
+
+    waivers = read_exceptions_over(DEFAULT_PATH)
+    latest = max(e.approved_on for e in waivers)
+    covered = Period(latest, min(e.expires for e in waivers))
+    assert exception_events(covered, waivers, load_catalog()) == ()
