@@ -34,6 +34,15 @@ CSV_FILE = "period-timeline.csv"
 SIMULATION_LABEL = "LOCAL SIMULATION"
 DEFAULT_OWNER = "platform-team"  # the Owner tag's default (lib.config TagConfig)
 
+ASSESSOR_TEXT = (
+    "the automated period report (python -m compliance.report --period), from the runs the "
+    "scheduled collector stored; no person reviewed the runs"
+)
+VERIFY_TEXT = (
+    f"re-run the same command against the store (or a copy); every run's key and SHA-256 are "
+    f"listed in {JSON_FILE} and its OSCAL observations; each sampled population re-draws from "
+    "its stored seed (Sampling.redraw, docs/operating-evidence.md)"
+)
 WORM_STATEMENT = (
     "Evidence files are stored in an S3 bucket with Object Lock in GOVERNANCE mode, versioned, "
     "and the bucket policy refuses overwrites (If-None-Match) and lets only the deploying "
@@ -220,7 +229,12 @@ def to_markdown(report: PeriodReport) -> str:
         f"- Period: {report.period.first} to {report.period.last} ({report.period.length} days, "
         f"{report.expected_runs_per_day} expected collection(s) a day)",
         f"- Runs read: {len(report.runs)}; generated {iso(report.generated_at)}",
+        f"- Scope: the runtime controls ({', '.join(c.control_id for c in report.controls)}) of "
+        "the stack above in the account and region each run records; account baselines (AWS "
+        "Config, Security Hub) are observed, not deployed by the stack",
+        f"- Assessed by: {ASSESSOR_TEXT}",
         f"- **Conclusion:** {report.conclusion}",
+        f"- How to verify: {VERIFY_TEXT}",
         "",
         "## Controls",
         "",

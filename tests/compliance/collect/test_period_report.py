@@ -156,6 +156,9 @@ def test_the_outputs_are_labelled_a_local_simulation_and_list_every_day(
     assert report.simulated
     assert SIMULATION_LABEL in paths[MD_FILE].read_text().splitlines()[0]
     assert "GOVERNANCE" in paths[MD_FILE].read_text()
+    front = paths[MD_FILE].read_text().split("## Controls")[0]  # before everything else
+    for heading in ("Scope:", "Assessed by:", "**Conclusion:**", "How to verify:", "Period:"):
+        assert heading in front
     doc = json.loads(paths[JSON_FILE].read_text())
     assert doc["simulated"] is True and doc["effective"] is False
     rows = paths[CSV_FILE].read_text().strip().splitlines()
