@@ -200,3 +200,22 @@ def test_trail_archive_covers_period_and_window(stack: StackView) -> None:
     with pytest.raises(ConfigError) as err:
         load_config({"STREAMFLIX_TRAIL_ARCHIVE_DAYS": "200"})
     assert "STREAMFLIX_TRAIL_ARCHIVE_DAYS" in str(err.value)
+
+
+def test_the_signing_seam_grants_kms_sign_on_that_key_only() -> None:
+    """Issue 21's key plugs in through ``signing_key_arn``: kms:Sign on it, and its ARN in the
+    task's environment; without it neither appears (see the synthesized stack above)."""
+    from lib.constructs.evidence import container, task_statements
+    from lib.context import StackContext
+    from lib.evidence_layout import ENV_SIGNING_KEY
+    from lib.naming import Namer
+
+    ctx = StackContext(config=StackConfig(), namer=Namer("qa1"), account_id="123456789012")
+    key = "arn:aws:kms:eu-central-1:123456789012:key/signing"
+    signed = {s.sid: s for s in task_statements(ctx, "arn:aws:s3:::b", "arn:k", key)}
+    assert signed["SignEvidence"].actions == ("kms:Sign",)
+    assert signed["SignEvidence"].resources == (key,)
+    unsigned = {s.sid for s in task_statements(ctx, "arn:aws:s3:::b", "arn:k", None)}
+    assert "SignEvidence" not in unsigned
+    env = {e["name"]: e["value"] for e in container(ctx, "img", "b", "g", key)["environment"]}
+    assert env[ENV_SIGNING_KEY] == key
