@@ -2,7 +2,10 @@
 
 Starts moto server, builds a simulated deployed account named from the synthesized stack
 (``compliance.collect.simulate``), runs the collector against it and writes the compliance report
-with ``--runtime-evidence``. Everything is a LOCAL SIMULATION: the report says so on the evidence
+with ``--runtime-evidence``. With ``--days N`` it simulates N daily scheduled collections ending
+yesterday (injected clock; one missed day and a drift fixed two days later,
+``compliance.period.simulation``) into a local evidence store and writes the report with the
+period report (``--period``, ``--evidence-store``). Everything is a LOCAL SIMULATION: the report says so on the evidence
 section and in the OSCAL back-matter; it proves nothing about a real deployment.
 """
 
@@ -12,8 +15,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from compliance.attest.engine import sign_output
 from compliance.binding import bind
@@ -50,6 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="a synthesized stack folder (default: synthesize from the environment)",
     )
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="simulate this many daily collections (>= 6) and write the period report",
+    )
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -62,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except report.ReportInputError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
+    if args.days is not None:
+        return _period_demo(report, synth_dir, out, args.days)
     with local_moto() as endpoint:
         path, evidence = simulate_and_collect(synth_dir, out / "evidence", endpoint)
     print(
@@ -80,6 +92,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if code != 2:  # 2: the report refused its input and said why
         print(f"open {out / 'report' / 'report.html'} (operating evidence: LOCAL SIMULATION)")
+    return code
+
+
+def _period_demo(report: Any, synth_dir: Path, out: Path, days: int) -> int:
+    from compliance.exceptions import DEFAULT_PATH
+    from compliance.period.simulation import MIN_DAYS, expiring_exceptions, simulate_period
+
+    if days < MIN_DAYS:
+        print(f"error: --days {days}: at least {MIN_DAYS}", file=sys.stderr)
+        return 2
+    last = datetime.now(UTC).date() - timedelta(days=1)
+    first = last - timedelta(days=days - 1)
+    store = out / "evidence-store"
+    with local_moto() as endpoint:
+        injected = simulate_period(synth_dir, store, endpoint, first, days)
+    expires = first + timedelta(days=(2 * days) // 3)
+    waivers = expiring_exceptions(DEFAULT_PATH, out / "period-exceptions.yaml", first, expires)
+    print(
+        f"LOCAL SIMULATION: {days} daily collections {first}..{last} in {store} (missed "
+        f"{injected.missed}; drift of {injected.drifted_group} from {injected.drift_start}, "
+        f"fixed {injected.drift_fixed}; an exception expiring {expires})"
+    )
+    code: int = report.main(
+        [
+            "--out",
+            str(out / "report"),
+            "--synth-dir",
+            str(synth_dir),
+            "--period",
+            f"{first}..{last}",
+            "--evidence-store",
+            str(store),
+            "--period-exceptions",
+            str(waivers),
+        ]
+    )
     return code
 
 

@@ -346,6 +346,22 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help="trust policy (default: compliance/trust.yaml plus this machine's development keys)",
     )
+    parser.add_argument(
+        "--period",
+        default=None,
+        metavar="YYYY-MM-DD..YYYY-MM-DD",
+        help="also write the period report (operating effectiveness of the runtime controls "
+        "over these UTC days) into <out>/period/; needs --evidence-store",
+    )
+    parser.add_argument(
+        "--evidence-store",
+        default=None,
+        metavar="s3://BUCKET[/PREFIX] | DIR",
+        help="the evidence store the scheduled collector writes (or a local copy of it)",
+    )
+    # The exceptions file the period is judged against (default --exceptions); a simulation
+    # passes one with an entry that expires inside the period (compliance.period.simulation).
+    parser.add_argument("--period-exceptions", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--catalog", type=Path, default=CATALOG_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--exceptions", type=Path, default=EXCEPTIONS_PATH, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -457,6 +473,10 @@ def reproduce_commands(args: argparse.Namespace, data: ReportData) -> tuple[str,
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
+    problem = _period_args_problem(args)
+    if problem:  # before any synthesis or scan: bad input costs nothing
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="sfx-report-") as tmp:
         work = Path(tmp)
         try:
@@ -496,12 +516,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return EXIT_BAD_INPUT
         write_report(data, args.out)
+        period_code = _period(args, data, synth_dir)
+        if period_code == 2:
+            return 2
     counts = data.counts()
     print(
         f"compliance report for {data.run.stack_name} written to {args.out}/ "
         f"({', '.join(f'{n} {s}' for s, n in counts.items() if n)})"
     )
-    return exit_code(data)
+    code = exit_code(data)
+    return code if code else (EXIT_NOT_SATISFIED if period_code else 0)
 
 
 def exit_code(data: ReportData) -> int:
@@ -520,6 +544,63 @@ def exit_code(data: ReportData) -> int:
         )
         return EXIT_INCOMPLETE
     return EXIT_NOT_SATISFIED if data.counts()[ControlStatus.NOT_SATISFIED.value] else 0
+
+
+def _period_args_problem(args: argparse.Namespace) -> str:
+    if (args.period is None) != (args.evidence_store is None):
+        return "--period and --evidence-store go together"
+    if args.period is not None:
+        from compliance.period.window import Period, PeriodError
+
+        try:
+            Period.parse(args.period)
+        except PeriodError as err:
+            return str(err)
+    return ""
+
+
+def _owner_tag(synth_dir: Path) -> str:
+    """The stack's Owner tag (provider default_tags): the system owner of the period OSCAL."""
+    from compliance.period.report import DEFAULT_OWNER
+
+    provider = SynthesizedStack.load(synth_dir).data.get("provider", {}).get("aws", [{}])[0]
+    tags = (provider.get("default_tags") or [{}])[0].get("tags", {})
+    return str(tags.get("Owner", DEFAULT_OWNER))
+
+
+def _period(args: argparse.Namespace, data: ReportData, synth_dir: Path) -> int:
+    """The period report hook (issue 22; compliance/period/): 0 effective, 1 deviations, 2 bad
+    input; 0 when not asked for."""
+    if args.period is None and args.evidence_store is None:
+        return 0
+    from compliance.period.exceptions import exception_events, read_exceptions_over
+    from compliance.period.report import build_period_report
+    from compliance.period.source import SourceError
+    from compliance.period.window import Period, PeriodError
+    from compliance.period.write import write_period_report
+
+    try:
+        period = Period.parse(args.period)
+        verdicts: dict[str, str] = {}
+        if data.artifact is not None:
+            counts = ", ".join(f"{n} {s}" for s, n in data.counts().items() if n)
+            verdicts[data.artifact.sha256] = (
+                f"design-time report of commit {data.run.commit} (this report): {counts}"
+            )
+        waivers = read_exceptions_over(args.period_exceptions or args.exceptions)
+        report = build_period_report(
+            period,
+            args.evidence_store,
+            stack_name=data.run.stack_name,
+            design_verdicts=verdicts,
+            exception_events=exception_events(period, waivers, data.catalog),
+        )
+    except (PeriodError, SourceError, ExceptionFileError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    paths = write_period_report(report, args.out, _owner_tag(synth_dir))
+    print(f"period report: {report.conclusion} ({paths['period-report.md']})")
+    return 0 if report.effective else 1
 
 
 if __name__ == "__main__":

@@ -552,6 +552,52 @@ class AuditConfig(Section):
     anomalies). Price basis: docs/compliance.md, "Decisions on scanner findings"."""
 
 
+# ---------------------------------------------------------------------------------------------
+# Operating effectiveness over a period (issue 22): scheduled collection, WORM store, archives
+# ---------------------------------------------------------------------------------------------
+
+# The store keeps evidence for the audit period plus a year (the auditor's opinion may be
+# challenged within it); the trail archive covers the period plus the audit window.
+EVIDENCE_EXTRA_RETENTION_DAYS = 365
+
+
+class EvidenceConfig(Section):
+    schedule_hours: Integer = knob(
+        "STREAMFLIX_EVIDENCE_SCHEDULE_HOURS", 24, ge=1, le=168, unit="hours"
+    )
+    """Interval of the scheduled evidence collection (EventBridge Scheduler `rate(N hours)`);
+    24 = daily. Validity of the daily checks is 24 h, so longer intervals leave gaps the period
+    report shows as deviations."""
+    audit_period_days: Integer = knob(
+        "STREAMFLIX_AUDIT_PERIOD_DAYS", 365, ge=30, le=1095, unit="days"
+    )
+    """Length of the audit period an auditor reports on (SOC 2 type 2: 6-12 months)."""
+    audit_window_days: Integer = knob(
+        "STREAMFLIX_AUDIT_WINDOW_DAYS", 120, ge=30, le=365, unit="days"
+    )
+    """Time after the period's end during which the auditor re-performs checks (fieldwork)."""
+    retention_days: AutoInteger = knob(
+        "STREAMFLIX_EVIDENCE_RETENTION_DAYS", None, ge=30, le=3650, unit="days"
+    )
+    """Object Lock (governance) retention of each evidence file; `auto` = the audit period plus
+    one year."""
+    trail_archive_days: AutoInteger = knob(
+        "STREAMFLIX_TRAIL_ARCHIVE_DAYS", None, ge=90, le=3650, unit="days"
+    )
+    """Days the CloudTrail S3 archive keeps log files (Glacier Instant Retrieval after 90
+    days); `auto` = the audit period plus the audit window. CloudWatch log groups keep 90."""
+
+    @property
+    def lock_days(self) -> int:
+        """The Object Lock default retention the evidence bucket applies."""
+        return self.retention_days or self.audit_period_days + EVIDENCE_EXTRA_RETENTION_DAYS
+
+    @property
+    def archive_days(self) -> int:
+        """How long the trail archive keeps log files."""
+        return self.trail_archive_days or self.audit_period_days + self.audit_window_days
+
+
 # load_config's mapping, for the settings source below (empty: ``StackConfig()`` = defaults).
 _ENVIRON: ContextVar[Mapping[str, str]] = ContextVar("environ")
 
@@ -603,6 +649,7 @@ class StackConfig(BaseSettings):
     collector: CollectorConfig = Field(default_factory=CollectorConfig)  # issue 13
     account: AccountBaselineConfig = Field(default_factory=AccountBaselineConfig)  # issue 25
     audit: AuditConfig = Field(default_factory=AuditConfig)  # issue 25
+    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)  # issue 22
 
     @classmethod
     def settings_customise_sources(
@@ -862,6 +909,26 @@ RELATIONS: tuple[Relation, ...] = (
             f"is production, but {', '.join(ALARM_RECIPIENT_KNOBS)} are all empty: alerts "
             "would reach no one"
             if c.environment_tier == "production" and not c.alarms.has_recipient
+            else None
+        ),
+    ),
+    Relation(
+        "STREAMFLIX_EVIDENCE_RETENTION_DAYS",
+        "at least STREAMFLIX_AUDIT_PERIOD_DAYS (evidence must outlive the period it covers)",
+        lambda c: (
+            f"is below STREAMFLIX_AUDIT_PERIOD_DAYS={c.evidence.audit_period_days}"
+            if c.evidence.lock_days < c.evidence.audit_period_days
+            else None
+        ),
+    ),
+    Relation(
+        "STREAMFLIX_TRAIL_ARCHIVE_DAYS",
+        "at least STREAMFLIX_AUDIT_PERIOD_DAYS + STREAMFLIX_AUDIT_WINDOW_DAYS (the period can "
+        "be re-performed from the trail)",
+        lambda c: (
+            f"is below STREAMFLIX_AUDIT_PERIOD_DAYS + STREAMFLIX_AUDIT_WINDOW_DAYS="
+            f"{c.evidence.audit_period_days + c.evidence.audit_window_days}"
+            if c.evidence.archive_days < c.evidence.audit_period_days + c.evidence.audit_window_days
             else None
         ),
     ),

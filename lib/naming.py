@@ -155,6 +155,17 @@ COMPONENTS: dict[str, Service] = {
     # operating evidence: the collector's read-only role (STREAMFLIX_COLLECTOR_PRINCIPAL_ARN)
     "collector": Service.IAM_ROLE,
     "collector-policy": Service.IAM_POLICY,
+    # operating evidence over a period (issue 22): WORM store and the scheduled collector task
+    "evidence": Service.S3,
+    "collector-sg": Service.EC2,
+    "collector-task": Service.ECS,
+    "collector-logs": Service.LOGS,
+    "collector-schedule": Service.EVENTS,  # Scheduler names: 1-64 of A-Z a-z 0-9 _ . -
+    **{
+        f"collector-{kind}-{what}": service
+        for kind in ("execution", "task", "scheduler")
+        for what, service in (("role", Service.IAM_ROLE), ("policy", Service.IAM_POLICY))
+    },
     "scale-on-lag": Service.CLOUDWATCH,
     "scale-in-idle": Service.CLOUDWATCH,
     "scale-records-per-task": Service.CLOUDWATCH,
@@ -180,6 +191,7 @@ COMPONENTS: dict[str, Service] = {
             "idle",
             "rule-failed",
             "events-dlq-visible",
+            "evidence-missed",
         )
     },
     "rotation-failed": Service.EVENTS,

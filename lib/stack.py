@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cdktf import LocalBackend, S3Backend, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_iam_session_context import DataAwsIamSessionContext
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
@@ -16,6 +17,7 @@ from lib.constructs.dashboard import Dashboard
 from lib.constructs.database import Database
 from lib.constructs.db_events import DatabaseEvents
 from lib.constructs.encryption import EncryptionKeys
+from lib.constructs.evidence import CollectionWiring, EvidenceStore, ScheduledCollection
 from lib.constructs.evidence_signing import EvidenceSigningKey
 from lib.constructs.failure_handling import FailureHandling
 from lib.constructs.firewall import Firewall
@@ -45,6 +47,7 @@ class StreamflixStack(TerraformStack):
             default_tags=[AwsProviderDefaultTags(tags=config.required_tags())],
         )
         identity = DataAwsCallerIdentity(self, "current")
+        self.identity = identity
         ctx = StackContext(
             config=config, namer=Namer(config.environment_suffix), account_id=identity.account_id
         )
@@ -68,6 +71,7 @@ class StreamflixStack(TerraformStack):
             [s.id for s in self.network.private_subnets],
             self.firewall.database.id,
         )
+        self._evidence_store(ctx)
         self._workers(ctx)
         # signs the collector's runtime evidence (issue 21); roles get kms:Sign via grant_sign
         self.evidence_signing = EvidenceSigningKey(self, "evidence_signing", ctx)
@@ -75,6 +79,8 @@ class StreamflixStack(TerraformStack):
         if config.collector.principal_arn:  # operating evidence (issue 13)
             self.collector = CollectorRole(self, "collector", ctx, config.collector.principal_arn)
             self.evidence_signing.grant_sign(self.collector.role.arn)
+        self._scheduled_collection(ctx, signing_key_arn=self.evidence_signing.arn)
+        self.evidence_signing.grant_sign(self.scheduled_collection.task_role.arn)
         publish_outputs(self, self.parts)
         self.keys.finalize()
         self.evidence_signing.finalize()
@@ -160,6 +166,48 @@ class StreamflixStack(TerraformStack):
             stream_arn=ing.stream.arn,
             topic_arn=self.failures.topic_arn,
             extra_topics=self.failures.alert_topics[1:],
+            evidence_bucket_arn=self.evidence_store.arn,
+        )
+
+    def _evidence_store(self, ctx: StackContext) -> None:
+        """The WORM evidence store (issue 22); before the trail, which records its objects."""
+        # The role (not the session) that deploys: aws:PrincipalArn of an assumed-role session
+        # is its role ARN, which the store's policy lets remove evidence (destroy does).
+        deployer = DataAwsIamSessionContext(self, "deployer", arn=self.identity.arn)
+        self.evidence_store = EvidenceStore(
+            self,
+            "evidence",
+            ctx,
+            self.keys,
+            access_log_bucket=self.ingestion.access_logs.bucket.id,
+            deployer_arn=deployer.issuer_arn,
+        )
+
+    def _scheduled_collection(self, ctx: StackContext, signing_key_arn: str | None = None) -> None:
+        """The scheduled collector task writing into the store (issue 22). ``signing_key_arn``:
+        issue 21's evidence-signing key ARN; when given, the task role may kms:Sign with it and
+        the task is told its ARN (SFX_EVIDENCE_KMS_KEY)."""
+        self.firewall.allow_workers_to_prefix_list(
+            "collector_to_s3",
+            self.network.s3_endpoint.prefix_list_id,
+            "Collector writes evidence through the S3 gateway endpoint",
+            source=self.firewall.collector.id,
+        )
+        self.scheduled_collection = ScheduledCollection(
+            self,
+            "collection",
+            ctx,
+            self.keys,
+            CollectionWiring(
+                cluster_arn=self.compute.cluster.arn,
+                repository_url=self.registry.repository.repository_url,
+                repository_arn=self.registry.repository.arn,
+                subnet_ids=[s.id for s in self.network.private_subnets],
+                security_group_id=self.firewall.collector.id,
+                store=self.evidence_store,
+                topic_arns=self.failures.alert_topics,
+                signing_key_arn=signing_key_arn,
+            ),
         )
 
     @property

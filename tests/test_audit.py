@@ -79,6 +79,7 @@ def test_trail_records_management_and_content_data_events(stack: StackView) -> N
     }
     uploads = ref(stack, "aws_s3_bucket", "/ingestion/uploads/bucket", "arn")
     stream = ref(stack, "aws_kinesis_stream", "/ingestion/stream", "arn")
+    evidence = ref(stack, "aws_s3_bucket", "/evidence/bucket/bucket", "arn")
     assert selectors == {
         # the exact name checkers look for (Prowler, CIS v4.0+ audit): see lib/constructs/audit.py
         "Management events selector": [{"field": "eventCategory", "equals": ["Management"]}],
@@ -91,6 +92,12 @@ def test_trail_records_management_and_content_data_events(stack: StackView) -> N
             {"field": "eventCategory", "equals": ["Data"]},
             {"field": "resources.type", "equals": ["AWS::Kinesis::Stream"]},
             {"field": "resources.ARN", "equals": [stream]},
+        ],
+        # issue 22: who wrote, read or tried to remove operating evidence
+        "Evidence store objects": [
+            {"field": "eventCategory", "equals": ["Data"]},
+            {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+            {"field": "resources.ARN", "starts_with": [f"{evidence}/"]},
         ],
     }
 
@@ -121,7 +128,8 @@ def test_trail_bucket_is_a_secure_bucket(stack: StackView) -> None:
         stack, "aws_s3_bucket", "/ingestion/access_logs/bucket", "id"
     )
     (lifecycle,) = _bucket_part(stack, "aws_s3_bucket_lifecycle_configuration")["rule"]
-    assert lifecycle["expiration"] == [{"days": 90}]
+    # the archive outlives the audit period and window (issue 22): 365 + 120 days by default
+    assert lifecycle["expiration"] == [{"days": 485}]
 
 
 def test_trail_bucket_policy_admits_only_our_trail_over_tls(stack: StackView) -> None:

@@ -224,6 +224,19 @@ def accepted_envs(draw: st.DrawFn) -> dict[str, str]:
         "STREAMFLIX_ACCOUNT_ECR_ENHANCED_SCANNING": draw(booleans_raw),
         "STREAMFLIX_TRAIL_INSIGHTS": draw(booleans_raw),
     }
+    # issue 22: the audit period, window and what they bound
+    period, window = draw(st.integers(30, 1095)), draw(st.integers(30, 365))
+    env |= {
+        "STREAMFLIX_EVIDENCE_SCHEDULE_HOURS": str(draw(st.integers(1, 168))),
+        "STREAMFLIX_AUDIT_PERIOD_DAYS": str(period),
+        "STREAMFLIX_AUDIT_WINDOW_DAYS": str(window),
+        "STREAMFLIX_EVIDENCE_RETENTION_DAYS": draw(
+            st.one_of(st.just("auto"), st.integers(period, 3650).map(str))
+        ),
+        "STREAMFLIX_TRAIL_ARCHIVE_DAYS": draw(
+            st.one_of(st.just("auto"), st.integers(max(90, period + window), 3650).map(str))
+        ),
+    }
     if draw(st.booleans()):
         env |= {
             "STREAMFLIX_STATE_BACKEND": draw(_mixed_case("s3")),
@@ -532,6 +545,12 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
     "STREAMFLIX_ACCOUNT_S3_BLOCK_PUBLIC_ACCESS": garbage,
     "STREAMFLIX_ACCOUNT_ECR_ENHANCED_SCANNING": garbage,
     "STREAMFLIX_TRAIL_INSIGHTS": garbage,
+    # issue 22
+    "STREAMFLIX_EVIDENCE_SCHEDULE_HOURS": st.sampled_from(["0", "169", "-1", "x", "1.5"]),
+    "STREAMFLIX_AUDIT_PERIOD_DAYS": st.sampled_from(["29", "1096", "x", ""]),
+    "STREAMFLIX_AUDIT_WINDOW_DAYS": st.sampled_from(["29", "366", "x"]),
+    "STREAMFLIX_EVIDENCE_RETENTION_DAYS": st.sampled_from(["0", "29", "3651", "x"]),
+    "STREAMFLIX_TRAIL_ARCHIVE_DAYS": st.sampled_from(["89", "3651", "x", "-5"]),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from lib.constructs.network import INTERFACE_ENDPOINTS
+from lib.constructs.network import COLLECTOR_ENDPOINTS, INTERFACE_ENDPOINTS
 from lib.network_acl import AclEntry, world_admin_ingress
 from tests.conftest import StackView
 
@@ -100,8 +100,12 @@ def test_private_tasks_reach_aws_through_endpoints(stack: StackView) -> None:
     assert by_service["s3"]["vpc_endpoint_type"] == "Gateway"
     assert len(by_service["s3"]["route_table_ids"]) == 2
     required = {"kinesis-streams", "secretsmanager", "logs", "ecr.api", "ecr.dkr", "sqs", "sns"}
-    # exactly what the tasks call (issue 12.9): no CloudWatch API (EMF via logs), no STS
-    assert set(by_service) - {"s3"} == required == set(INTERFACE_ENDPOINTS)
+    # exactly what the workers call (issue 12.9): no CloudWatch API (EMF via logs), no STS ...
+    assert required == set(INTERFACE_ENDPOINTS)
+    # ... plus what the scheduled collector's read-only checks call (issue 22)
+    collector = {"sts", "cloudtrail", "monitoring", "rds", "backup", "ec2", "ecs", "config"}
+    assert collector | {"securityhub", "kms"} == set(COLLECTOR_ENDPOINTS)
+    assert set(by_service) - {"s3"} == required | set(COLLECTOR_ENDPOINTS)
     for service in required:
         endpoint = by_service[service]
         assert endpoint["vpc_endpoint_type"] == "Interface"

@@ -26,8 +26,10 @@ from securesystemslib.signer import (
     SSlibKey,
 )
 
+from lib.evidence_layout import ENV_SIGNING_KEY
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-KMS_KEY_ENV = "SFX_EVIDENCE_KMS_KEY"
+KMS_KEY_ENV = ENV_SIGNING_KEY  # the scheduled task is given it (lib/constructs/evidence.py)
 SECRET_KEY_ENV = "SFX_EVIDENCE_SIGNING_KEY"
 KEY_FILE_ENV = "SFX_EVIDENCE_KEY_FILE"
 # Local development keys live here (git-ignored), with the local trust file that names them.

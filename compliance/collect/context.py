@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,9 +10,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from compliance.collect.model import Check, Finding, Sampling
+from compliance.collect.sampling import METHOD, draw, size_row
 
 Client = Any
-SAMPLE_SIZE = 25  # AICPA-style sample for a population over a period; all when smaller
 
 
 @dataclass(frozen=True)
@@ -34,11 +33,23 @@ class Context:
         return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
 
     def sample(self, population: Sequence[str], start: datetime) -> Sampling:
-        """A seeded random sample an auditor can redraw with ``random.Random(seed)``."""
-        ordered = sorted(population)
-        size = min(SAMPLE_SIZE, len(ordered))
-        chosen = random.Random(self.seed).sample(ordered, size)
-        return Sampling(len(ordered), start, self.now, tuple(sorted(chosen)), self.seed)
+        """A seeded random sample of the size the table gives for the population's frequency
+        over [start, now]; the whole population is kept so it can be re-drawn offline."""
+        ordered = tuple(sorted(population))
+        days = (self.now - start).total_seconds() / 86_400
+        row = size_row(len(ordered), days)
+        chosen = draw(ordered, self.seed, min(row.size, len(ordered)))
+        return Sampling(
+            len(ordered),
+            start,
+            self.now,
+            chosen,
+            self.seed,
+            ordered,
+            METHOD,
+            row.frequency,
+            row.size,
+        )
 
 
 def error(check: Check, api_call: str, arn: str, expected: Any, err: Exception) -> Finding:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from compliance.collect.sampling import TABLE_SOURCE, draw
+
 SCHEMA_VERSION = "1.0.0"
 EVIDENCE_FILE = "runtime-evidence.json"
 
@@ -37,13 +39,28 @@ class Check:
 
 @dataclass(frozen=True)
 class Sampling:
-    """How a population over a period was examined, so an auditor can re-perform it."""
+    """How a population over a period was examined, so an auditor can re-perform it: the whole
+    population (ids), the method, the seed, the frequency row of the size table and the sample
+    (``compliance.collect.sampling``). ``redraw()`` repeats the draw from these fields alone."""
 
     population: int
     period_start: datetime
     period_end: datetime
     sample: tuple[str, ...]
     seed: int
+    population_ids: tuple[str, ...] = ()
+    method: str = ""
+    frequency: str = ""
+    size: int = 0  # the size the table gives (the sample is smaller only with a smaller population)
+
+    def redraw(self) -> tuple[str, ...]:
+        """The sample drawn again from the stored population and seed (no AWS call)."""
+        if len(self.population_ids) != self.population:
+            raise ValueError(
+                f"sampling: population_size={self.population} but {len(self.population_ids)} "
+                "population ids are stored; the sample cannot be re-drawn"
+            )
+        return draw(self.population_ids, self.seed, min(self.size, self.population))
 
     def to_json(self) -> dict[str, Json]:
         return {
@@ -51,7 +68,26 @@ class Sampling:
             "period": {"start": iso(self.period_start), "end": iso(self.period_end)},
             "sample": list(self.sample),
             "seed": self.seed,
+            "population": list(self.population_ids),
+            "method": self.method,
+            "frequency": self.frequency,
+            "sample_size_rule": {"size": self.size, "source": TABLE_SOURCE},
         }
+
+    @classmethod
+    def from_json(cls, s: dict[str, Json]) -> Sampling:
+        rule = s.get("sample_size_rule") or {}
+        return cls(
+            int(s["population_size"]),
+            parse_time(s["period"]["start"]),
+            parse_time(s["period"]["end"]),
+            tuple(s["sample"]),
+            int(s["seed"]),
+            tuple(s.get("population", ())),
+            str(s.get("method", "")),
+            str(s.get("frequency", "")),
+            int(rule.get("size", 0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -136,17 +172,7 @@ class EvidenceItem:
     @classmethod
     def from_json(cls, d: dict[str, Json]) -> EvidenceItem:
         s = d.get("sampling")
-        sampling = (
-            Sampling(
-                int(s["population_size"]),
-                parse_time(s["period"]["start"]),
-                parse_time(s["period"]["end"]),
-                tuple(s["sample"]),
-                int(s["seed"]),
-            )
-            if s
-            else None
-        )
+        sampling = Sampling.from_json(s) if s else None
         return cls(
             d["check_id"],
             tuple(d["control_ids"]),

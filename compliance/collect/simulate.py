@@ -483,3 +483,60 @@ class SimulatedAccount:
             cluster=self.design.ecs_cluster, service=self.design.ecs_service, force=True
         )
         self._service(self.design.min_tasks - 1)
+
+    # ------------------------------------------------------------------ time (issue 22)
+    def advance_to(self, when: datetime) -> None:
+        """Move the simulated account's clock to ``when`` for a daily collection of a period
+        simulation: the answers moto's gaps supply follow the clock (a digest delivered 40
+        minutes ago, the day's backup job and recovery point, a rotation within the schedule),
+        and only what existed at ``when`` is answered; a fresh lag datapoint is put."""
+        self.now = when
+        gaps = self.gaps
+        gaps.digest_delivered = when - timedelta(minutes=40)
+        cluster, d = self.ids["cluster_arn"], self.design
+        vault_arn = (
+            f"arn:aws:backup:{self.target.region}:{ACCOUNT_ID}:backup-vault:{d.backup_vault}"
+        )
+        stamp = when - timedelta(hours=2)
+        gaps.backup_jobs.append(
+            {
+                "BackupJobId": f"job-{stamp:%Y%m%d}",
+                "State": "COMPLETED",
+                "ResourceArn": cluster,
+                "CreationDate": stamp,
+                "BackupVaultName": d.backup_vault,
+            }
+        )
+        gaps.recovery_points.append(
+            {
+                "RecoveryPointArn": f"arn:aws:backup:{self.target.region}:{ACCOUNT_ID}:"
+                f"recovery-point:sim-{stamp:%Y%m%d}",
+                "BackupVaultName": d.backup_vault,
+                "BackupVaultArn": vault_arn,
+                "ResourceArn": cluster,
+                "Status": "COMPLETED",
+                "CreationDate": stamp,
+            }
+        )
+        week = when - timedelta(days=7)
+        gaps.backup_jobs = [j for j in gaps.backup_jobs if week < j["CreationDate"] <= when]
+        gaps.recovery_points = [p for p in gaps.recovery_points if week < p["CreationDate"] <= when]
+        gaps.rotation_events = [e for e in gaps.rotation_events if e["EventTime"] <= when]
+        recent = when - timedelta(days=max(1, d.rotation_days - 1))
+        if not any(
+            e["EventName"] == "RotationSucceeded" and e["EventTime"] > recent
+            for e in gaps.rotation_events
+        ):
+            self.add_rotation_event("RotationSucceeded", when - timedelta(hours=1))
+        self.client("cloudwatch").put_metric_data(
+            Namespace="AWS/Kinesis",
+            MetricData=[
+                {
+                    "MetricName": "GetRecords.IteratorAgeMilliseconds",
+                    "Dimensions": [{"Name": "StreamName", "Value": d.stream_name}],
+                    "Timestamp": when - timedelta(minutes=3),
+                    "Value": 1200.0,
+                    "Unit": "Milliseconds",
+                }
+            ],
+        )

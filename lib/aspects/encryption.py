@@ -91,6 +91,7 @@ ENCRYPTION_TABLE: dict[str, EncryptionSpec] = {
     ),
     "aws_cloudtrail": EncryptionSpec((KeyAttr("kms_key_id"),)),
     "aws_backup_vault": EncryptionSpec((KeyAttr("kms_key_arn"),)),
+    "aws_scheduler_schedule": EncryptionSpec((KeyAttr("kms_key_arn"),)),
     "aws_ecs_cluster": EncryptionSpec(
         (
             KeyAttr(_EXEC_KEY, _present(_EXEC), "execute_command_configuration is set"),

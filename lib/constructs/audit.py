@@ -2,7 +2,8 @@
 
 The trail validates its log files (digest chain), is encrypted with the logs key, and delivers
 to a dedicated SecureBucket (private, versioned, SSE-KMS, TLS-only, lifecycle, access-logged)
-and to a 90-day CloudWatch log group through a role that may only write the trail's streams.
+(kept for the audit period plus the audit window, STREAMFLIX_TRAIL_ARCHIVE_DAYS) and to a
+90-day CloudWatch log group through a role that may only write the trail's streams.
 Besides management events it records data events for the uploads bucket's objects and the
 processing stream: who wrote or read which video object or record batch (content tracking).
 Each CIS AWS Foundations v3.0 monitoring recommendation becomes a metric filter on that log
@@ -31,7 +32,7 @@ from constructs import Construct
 from lib.cis_metric_filters import CIS_BENCHMARK, CIS_METRIC_FILTERS, CIS_METRIC_NAMESPACE
 from lib.constructs.alarms import AlarmSpec, Metric, build_alarm, notify
 from lib.constructs.encryption import EncryptionKeys
-from lib.constructs.logs import LOG_RETENTION_DAYS, encrypted_log_group
+from lib.constructs.logs import encrypted_log_group
 from lib.constructs.secure_bucket import BucketSpec, Lifecycle, SecureBucket
 from lib.context import StackContext
 from lib.iam import Statement, policy_document, service_trust
@@ -41,6 +42,7 @@ CIS_ALARM_PERIOD_S = 300
 # CloudTrail Insights types (CloudTrail API reference, InsightSelector): unusual volumes of write
 # management API calls, and unusual rates of failed calls. Opt-in (paid): STREAMFLIX_TRAIL_INSIGHTS.
 INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
+TRAIL_GLACIER_IR_DAYS = 90  # Standard-IA from 30 days, Glacier Instant Retrieval from 90
 
 _Selector = CloudtrailAdvancedEventSelector
 _Field = CloudtrailAdvancedEventSelectorFieldSelector
@@ -93,7 +95,9 @@ def trail_logs_statements(log_group_arn: str, account_id: str) -> list[Statement
 MANAGEMENT_SELECTOR_NAME = "Management events selector"
 
 
-def event_selectors(uploads_bucket_arn: str, stream_arn: str) -> list[_Selector]:
+def event_selectors(
+    uploads_bucket_arn: str, stream_arn: str, evidence_bucket_arn: str | None = None
+) -> list[_Selector]:
     """Management events, plus data events for uploaded objects and the processing stream.
 
     Advanced event selector fields as the CloudTrail API defines them (AdvancedFieldSelector):
@@ -102,8 +106,23 @@ def event_selectors(uploads_bucket_arn: str, stream_arn: str) -> list[_Selector]
     <key>", so the bucket ARN plus "/" selects every object of that bucket only. Kinesis Data
     Streams record reads and writes on a stream are AWS::Kinesis::Stream data events;
     AWS::Kinesis::StreamConsumer would be needed only for enhanced fan-out consumers, which this
-    stack does not register.
+    stack does not register. Writes and reads of the evidence store's objects are recorded too:
+    who wrote, read or tried to remove operating evidence (issue 22).
     """
+    evidence = (
+        [
+            _Selector(
+                name="Evidence store objects",
+                field_selector=[
+                    _Field(field="eventCategory", equal_to=["Data"]),
+                    _Field(field="resources.type", equal_to=["AWS::S3::Object"]),
+                    _Field(field="resources.ARN", starts_with=[f"{evidence_bucket_arn}/"]),
+                ],
+            )
+        ]
+        if evidence_bucket_arn
+        else []
+    )
     return [
         _Selector(
             name=MANAGEMENT_SELECTOR_NAME,
@@ -125,6 +144,7 @@ def event_selectors(uploads_bucket_arn: str, stream_arn: str) -> list[_Selector]
                 _Field(field="resources.ARN", equal_to=[stream_arn]),
             ],
         ),
+        *evidence,
     ]
 
 
@@ -141,6 +161,7 @@ class Audit(Construct):
         stream_arn: str,
         topic_arn: str,
         extra_topics: Sequence[str] = (),
+        evidence_bucket_arn: str | None = None,
     ):
         super().__init__(scope, id_)
         names = ctx.namer
@@ -156,10 +177,13 @@ class Audit(Construct):
             BucketSpec(
                 name=bucket_name,
                 kms_key_arn=keys.logs.arn,
+                # The archive covers the audit period plus the audit window (issue 22), so a
+                # period can be re-performed from validated log files; CloudWatch keeps 90 days.
                 lifecycle=Lifecycle(
                     noncurrent_expiration_days=7,
                     transition_to_ia_days=30,
-                    expiration_days=LOG_RETENTION_DAYS,
+                    transition_to_glacier_ir_days=TRAIL_GLACIER_IR_DAYS,
+                    expiration_days=ctx.config.evidence.archive_days,
                 ),
                 access_log_bucket=access_log_bucket,
                 access_log_prefix="trail/",
@@ -197,7 +221,9 @@ class Audit(Construct):
             kms_key_id=keys.logs.arn,
             cloud_watch_logs_group_arn=f"{self.log_group.arn}:*",
             cloud_watch_logs_role_arn=self.logs_role.arn,
-            advanced_event_selector=event_selectors(uploads_bucket_arn, stream_arn),
+            advanced_event_selector=event_selectors(
+                uploads_bucket_arn, stream_arn, evidence_bucket_arn
+            ),
             insight_selector=[CloudtrailInsightSelector(insight_type=t) for t in INSIGHT_TYPES]
             if ctx.config.audit.trail_insights
             else None,

@@ -36,7 +36,7 @@ class Firewall(Construct):
         self.endpoints = self._group(
             "endpoints",
             names.name("endpoints-sg"),
-            "Interface VPC endpoints: HTTPS from the workers only",
+            "Interface VPC endpoints: HTTPS from the workers and the evidence collector only",
             vpc_id,
         )
         self.workers = self._group(
@@ -45,12 +45,23 @@ class Firewall(Construct):
             "Worker tasks: no ingress; egress to endpoints, S3, database",
             vpc_id,
         )
+        self.collector = self._group(
+            "collector",
+            names.name("collector-sg"),
+            "Scheduled evidence collector tasks: no ingress; egress to endpoints and S3",
+            vpc_id,
+        )
         self.database = self._group(
             "database", names.name("db-sg"), "Aurora PostgreSQL: 5432 from the workers only", vpc_id
         )
         self._allow(
             Flow("workers_to_endpoints", "Workers call AWS APIs via interface endpoints", HTTPS),
             self.workers,
+            self.endpoints,
+        )
+        self._allow(
+            Flow("collector_to_endpoints", "Collector calls AWS APIs via endpoints", HTTPS),
+            self.collector,
             self.endpoints,
         )
         self._allow(
@@ -93,13 +104,14 @@ class Firewall(Construct):
         )
 
     def allow_workers_to_prefix_list(
-        self, flow_id: str, prefix_list_id: str, description: str
+        self, flow_id: str, prefix_list_id: str, description: str, source: str | None = None
     ) -> None:
-        """Egress to a gateway endpoint's managed prefix list (e.g. S3), HTTPS only."""
+        """Egress to a gateway endpoint's managed prefix list (e.g. S3), HTTPS only, from the
+        workers' group (or the group id ``source``)."""
         VpcSecurityGroupEgressRule(
             self,
             f"{flow_id}_egress",
-            security_group_id=self.workers.id,
+            security_group_id=source or self.workers.id,
             ip_protocol="tcp",
             from_port=HTTPS,
             to_port=HTTPS,

@@ -58,6 +58,20 @@ INTERFACE_ENDPOINTS = (
     "sqs",  # worker: the DLQ
     "sns",  # worker: the alerts topic
 )
+# The scheduled evidence collector's read-only calls (compliance/collector-policy.json) beyond
+# the endpoints above (it also uses secretsmanager, logs, sns and the S3 gateway).
+COLLECTOR_ENDPOINTS = (
+    "sts",  # GetCallerIdentity: the account the evidence is about
+    "cloudtrail",
+    "monitoring",  # DescribeAlarms, GetMetricStatistics
+    "rds",
+    "backup",
+    "ec2",  # flow logs, security groups
+    "ecs",
+    "config",
+    "securityhub",
+    "kms",  # DescribeKey of the log groups' key
+)
 
 
 def default_acl_rules(
@@ -308,7 +322,7 @@ class Network(Construct):
         self.interface_endpoints: dict[str, VpcEndpoint] = {}
         # ECS Exec's agent talks to SSM Messages; only needed (and paid for) when Exec is on.
         exec_endpoints = ("ssmmessages",) if self._ctx.config.worker.enable_exec else ()
-        for service in (*INTERFACE_ENDPOINTS, *exec_endpoints):
+        for service in (*INTERFACE_ENDPOINTS, *COLLECTOR_ENDPOINTS, *exec_endpoints):
             self.interface_endpoints[service] = VpcEndpoint(
                 self,
                 f"endpoint_{service.replace('.', '_').replace('-', '_')}",

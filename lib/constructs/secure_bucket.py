@@ -3,6 +3,12 @@
 Public access blocked, ACLs disabled (bucket owner enforced), versioning, default encryption,
 a bucket policy that refuses plain HTTP and TLS < 1.2, lifecycle rules, server access logging
 and EventBridge notifications. ``force_destroy`` so ``cdktf destroy`` can empty it.
+
+With ``object_lock`` the bucket is created with S3 Object Lock and a default retention in
+GOVERNANCE mode (never COMPLIANCE: a compliance-mode version cannot be deleted by anyone until
+its retention ends, so the stack could not be destroyed). Governance-mode versions can be
+deleted only by a principal allowed ``s3:BypassGovernanceRetention`` that sends the bypass
+header; hashicorp/aws empties an Object Lock bucket on ``force_destroy`` with that header.
 """
 
 from __future__ import annotations
@@ -23,6 +29,11 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
 )
 from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
 from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification
+from cdktf_cdktf_provider_aws.s3_bucket_object_lock_configuration import (
+    S3BucketObjectLockConfigurationA,
+    S3BucketObjectLockConfigurationRuleA,
+    S3BucketObjectLockConfigurationRuleDefaultRetentionA,
+)
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
     S3BucketOwnershipControls,
     S3BucketOwnershipControlsRule,
@@ -48,7 +59,23 @@ class Lifecycle:
     noncurrent_expiration_days: int = 30
     abort_multipart_days: int = 7
     transition_to_ia_days: int | None = None
+    # Glacier Instant Retrieval: millisecond reads (an auditor's re-performance), lower cost.
+    transition_to_glacier_ir_days: int | None = None
     expiration_days: int | None = None
+
+
+GOVERNANCE = "GOVERNANCE"
+
+
+@dataclass(frozen=True)
+class ObjectLock:
+    """Default Object Lock retention of every new object version (governance mode only)."""
+
+    days: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.days <= 36_500:
+            raise ValueError(f"ObjectLock.days={self.days}: 1-36500 (S3 default retention)")
 
 
 @dataclass(frozen=True)
@@ -65,6 +92,7 @@ class BucketSpec:
     eventbridge_notifications: bool = True
     # Set on the access-log bucket: lets S3 log delivery write, for this account's buckets only.
     receives_access_logs_from_account: str | None = None
+    object_lock: ObjectLock | None = None
 
 
 def tls_only_statements(bucket_arn: str) -> list[dict[str, Any]]:
@@ -103,7 +131,13 @@ def access_log_delivery_statement(bucket_arn: str, account_id: str) -> dict[str,
 class SecureBucket(Construct):
     def __init__(self, scope: Construct, id_: str, spec: BucketSpec):
         super().__init__(scope, id_)
-        self.bucket = S3Bucket(self, "bucket", bucket=spec.name, force_destroy=True)
+        self.bucket = S3Bucket(
+            self,
+            "bucket",
+            bucket=spec.name,
+            force_destroy=True,
+            object_lock_enabled=True if spec.object_lock else None,
+        )
         b = self.bucket.id
         self.public_access_block = S3BucketPublicAccessBlock(
             self,
@@ -120,7 +154,7 @@ class SecureBucket(Construct):
             bucket=b,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
-        S3BucketVersioningA(
+        versioning = S3BucketVersioningA(
             self,
             "versioning",
             bucket=b,
@@ -147,6 +181,18 @@ class SecureBucket(Construct):
             ],
         )
         self._lifecycle(spec.lifecycle)
+        if spec.object_lock:
+            self.object_lock = S3BucketObjectLockConfigurationA(
+                self,
+                "object_lock",
+                bucket=b,
+                rule=S3BucketObjectLockConfigurationRuleA(
+                    default_retention=S3BucketObjectLockConfigurationRuleDefaultRetentionA(
+                        mode=GOVERNANCE, days=spec.object_lock.days
+                    )
+                ),
+                depends_on=[versioning],
+            )
         target = spec.access_log_bucket
         if target:
             S3BucketLoggingA(
@@ -190,12 +236,14 @@ class SecureBucket(Construct):
                 )
             ],
             transition=[
-                S3BucketLifecycleConfigurationRuleTransition(
-                    days=lc.transition_to_ia_days, storage_class="STANDARD_IA"
+                S3BucketLifecycleConfigurationRuleTransition(days=days, storage_class=cls)
+                for days, cls in (
+                    (lc.transition_to_ia_days, "STANDARD_IA"),
+                    (lc.transition_to_glacier_ir_days, "GLACIER_IR"),
                 )
+                if days
             ]
-            if lc.transition_to_ia_days
-            else None,
+            or None,
             expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=lc.expiration_days)]
             if lc.expiration_days
             else None,

@@ -118,13 +118,14 @@ def lifecycle_of(stack: StackView, bucket_fragment: str) -> dict[str, Any]:
 
 @pytest.mark.synth
 def test_trail_log_reasons_match_the_trail_bucket_lifecycle(stack: StackView) -> None:
-    """The trail-logs reason says the S3 copy also expires after 90 days; the trail-bucket
-    replication reason says noncurrent versions are kept 7 days."""
+    """The trail-logs reason says the S3 archive keeps the period plus the window (485 days by
+    default); the trail-bucket replication reason says noncurrent versions are kept 7 days."""
     rule = lifecycle_of(stack, "audit/trail_bucket")
-    assert rule["expiration"] == [{"days": 90}]
+    assert rule["expiration"] == [{"days": 485}]
     assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 7}]
     (trail_logs,) = reasons_for("CKV_AWS_338", "aws_cloudwatch_log_group.audit_trail_logs")
-    assert "expires its validated log files after 90 days" in trail_logs
+    assert "485 days by default" in trail_logs
+    assert "audit period plus the audit window" in trail_logs
     (replication,) = reasons_for("CKV_AWS_144", "aws_s3_bucket.audit_trail_bucket")
     assert "noncurrent versions kept 7 days" in replication
 
@@ -147,14 +148,14 @@ def test_replication_reasons_match_the_residency_rule_and_storage_classes(
     stack: StackView,
 ) -> None:
     """The residency rule is "EU member-state regions" (not one region), and no bucket moves
-    objects to a one-zone storage class (S3 Standard/Standard-IA keep >= 3 AZs: AWS S3 user
-    guide, "Data protection in Amazon S3")."""
+    objects to a one-zone storage class (S3 Standard, Standard-IA and Glacier Instant Retrieval
+    keep >= 3 AZs: AWS S3 user guide, "Data protection in Amazon S3", "Storage classes")."""
     assert stack.provider["region"] in EU_MEMBER_STATE_REGIONS
     assert len(EU_MEMBER_STATE_REGIONS) > 1
     for _, body in stack.of_type("aws_s3_bucket_lifecycle_configuration").items():
         for rule in body["rule"]:
             classes = {t["storage_class"] for t in rule.get("transition", [])}
-            assert classes <= {"STANDARD_IA"}, classes
+            assert classes <= {"STANDARD_IA", "GLACIER_IR"}, classes
     for reason in reasons_for("CKV_AWS_144", "aws_s3_bucket."):
         assert "allow another EU region (CKV_SFX_24)" in reason
         assert "at least three Availability Zones" in reason

@@ -79,8 +79,22 @@ def test_sampled_populations_can_be_re_performed(baseline: Run, now: datetime) -
     assert jobs is not None and jobs.population == 3 and jobs.seed == 7
     assert jobs.period_end == now and jobs.period_start == now - timedelta(days=7)
     population = sorted(f"job-{d}" for d in range(3))
-    redrawn = sorted(random.Random(jobs.seed).sample(population, min(25, len(population))))
+    assert list(jobs.population_ids) == population  # the whole population is kept (issue 22)
+    redrawn = sorted(random.Random(jobs.seed).sample(population, min(jobs.size, len(population))))
     assert list(jobs.sample) == redrawn
+    assert jobs.frequency == "weekly" and jobs.size == 15  # 3 jobs in 7 days: ~156 a year
+
+
+def test_every_stored_sample_is_redrawn_from_the_file_alone(baseline: Run) -> None:
+    """Issue 22 item 4: read the written file (no AWS), re-draw each sample from its stored
+    population, method and seed, and get the same sample."""
+    stored = RuntimeEvidence.from_json(json.loads(baseline.path.read_text()))
+    sampled = [i.sampling for i in stored.items if i.sampling is not None]
+    assert sampled
+    for sampling in sampled:
+        assert len(sampling.population_ids) == sampling.population
+        assert sampling.method and sampling.frequency and sampling.size >= 1
+        assert sampling.redraw() == sampling.sample
 
 
 def test_validity_per_check_sets_expiry_and_expired_evidence_counts_as_not_run(
