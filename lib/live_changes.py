@@ -137,6 +137,16 @@ LIVE_CHANGES: tuple[LiveChange, ...] = (
         "switches the registry's scan type; images stay",
     ),
     _in_place("STREAMFLIX_TRAIL_INSIGHTS", "true", "account", "the trail is updated in place"),
+    _in_place("STREAMFLIX_EVIDENCE_SCHEDULE_HOURS", "12", "evidence", "the schedule changes"),
+    _in_place("STREAMFLIX_AUDIT_PERIOD_DAYS", "180", "evidence", "retention defaults follow"),
+    _in_place("STREAMFLIX_AUDIT_WINDOW_DAYS", "90", "evidence", "the archive expiry follows"),
+    _in_place(
+        "STREAMFLIX_EVIDENCE_RETENTION_DAYS",
+        "730",
+        "evidence",
+        "new default retention applies to new evidence; stored evidence keeps its own",
+    ),
+    _in_place("STREAMFLIX_TRAIL_ARCHIVE_DAYS", "600", "evidence", "lifecycle updated in place"),
     _in_place(
         "STREAMFLIX_COLLECTOR_PRINCIPAL_ARN",
         "arn:aws:iam::123456789012:role/ci-compliance",
