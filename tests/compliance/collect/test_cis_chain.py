@@ -190,11 +190,11 @@ def test_a_deleted_filter_makes_exactly_its_cis_control_not_satisfied_in_the_rep
     account: SimulatedAccount, run_collector: Collect, designed_in: ReportData, baseline: Run
 ) -> None:
     """The issue's case: CIS 4.3's filter deleted, its alarm kept."""
-    before = _cis_statuses(with_runtime_evidence(designed_in, baseline.path))
+    before = _cis_statuses(with_runtime_evidence(designed_in, baseline.path, allow_simulation=True))
     assert set(before.values()) == {ControlStatus.SATISFIED}
     _delete_filter(account)
     path: Path = run_collector(account).path
-    data = with_runtime_evidence(designed_in, path)
+    data = with_runtime_evidence(designed_in, path, allow_simulation=True)
     after = _cis_statuses(data)
     assert {c for c, s in after.items() if s is not before[c]} == {"SFX-CTL-CIS-03"}
     assert after["SFX-CTL-CIS-03"] is ControlStatus.NOT_SATISFIED
