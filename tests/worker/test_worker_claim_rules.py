@@ -28,9 +28,14 @@ def _job(shard: str = "s-1", sequence: str = "100", redrive: uuid.UUID | None = 
 
 
 def _existing(
-    status: str, claimed_by: str | None = "w-1", redrives: tuple[uuid.UUID, ...] = ()
+    status: str,
+    claimed_by: str | None = "w-1",
+    redrives: tuple[uuid.UUID, ...] = (),
+    granted: tuple[uuid.UUID, ...] = (),
 ) -> ExistingVideo:
-    return ExistingVideo(status, ("s-1", "100"), claimed_by, frozenset(redrives))
+    return ExistingVideo(
+        status, ("s-1", "100"), claimed_by, frozenset(redrives), frozenset(granted)
+    )
 
 
 @pytest.mark.parametrize(
@@ -42,10 +47,17 @@ def _existing(
         (_job(sequence="101"), _existing("PROCESSING"), Claim("duplicate", "PROCESSING")),
         (_job(), _existing("COMPLETED"), Claim("duplicate", "COMPLETED")),
         (_job(), _existing("FAILED"), Claim("duplicate", "FAILED")),  # a re-submit is no redrive
-        (_job(redrive=REDRIVE), _existing("FAILED"), Claim("redrive")),
+        (_job(redrive=REDRIVE), _existing("FAILED", granted=(REDRIVE,)), Claim("redrive")),
+        # a marker the operator never recorded (a producer wrote it) re-opens nothing
+        (_job(redrive=REDRIVE), _existing("FAILED"), Claim("duplicate", "FAILED", ungranted=True)),
         (
             _job(redrive=REDRIVE),
-            _existing("FAILED", redrives=(REDRIVE,)),
+            _existing("FAILED", granted=(uuid.uuid4(),)),
+            Claim("duplicate", "FAILED", ungranted=True),
+        ),
+        (
+            _job(redrive=REDRIVE),
+            _existing("FAILED", redrives=(REDRIVE,), granted=(REDRIVE,)),
             Claim("duplicate", "FAILED"),
         ),
         (_job(redrive=REDRIVE), _existing("COMPLETED"), Claim("duplicate", "COMPLETED")),

@@ -501,6 +501,16 @@ class ShardConsumer(threading.Thread):
     ) -> None:
         """A request for a video in progress or done: recorded by the claim, never processed."""
         stats.duplicates += 1
+        if claim.ungranted and request.redrive is not None:
+            self.log.warning(
+                "redrive marker not recorded by the operator's redrive: the video stays FAILED",
+                extra={
+                    "video_id": str(request.video_id),
+                    "sequence_number": record["SequenceNumber"],
+                    "redrive_id": str(request.redrive.redrive_id),
+                },
+            )
+            return
         self.log.info(
             "duplicate request skipped",
             extra={

@@ -94,7 +94,8 @@ _EXISTING = """
 SELECT v.video_id, v.status, COALESCE(v.claim_shard_id, v.source_shard_id),
     COALESCE(v.claim_sequence, v.source_sequence)::text, v.claimed_by, v.run,
     ARRAY(SELECT h.redrive_id FROM video_status_history h
-          WHERE h.video_id = v.video_id AND h.redrive_id IS NOT NULL)
+          WHERE h.video_id = v.video_id AND h.redrive_id IS NOT NULL),
+    ARRAY(SELECT g.redrive_id FROM redrive_grants g WHERE g.video_id = v.video_id)
 FROM videos v WHERE v.video_id = ANY(%s::uuid[])
 ORDER BY v.video_id
 FOR UPDATE OF v
@@ -181,10 +182,13 @@ class Claim:
     ``new``/``resumed``/``redrive``: process it in the batch (``resumed``: a claim a worker
     handed back gracefully); ``reclaimed``: a claim left by a worker that stopped abruptly
     (crash guard); ``duplicate``: the video is in progress elsewhere or done; never processed.
+    ``ungranted``: the record carries a redrive marker the operator never recorded (a producer
+    wrote it): it re-opens nothing.
     """
 
     kind: ClaimKind
     status_seen: str | None = None
+    ungranted: bool = False
 
 
 NEW = Claim("new")
@@ -205,7 +209,8 @@ class ExistingVideo:
     status: str
     claim: tuple[str, str]
     claimed_by: str | None
-    redrives: frozenset[UUID]
+    redrives: frozenset[UUID]  # redrive ids that already re-opened it (each runs once)
+    granted: frozenset[UUID] = frozenset()  # redrive ids the operator recorded for it (V009)
 
 
 def _job_row(job: Job) -> dict[str, object]:
@@ -260,14 +265,20 @@ def _insert_new(
 
 
 def decide(job: Job, existing: ExistingVideo) -> Claim:
-    """The rule for a record whose video already exists (one outcome per video)."""
+    """The rule for a record whose video already exists (one outcome per video).
+
+    A redrive marker re-opens a FAILED video only if the operator's ``redrive`` recorded it in
+    ``redrive_grants`` first: the marker is part of the request, so a producer can write one.
+    """
     redrive = job.request.redrive
     if existing.status == "PROCESSING":
         if existing.claim == (job.shard_id, job.sequence_number):
             return Claim("resumed" if existing.claimed_by is None else "reclaimed")
         return Claim("duplicate", "PROCESSING")
     if existing.status == "FAILED" and redrive and redrive.redrive_id not in existing.redrives:
-        return Claim("redrive")
+        if redrive.redrive_id in existing.granted:
+            return Claim("redrive")
+        return Claim("duplicate", "FAILED", ungranted=True)
     return Claim("duplicate", existing.status)
 
 
@@ -279,6 +290,7 @@ def _existing(conn: Conn, video_ids: list[UUID]) -> dict[UUID, ExistingVideo]:
             claim=(str(r[2]), str(r[3])),
             claimed_by=None if r[4] is None else str(r[4]),
             redrives=frozenset(cast(list[UUID], r[6] or [])),
+            granted=frozenset(cast(list[UUID], r[7] or [])),
         )
         for r in rows
     }
