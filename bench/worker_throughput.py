@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "worker" / "src"))
 
 from profile_summary import summarize  # noqa: E402
+from streamflix_worker.media import probe_file  # noqa: E402
 from streamflix_worker.standins import Stack, StandIns, make_clip, sample_request  # noqa: E402
 
 ENTRY = Path(__file__).resolve().parent / "bench_worker.py"
@@ -347,9 +348,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(run_case(standins, _with(case, payloads), clip))
         print()
         print(report(results, load_start, os.getloadavg()))
+        print(media_check_cost(standins.root))
         return 0
     finally:
         standins.stop()
+
+
+MEDIA_CHECK_CLIPS = (1.0, 20.0)  # seconds: the bench's clip and the issue's 20 s upload
+MEDIA_CHECK_REPEATS = 20
+
+
+def media_check_cost(root: Path, repeats: int = MEDIA_CHECK_REPEATS) -> str:
+    """CPU per file of the probe with and without the media-data check (issue 23 item 1): the
+    check demuxes every packet, so it grows with the file, unlike the header probe."""
+    lines = [f"media check (CPU per file, median of {repeats}):"]
+    for seconds in MEDIA_CHECK_CLIPS:
+        clip = make_clip(root / f"check-{seconds:g}s.mp4", seconds=seconds)
+
+        def cpu_ms(check: bool, path: Path = clip) -> float:
+            samples = []
+            for _ in range(repeats):
+                start = time.process_time()
+                probe_file(path, check_data=check)
+                samples.append((time.process_time() - start) * 1000)
+            return statistics.median(samples)
+
+        header, full = cpu_ms(False), cpu_ms(True)
+        lines.append(
+            f"  {seconds:g} s clip ({clip.stat().st_size:,} bytes): probe {header:.2f} ms,"
+            f" probe + check {full:.2f} ms (check {full - header:.2f} ms)"
+        )
+    return "\n".join(lines)
 
 
 def _with(case: Case, payloads: tuple[bytes, ...]) -> Case:

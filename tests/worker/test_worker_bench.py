@@ -77,3 +77,11 @@ def test_cases_run_real_workers_to_the_last_checkpoint(
     assert len(dumps) >= 2  # the consumer thread and its prefetch thread
     summary = bench.summarize(dumps, 30)
     assert "us/record" in summary and "streamflix_worker (own code)" in summary
+
+
+def test_media_check_cost_is_measured_on_both_clips(bench: ModuleType, tmp_path: Path) -> None:
+    text = bench.media_check_cost(tmp_path, repeats=2)
+    lines = text.splitlines()
+    assert lines[0] == "media check (CPU per file, median of 2):"
+    assert [line.split(" clip")[0].strip() for line in lines[1:]] == ["1 s", "20 s"]
+    assert all("probe + check" in line and "(check " in line for line in lines[1:])
