@@ -200,6 +200,6 @@ def probe_file(path: Path, check_data: bool = True) -> ProbeInfo:
         raise TransientJobError(f"scratch file unreadable: {_without_path(error)}") from error
 
 
-def _without_path(error: OSError) -> str:
+def _without_path(error: OSError | av.FFmpegError) -> str:
     """FFmpeg's/the OS's message without the file name (``strerror``, not ``str``)."""
-    return str(error.strerror or type(error).__name__)
+    return str(getattr(error, "strerror", None) or type(error).__name__)
