@@ -10,6 +10,7 @@ from streamflix_worker.standins import sample_request
 from streamflix_worker.store import Claim, ExistingVideo, Job, decide
 
 REDRIVE = uuid.uuid4()
+HOLDER = "w-1#this-process"
 
 
 def _job(shard: str = "s-1", sequence: str = "100", redrive: uuid.UUID | None = None) -> Job:
@@ -42,6 +43,8 @@ def _existing(
     ("job", "existing", "expected"),
     [
         (_job(), _existing("PROCESSING"), Claim("reclaimed")),  # our record, left by a crash
+        # held by this very process (a consumer restart, a retried claim): not a death
+        (_job(), _existing("PROCESSING", claimed_by=HOLDER), Claim("resumed")),
         (_job(), _existing("PROCESSING", claimed_by=None), Claim("resumed")),  # handed back
         (_job("s-2"), _existing("PROCESSING"), Claim("duplicate", "PROCESSING")),  # other shard
         (_job(sequence="101"), _existing("PROCESSING"), Claim("duplicate", "PROCESSING")),
@@ -65,4 +68,4 @@ def _existing(
     ],
 )
 def test_one_outcome_per_video(job: Job, existing: ExistingVideo, expected: Claim) -> None:
-    assert decide(job, existing) == expected
+    assert decide(job, existing, HOLDER) == expected

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
 
+import psycopg
 from botocore.exceptions import ClientError
 
 from streamflix_worker import store
@@ -41,6 +42,7 @@ from streamflix_worker.telemetry import (
 
 MIN_GET_RECORDS_INTERVAL_S = 0.2  # Kinesis allows 5 GetRecords per second per shard
 COMMIT_INTERVAL_S = 5.0  # bound on redone work after a crash when jobs are slow
+CRASH_CREDIT_TIMEOUT_S = 5.0  # taking back marks after a consumer-thread crash
 # A reclaimed job whose marked starts all died (the process was killed while processing it)
 # is dead-lettered on its next start: with the first, unmarked start, that is three deaths.
 MAX_UNFINISHED_STARTS = 2
@@ -209,9 +211,29 @@ class ShardConsumer(threading.Thread):
                 )
             else:
                 self.log.exception("shard consumer crashed", extra={"shard_id": self.shard_id})
+                self._credit_after_crash()
         finally:
             self._session.close()
             self._on_exit()
+
+    def _credit_after_crash(self) -> None:
+        """A consumer thread that crashed is not a process death: take back the crash-guard
+        marks of the starts it had in flight (its claims stay this process's, and the next
+        consumer of the shard resumes them). Bounded: if the database is what failed, the
+        marks stay, as they would after a real crash."""
+        _, marks = self.in_hand.snapshot()
+        if not marks:
+            return
+        try:
+            self._session.transaction(
+                lambda conn: store.credit_starts(conn, marks),
+                time.monotonic() + CRASH_CREDIT_TIMEOUT_S,
+            )
+        except (psycopg.Error, LeaseLostError) as error:
+            self.log.warning(
+                "could not take back the marks of the crashed consumer's jobs",
+                extra={"shard_id": self.shard_id, "error": str(error)[:300]},
+            )
 
     def _read_checkpoint(self) -> store.Checkpoint:
         return self._session.transaction(
@@ -415,7 +437,7 @@ class ShardConsumer(threading.Thread):
             if store.assert_lease(conn, *lease) is not None:
                 self._leases.release(conn, [self.shard_id])
                 return None
-            return store.claim(conn, jobs, self.cfg.worker_id)
+            return store.claim(conn, jobs, self.cfg.worker_id, self.cfg.claim_holder)
 
         claims = self._session.transaction(claim, self.deadline)
         if claims is None:

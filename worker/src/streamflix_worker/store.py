@@ -74,7 +74,7 @@ WITH input AS (
         age_rating, status, claimed_by, source_shard_id, source_sequence)
     SELECT video_id, schema_version, title, creator_id, uploaded_at, source_bucket,
         source_key, origin_country, european_work, rights_reference, age_rating,
-        'PROCESSING', %(worker)s, shard_id, seq
+        'PROCESSING', %(holder)s, shard_id, seq
     FROM input
     ON CONFLICT (video_id) DO NOTHING
     RETURNING video_id
@@ -106,7 +106,7 @@ WITH input AS (
     SELECT * FROM jsonb_to_recordset(%(jobs)s::jsonb) AS x(
         video_id uuid, redrive_id uuid, shard_id text, seq numeric, reason text)
 ), reopened AS (
-    UPDATE videos v SET status = 'PROCESSING', run = v.run + 1, claimed_by = %(worker)s,
+    UPDATE videos v SET status = 'PROCESSING', run = v.run + 1, claimed_by = %(holder)s,
         claim_shard_id = i.shard_id, claim_sequence = i.seq, attempts = 0,
         unfinished_starts = 0, start_token = NULL, failure_reason = NULL, updated_at = now()
     FROM input i
@@ -233,20 +233,20 @@ def _job_row(job: Job) -> dict[str, object]:
     }
 
 
-def _insert(conn: Conn, jobs: list[Job], worker_id: str) -> set[UUID]:
+def _insert(conn: Conn, jobs: list[Job], worker_id: str, holder: str) -> set[UUID]:
     rows = json.dumps([_job_row(j) for j in jobs])
-    result = conn.execute(_INSERT_NEW, {"jobs": rows, "worker": worker_id})
+    result = conn.execute(_INSERT_NEW, {"jobs": rows, "worker": worker_id, "holder": holder})
     return {cast(UUID, r[0]) for r in result.fetchall()}  # psycopg loads uuid as UUID
 
 
 def _insert_new(
-    conn: Conn, jobs: list[Job], worker_id: str
+    conn: Conn, jobs: list[Job], worker_id: str, holder: str
 ) -> tuple[set[UUID], dict[str, Refusal]]:
     """Insert the batch's new videos in one statement; if the database refuses it, find the
     refused records one by one (savepoints) so the good ones are still stored."""
     try:
         with conn.transaction():
-            return _insert(conn, jobs, worker_id), {}
+            return _insert(conn, jobs, worker_id, holder), {}
     except psycopg.Error as error:
         if refusal_sqlstate(error) is None:
             raise
@@ -255,7 +255,7 @@ def _insert_new(
     for job in jobs:
         try:
             with conn.transaction():
-                inserted |= _insert(conn, [job], worker_id)
+                inserted |= _insert(conn, [job], worker_id, holder)
         except psycopg.Error as error:
             sqlstate = refusal_sqlstate(error)
             if sqlstate is None:
@@ -264,16 +264,21 @@ def _insert_new(
     return inserted, refused
 
 
-def decide(job: Job, existing: ExistingVideo) -> Claim:
+def decide(job: Job, existing: ExistingVideo, holder: str) -> Claim:
     """The rule for a record whose video already exists (one outcome per video).
 
+    A replay of the record that claimed the video resumes it when the claim was handed back
+    (``claimed_by`` NULL) or is held by this very process (``holder``: a consumer thread that
+    restarted, a claim retried after an unknown COMMIT outcome); only a claim held by another
+    process, which stopped abruptly, is ``reclaimed`` and counted by the crash guard.
     A redrive marker re-opens a FAILED video only if the operator's ``redrive`` recorded it in
     ``redrive_grants`` first: the marker is part of the request, so a producer can write one.
     """
     redrive = job.request.redrive
     if existing.status == "PROCESSING":
         if existing.claim == (job.shard_id, job.sequence_number):
-            return Claim("resumed" if existing.claimed_by is None else "reclaimed")
+            ours = existing.claimed_by is None or existing.claimed_by == holder
+            return Claim("resumed" if ours else "reclaimed")
         return Claim("duplicate", "PROCESSING")
     if existing.status == "FAILED" and redrive and redrive.redrive_id not in existing.redrives:
         if redrive.redrive_id in existing.granted:
@@ -296,7 +301,7 @@ def _existing(conn: Conn, video_ids: list[UUID]) -> dict[UUID, ExistingVideo]:
     }
 
 
-def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str) -> None:
+def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str, holder: str) -> None:
     """Write the decisions: take over resumed/reclaimed claims, re-open redriven videos,
     record duplicates (each set-based, skipped when empty)."""
     takeover = [str(j.request.video_id) for j, c in decided if c.kind in ("resumed", "reclaimed")]
@@ -304,7 +309,7 @@ def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str) -> None
         conn.execute(
             "UPDATE videos SET claimed_by = %s, updated_at = now() "
             "WHERE video_id = ANY(%s::uuid[])",
-            (worker_id, takeover),
+            (holder, takeover),
         )
     redrives = [
         {
@@ -321,7 +326,9 @@ def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str) -> None
         if c.kind == "redrive" and j.request.redrive is not None
     ]
     if redrives:
-        conn.execute(_REDRIVE, {"jobs": json.dumps(redrives), "worker": worker_id})
+        conn.execute(
+            _REDRIVE, {"jobs": json.dumps(redrives), "worker": worker_id, "holder": holder}
+        )
     duplicates = [
         {
             "video_id": str(j.request.video_id),
@@ -337,22 +344,22 @@ def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str) -> None
         conn.execute(_DUPLICATES, {"rows": json.dumps(duplicates), "worker": worker_id})
 
 
-def _claim_round(conn: Conn, jobs: list[Job], worker_id: str) -> Claims:
+def _claim_round(conn: Conn, jobs: list[Job], worker_id: str, holder: str) -> Claims:
     """Claim jobs for distinct videos: insert the new ones, decide for the others."""
-    inserted, refused = _insert_new(conn, jobs, worker_id)
+    inserted, refused = _insert_new(conn, jobs, worker_id, holder)
     claims = {j.sequence_number: NEW for j in jobs if j.request.video_id in inserted}
     rest = [j for j in jobs if j.sequence_number not in claims and j.sequence_number not in refused]
     if rest:
         # ON CONFLICT waited for any concurrent claim of these ids to commit, so this new
         # statement sees them; FOR UPDATE keeps them ours until this transaction ends.
         existing = _existing(conn, [j.request.video_id for j in rest])
-        decided = [(j, decide(j, existing[j.request.video_id])) for j in rest]
-        _apply(conn, decided, worker_id)
+        decided = [(j, decide(j, existing[j.request.video_id], holder)) for j in rest]
+        _apply(conn, decided, worker_id, holder)
         claims.update((j.sequence_number, c) for j, c in decided)
     return Claims(claims, refused)
 
 
-def claim(conn: Conn, jobs: list[Job], worker_id: str) -> Claims:
+def claim(conn: Conn, jobs: list[Job], worker_id: str, holder: str | None = None) -> Claims:
     """Claim a batch's valid records (``jobs`` in stream order); one outcome per video.
 
     A new video is recorded RECEIVED -> PROCESSING; a video already in progress elsewhere or
@@ -361,7 +368,9 @@ def claim(conn: Conn, jobs: list[Job], worker_id: str) -> Claims:
     database refuses is returned in ``refused`` and the rest of the batch is claimed anyway.
     The same video twice in one batch is claimed in rounds (the later records see the first).
     Rows are written in video-id order so that two workers never deadlock on each other.
+    ``holder`` (default ``worker_id``) names this process's claims (``config.claim_holder``).
     """
+    holder = holder or worker_id
     by_sequence: dict[str, Claim] = {}
     refused: dict[str, Refusal] = {}
     pending = list(jobs)
@@ -375,7 +384,7 @@ def claim(conn: Conn, jobs: list[Job], worker_id: str) -> Claims:
                 round_jobs[job.request.video_id] = job
         # uuid order = PostgreSQL's (big-endian bytes); .int avoids UUID.__lt__ per compare
         ordered = [round_jobs[v] for v in sorted(round_jobs, key=lambda v: v.int)]
-        result = _claim_round(conn, ordered, worker_id)
+        result = _claim_round(conn, ordered, worker_id, holder)
         by_sequence |= result.by_sequence
         refused |= result.refused
         pending = later
