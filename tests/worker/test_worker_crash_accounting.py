@@ -8,18 +8,27 @@ survives. Likewise a claim retried after an unknown COMMIT outcome finds its own
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import signal
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from streamflix_worker import store
 from streamflix_worker.schema import parse_request
 from streamflix_worker.standins import sample_request
+from streamflix_worker.supervisor import RESTART_BASE_S, restart_delay_s
 from worker_testkit import REPO, Harness, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(150)]
 FAULTY = (str(REPO / "tests" / "worker" / "faulty_worker.py"),)
-DENIED_SENDS = 4  # on the code before the fix: new, then 3 reclaimed starts -> worker_crashed
+# Before the fix: new, then reclaimed starts marked 0 and 1 died, the next one is dead-lettered
+# as worker_crashed (the 4th SendMessage, allowed). Restarts back off 1 + 2 + 4 s meanwhile.
+DENIED_SENDS = 3
 
 
 def test_a_consumer_crash_is_not_a_process_death_and_the_real_reason_stays(
@@ -70,3 +79,53 @@ def test_a_claim_retried_by_the_same_process_resumes_it(harness: Harness) -> Non
         assert kinds("w-1#restarted") == ["reclaimed"] * 3, "another incarnation: a death"
     finally:
         conn.close()
+
+
+def _log_lines(path: Path) -> list[dict[str, Any]]:
+    lines = []
+    for raw in path.read_text().splitlines():
+        if raw.startswith("{"):
+            with contextlib.suppress(ValueError):
+                lines.append(json.loads(raw))
+    return lines
+
+
+def _when(line: dict[str, Any]) -> float:
+    return datetime.strptime(line["timestamp"], "%Y-%m-%d %H:%M:%S,%f%z").timestamp()
+
+
+def test_a_consumer_that_keeps_crashing_restarts_with_a_growing_backoff(
+    harness: Harness,
+) -> None:
+    """Issue 23 item 5: the DLQ denies every letter (a non-transient error on every batch).
+    The shard stays blocked (the job is not lost), but the consumer restarts after 1, 2, 4 ...
+    s, not every tick: one ERROR per backoff step, and a ShardConsumerCrashed count per crash."""
+    harness.upload("junk.mp4", b"not a video" * 50)
+    request = sample_request(harness.stack.bucket, "junk.mp4")
+    harness.put(request, hash_key=0)
+    worker = harness.spawn("looping", FAULTY, DENY_SEND_MESSAGE="100000")
+    log = harness.standins.root / "looping.log"
+    wait_until(lambda: b'"shard consumer crashed"' in log.read_bytes(), 30, what="a crash")
+    time.sleep(RESTART_BASE_S * (1 + 2 + 4) + 1.5)  # room for 4 crashes with the backoff
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0
+    lines = _log_lines(log)
+    crashes = [line for line in lines if line.get("message") == "shard consumer crashed"]
+    assert all(line["level"] == "ERROR" for line in crashes)
+    assert 3 <= len(crashes) <= 5, f"{len(crashes)} crashes: no backoff between restarts"
+    times = [_when(line) for line in crashes]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    for step, gap in enumerate(gaps, start=1):
+        assert gap >= restart_delay_s(step) * 0.9, f"restart {step} after {gap:.2f} s: {gaps}"
+    emitted = sum(
+        value
+        for doc in lines
+        if "_aws" in doc and "ShardConsumerCrashed" in doc
+        for value in (
+            doc["ShardConsumerCrashed"]
+            if isinstance(doc["ShardConsumerCrashed"], list)
+            else [doc["ShardConsumerCrashed"]]
+        )
+    )
+    assert emitted == len(crashes), "one ShardConsumerCrashed count per crash"
+    assert harness.statuses() == {request["video_id"]: "PROCESSING"}, "the shard stays blocked"

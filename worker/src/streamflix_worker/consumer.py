@@ -140,6 +140,8 @@ class ShardConsumer(threading.Thread):
         )
         self.in_hand = ClaimsInHand()
         self.log = ctx.logger
+        self.crashed = False  # ended by an unexpected error (the supervisor backs off)
+        self.progressed = False  # committed at least one batch (a crash after it starts anew)
 
     # --- Kinesis -------------------------------------------------------------------------
     def _aws(self, call: Callable[[], T], until_deadline: bool = True) -> T:
@@ -210,6 +212,7 @@ class ShardConsumer(threading.Thread):
                     extra={"shard_id": self.shard_id, "error": str(error)[:300]},
                 )
             else:
+                self.crashed = True
                 self.log.exception("shard consumer crashed", extra={"shard_id": self.shard_id})
                 self._credit_after_crash()
         finally:
@@ -384,6 +387,7 @@ class ShardConsumer(threading.Thread):
         while True:
             try:
                 self._session.transaction(commit, self.deadline)
+                self.progressed = True
                 return
             except store.OutcomesRefusedError as refused:
                 self._fail_refused(recorded, refused.refusals)

@@ -16,11 +16,22 @@ from streamflix_worker.consumer import ShardConsumer
 from streamflix_worker.context import WorkerContext
 from streamflix_worker.database import Session
 from streamflix_worker.leases import Balance, Conn, LeaseManager, ShardInfo
+from streamflix_worker.telemetry import SHARD_CONSUMER_CRASHED
 
 TICK_S = 0.25
 METRICS_FLUSH_INTERVAL_S = 10.0  # one EMF document per metric set every 10 s, not per tick
 CREDIT_TIMEOUT_S = 5.0  # recording interrupted starts at drain start
 STARTUP_SETTLE_S = 0.5  # between announcing presence and the first balance
+# A consumer that crashed is restarted after 1, 2, 4 ... s, at most 120 s (reset once it
+# commits a batch): a non-transient error (DLQ or KMS key gone, access denied) must not redo
+# the batch's downloads and probes every second. The shard stays leased, so blocked, meanwhile.
+RESTART_BASE_S = 1.0
+RESTART_MAX_S = 120.0
+
+
+def restart_delay_s(crashes: int) -> float:
+    """Wait before the restart that follows the ``crashes``-th crash in a row (1, 2, 4 ...)."""
+    return float(min(RESTART_MAX_S, RESTART_BASE_S * 2 ** min(crashes - 1, 30)))
 
 
 def list_shards(kinesis: Any, stream: str) -> list[ShardInfo]:
@@ -54,6 +65,9 @@ class Supervisor:
         self.consumers: dict[str, ShardConsumer] = {}
         self._rebalance = threading.Event()
         self._shards: list[ShardInfo] | None = None
+        self._crashes: dict[str, int] = {}  # crashes in a row, per shard
+        self._restart_at: dict[str, float] = {}  # monotonic time a crashed shard restarts
+        self._owned: tuple[set[str], frozenset[str]] = (set(), frozenset())
 
     def _refresh_leases(self, list_again: bool = True) -> tuple[Balance, frozenset[str]] | None:
         """Sync shards, renew, balance; None when the database or Kinesis is unreachable.
@@ -80,11 +94,33 @@ class Supervisor:
             self.ctx.logger.warning("lease refresh failed", extra={"error": str(error)[:300]})
             return None
 
+    def _ended(self, shard_id: str, consumer: ShardConsumer) -> None:
+        """Forget an ended consumer; after a crash, schedule its restart with backoff."""
+        del self.consumers[shard_id]
+        if not consumer.crashed:
+            self._crashes.pop(shard_id, None)
+            self._restart_at.pop(shard_id, None)
+            return
+        crashes = 1 if consumer.progressed else self._crashes.get(shard_id, 0) + 1
+        self._crashes[shard_id] = crashes
+        delay = restart_delay_s(crashes)
+        self._restart_at[shard_id] = time.monotonic() + delay
+        self.ctx.telemetry.count(SHARD_CONSUMER_CRASHED)
+        self.ctx.logger.info(
+            "shard consumer restarts after a backoff; the shard waits",
+            extra={"shard_id": shard_id, "crashes_in_a_row": crashes, "delay_s": delay},
+        )
+
+    def _restart_due(self) -> bool:
+        now = time.monotonic()
+        return any(at <= now for at in self._restart_at.values())
+
     def _apply(self, owned: set[str], handoff: frozenset[str]) -> None:
         """Start consumers for new leases; stop lost or requested ones; hand those back."""
+        self._owned = (owned, handoff)
         for shard_id, consumer in list(self.consumers.items()):
             if not consumer.is_alive():
-                del self.consumers[shard_id]
+                self._ended(shard_id, consumer)
             elif shard_id not in owned or shard_id in handoff:
                 consumer.stop.set()  # finishes its current job and commits, then exits
         to_release = sorted(handoff - set(self.consumers))
@@ -97,7 +133,11 @@ class Supervisor:
                 self.ctx.logger.info("shards handed over", extra={"shards": to_release})
             except Exception as error:
                 self.ctx.logger.warning("handover failed", extra={"error": str(error)[:300]})
+        now = time.monotonic()
         for shard_id in sorted(owned - handoff - set(self.consumers)):
+            if self._restart_at.get(shard_id, now) > now:
+                continue  # backing off after a crash
+            self._restart_at.pop(shard_id, None)
             consumer = self._consumer_class(self.ctx, shard_id, self._rebalance.set)
             self.consumers[shard_id] = consumer
             consumer.start()
@@ -138,6 +178,8 @@ class Supervisor:
                     awaiting = balance.awaiting
                     self._apply(balance.owned, handoff)
                 next_refresh = time.monotonic() + cfg.lease_renew_interval_s
+            elif self._restart_due():
+                self._apply(*self._owned)
             if time.monotonic() >= next_flush:
                 self.ctx.telemetry.flush()
                 next_flush = time.monotonic() + METRICS_FLUSH_INTERVAL_S

@@ -20,10 +20,20 @@ JOBS_FAILED = "JobsFailed"
 JOBS_RETRIED = "JobsRetried"
 JOBS_DEAD_LETTERED = "JobsDeadLettered"
 JOBS_DUPLICATE = "JobsDuplicate"  # requests for a video already in progress or done
+# a shard consumer thread crashed (a non-transient error); restarted after a growing backoff,
+# its shard blocked meanwhile: a steady count is a stuck shard (the stack alarms on it)
+SHARD_CONSUMER_CRASHED = "ShardConsumerCrashed"
 PROCESSING_LATENCY = "ProcessingLatency"
 MILLIS_BEHIND_LATEST = "MillisBehindLatest"
 
-COUNTS = (JOBS_PROCESSED, JOBS_FAILED, JOBS_RETRIED, JOBS_DEAD_LETTERED, JOBS_DUPLICATE)
+COUNTS = (
+    JOBS_PROCESSED,
+    JOBS_FAILED,
+    JOBS_RETRIED,
+    JOBS_DEAD_LETTERED,
+    JOBS_DUPLICATE,
+    SHARD_CONSUMER_CRASHED,
+)
 MILLIS = (PROCESSING_LATENCY, MILLIS_BEHIND_LATEST)
 _COUNT_NAMES = frozenset(COUNTS)
 _MILLIS_NAMES = frozenset(MILLIS)
