@@ -15,6 +15,7 @@ from streamflix_worker import store
 from streamflix_worker.consumer import ShardConsumer
 from streamflix_worker.context import WorkerContext
 from streamflix_worker.database import Session
+from streamflix_worker.errors import is_transient
 from streamflix_worker.leases import Balance, Conn, LeaseManager, ShardInfo
 from streamflix_worker.telemetry import SHARD_CONSUMER_CRASHED
 
@@ -25,6 +26,7 @@ STARTUP_SETTLE_S = 0.5  # between announcing presence and the first balance
 # A consumer that crashed is restarted after 1, 2, 4 ... s, at most 120 s (reset once it
 # commits a batch): a non-transient error (DLQ or KMS key gone, access denied) must not redo
 # the batch's downloads and probes every second. The shard stays leased, so blocked, meanwhile.
+EXIT_SUPERVISOR_FAILED = 1
 RESTART_BASE_S = 1.0
 RESTART_MAX_S = 120.0
 
@@ -91,8 +93,16 @@ class Supervisor:
 
             return self.session.transaction(work, deadline)
         except Exception as error:
-            self.ctx.logger.warning("lease refresh failed", extra={"error": str(error)[:300]})
+            self._expected(error, "lease refresh failed; retrying at the next renewal")
             return None
+
+    def _expected(self, error: Exception, message: str) -> None:
+        """A transient database or AWS error is expected (WARNING, the caller retries); any
+        other (a permission or programming error) is re-raised: ``run`` logs it as an ERROR
+        and the process exits 1, so the task is replaced instead of idling forever."""
+        if not is_transient(error):
+            raise error
+        self.ctx.logger.warning(message, extra={"error": str(error)[:300]})
 
     def _ended(self, shard_id: str, consumer: ShardConsumer) -> None:
         """Forget an ended consumer; after a crash, schedule its restart with backoff."""
@@ -132,7 +142,7 @@ class Supervisor:
                 )
                 self.ctx.logger.info("shards handed over", extra={"shards": to_release})
             except Exception as error:
-                self.ctx.logger.warning("handover failed", extra={"error": str(error)[:300]})
+                self._expected(error, "handover failed; the requester's reservation expires")
         now = time.monotonic()
         for shard_id in sorted(owned - handoff - set(self.consumers)):
             if self._restart_at.get(shard_id, now) > now:
@@ -154,10 +164,26 @@ class Supervisor:
                 self.leases.renew, time.monotonic() + cfg.lease_renew_interval_s
             )
         except Exception as error:
-            self.ctx.logger.warning("presence not recorded", extra={"error": str(error)[:300]})
+            self._expected(error, "presence not recorded; the first renewal records it")
 
     def run(self, stop: threading.Event) -> int:
-        """Run until ``stop`` is set, then drain within DRAIN_TIMEOUT_SECONDS; returns 0."""
+        """Run until ``stop`` is set, then drain within DRAIN_TIMEOUT_SECONDS; returns 0.
+
+        An unexpected error (not a transient database or AWS failure: a permission or
+        programming error) is logged as an ERROR, the consumers are drained, and it returns
+        ``EXIT_SUPERVISOR_FAILED``, so ECS replaces the task rather than keep an idle worker.
+        """
+        try:
+            return self._run(stop)
+        except Exception:
+            self.ctx.logger.exception("supervisor failed; draining and exiting")
+            try:
+                self.drain()
+            except Exception:
+                self.ctx.logger.exception("drain after a supervisor failure failed")
+            return EXIT_SUPERVISOR_FAILED
+
+    def _run(self, stop: threading.Event) -> int:
         cfg = self.ctx.config
         log = self.ctx.logger
         log.info("worker starting", extra={"stream": cfg.stream_name})
@@ -205,6 +231,8 @@ class Supervisor:
             try:
                 self.session.transaction(give_back, deadline)
             except Exception as error:
+                if not is_transient(error):
+                    raise
                 self.ctx.logger.warning(
                     "could not record the interrupted jobs; they count as unfinished",
                     extra={"error": str(error)[:300]},
@@ -235,6 +263,8 @@ class Supervisor:
         try:
             self.session.transaction(self.leases.release, deadline + 5)
         except Exception as error:
+            if not is_transient(error):
+                raise
             self.ctx.logger.warning(
                 "could not release leases; they will expire", extra={"error": str(error)[:300]}
             )
