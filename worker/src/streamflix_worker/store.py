@@ -7,7 +7,7 @@ so replaying a batch after a crash changes nothing that was already recorded.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, cast
 from uuid import UUID
 
@@ -49,15 +49,17 @@ class Checkpoint:
 
 
 def assert_lease(conn: Conn, stream: str, shard_id: str, worker_id: str) -> str | None:
-    """Fence: lock the lease row and fail unless this worker still owns the shard; return the
-    worker that asked for it to be handed over, if any."""
+    """Fence: lock the lease row and fail unless this worker still owns the shard with a lease
+    that has not expired; return the worker that asked for it to be handed over, if any."""
     row = conn.execute(
-        "SELECT owner, handoff_to FROM shard_leases "
+        "SELECT owner, handoff_to, expires_at > now() FROM shard_leases "
         "WHERE stream_name = %s AND shard_id = %s FOR UPDATE",
         (stream, shard_id),
     ).fetchone()
     if row is None or row[0] != worker_id:
         raise LeaseLostError(f"{shard_id} is owned by {row[0] if row else 'nobody'}")
+    if not row[2]:  # expired: free for any worker to take, so no longer ours to write with
+        raise LeaseLostError(f"{shard_id}: our lease expired")
     return None if row[1] is None else str(row[1])
 
 
@@ -366,29 +368,65 @@ def claim(conn: Conn, jobs: list[Job], worker_id: str, holder: str | None = None
     done makes the record a duplicate (recorded, never processed); a replay of the record that
     claimed a video resumes or reclaims it; a redrive re-opens a FAILED video once. A record the
     database refuses is returned in ``refused`` and the rest of the batch is claimed anyway.
-    The same video twice in one batch is claimed in rounds (the later records see the first).
+    Each video's first record in the batch is claimed first (``_claim_round``); its further
+    records (a replay storm) are decided together (``_claim_later``): one claim per video, one
+    bulk insert of the duplicates, not one round per repeat.
     Rows are written in video-id order so that two workers never deadlock on each other.
     ``holder`` (default ``worker_id``) names this process's claims (``config.claim_holder``).
     """
     holder = holder or worker_id
-    by_sequence: dict[str, Claim] = {}
-    refused: dict[str, Refusal] = {}
-    pending = list(jobs)
-    while pending:
-        round_jobs: dict[UUID, Job] = {}
-        later: list[Job] = []
-        for job in pending:
-            if job.request.video_id in round_jobs:
-                later.append(job)
-            else:
-                round_jobs[job.request.video_id] = job
-        # uuid order = PostgreSQL's (big-endian bytes); .int avoids UUID.__lt__ per compare
-        ordered = [round_jobs[v] for v in sorted(round_jobs, key=lambda v: v.int)]
-        result = _claim_round(conn, ordered, worker_id, holder)
-        by_sequence |= result.by_sequence
-        refused |= result.refused
-        pending = later
-    return Claims(by_sequence, refused)
+    first: dict[UUID, Job] = {}
+    later: list[Job] = []
+    for job in jobs:
+        if job.request.video_id in first:
+            later.append(job)
+        else:
+            first[job.request.video_id] = job
+    # uuid order = PostgreSQL's (big-endian bytes); .int avoids UUID.__lt__ per compare
+    ordered = [first[v] for v in sorted(first, key=lambda v: v.int)]
+    result = _claim_round(conn, ordered, worker_id, holder)
+    if not later:
+        return result
+    rest = _claim_later(conn, later, worker_id, holder)
+    return Claims(result.by_sequence | rest.by_sequence, result.refused | rest.refused)
+
+
+def _after(existing: ExistingVideo, job: Job, claim: Claim, holder: str) -> ExistingVideo:
+    """The video as the batch's next record for it finds it, once ``claim`` is applied."""
+    if claim.kind == "redrive" and job.request.redrive is not None:
+        return replace(
+            existing,
+            status="PROCESSING",
+            claim=(job.shard_id, job.sequence_number),
+            claimed_by=holder,
+            redrives=existing.redrives | {job.request.redrive.redrive_id},
+        )
+    if claim.kind in ("resumed", "reclaimed"):
+        return replace(existing, claimed_by=holder)
+    return existing
+
+
+def _claim_later(conn: Conn, later: list[Job], worker_id: str, holder: str) -> Claims:
+    """Further records of videos the batch's first records claimed or found: one locking
+    read, decisions in stream order (each sees the ones before it), one write per kind."""
+    ids = sorted({j.request.video_id for j in later}, key=lambda v: v.int)
+    state = _existing(conn, ids)
+    decided: list[tuple[Job, Claim]] = []
+    missing: list[Job] = []  # the video's first record was refused: no row to decide against
+    for job in later:
+        existing = state.get(job.request.video_id)
+        if existing is None:
+            missing.append(job)
+            continue
+        decision = decide(job, existing, holder)
+        decided.append((job, decision))
+        state[job.request.video_id] = _after(existing, job, decision, holder)
+    _apply(conn, decided, worker_id, holder)
+    claims = Claims({j.sequence_number: c for j, c in decided}, {})
+    if not missing:
+        return claims
+    retried = claim(conn, missing, worker_id, holder)
+    return Claims(claims.by_sequence | retried.by_sequence, retried.refused)
 
 
 def mark_start(conn: Conn, video_id: UUID) -> tuple[int, UUID | None]:

@@ -16,6 +16,7 @@ from streamflix_worker.consumer import ShardConsumer
 from streamflix_worker.context import WorkerContext
 from streamflix_worker.database import Session
 from streamflix_worker.errors import is_transient
+from streamflix_worker.heartbeat import LeaseHeartbeat
 from streamflix_worker.leases import Balance, Conn, LeaseManager, ShardInfo
 from streamflix_worker.telemetry import SHARD_CONSUMER_CRASHED
 
@@ -64,6 +65,9 @@ class Supervisor:
         cfg = ctx.config
         self.leases = LeaseManager(cfg.stream_name, cfg.worker_id, cfg.lease_ttl_seconds)
         self.session = Session(ctx.database)
+        self.heartbeat = LeaseHeartbeat(
+            ctx.database, self.leases, cfg.lease_renew_interval_s, ctx.logger
+        )
         self.consumers: dict[str, ShardConsumer] = {}
         self._rebalance = threading.Event()
         self._shards: list[ShardInfo] | None = None
@@ -79,19 +83,26 @@ class Supervisor:
         consumers' GetRecords (and count against the stream's ListShards rate).
         """
         cfg = self.ctx.config
-        deadline = time.monotonic() + cfg.lease_renew_interval_s
-        try:
-            if list_again or self._shards is None:
+        if list_again or self._shards is None:
+            try:
                 self._shards = list_shards(self.ctx.kinesis, cfg.stream_name)
-            shards = self._shards
+            except Exception as error:
+                # the heartbeat renews the leases meanwhile; balancing waits for a shard list
+                self._expected(error, "ListShards failed; balancing with the last shard list")
+        shards = self._shards
+        if shards is None:
+            return None
+        started = time.monotonic()
+        try:
 
             def work(conn: Conn) -> tuple[Balance, frozenset[str]]:
                 self.leases.sync_shards(conn, shards)
                 renewal = self.leases.renew(conn)
+                self.heartbeat.note(started, renewal)
                 present = [s.shard_id for s in shards]
                 return self.leases.balance(conn, present), renewal.handoff
 
-            return self.session.transaction(work, deadline)
+            return self.session.transaction(work, started + cfg.lease_renew_interval_s)
         except Exception as error:
             self._expected(error, "lease refresh failed; retrying at the next renewal")
             return None
@@ -148,7 +159,9 @@ class Supervisor:
             if self._restart_at.get(shard_id, now) > now:
                 continue  # backing off after a crash
             self._restart_at.pop(shard_id, None)
-            consumer = self._consumer_class(self.ctx, shard_id, self._rebalance.set)
+            consumer = self._consumer_class(
+                self.ctx, shard_id, self._rebalance.set, self.heartbeat.valid_until
+            )
             self.consumers[shard_id] = consumer
             consumer.start()
             self.ctx.logger.info("shard acquired", extra={"shard_id": shard_id})
@@ -188,6 +201,7 @@ class Supervisor:
         log = self.ctx.logger
         log.info("worker starting", extra={"stream": cfg.stream_name})
         self._announce()
+        self.heartbeat.start()
         stop.wait(STARTUP_SETTLE_S)
         next_refresh = time.monotonic() + cfg.lease_renew_interval_s
         next_flush = time.monotonic() + METRICS_FLUSH_INTERVAL_S
@@ -195,6 +209,8 @@ class Supervisor:
         # listing the shards again (_announce has just listed them), not every renewal.
         awaiting = True
         while not stop.is_set():
+            if self.heartbeat.failure is not None:
+                raise self.heartbeat.failure
             due = time.monotonic() >= next_refresh or self._rebalance.is_set()
             if due or awaiting:
                 self._rebalance.clear()
@@ -260,6 +276,9 @@ class Supervisor:
             consumer.join(max(0.0, deadline - time.monotonic()))
         stuck = [c for c in self.consumers.values() if c.is_alive()]
         self._give_back(stuck, deadline + 5, claims=True)
+        self.heartbeat.stop()  # before the release: a last renewal must not re-announce us
+        if self.heartbeat.is_alive():
+            self.heartbeat.join(self.ctx.config.lease_renew_interval_s + 5)
         try:
             self.session.transaction(self.leases.release, deadline + 5)
         except Exception as error:
