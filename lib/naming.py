@@ -168,6 +168,8 @@ COMPONENTS: dict[str, Service] = {
             "write-throttled",
             "read-throttled",
             "error-rate",
+            "shard-stuck",
+            "duplicates",
             "tasks-below-min",
             "db-cpu",
             "db-acu",
