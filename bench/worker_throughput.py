@@ -11,8 +11,9 @@ shard, then 1 vs 2 workers on a 4-shard stream holding the same records, and the
 workers again under a background CPU load (``--load-procs`` busy-loop processes, default one per
 CPU: ``LoadGenerator``). Columns:
 
-- wall s: from the first shard consumer starting (interpreter start-up and imports, equal for
-  every case, are left out) to the last checkpoint;
+- wall s: from the first shard consumer starting to the last checkpoint; the workers of a case
+  are started together once all have imported (``BENCH_GO``), so interpreter start-up is left
+  out of every case, also the second worker's;
 - worker CPU s: user+system CPU of the worker process(es) over that span;
 - stand-ins CPU s: PostgreSQL (postmaster, live and exited backends) + kinesis-mock;
 - load 1m: the machine's 1-minute load average when the case ended (every figure's condition).
@@ -203,9 +204,16 @@ def run_case(
         f"host={pg.socket_dir} port={pg.port} user=postgres dbname={stack.db_name}",
         autocommit=True,
     )
+    go = root / "go"
+    env = env | {"BENCH_GO": str(go)}
     workers = [_spawn(env, case, i, clip, root) for i in range(case.workers)]
     try:
         deadline = time.monotonic() + CASE_TIMEOUT_S
+        # start together: no worker's interpreter start-up inside another's measured span
+        while len(list(root.glob("go.ready-*"))) < case.workers and time.monotonic() < deadline:
+            _check_alive(workers)
+            time.sleep(0.01)
+        go.write_text("go")
         while not _marks(root, 1) and time.monotonic() < deadline:
             _check_alive(workers)
             time.sleep(0.01)
