@@ -34,6 +34,7 @@ from streamflix_worker.schema import InvalidRequestError, ProcessingRequest, par
 from streamflix_worker.telemetry import (
     JOBS_DEAD_LETTERED,
     JOBS_DUPLICATE,
+    JOBS_DUPLICATE_CHANGED,
     JOBS_FAILED,
     JOBS_PROCESSED,
     JOBS_RETRIED,
@@ -107,7 +108,8 @@ class BatchStats:
     processed: int = 0
     failed: int = 0
     retried: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # same-content replays
+    changed: int = 0  # different content for a video already in progress or done
     latencies_ms: list[float] = field(default_factory=list)
     # duplicates by the status they found, a few of their videos, and forged redrive markers:
     # logged as one summary line per commit, not one line per duplicate (a replay storm)
@@ -448,13 +450,14 @@ class ShardConsumer(threading.Thread):
     def _log_duplicates(self, stats: BatchStats) -> None:
         """One INFO line for the duplicates a commit recorded (and one WARNING when some
         carried a redrive marker the operator never recorded)."""
-        if not stats.duplicates:
+        if not stats.duplicates and not stats.changed:
             return
         self.log.info(
             "duplicate requests skipped",
             extra={
                 "shard_id": self.shard_id,
                 "duplicates": stats.duplicates,
+                "different_content": stats.changed,
                 "status_seen": dict(stats.duplicate_statuses),
                 "examples": stats.duplicate_examples,
             },
@@ -477,6 +480,7 @@ class ShardConsumer(threading.Thread):
             (JOBS_FAILED, stats.failed),
             (JOBS_RETRIED, stats.retried),
             (JOBS_DUPLICATE, stats.duplicates),
+            (JOBS_DUPLICATE_CHANGED, stats.changed),
         ):
             if value:
                 telemetry.count(name, value)
@@ -581,7 +585,10 @@ class ShardConsumer(threading.Thread):
     ) -> None:
         """A request for a video in progress or done: recorded by the claim, never processed;
         counted here and logged in the commit's summary line (``_log_duplicates``)."""
-        stats.duplicates += 1
+        if claim.changed:
+            stats.changed += 1
+        else:
+            stats.duplicates += 1
         stats.duplicate_statuses[claim.status_seen or "unknown"] += 1
         if len(stats.duplicate_examples) < DUPLICATE_EXAMPLES:
             stats.duplicate_examples.append(str(request.video_id))

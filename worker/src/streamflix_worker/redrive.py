@@ -32,7 +32,8 @@ from streamflix_worker.config import DbSettings, load_db_settings, required
 from streamflix_worker.credentials import Credentials, CredentialSource, IamTokenSource
 from streamflix_worker.database import Database
 from streamflix_worker.redrive_grants import GRANT_ERRORS, DatabaseGrants, GrantBook
-from streamflix_worker.redrive_plan import Keep, Move, plan
+from streamflix_worker.redrive_plan import Keep, Move, plan, with_correction
+from streamflix_worker.schema import InvalidRequestError
 
 RECEIVE_WAIT_SECONDS = 2  # long polling: an empty answer means the queue is empty, not sampled
 HOLD_SECONDS = 300  # a received letter stays hidden this long unless we release it earlier
@@ -69,6 +70,7 @@ class RedriveOptions:
     max_messages: int | None = None
     video_ids: frozenset[UUID] = frozenset()
     dry_run: bool = False
+    latest: bool = False  # run the producer's latest correction of the video, if any
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Outcome:
     redrive_id: str | None = None
     sequence_number: str | None = None
     reason: str | None = None
+    correction: str | None = None  # --latest: the sequence number the correction arrived with
 
 
 @dataclass
@@ -162,7 +165,23 @@ class Redriver:
         if isinstance(step, Keep):
             state.held.append(handle)
             return Outcome(message_id, step.video_id, step.error_kind, "kept", reason=step.reason)
-        moved = _moved(message_id, step)
+        correction: str | None = None
+        if self._options.latest:
+            try:
+                found = self._grants.latest_correction(step.video_id)
+                if found is not None:
+                    step, correction = with_correction(step, found[0]), found[1]
+            except GRANT_ERRORS as error:
+                state.held.append(handle)
+                return _moved(message_id, step)(
+                    "failed", reason=f"could not read the corrections, letter kept: {error}"
+                )
+            except InvalidRequestError as error:
+                state.held.append(handle)
+                return _moved(message_id, step)(
+                    "kept", reason=f"the latest correction is not a valid request: {error.reason}"
+                )
+        moved = _moved(message_id, step, correction)
         if step.previous_redrive_id in state.moved:
             # The worker ran it again and it failed again while we were still receiving: moving
             # it once more would ping-pong until the cause is fixed.
@@ -221,7 +240,7 @@ class Redriver:
         print(json.dumps(line), file=self._out, flush=True)
 
 
-def _moved(message_id: str, step: Move) -> Callable[..., Outcome]:
+def _moved(message_id: str, step: Move, correction: str | None = None) -> Callable[..., Outcome]:
     def outcome(action: str, sequence: str | None = None, reason: str | None = None) -> Outcome:
         return Outcome(
             message_id,
@@ -231,6 +250,7 @@ def _moved(message_id: str, step: Move) -> Callable[..., Outcome]:
             str(step.redrive_id),
             sequence,
             reason,
+            correction,
         )
 
     return outcome
@@ -281,12 +301,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only redrive letters of this video (repeatable)",
     )
     parser.add_argument("--dry-run", action="store_true", help="receive and report, move nothing")
+    parser.add_argument(
+        "--latest",
+        action="store_true",
+        help="put back the producer's latest correction of the video (a request with different "
+        "content the worker recorded), if there is one, instead of the letter's request",
+    )
 
 
 def redrive(args: argparse.Namespace) -> int:
     """The command: config errors raise ``ConfigError`` (exit 2 in ``__main__``)."""
     config = load_redrive_config()
-    options = RedriveOptions(args.max_messages, frozenset(args.video_ids), args.dry_run)
+    options = RedriveOptions(
+        args.max_messages, frozenset(args.video_ids), args.dry_run, args.latest
+    )
     sqs, kinesis = operator_clients(config.region)
     grants = operator_grants(config)
     try:

@@ -10,13 +10,14 @@ login may read grants but not write them, and producers have no database access.
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 
 from streamflix_worker.credentials import SecretError
 from streamflix_worker.database import Database, Session
+from streamflix_worker.leases import Conn
 from streamflix_worker.redrive_plan import Move
 
 GRANT_TIMEOUT_S = 30.0  # an unreachable database fails the letter (kept), it does not hang
@@ -32,10 +33,20 @@ ON CONFLICT (redrive_id) DO NOTHING
 GRANT_ERRORS = (psycopg.Error, SecretError, BotoCoreError, ClientError)
 
 
+_LATEST_CORRECTION = """
+SELECT request, sequence_number::text FROM video_duplicate_requests
+WHERE video_id = %s AND same_content = false
+ORDER BY id DESC LIMIT 1
+"""
+
+
 class GrantBook(Protocol):
-    """Where ``redrive`` records a redrive before the marked record goes back."""
+    """Where ``redrive`` records a redrive before the marked record goes back, and reads the
+    corrections producers sent for a video (``redrive --latest``)."""
 
     def record(self, dead_letter_id: str, step: Move) -> None: ...
+
+    def latest_correction(self, video_id: str) -> tuple[dict[str, Any], str] | None: ...
 
 
 class DatabaseGrants:
@@ -53,6 +64,16 @@ class DatabaseGrants:
         self._session.transaction(
             lambda conn: conn.execute(_INSERT, row), time.monotonic() + GRANT_TIMEOUT_S
         )
+
+    def latest_correction(self, video_id: str) -> tuple[dict[str, Any], str] | None:
+        """The last request with different content a worker recorded for ``video_id`` (V010):
+        its stored fields and the sequence number it arrived with."""
+
+        def read(conn: Conn) -> tuple[dict[str, Any], str] | None:
+            row = conn.execute(_LATEST_CORRECTION, (video_id,)).fetchone()
+            return None if row is None else (cast(dict[str, Any], row[0]), str(row[1]))
+
+        return self._session.transaction(read, time.monotonic() + GRANT_TIMEOUT_S)
 
     def close(self) -> None:
         self._session.close()

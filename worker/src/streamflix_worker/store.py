@@ -97,7 +97,9 @@ SELECT v.video_id, v.status, COALESCE(v.claim_shard_id, v.source_shard_id),
     COALESCE(v.claim_sequence, v.source_sequence)::text, v.claimed_by, v.run,
     ARRAY(SELECT h.redrive_id FROM video_status_history h
           WHERE h.video_id = v.video_id AND h.redrive_id IS NOT NULL),
-    ARRAY(SELECT g.redrive_id FROM redrive_grants g WHERE g.video_id = v.video_id)
+    ARRAY(SELECT g.redrive_id FROM redrive_grants g WHERE g.video_id = v.video_id),
+    v.schema_version, v.title, v.creator_id, v.uploaded_at, v.source_bucket, v.source_key,
+    v.origin_country, v.european_work, v.rights_reference, v.age_rating
 FROM videos v WHERE v.video_id = ANY(%s::uuid[])
 ORDER BY v.video_id
 FOR UPDATE OF v
@@ -106,9 +108,18 @@ FOR UPDATE OF v
 _REDRIVE = """
 WITH input AS (
     SELECT * FROM jsonb_to_recordset(%(jobs)s::jsonb) AS x(
-        video_id uuid, redrive_id uuid, shard_id text, seq numeric, reason text)
+        video_id uuid, redrive_id uuid, shard_id text, seq numeric, reason text,
+        schema_version integer, title text, creator_id text, uploaded_at timestamptz,
+        source_bucket text, source_key text, origin_country text, european_work boolean,
+        rights_reference text, age_rating text)
 ), reopened AS (
+    -- the redriven request's content becomes the video's (redrive --latest runs a correction)
     UPDATE videos v SET status = 'PROCESSING', run = v.run + 1, claimed_by = %(holder)s,
+        schema_version = i.schema_version, title = i.title, creator_id = i.creator_id,
+        uploaded_at = i.uploaded_at, source_bucket = i.source_bucket,
+        source_key = i.source_key, origin_country = i.origin_country,
+        european_work = i.european_work, rights_reference = i.rights_reference,
+        age_rating = i.age_rating,
         claim_shard_id = i.shard_id, claim_sequence = i.seq, attempts = 0,
         unfinished_starts = 0, start_token = NULL, failure_reason = NULL, updated_at = now()
     FROM input i
@@ -122,10 +133,12 @@ SELECT video_id, 'FAILED', 'PROCESSING', %(worker)s, 1, reason, run, redrive_id 
 
 _DUPLICATES = """
 INSERT INTO video_duplicate_requests
-    (video_id, shard_id, sequence_number, status_seen, redrive_id, worker_id)
-SELECT video_id, shard_id, seq, status_seen, redrive_id, %(worker)s
+    (video_id, shard_id, sequence_number, status_seen, redrive_id, worker_id, same_content,
+     request)
+SELECT video_id, shard_id, seq, status_seen, redrive_id, %(worker)s, same_content, request
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(
-    video_id uuid, shard_id text, seq numeric, status_seen text, redrive_id uuid)
+    video_id uuid, shard_id text, seq numeric, status_seen text, redrive_id uuid,
+    same_content boolean, request jsonb)
 ON CONFLICT (shard_id, sequence_number) DO NOTHING
 """
 
@@ -191,6 +204,7 @@ class Claim:
     kind: ClaimKind
     status_seen: str | None = None
     ungranted: bool = False
+    changed: bool = False  # a duplicate whose content differs from the video's request
 
 
 NEW = Claim("new")
@@ -213,6 +227,7 @@ class ExistingVideo:
     claimed_by: str | None
     redrives: frozenset[UUID]  # redrive ids that already re-opened it (each runs once)
     granted: frozenset[UUID] = frozenset()  # redrive ids the operator recorded for it (V009)
+    content: tuple[object, ...] = ()  # the stored request fields (``request_content``)
 
 
 def _job_row(job: Job) -> dict[str, object]:
@@ -233,6 +248,14 @@ def _job_row(job: Job) -> dict[str, object]:
         "seq": job.sequence_number,
         "redrive_id": str(r.redrive.redrive_id) if r.redrive else None,
     }
+
+
+def _stored_request(job: Job) -> dict[str, object]:
+    """A correction's content as the worker would store it (kept whole, issue 23 item 2)."""
+    row = _job_row(job)
+    for where in ("shard_id", "seq", "redrive_id"):
+        row.pop(where)
+    return row
 
 
 def _insert(conn: Conn, jobs: list[Job], worker_id: str, holder: str) -> set[UUID]:
@@ -266,6 +289,29 @@ def _insert_new(
     return inserted, refused
 
 
+def request_content(request: ProcessingRequest) -> tuple[object, ...]:
+    """What a request says about its video (not the redrive marker), as the videos row holds
+    it: two requests for one video with the same content are a replay, else a correction."""
+    content = request.content
+    return (
+        request.schema_version,
+        request.title,
+        request.creator_id,
+        request.uploaded_at,
+        request.source.bucket,
+        request.source.key,
+        content.origin_country,
+        content.european_work,
+        content.rights_reference,
+        content.age_rating,
+    )
+
+
+def _duplicate(status: str, job: Job, existing: ExistingVideo, ungranted: bool = False) -> Claim:
+    changed = bool(existing.content) and existing.content != request_content(job.request)
+    return Claim("duplicate", status, ungranted=ungranted, changed=changed)
+
+
 def decide(job: Job, existing: ExistingVideo, holder: str) -> Claim:
     """The rule for a record whose video already exists (one outcome per video).
 
@@ -281,12 +327,12 @@ def decide(job: Job, existing: ExistingVideo, holder: str) -> Claim:
         if existing.claim == (job.shard_id, job.sequence_number):
             ours = existing.claimed_by is None or existing.claimed_by == holder
             return Claim("resumed" if ours else "reclaimed")
-        return Claim("duplicate", "PROCESSING")
+        return _duplicate("PROCESSING", job, existing)
     if existing.status == "FAILED" and redrive and redrive.redrive_id not in existing.redrives:
         if redrive.redrive_id in existing.granted:
             return Claim("redrive")
-        return Claim("duplicate", "FAILED", ungranted=True)
-    return Claim("duplicate", existing.status)
+        return _duplicate("FAILED", job, existing, ungranted=True)
+    return _duplicate(existing.status, job, existing)
 
 
 def _existing(conn: Conn, video_ids: list[UUID]) -> dict[UUID, ExistingVideo]:
@@ -298,6 +344,7 @@ def _existing(conn: Conn, video_ids: list[UUID]) -> dict[UUID, ExistingVideo]:
             claimed_by=None if r[4] is None else str(r[4]),
             redrives=frozenset(cast(list[UUID], r[6] or [])),
             granted=frozenset(cast(list[UUID], r[7] or [])),
+            content=tuple(r[8:18]),
         )
         for r in rows
     }
@@ -314,7 +361,8 @@ def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str, holder:
             (holder, takeover),
         )
     redrives = [
-        {
+        _stored_request(j)
+        | {
             "video_id": str(j.request.video_id),
             "redrive_id": str(j.request.redrive.redrive_id),
             "shard_id": j.shard_id,
@@ -338,6 +386,8 @@ def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str, holder:
             "seq": j.sequence_number,
             "status_seen": c.status_seen,
             "redrive_id": str(j.request.redrive.redrive_id) if j.request.redrive else None,
+            "same_content": not c.changed,
+            "request": _stored_request(j) if c.changed else None,
         }
         for j, c in decided
         if c.kind == "duplicate"

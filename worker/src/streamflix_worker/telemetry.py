@@ -19,7 +19,9 @@ JOBS_PROCESSED = "JobsProcessed"
 JOBS_FAILED = "JobsFailed"
 JOBS_RETRIED = "JobsRetried"
 JOBS_DEAD_LETTERED = "JobsDeadLettered"
-JOBS_DUPLICATE = "JobsDuplicate"  # requests for a video already in progress or done
+JOBS_DUPLICATE = "JobsDuplicate"  # replays: same content for a video in progress or done
+# a different request for a video in progress or done (a correction): kept, never processed
+JOBS_DUPLICATE_CHANGED = "JobsDuplicateChanged"
 # a shard consumer thread crashed (a non-transient error); restarted after a growing backoff,
 # its shard blocked meanwhile: a steady count is a stuck shard (the stack alarms on it)
 SHARD_CONSUMER_CRASHED = "ShardConsumerCrashed"
@@ -32,6 +34,7 @@ COUNTS = (
     JOBS_RETRIED,
     JOBS_DEAD_LETTERED,
     JOBS_DUPLICATE,
+    JOBS_DUPLICATE_CHANGED,
     SHARD_CONSUMER_CRASHED,
 )
 MILLIS = (PROCESSING_LATENCY, MILLIS_BEHIND_LATEST)
