@@ -333,7 +333,7 @@ def report(
             f"  (stand-ins CPU per record: {stand:.1f}x)"
         )
     for label, one_name, two_name in (
-        ("no load", ONE_WORKER, TWO_WORKERS),
+        ("no load generator", ONE_WORKER, TWO_WORKERS),
         ("loaded", ONE_LOADED, TWO_LOADED),
     ):
         lines.extend(_two_vs_one(results, label, one_name, two_name, of))

@@ -42,8 +42,9 @@ def test_report_marks_each_target_met_or_not(bench: ModuleType) -> None:
     text = bench.report(results, (1.0, 2.0, 3.0), (4.0, 5.0, 6.0))
     assert "(batched, one round): 25,000 -> MET" in text
     assert "naive in worker CPU per record (one round): 12.5x -> MET" in text
-    assert "(no load, wall, 4 shards, one round): 2.50 s vs 2.00 s, spread 0.00 s -> NOT MET" in (
-        text
+    assert (
+        "(no load generator, wall, 4 shards, one round): 2.50 s vs 2.00 s, spread 0.00 s -> NOT MET"
+        in (text)
     )
     assert "loaded" not in text, "no loaded rounds, no loaded verdict"
     assert "start 1.00 2.00 3.00, end 4.00 5.00 6.00" in text
@@ -60,7 +61,10 @@ def test_two_workers_may_trail_one_by_the_spread_of_the_rounds(bench: ModuleType
         for k, (n, w) in enumerate([(n, w * scale) for n, w in walls])
     ]
     text = bench.report(rounds, (0.0,) * 3, (0.0,) * 3)
-    assert "(no load, wall, 4 shards, median of 3 alternating rounds): 2.10 s vs 2.20 s," in text
+    assert (
+        "(no load generator, wall, 4 shards, median of 3 alternating rounds): 2.10 s vs 2.20 s,"
+        in text
+    )
     assert "(loaded, wall, 4 shards, median of 3 alternating rounds): 4.20 s vs 4.40 s," in text
     slower = [r for r in rounds if "2 workers" not in r.case.name] + [
         _result(bench, f"loaded: 4 shards, 2 workers #{k}", 2, 9.0 + k, 0.5, 10) for k in range(3)
