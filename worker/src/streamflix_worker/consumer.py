@@ -40,6 +40,7 @@ from streamflix_worker.telemetry import (
     JOBS_RETRIED,
     MILLIS_BEHIND_LATEST,
     PROCESSING_LATENCY,
+    SHARD_CONSUMER_CRASHED,
 )
 
 MIN_GET_RECORDS_INTERVAL_S = 0.2  # Kinesis allows 5 GetRecords per second per shard
@@ -233,6 +234,7 @@ class ShardConsumer(threading.Thread):
             else:
                 self.crashed = True
                 self.log.exception("shard consumer crashed", extra={"shard_id": self.shard_id})
+                self.ctx.telemetry.count(SHARD_CONSUMER_CRASHED)
                 self._give_back_in_hand(claims=False)
         finally:
             self._session.close()

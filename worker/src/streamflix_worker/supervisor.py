@@ -18,7 +18,6 @@ from streamflix_worker.database import Session
 from streamflix_worker.errors import is_transient
 from streamflix_worker.heartbeat import LeaseHeartbeat
 from streamflix_worker.leases import Balance, Conn, LeaseManager, ShardInfo
-from streamflix_worker.telemetry import SHARD_CONSUMER_CRASHED
 
 TICK_S = 0.25
 METRICS_FLUSH_INTERVAL_S = 10.0  # one EMF document per metric set every 10 s, not per tick
@@ -126,7 +125,6 @@ class Supervisor:
         self._crashes[shard_id] = crashes
         delay = restart_delay_s(crashes)
         self._restart_at[shard_id] = time.monotonic() + delay
-        self.ctx.telemetry.count(SHARD_CONSUMER_CRASHED)
         self.ctx.logger.info(
             "shard consumer restarts after a backoff; the shard waits",
             extra={"shard_id": shard_id, "crashes_in_a_row": crashes, "delay_s": delay},
