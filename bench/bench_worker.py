@@ -6,6 +6,9 @@ Run as ``python bench/bench_worker.py`` with the worker's usual environment plus
   tests/worker/faulty_worker.py patches ``S3MediaProcessor.process``;
 - ``BENCH_MARK``: a file that receives ``<wall time> <process CPU s>`` when the first shard
   consumer starts, so the benchmark can leave interpreter start-up and imports out;
+- ``BENCH_GO`` (optional): a file path; after its imports the worker writes ``<BENCH_GO>.ready-
+  <WORKER_ID>`` and waits until ``BENCH_GO`` exists, so that the workers of a case start
+  together and no worker's interpreter start-up burns CPU inside another's measured span;
 - ``BENCH_CONSUMER=naive`` (optional): the naive consumer, one claim and one commit per record;
 - ``BENCH_PROFILE_DIR`` (optional): cProfile every consumer and prefetch thread (and the
   supervisor) and write one ``.prof`` file per thread there when it ends.
@@ -128,6 +131,20 @@ def install() -> None:
     supervisor_module.Supervisor = BenchSupervisor  # type: ignore[misc]
 
 
+GO_POLL_S = 0.005
+
+
+def wait_for_go() -> None:
+    """Say this process is imported and ready, then wait for the benchmark's start signal."""
+    go = os.environ.get("BENCH_GO")
+    if not go:
+        return
+    Path(f"{go}.ready-{os.environ['WORKER_ID']}").write_text("ready")
+    while not Path(go).exists():
+        time.sleep(GO_POLL_S)
+
+
 if __name__ == "__main__":
     install()
+    wait_for_go()
     sys.exit(main(["run"]))

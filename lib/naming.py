@@ -182,6 +182,8 @@ COMPONENTS: dict[str, Service] = {
             "write-throttled",
             "read-throttled",
             "error-rate",
+            "shard-stuck",
+            "duplicates",
             "tasks-below-min",
             "db-cpu",
             "db-acu",

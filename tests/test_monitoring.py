@@ -64,6 +64,23 @@ SINGLE_METRIC_ALARMS: dict[str, tuple[str, str, dict[str, str], str, str, float]
         "GreaterThanThreshold",
         0,
     ),
+    # issue 23: worker health, from the worker's own metrics (one dimension, Environment)
+    "shard-stuck": (
+        "StreamFlix/Worker",
+        "ShardConsumerCrashed",
+        {"Environment": SUFFIX},
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    ),
+    "duplicates": (
+        "StreamFlix/Worker",
+        "JobsDuplicate",
+        {"Environment": SUFFIX},
+        "Sum",
+        "GreaterThanThreshold",
+        500,
+    ),
     "tasks-below-min": (
         "ECS/ContainerInsights",
         "RunningTaskCount",

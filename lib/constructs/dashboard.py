@@ -76,6 +76,8 @@ def _graphs(ctx: StackContext, r: MonitoredResources) -> list[Graph]:
                     "JobsRetried",
                     "JobsDeadLettered",
                     "JobsDuplicate",
+                    "JobsDuplicateChanged",
+                    "ShardConsumerCrashed",
                 )
             ),
         ),

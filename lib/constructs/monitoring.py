@@ -38,6 +38,12 @@ FREE_MEMORY_ALARM_FRACTION = 0.1
 DB_CPU_PERCENT = 80.0
 DB_ACU_PERCENT = 90.0
 DB_PERIOD_S = 300
+# Worker health (issue 23): a consumer that keeps crashing is restarted at most every 120 s,
+# so a shard stuck on one batch counts ShardConsumerCrashed in every 5-minute period; a
+# producer replaying its backlog shows as hundreds of JobsDuplicate in 5 minutes, where
+# at-least-once producers repeat a few records after their own retries.
+SHARD_STUCK_PERIODS = 2
+DUPLICATES_PER_5_MIN = 500
 ROTATION_RULE = "rotation-failed"  # naming component of the EventBridge rule
 EVENTS_DLQ = "events-dlq"  # where EventBridge puts alerts it could not deliver
 
@@ -171,6 +177,29 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
             1,
             expression=("IF((processed + failed) > 0, 100 * failed / (processed + failed), 0)"),
             inputs={"processed": jobs("JobsProcessed"), "failed": jobs("JobsFailed")},
+        ),
+        "shard_stuck": AlarmSpec(
+            "alarm-shard-stuck",
+            "A worker's shard consumer keeps crashing on the same batch (a non-transient error: "
+            "DLQ or KMS key missing or denied, stream gone, a database permission) for 10 "
+            "minutes; its shard is blocked and falls behind. Read the worker log group's "
+            "'shard consumer crashed' ERROR lines for the cause, fix it; the consumer resumes "
+            "on its own.",
+            "GreaterThanThreshold",
+            0,
+            SHARD_STUCK_PERIODS,
+            metric=jobs("ShardConsumerCrashed"),
+        ),
+        "duplicates": AlarmSpec(
+            "alarm-duplicates",
+            f"More than {DUPLICATES_PER_5_MIN} requests in 5 minutes were for videos already "
+            "in progress or done (JobsDuplicate): a producer is replaying. The worker skips "
+            "them; find the producer from the 'duplicate requests skipped' log lines and the "
+            "video_duplicate_requests table, and stop the replay.",
+            "GreaterThanThreshold",
+            DUPLICATES_PER_5_MIN,
+            1,
+            metric=jobs("JobsDuplicate"),
         ),
         "tasks_below_min": AlarmSpec(
             "alarm-tasks-below-min",

@@ -73,3 +73,40 @@ def mp4_with_negative_duration(path: Path, ticks: int = -50_000) -> Path:
         data = _mp4_rewrite(data, kind, ticks)
     path.write_bytes(data)
     return path
+
+
+def faststart_clip(path: Path, seconds: float = 20.0) -> Path:
+    """A real MP4 with ``moov`` before ``mdat`` (``-movflags +faststart``, as web uploads are)."""
+    import ffmpeg
+
+    source = make_clip(path.with_suffix(".src.mp4"), seconds=seconds)
+    subprocess.run(
+        [
+            *(str(ffmpeg.FFMPEG_PATH), "-nostdin", "-loglevel", "error", "-y"),
+            *("-i", str(source), "-c", "copy", "-movflags", "+faststart", str(path)),
+        ],
+        check=True,
+    )
+    return path
+
+
+def mdat_offset(data: bytes) -> int:
+    """Where the top-level ``mdat`` box starts: everything before it is headers."""
+    pos = 0
+    while pos < len(data):
+        size, box = struct.unpack(">I4s", data[pos : pos + 8])
+        if box == b"mdat":
+            return pos
+        pos += size
+    raise AssertionError("no mdat box")
+
+
+def truncated_uploads(clip: bytes) -> dict[str, bytes]:
+    """Cuts of a faststart clip that still probe as the whole video from its headers."""
+    at = mdat_offset(clip)
+    assert clip[:at].find(b"moov") > 0, "not a faststart clip"
+    return {
+        "header-only.mp4": clip[:at],  # cut right after moov: no media data at all
+        "mdat-header.mp4": clip[: at + 8],  # the mdat box announced, nothing in it
+        "half.mp4": clip[: len(clip) // 2],  # an upload stopped halfway
+    }

@@ -44,8 +44,9 @@ def run_cli(
 
 
 def redrive(harness: Harness, *args: str, entry: tuple[str, ...] = CLI, **env: str) -> CliResult:
-    """``python -m streamflix_worker redrive ARGS`` against this stack's DLQ and stream."""
-    done = run_cli(harness.stack.env | env, *args, entry=entry)
+    """``python -m streamflix_worker redrive ARGS`` against this stack's DLQ and stream, logged
+    in to the database as the operator."""
+    done = run_cli(harness.stack.operator_env | env, *args, entry=entry)
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     summaries = [line for line in lines if line.get("summary")]
     assert len(summaries) <= 1, done.stdout

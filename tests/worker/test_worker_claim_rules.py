@@ -10,6 +10,7 @@ from streamflix_worker.standins import sample_request
 from streamflix_worker.store import Claim, ExistingVideo, Job, decide
 
 REDRIVE = uuid.uuid4()
+HOLDER = "w-1#this-process"
 
 
 def _job(shard: str = "s-1", sequence: str = "100", redrive: uuid.UUID | None = None) -> Job:
@@ -28,24 +29,38 @@ def _job(shard: str = "s-1", sequence: str = "100", redrive: uuid.UUID | None = 
 
 
 def _existing(
-    status: str, claimed_by: str | None = "w-1", redrives: tuple[uuid.UUID, ...] = ()
+    status: str,
+    claimed_by: str | None = "w-1",
+    redrives: tuple[uuid.UUID, ...] = (),
+    granted: tuple[uuid.UUID, ...] = (),
 ) -> ExistingVideo:
-    return ExistingVideo(status, ("s-1", "100"), claimed_by, frozenset(redrives))
+    return ExistingVideo(
+        status, ("s-1", "100"), claimed_by, frozenset(redrives), frozenset(granted)
+    )
 
 
 @pytest.mark.parametrize(
     ("job", "existing", "expected"),
     [
         (_job(), _existing("PROCESSING"), Claim("reclaimed")),  # our record, left by a crash
+        # held by this very process (a consumer restart, a retried claim): not a death
+        (_job(), _existing("PROCESSING", claimed_by=HOLDER), Claim("resumed")),
         (_job(), _existing("PROCESSING", claimed_by=None), Claim("resumed")),  # handed back
         (_job("s-2"), _existing("PROCESSING"), Claim("duplicate", "PROCESSING")),  # other shard
         (_job(sequence="101"), _existing("PROCESSING"), Claim("duplicate", "PROCESSING")),
         (_job(), _existing("COMPLETED"), Claim("duplicate", "COMPLETED")),
         (_job(), _existing("FAILED"), Claim("duplicate", "FAILED")),  # a re-submit is no redrive
-        (_job(redrive=REDRIVE), _existing("FAILED"), Claim("redrive")),
+        (_job(redrive=REDRIVE), _existing("FAILED", granted=(REDRIVE,)), Claim("redrive")),
+        # a marker the operator never recorded (a producer wrote it) re-opens nothing
+        (_job(redrive=REDRIVE), _existing("FAILED"), Claim("duplicate", "FAILED", ungranted=True)),
         (
             _job(redrive=REDRIVE),
-            _existing("FAILED", redrives=(REDRIVE,)),
+            _existing("FAILED", granted=(uuid.uuid4(),)),
+            Claim("duplicate", "FAILED", ungranted=True),
+        ),
+        (
+            _job(redrive=REDRIVE),
+            _existing("FAILED", redrives=(REDRIVE,), granted=(REDRIVE,)),
             Claim("duplicate", "FAILED"),
         ),
         (_job(redrive=REDRIVE), _existing("COMPLETED"), Claim("duplicate", "COMPLETED")),
@@ -53,4 +68,4 @@ def _existing(
     ],
 )
 def test_one_outcome_per_video(job: Job, existing: ExistingVideo, expected: Claim) -> None:
-    assert decide(job, existing) == expected
+    assert decide(job, existing, HOLDER) == expected

@@ -9,7 +9,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from crafted_media import mkv_clip, mkv_with_duration, mp4_with_negative_duration
+from crafted_media import (
+    faststart_clip,
+    mkv_clip,
+    mkv_with_duration,
+    mp4_with_negative_duration,
+    truncated_uploads,
+)
 from streamflix_worker.errors import PermanentJobError
 from streamflix_worker.media import MAX_DIMENSION, ProbeInfo, probe_file, stream_to_scratch
 from streamflix_worker.standins import make_clip
@@ -38,8 +44,32 @@ def test_probe_reports_duration_codecs_and_resolution(tmp_path: Path) -> None:
 def test_non_media_is_a_permanent_failure(tmp_path: Path) -> None:
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"this is not a video" * 100)
-    with pytest.raises(PermanentJobError, match="not a readable media file"):
+    with pytest.raises(PermanentJobError, match="not a readable media file") as caught:
         probe_file(junk)
+    assert str(junk) not in caught.value.reason and "junk" not in caught.value.reason, (
+        "a reason names no scratch file: identical failures read alike in letters and alerts"
+    )
+
+
+# --- issue 23 item 1: the media data the header declares must be in the file ------------------
+def test_cut_uploads_are_invalid_media_naming_what_is_missing(tmp_path: Path) -> None:
+    clip = faststart_clip(tmp_path / "fs.mp4", seconds=20.0).read_bytes()
+    assert probe_file(tmp_path / "fs.mp4").duration_seconds == 20.0
+    expected = {
+        "header-only.mp4": "no media data for the video stream 0 (h264): its header declares 20",
+        "mdat-header.mp4": "no media data for the video stream 0 (h264)",
+        "half.mp4": "the video stream 0 (h264) holds 9.",
+    }
+    for name, data in truncated_uploads(clip).items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert probe_file(path, check_data=False).duration_seconds == 20.0, "headers say 20 s"
+        with pytest.raises(PermanentJobError) as caught:
+            probe_file(path)
+        assert caught.value.reason.startswith(f"invalid media: {expected[name]}"), name
+    near_whole = tmp_path / "near-whole.mp4"  # the last few hundred bytes missing: close enough
+    near_whole.write_bytes(clip[:-300])
+    assert probe_file(near_whole).duration_seconds == 20.0
 
 
 # --- issue 16 item 2: declared facts the database refuses are invalid media -------------------

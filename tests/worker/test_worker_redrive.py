@@ -77,6 +77,12 @@ def test_letters_are_moved_with_the_marker_and_deleted(harness: Harness) -> None
         assert marker["error_kind"] == kind
         assert datetime.fromisoformat(marker["requested_at"]).utcoffset() is not None
     assert queue_counts(harness) == (0, 0), "moved letters are deleted"
+    grants = harness.query(
+        "SELECT redrive_id::text, video_id::text, granted_by FROM redrive_grants"
+    )
+    assert sorted(grants) == sorted(
+        (o["redrive_id"], o["video_id"], "streamflix_operator") for o in result.outcomes
+    ), "each move is recorded as the operator's grant"
 
 
 @services
@@ -137,6 +143,7 @@ def test_dry_run_moves_nothing(harness: Harness) -> None:
     assert result.summary["dry_run"] is True
     assert stream_records(harness) == []
     assert queue_counts(harness) == (2, 0)
+    assert harness.query("SELECT count(*) FROM redrive_grants") == [(0,)], "a dry run grants none"
 
 
 @services
@@ -208,8 +215,8 @@ def test_redrive_uses_the_operators_clients_not_the_task_roles(
     """In-process, so the session recorder would see it call through ``aws.make_clients``: the
     task role compared with those calls (test_worker_iam_calls.py) must not gain these."""
     send_letter(harness, letter_body(_request(harness)))
-    monkeypatch.setenv("DLQ_URL", harness.stack.dlq_url)
-    monkeypatch.setenv("STREAM_NAME", harness.stack.stream_name)
+    for name, value in harness.stack.operator_env.items():
+        monkeypatch.setenv(name, value)
     assert main(["redrive"]) == 0
     assert '"action": "moved"' in capsys.readouterr().out
     operator_only = {
@@ -219,6 +226,20 @@ def test_redrive_uses_the_operators_clients_not_the_task_roles(
         "kinesis:PutRecord",
     }
     assert aws_calls.calls & operator_only == set()
+
+
+@services
+def test_without_the_operators_login_nothing_is_redriven(harness: Harness) -> None:
+    """The grant comes first: the worker's own login cannot write one (V009), so a redrive run
+    with it fails each letter, puts nothing on the stream and keeps every letter."""
+    send_letter(harness, letter_body(_request(harness)))
+    result = redrive(harness, DB_SECRET_ARN=harness.stack.worker_secret_arn)
+    assert result.returncode == 1
+    (outcome,) = result.by_action("failed")
+    assert "could not record the redrive" in outcome["reason"]
+    assert "permission denied" in outcome["reason"]
+    assert stream_records(harness) == []
+    assert queue_counts(harness) == (1, 0)
 
 
 @pytest.mark.parametrize("variable", ["DLQ_URL", "STREAM_NAME", "AWS_REGION"])

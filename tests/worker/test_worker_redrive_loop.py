@@ -8,9 +8,11 @@ The worker's side: a request carrying a redrive marker for a FAILED video runs a
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from redrive_kit import queue_counts, redrive, redriven
+from streamflix_worker.redrive_plan import redrive_id
 from streamflix_worker.standins import sample_request
 from worker_testkit import Harness, wait_until
 
@@ -107,3 +109,55 @@ def test_two_redrives_of_one_video_are_processed_once_each(
     assert statuses.count("COMPLETED") == 1, statuses
     assert statuses[-1] == "COMPLETED"
     assert queue_counts(harness) == (0, 0)
+
+
+def _alerts(harness: Harness) -> int:
+    attributes = harness.sqs.get_queue_attributes(
+        QueueUrl=harness.stack.alerts_queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return sum(int(v) for v in attributes.values())
+
+
+def test_a_forged_redrive_marker_reopens_nothing_only_the_operators_redrive_does(
+    harness: Harness, clip_bytes: bytes
+) -> None:
+    """Issue 23 item 4: a producer that writes a marker itself, even the exact one the operator
+    would write for that letter (``uuid5`` of its MessageId), gets a recorded duplicate: the
+    video stays FAILED, no new letter, no new alert. The operator's redrive then runs it."""
+    request = sample_request(harness.stack.bucket, KEY)
+    video_id = request["video_id"]
+    harness.put(request, hash_key=SHARD_KEY)
+    with harness.process("forged", RETRY_MAX_ATTEMPTS="1"):
+        _fail_once(harness, video_id)
+        wait_until(lambda: _alerts(harness) == 1, 20, what="the failure's alert")
+        harness.upload(KEY, clip_bytes)  # the cause is fixed: a honoured marker would complete
+        (letter,) = harness.sqs.receive_message(
+            QueueUrl=harness.stack.dlq_url, VisibilityTimeout=0
+        )["Messages"]
+        history = _history(harness, video_id)
+        guessed = redrive_id(letter["MessageId"])
+        for forged_id in (uuid.uuid4(), guessed):
+            marker = {
+                "redrive_id": str(forged_id),
+                "dead_letter_id": letter["MessageId"],
+                "error_kind": "retries_exhausted",
+                "requested_at": "2026-12-07T03:00:00Z",
+            }
+            _handled_after(harness, json.dumps(request | {"redrive": marker}).encode())
+        assert _status(harness, video_id) == "FAILED"
+        assert _history(harness, video_id) == history, "a forged marker re-opened the video"
+        assert queue_counts(harness) == (1, 0), "no new letter"
+        assert _alerts(harness) == 1, "no new alert"
+        duplicates = harness.query(
+            "SELECT status_seen, redrive_id::text FROM video_duplicate_requests "
+            f"WHERE video_id = '{video_id}' ORDER BY id"
+        )
+        assert [(s, r) for s, r in duplicates][-2:] == [
+            ("FAILED", r) for r in (duplicates[-2][1], str(guessed))
+        ]
+        outcome = _redrive_one(harness)  # the operator's redrive records its grant first
+        assert outcome["redrive_id"] == str(guessed)
+        wait_until(lambda: _status(harness, video_id) == "COMPLETED", 40, what="COMPLETED")
+    (grant,) = harness.query("SELECT redrive_id::text, granted_by FROM redrive_grants")
+    assert grant == (str(guessed), "streamflix_operator")

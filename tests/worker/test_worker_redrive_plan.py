@@ -139,9 +139,18 @@ def test_the_schema_refuses_a_malformed_marker() -> None:
             parse_request(json.dumps(record | {"redrive": bad}).encode())
 
 
-@pytest.mark.parametrize("variable", ["DLQ_URL", "STREAM_NAME", "AWS_REGION"])
+@pytest.mark.parametrize(
+    "variable", ["DLQ_URL", "STREAM_NAME", "AWS_REGION", "DB_HOST", "DB_NAME", "DB_SECRET_ARN"]
+)
 def test_config_names_the_missing_variable(variable: str) -> None:
-    env = {"DLQ_URL": "https://sqs/dlq", "STREAM_NAME": "jobs", "AWS_REGION": "eu-central-1"}
+    env = {
+        "DLQ_URL": "https://sqs/dlq",
+        "STREAM_NAME": "jobs",
+        "AWS_REGION": "eu-central-1",
+        "DB_HOST": "db",
+        "DB_NAME": "streamflix",
+        "DB_SECRET_ARN": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:operator",
+    }
     assert load_redrive_config(env).stream_name == "jobs"
     with pytest.raises(ConfigError) as caught:
         load_redrive_config(env | {variable: " "})

@@ -27,7 +27,12 @@ from redrive_kit import (
     redriven,
     send_letter,
 )
-from streamflix_worker.redrive import RedriveOptions, Redriver, load_redrive_config
+from streamflix_worker.redrive import (
+    RedriveOptions,
+    Redriver,
+    load_redrive_config,
+    operator_grants,
+)
 from streamflix_worker.redrive_plan import Move, plan
 from streamflix_worker.standins import sample_request
 from worker_testkit import Harness
@@ -51,8 +56,14 @@ class InProcessRedrive:
         self.log = CallLog().attach(self.sqs, self.kinesis)
 
     def run(self) -> int:
-        config = load_redrive_config(self.harness.stack.env)
-        return Redriver(self.sqs, self.kinesis, config, RedriveOptions(), self.out).run()
+        config = load_redrive_config(self.harness.stack.operator_env)
+        grants = operator_grants(config)
+        try:
+            return Redriver(
+                self.sqs, self.kinesis, config, RedriveOptions(), self.out, grants
+            ).run()
+        finally:
+            grants.close()
 
     def lines(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.out.getvalue().splitlines()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import pytest
 from streamflix_worker.schema import InvalidRequestError, parse_request
@@ -178,3 +179,68 @@ def test_a_surrogate_pair_and_a_key_of_1024_utf8_bytes_are_accepted() -> None:
     )
     assert request.title == "\U0001f600 clip"
     assert request.source.key == key
+
+
+# --- issue 23 item 3 ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("uploaded_at", "utc"),
+    [
+        ("2026-11-26t12:00:00z", "2026-11-26T12:00:00+00:00"),  # RFC 3339 5.6: case-insensitive
+        ("2026-11-26t13:00:00+01:00", "2026-11-26T12:00:00+00:00"),
+        ("2016-12-31T23:59:60Z", "2017-01-01T00:00:00+00:00"),  # a real leap second, normalised
+        ("2016-12-31T23:59:60.5Z", "2017-01-01T00:00:00.500000+00:00"),
+    ],
+)
+def test_valid_rfc3339_forms_are_accepted(uploaded_at: str, utc: str) -> None:
+    request = parse_request(_bytes(sample_request("b-u", "k", uploaded_at=uploaded_at)))
+    assert request.uploaded_at.astimezone(UTC).isoformat() == utc
+
+
+@pytest.mark.parametrize(
+    ("title", "rule"),
+    [
+        ("\u200b", "must contain a visible character"),
+        (" \u200b\u2060\ufeff ", "must contain a visible character"),
+        ("cl\x07ip", "must not contain control characters"),
+        ("clip\x1b[31m", "must not contain control characters"),
+        ("cl\x85ip", "must not contain control characters"),  # C1 NEL
+        ("cl\x9fip", "must not contain control characters"),
+    ],
+)
+def test_invisible_or_control_character_titles_are_refused(title: str, rule: str) -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        parse_request(_bytes(sample_request("b-u", "k", title=title)))
+    assert caught.value.reason == f"schema violation: title: {rule}" + (
+        " (not only spaces or invisible characters such as U+200B)"
+        if "visible" in rule
+        else " (U+0000-U+001F, U+007F-U+009F)"
+    )
+    content = _content(rights_reference=title)
+    with pytest.raises(InvalidRequestError, match=r"content\.rights_reference"):
+        parse_request(_bytes(sample_request("b-u", "k", content=content)))
+
+
+def test_titles_with_visible_text_beside_format_characters_are_accepted() -> None:
+    for title in ("Ein\u00a0Film", "\u200bclip", "\u0645\u0631\u062d\u0628\u0627", "\U0001f600"):
+        assert parse_request(_bytes(sample_request("b-u", "k", title=title))).title == title
+
+
+@pytest.mark.parametrize(
+    ("original", "with_duplicate", "key"),
+    [
+        ('"title": "Sample clip"', '"title": "first", "title": "Sample clip"', "title"),
+        ('"european_work": true', '"european_work": false, "european_work": true', "european_work"),
+    ],
+)
+def test_a_json_object_with_a_duplicated_key_is_refused(
+    original: str, with_duplicate: str, key: str
+) -> None:
+    """Parsers disagree on which value of a repeated key wins (pydantic: the last)."""
+    text = json.dumps(sample_request("b-u", "k"))
+    assert original in text
+    with pytest.raises(InvalidRequestError) as caught:
+        parse_request(text.replace(original, with_duplicate).encode())
+    assert caught.value.reason == (
+        f"schema violation: duplicate key '{key}' in a JSON object "
+        "(ambiguous: which value counts is undefined)"
+    )

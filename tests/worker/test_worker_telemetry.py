@@ -36,6 +36,8 @@ def test_metrics_have_only_the_environment_dimension(
         "JobsRetried": "Count",
         "JobsDeadLettered": "Count",
         "JobsDuplicate": "Count",
+        "JobsDuplicateChanged": "Count",
+        "ShardConsumerCrashed": "Count",
         "ProcessingLatency": "Milliseconds",
         "MillisBehindLatest": "Milliseconds",
     }

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import re
 import socket
+import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -84,6 +85,14 @@ class WorkerConfig:
     idle_poll_ms: int = 1000
     # the DLQ's MaximumMessageSize: every dead letter (body and attributes) stays within it
     dlq_max_message_bytes: int = DEFAULT_DLQ_MAX_MESSAGE_BYTES
+    # New for every process (every load): a claim held by this incarnation is its own (a
+    # consumer restart resumes it), even if WORKER_ID is set to the same value after a crash.
+    incarnation: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    @property
+    def claim_holder(self) -> str:
+        """What ``videos.claimed_by`` records for this process's claims."""
+        return f"{self.worker_id}#{self.incarnation}"
 
     @property
     def lease_renew_interval_s(self) -> float:

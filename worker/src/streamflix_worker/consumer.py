@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
 
+import psycopg
 from botocore.exceptions import ClientError
 
 from streamflix_worker import store
@@ -32,15 +34,19 @@ from streamflix_worker.schema import InvalidRequestError, ProcessingRequest, par
 from streamflix_worker.telemetry import (
     JOBS_DEAD_LETTERED,
     JOBS_DUPLICATE,
+    JOBS_DUPLICATE_CHANGED,
     JOBS_FAILED,
     JOBS_PROCESSED,
     JOBS_RETRIED,
     MILLIS_BEHIND_LATEST,
     PROCESSING_LATENCY,
+    SHARD_CONSUMER_CRASHED,
 )
 
 MIN_GET_RECORDS_INTERVAL_S = 0.2  # Kinesis allows 5 GetRecords per second per shard
 COMMIT_INTERVAL_S = 5.0  # bound on redone work after a crash when jobs are slow
+CRASH_CREDIT_TIMEOUT_S = 5.0
+DUPLICATE_EXAMPLES = 5  # video ids named in a commit's duplicates summary  # taking back marks after a consumer-thread crash
 # A reclaimed job whose marked starts all died (the process was killed while processing it)
 # is dead-lettered on its next start: with the first, unmarked start, that is three deaths.
 MAX_UNFINISHED_STARTS = 2
@@ -103,8 +109,14 @@ class BatchStats:
     processed: int = 0
     failed: int = 0
     retried: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # same-content replays
+    changed: int = 0  # different content for a video already in progress or done
     latencies_ms: list[float] = field(default_factory=list)
+    # duplicates by the status they found, a few of their videos, and forged redrive markers:
+    # logged as one summary line per commit, not one line per duplicate (a replay storm)
+    duplicate_statuses: Counter[str] = field(default_factory=Counter)
+    duplicate_examples: list[str] = field(default_factory=list)
+    ungranted_markers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -123,8 +135,17 @@ class Recorded:
 class ShardConsumer(threading.Thread):
     """One thread per leased shard; ``stop`` asks it to finish the current job and commit."""
 
-    def __init__(self, ctx: WorkerContext, shard_id: str, on_exit: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        ctx: WorkerContext,
+        shard_id: str,
+        on_exit: Callable[[], None],
+        lease_valid_until: Callable[[], float] | None = None,
+    ) -> None:
         super().__init__(name=f"shard-{shard_id}", daemon=True)
+        # monotonic time up to which the leases were surely renewed (the supervisor's
+        # heartbeat); past it the consumer stops before its next side effect
+        self._lease_valid_until = lease_valid_until
         self.ctx = ctx
         self.cfg = ctx.config
         self.shard_id = shard_id
@@ -138,6 +159,8 @@ class ShardConsumer(threading.Thread):
         )
         self.in_hand = ClaimsInHand()
         self.log = ctx.logger
+        self.crashed = False  # ended by an unexpected error (the supervisor backs off)
+        self.progressed = False  # committed at least one batch (a crash after it starts anew)
 
     # --- Kinesis -------------------------------------------------------------------------
     def _aws(self, call: Callable[[], T], until_deadline: bool = True) -> T:
@@ -194,6 +217,7 @@ class ShardConsumer(threading.Thread):
             self.log.info(
                 "lease lost; stopping shard", extra={"shard_id": self.shard_id, "why": str(error)}
             )
+            self._give_back_in_hand(claims=True)
         except HandedBackError as error:
             self.log.info(
                 "stopped while AWS was failing; the shard resumes from its checkpoint",
@@ -208,10 +232,42 @@ class ShardConsumer(threading.Thread):
                     extra={"shard_id": self.shard_id, "error": str(error)[:300]},
                 )
             else:
+                self.crashed = True
                 self.log.exception("shard consumer crashed", extra={"shard_id": self.shard_id})
+                self.ctx.telemetry.count(SHARD_CONSUMER_CRASHED)
+                self._give_back_in_hand(claims=False)
         finally:
             self._session.close()
             self._on_exit()
+
+    def check_lease(self) -> None:
+        """Stop before a side effect once the leases may have expired (not renewed for a TTL):
+        another worker may own the shard by now, whatever our next commit would find."""
+        if self._lease_valid_until is not None and time.monotonic() >= self._lease_valid_until():
+            raise LeaseLostError(f"{self.shard_id}: lease not renewed within its TTL")
+
+    def _give_back_in_hand(self, claims: bool) -> None:
+        """Neither a consumer-thread crash nor a lost lease is a process death: take back the
+        crash-guard marks of the starts in flight, and with ``claims`` hand the unfinished
+        claims back (after a lost lease the next owner is another process; after a crash the
+        claims stay this process's, which the next consumer resumes). Bounded: if the database
+        is what failed, they stay, as after a real crash."""
+        fresh, marks = self.in_hand.snapshot()
+        fresh = fresh if claims else []
+        if not marks and not fresh:
+            return
+
+        def give_back(conn: store.Conn) -> None:
+            store.credit_starts(conn, marks)
+            store.hand_back(conn, fresh)
+
+        try:
+            self._session.transaction(give_back, time.monotonic() + CRASH_CREDIT_TIMEOUT_S)
+        except (psycopg.Error, LeaseLostError) as error:
+            self.log.warning(
+                "could not take back the marks of the crashed consumer's jobs",
+                extra={"shard_id": self.shard_id, "error": str(error)[:300]},
+            )
 
     def _read_checkpoint(self) -> store.Checkpoint:
         return self._session.transaction(
@@ -306,6 +362,7 @@ class ShardConsumer(threading.Thread):
             video_id=str(video_id) if video_id else None,
             sqlstate=sqlstate,
         )
+        self.check_lease()
         self._aws(lambda: self.ctx.sink.send(letter))
         self.ctx.telemetry.count(JOBS_DEAD_LETTERED)
         if alert:
@@ -362,6 +419,7 @@ class ShardConsumer(threading.Thread):
         while True:
             try:
                 self._session.transaction(commit, self.deadline)
+                self.progressed = True
                 return
             except store.OutcomesRefusedError as refused:
                 self._fail_refused(recorded, refused.refusals)
@@ -391,13 +449,40 @@ class ShardConsumer(threading.Thread):
             )
         recorded.outcomes = outcomes
 
+    def _log_duplicates(self, stats: BatchStats) -> None:
+        """One INFO line for the duplicates a commit recorded (and one WARNING when some
+        carried a redrive marker the operator never recorded)."""
+        if not stats.duplicates and not stats.changed:
+            return
+        self.log.info(
+            "duplicate requests skipped",
+            extra={
+                "shard_id": self.shard_id,
+                "duplicates": stats.duplicates,
+                "different_content": stats.changed,
+                "status_seen": dict(stats.duplicate_statuses),
+                "examples": stats.duplicate_examples,
+            },
+        )
+        if stats.ungranted_markers:
+            self.log.warning(
+                "redrive markers not recorded by the operator's redrive: the videos stay FAILED",
+                extra={
+                    "shard_id": self.shard_id,
+                    "count": len(stats.ungranted_markers),
+                    "examples": stats.ungranted_markers[:DUPLICATE_EXAMPLES],
+                },
+            )
+
     def _emit(self, stats: BatchStats) -> None:
+        self._log_duplicates(stats)
         telemetry = self.ctx.telemetry
         for name, value in (
             (JOBS_PROCESSED, stats.processed),
             (JOBS_FAILED, stats.failed),
             (JOBS_RETRIED, stats.retried),
             (JOBS_DUPLICATE, stats.duplicates),
+            (JOBS_DUPLICATE_CHANGED, stats.changed),
         ):
             if value:
                 telemetry.count(name, value)
@@ -415,7 +500,7 @@ class ShardConsumer(threading.Thread):
             if store.assert_lease(conn, *lease) is not None:
                 self._leases.release(conn, [self.shard_id])
                 return None
-            return store.claim(conn, jobs, self.cfg.worker_id)
+            return store.claim(conn, jobs, self.cfg.worker_id, self.cfg.claim_holder)
 
         claims = self._session.transaction(claim, self.deadline)
         if claims is None:
@@ -451,6 +536,7 @@ class ShardConsumer(threading.Thread):
             if self.stop.is_set():
                 handed_back = True  # stopping: record what is done, hand back the rest
                 break
+            self.check_lease()
             sequence = record["SequenceNumber"]
             reclaimed = False
             try:
@@ -499,17 +585,17 @@ class ShardConsumer(threading.Thread):
         claim: store.Claim,
         stats: BatchStats,
     ) -> None:
-        """A request for a video in progress or done: recorded by the claim, never processed."""
-        stats.duplicates += 1
-        self.log.info(
-            "duplicate request skipped",
-            extra={
-                "video_id": str(request.video_id),
-                "status": claim.status_seen,
-                "sequence_number": record["SequenceNumber"],
-                "redrive_id": str(request.redrive.redrive_id) if request.redrive else None,
-            },
-        )
+        """A request for a video in progress or done: recorded by the claim, never processed;
+        counted here and logged in the commit's summary line (``_log_duplicates``)."""
+        if claim.changed:
+            stats.changed += 1
+        else:
+            stats.duplicates += 1
+        stats.duplicate_statuses[claim.status_seen or "unknown"] += 1
+        if len(stats.duplicate_examples) < DUPLICATE_EXAMPLES:
+            stats.duplicate_examples.append(str(request.video_id))
+        if claim.ungranted and request.redrive is not None:
+            stats.ungranted_markers.append(str(request.video_id))
 
     def _start(
         self, record: dict[str, Any], request: ProcessingRequest, reclaimed: bool, stats: BatchStats

@@ -23,6 +23,10 @@ from streamflix_worker.config import DbSettings
 from streamflix_worker.credentials import Credentials
 
 AUTH_SQLSTATES = frozenset({"28P01", "28000"})
+# Retries of an unavailable database end here when the caller set no earlier deadline: an
+# Aurora failover or restart takes well under a minute, while a statement_timeout or a server
+# that never comes back would otherwise be retried forever with WARNINGs only.
+RETRY_LIMIT_S = 300.0
 
 T = TypeVar("T")
 
@@ -90,12 +94,17 @@ class Session:
     """One thread's connection, reopened after it breaks; runs units of work with retries."""
 
     def __init__(
-        self, database: Database, base_backoff_ms: int = 200, max_backoff_ms: int = 5_000
+        self,
+        database: Database,
+        base_backoff_ms: int = 200,
+        max_backoff_ms: int = 5_000,
+        retry_limit_s: float = RETRY_LIMIT_S,
     ) -> None:
         self._database = database
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
         self._base = base_backoff_ms
         self._max = max_backoff_ms
+        self._retry_limit_s = retry_limit_s
 
     def connection(self) -> psycopg.Connection[tuple[object, ...]]:
         if self._conn is None or self._conn.closed or self._conn.broken:
@@ -117,9 +126,12 @@ class Session:
         """Run ``work`` in one transaction; retry connection-level errors until ``deadline``.
 
         The units of work are idempotent (guarded status updates, monotonic checkpoints), so
-        re-running one whose COMMIT outcome was unknown is safe. Without a deadline the retries
-        go on: nothing can be recorded without the database, and the lease fences stale work.
+        re-running one whose COMMIT outcome was unknown is safe. Every retry is bounded: by
+        ``deadline`` or, without one, ``retry_limit_s`` after the first attempt; then the last
+        error is raised (the caller fails loudly; the lease fences stale work).
         """
+        limit = time.monotonic() + self._retry_limit_s
+        deadline = limit if deadline is None else min(deadline, limit)
         attempt = 0
         while True:
             attempt += 1
@@ -130,7 +142,7 @@ class Session:
             except (psycopg.OperationalError, psycopg.InterfaceError) as error:
                 self.close()
                 delay = jittered_delay_s(min(attempt, 20), self._base, self._max)
-                if deadline is not None and time.monotonic() + delay >= deadline:
+                if time.monotonic() + delay >= deadline:
                     raise
                 self._database.log.warning(
                     "database unavailable, retrying",

@@ -27,6 +27,11 @@ CHUNK_BYTES = 1024 * 1024
 MAX_DURATION_SECONDS = 7 * 24 * 3600.0  # longer than any upload we accept: a corrupt header
 MAX_DIMENSION = 32768  # pixels; twice 16K, beyond every codec level in use
 INVALID = "invalid media"
+# A header can declare 20 s over a file cut right after it (a faststart MP4 is moov first): the
+# packets must be there too. Each audio/video stream's demuxed packets must reach its declared
+# duration within this slack (audio priming, a last frame's length, rounding).
+COVERAGE_SLACK_S = 0.5
+COVERAGE_SLACK_FRACTION = 0.01
 
 
 def invalid_media(what: str) -> PermanentJobError:
@@ -114,8 +119,61 @@ def _duration(container: Any) -> float:
     return max(durations)
 
 
-def probe_file(path: Path) -> ProbeInfo:
-    """Probe container, codecs, resolution and duration; undecodable input is permanent."""
+def _declared(stream: Any, container_duration: float) -> float:
+    if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
+        return float(stream.duration * stream.time_base)
+    return container_duration
+
+
+def _stream_name(stream: Any) -> str:
+    return f"{stream.type} stream {stream.index} ({stream.codec_context.name})"
+
+
+def check_media_data(container: Any, duration_seconds: float) -> None:
+    """Demux (never decode) every packet: each audio/video stream must hold media data up to
+    (close to) its declared duration, else ``invalid media`` naming what is missing.
+
+    Headers alone can describe a whole video over a file that holds none of it (cut after a
+    faststart ``moov``, an upload stopped halfway). A packet cut short by the end of the file
+    (FFmpeg flags it corrupt) does not count.
+    """
+    streams = [s for s in container.streams if s.type in ("video", "audio")]
+    ends = {s.index: 0.0 for s in streams}
+    packets = dict.fromkeys(ends, 0)
+    for packet in container.demux(streams):
+        stream = packet.stream
+        if packet.size == 0 or packet.is_corrupt or stream.time_base is None:
+            continue
+        ts = packet.pts if packet.pts is not None else packet.dts
+        packets[stream.index] += 1
+        if ts is None:
+            continue
+        start = stream.start_time or 0
+        end = float((ts - start + (packet.duration or 0)) * stream.time_base)
+        if end > ends[stream.index]:
+            ends[stream.index] = end
+    for stream in streams:
+        declared = _declared(stream, duration_seconds)
+        if packets[stream.index] == 0:
+            raise invalid_media(
+                f"no media data for the {_stream_name(stream)}: its header declares "
+                f"{declared:.3f} s (the file is cut short or its media data is missing)"
+            )
+        slack = max(COVERAGE_SLACK_S, COVERAGE_SLACK_FRACTION * declared)
+        if ends[stream.index] + slack < declared:
+            raise invalid_media(
+                f"the {_stream_name(stream)} holds {ends[stream.index]:.3f} s of media data of "
+                f"the {declared:.3f} s its header declares (the file is cut short)"
+            )
+
+
+def probe_file(path: Path, check_data: bool = True) -> ProbeInfo:
+    """Probe container, codecs, resolution and duration, and check that the media data the
+    header declares is in the file (``check_media_data``); undecodable input is permanent.
+
+    Reasons never name the scratch file: they go to the DLQ and SNS, and identical failures
+    must read alike.
+    """
     try:
         with av.open(str(path), mode="r") as container:
             videos = list(container.streams.video)
@@ -123,7 +181,7 @@ def probe_file(path: Path) -> ProbeInfo:
                 raise invalid_media("no video stream")
             video = videos[0]
             audios = list(container.streams.audio)
-            return ProbeInfo(  # validates the facts (see ProbeInfo)
+            info = ProbeInfo(  # validates the facts (see ProbeInfo)
                 duration_seconds=round(_duration(container), 3),
                 container=str(container.format.name),
                 video_codec=str(video.codec_context.name),
@@ -131,9 +189,17 @@ def probe_file(path: Path) -> ProbeInfo:
                 width=int(video.codec_context.width),
                 height=int(video.codec_context.height),
             )
+            if check_data:
+                check_media_data(container, info.duration_seconds)
+            return info
     except PermanentJobError:
         raise
     except av.FFmpegError as error:
-        raise invalid_media(f"not a readable media file: {error}") from error
+        raise invalid_media(f"not a readable media file: {_without_path(error)}") from error
     except OSError as error:
-        raise TransientJobError(f"scratch file unreadable: {error}") from error
+        raise TransientJobError(f"scratch file unreadable: {_without_path(error)}") from error
+
+
+def _without_path(error: OSError | av.FFmpegError) -> str:
+    """FFmpeg's/the OS's message without the file name (``strerror``, not ``str``)."""
+    return str(getattr(error, "strerror", None) or type(error).__name__)

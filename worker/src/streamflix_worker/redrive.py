@@ -2,8 +2,10 @@
 
 An operator's command, run with the OPERATOR's credentials (never the task role, which must not
 read or delete from its own DLQ): boto3 clients are built here, not by ``aws.make_clients``.
-Per message: PutRecord with the redrive marker, THEN DeleteMessage (at-least-once; a letter
-redriven twice carries the same ``redrive_id`` and the worker runs it once). Letters that stay
+Per message: record the redrive in ``redrive_grants`` with the operator's database login (the
+worker honours no marker without it, so producers cannot forge one), then PutRecord with the
+redrive marker, THEN DeleteMessage (at-least-once; a letter redriven twice carries the same
+``redrive_id`` and the worker runs it once). Letters that stay
 (not redrivable, filtered, failed, dry run) get their visibility reset to 0 at the end, so the
 DLQ alarm and the next operator still see them. One JSON line per message and a summary line on
 stdout; exit 0 when every redrivable message was moved, 1 when something failed.
@@ -26,8 +28,12 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from streamflix_worker.aws import client_config
-from streamflix_worker.config import required
-from streamflix_worker.redrive_plan import Keep, Move, plan
+from streamflix_worker.config import DbSettings, load_db_settings, required
+from streamflix_worker.credentials import Credentials, CredentialSource, IamTokenSource
+from streamflix_worker.database import Database
+from streamflix_worker.redrive_grants import GRANT_ERRORS, DatabaseGrants, GrantBook
+from streamflix_worker.redrive_plan import Keep, Move, plan, with_correction
+from streamflix_worker.schema import InvalidRequestError
 
 RECEIVE_WAIT_SECONDS = 2  # long polling: an empty answer means the queue is empty, not sampled
 HOLD_SECONDS = 300  # a received letter stays hidden this long unless we release it earlier
@@ -42,15 +48,18 @@ class RedriveConfig:
     dlq_url: str
     stream_name: str
     region: str
+    db: DbSettings  # the operator's login (``streamflix_operator``), which records the grants
 
 
 def load_redrive_config(env: Mapping[str, str] | None = None) -> RedriveConfig:
-    """Same variables and errors as ``run`` (a ``ConfigError`` naming the variable → exit 2)."""
+    """Same variables and errors as ``run`` (a ``ConfigError`` naming the variable → exit 2);
+    the ``DB_*`` variables name the operator's database login, not the worker's."""
     env = os.environ if env is None else env
     return RedriveConfig(
         dlq_url=required(env, "DLQ_URL"),
         stream_name=required(env, "STREAM_NAME"),
         region=required(env, "AWS_REGION"),
+        db=load_db_settings(env),
     )
 
 
@@ -61,6 +70,7 @@ class RedriveOptions:
     max_messages: int | None = None
     video_ids: frozenset[UUID] = frozenset()
     dry_run: bool = False
+    latest: bool = False  # run the producer's latest correction of the video, if any
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,7 @@ class Outcome:
     redrive_id: str | None = None
     sequence_number: str | None = None
     reason: str | None = None
+    correction: str | None = None  # --latest: the sequence number the correction arrived with
 
 
 @dataclass
@@ -96,6 +107,7 @@ class Redriver:
         config: RedriveConfig,
         options: RedriveOptions,
         out: TextIO,
+        grants: GrantBook,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._sqs = sqs
@@ -103,6 +115,7 @@ class Redriver:
         self._config = config
         self._options = options
         self._out = out
+        self._grants = grants
         self._clock = clock
 
     def run(self) -> int:
@@ -152,7 +165,23 @@ class Redriver:
         if isinstance(step, Keep):
             state.held.append(handle)
             return Outcome(message_id, step.video_id, step.error_kind, "kept", reason=step.reason)
-        moved = _moved(message_id, step)
+        correction: str | None = None
+        if self._options.latest:
+            try:
+                found = self._grants.latest_correction(step.video_id)
+                if found is not None:
+                    step, correction = with_correction(step, found[0]), found[1]
+            except GRANT_ERRORS as error:
+                state.held.append(handle)
+                return _moved(message_id, step)(
+                    "failed", reason=f"could not read the corrections, letter kept: {error}"
+                )
+            except InvalidRequestError as error:
+                state.held.append(handle)
+                return _moved(message_id, step)(
+                    "kept", reason=f"the latest correction is not a valid request: {error.reason}"
+                )
+        moved = _moved(message_id, step, correction)
         if step.previous_redrive_id in state.moved:
             # The worker ran it again and it failed again while we were still receiving: moving
             # it once more would ping-pong until the cause is fixed.
@@ -167,6 +196,11 @@ class Redriver:
         if self._options.dry_run:
             state.held.append(handle)
             return moved("would_move")
+        try:
+            self._grants.record(message_id, step)
+        except GRANT_ERRORS as error:
+            state.held.append(handle)
+            return moved("failed", reason=f"could not record the redrive, letter kept: {error}")
         try:
             sequence = str(
                 self._kinesis.put_record(
@@ -206,7 +240,7 @@ class Redriver:
         print(json.dumps(line), file=self._out, flush=True)
 
 
-def _moved(message_id: str, step: Move) -> Callable[..., Outcome]:
+def _moved(message_id: str, step: Move, correction: str | None = None) -> Callable[..., Outcome]:
     def outcome(action: str, sequence: str | None = None, reason: str | None = None) -> Outcome:
         return Outcome(
             message_id,
@@ -216,6 +250,7 @@ def _moved(message_id: str, step: Move) -> Callable[..., Outcome]:
             str(step.redrive_id),
             sequence,
             reason,
+            correction,
         )
 
     return outcome
@@ -226,6 +261,23 @@ def operator_clients(region: str) -> tuple[Any, Any]:
     session = boto3.session.Session(region_name=region)
     config = client_config()
     return session.client("sqs", config=config), session.client("kinesis", config=config)
+
+
+def operator_grants(config: RedriveConfig) -> DatabaseGrants:
+    """The grant book, logged in as the operator: an IAM token signed with the caller's own
+    credentials (``DB_AUTH=iam``, ``DB_USER=streamflix_operator``) or the operator's secret."""
+    session = boto3.session.Session(region_name=config.region)
+    settings = config.db
+    credentials: Credentials
+    if settings.auth == "iam":
+        rds = session.client("rds", config=client_config())
+        credentials = IamTokenSource(
+            rds, settings.host, settings.port, settings.user, config.region
+        )
+    else:
+        secrets = session.client("secretsmanager", config=client_config())
+        credentials = CredentialSource(secrets, settings.secret_arn)
+    return DatabaseGrants(Database(settings, credentials, "streamflix-redrive"))
 
 
 def _positive(raw: str) -> int:
@@ -249,15 +301,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only redrive letters of this video (repeatable)",
     )
     parser.add_argument("--dry-run", action="store_true", help="receive and report, move nothing")
+    parser.add_argument(
+        "--latest",
+        action="store_true",
+        help="put back the producer's latest correction of the video (a request with different "
+        "content the worker recorded), if there is one, instead of the letter's request",
+    )
 
 
 def redrive(args: argparse.Namespace) -> int:
     """The command: config errors raise ``ConfigError`` (exit 2 in ``__main__``)."""
     config = load_redrive_config()
-    options = RedriveOptions(args.max_messages, frozenset(args.video_ids), args.dry_run)
+    options = RedriveOptions(
+        args.max_messages, frozenset(args.video_ids), args.dry_run, args.latest
+    )
     sqs, kinesis = operator_clients(config.region)
+    grants = operator_grants(config)
     try:
-        return Redriver(sqs, kinesis, config, options, sys.stdout).run()
+        return Redriver(sqs, kinesis, config, options, sys.stdout, grants).run()
     except AWS_ERRORS as error:
         print(f"redrive: {error}", file=sys.stderr)
         return 1
+    finally:
+        grants.close()

@@ -13,7 +13,7 @@ import base64
 import binascii
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -109,6 +109,32 @@ def _move(
         raise _NotRedrivableError(f"request with the marker is refused: {error.reason}") from None
     previous = request.redrive.redrive_id if request.redrive else None
     return Move(video_id, error_kind, marker.redrive_id, record, previous)
+
+
+def with_correction(step: Move, stored: dict[str, Any]) -> Move:
+    """The same redrive (same marker) carrying a producer's correction instead of the letter's
+    request: ``stored`` is the correction as the worker recorded it (``store._stored_request``)."""
+    marker = json.loads(step.record)["redrive"]
+    request = {
+        "schema_version": stored["schema_version"],
+        "video_id": stored["video_id"],
+        "source": {"bucket": stored["source_bucket"], "key": stored["source_key"]},
+        "title": stored["title"],
+        "creator_id": stored["creator_id"],
+        "uploaded_at": stored["uploaded_at"],
+        "content": {
+            "origin_country": stored["origin_country"],
+            "european_work": stored["european_work"],
+            "rights_reference": stored["rights_reference"],
+            "age_rating": stored["age_rating"],
+        },
+        "redrive": marker,
+    }
+    record = json.dumps(request).encode()
+    parsed = parse_request(record)  # InvalidRequestError: the caller keeps the letter
+    if str(parsed.video_id) != step.video_id:
+        raise InvalidRequestError("the correction's video_id differs from the letter's")
+    return replace(step, record=record)
 
 
 def _marker(message_id: str, error_kind: str, now: datetime) -> RedriveMarker:

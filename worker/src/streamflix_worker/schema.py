@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
@@ -52,7 +53,13 @@ S3_KEY_MAX_BYTES = 1024  # S3 object keys are at most 1,024 bytes of UTF-8 (S3 u
 
 # RFC 3339 date-time with an explicit offset; fractions beyond microseconds are cut by the
 # parser (PostgreSQL's precision), so up to 9 digits (nanosecond producers) are accepted.
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+# RFC 3339 section 5.6: "T" and "Z" may be lower case; the seconds may be 60 (a leap second).
+_RFC3339 = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:)(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+LEAP_SECOND = "60"
+# Control characters (C0, DEL, C1): never part of a title or reference, and invisible in logs.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
@@ -90,11 +97,18 @@ def _rfc3339_text(value: Any) -> datetime:
     Parsed here (a before-validator hands the inner strict validator Python input, which would
     refuse a string); ``fromisoformat`` cuts fractions beyond microseconds.
     """
-    if isinstance(value, str) and _RFC3339.match(value):
+    match = _RFC3339.match(value) if isinstance(value, str) else None
+    if match:
+        head, seconds, fraction, offset = match.groups()
+        leap = seconds == LEAP_SECOND
+        text = f"{head}{'59' if leap else seconds}{fraction or ''}{offset}".upper()
         try:
-            return datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(text)
         except ValueError:
             pass  # a well-formed string naming no real moment, such as February 30
+        else:
+            # a leap second is normalised to the next second (as PostgreSQL does), not refused
+            return moment + timedelta(seconds=1) if leap else moment
     raise PydanticCustomError(
         "rfc3339",
         "must be an RFC 3339 date-time string with a UTC offset naming a real moment, "
@@ -137,10 +151,31 @@ def _supported_version(value: int) -> int:
     return value
 
 
+def _visible_text(value: str) -> str:
+    """A title or reference is text a person reads: no control characters (C0, DEL, C1), and
+    at least one visible character (not only spaces, zero-width or other format characters)."""
+    if _CONTROL.search(value):
+        raise PydanticCustomError(
+            "text_control", "must not contain control characters (U+0000-U+001F, U+007F-U+009F)"
+        )
+    if value.isascii():
+        return value  # stripped and non-empty: a visible ASCII character is there
+    if not any(unicodedata.category(c)[0] not in "ZC" for c in value):
+        raise PydanticCustomError(
+            "text_invisible",
+            "must contain a visible character (not only spaces or invisible characters "
+            "such as U+200B)",
+        )
+    return value
+
+
 Storable = AfterValidator(_storable_text)
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Text = Annotated[
-    str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True), Storable
+    str,
+    StringConstraints(min_length=1, max_length=500, strip_whitespace=True),
+    Storable,
+    AfterValidator(_visible_text),
 ]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
@@ -243,8 +278,43 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+    return document
+
+
+def _duplicate_key(data: bytes) -> str | None:
+    """The first key an object of ``data`` repeats (RFC 8259 leaves their meaning undefined:
+    parsers disagree on which value wins, so the record is ambiguous), or None."""
+    try:
+        json.loads(data, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKeyError as duplicate:
+        return duplicate.key
+    except (ValueError, RecursionError):
+        return None  # not JSON: pydantic names the error
+    return None
+
+
 def parse_request(data: bytes) -> ProcessingRequest:
     """Parse and validate one record's payload, or raise ``InvalidRequestError``."""
+    duplicate = _duplicate_key(data)
+    if duplicate is not None:
+        raise InvalidRequestError(
+            f"schema violation: duplicate key {duplicate[:100]!r} in a JSON object "
+            "(ambiguous: which value counts is undefined)"
+        )
     try:
         return ProcessingRequest.model_validate_json(data)
     except ValidationError as error:

@@ -32,6 +32,7 @@ KINESIS_LOCAL = REPO_ROOT / "node_modules" / "kinesis-local"
 REGION = "eu-central-1"
 APP_USER = "streamflix_app"  # plays the RDS master user: owns the database, runs migrations
 WORKER_LOGIN = "streamflix_worker"  # the worker's own login (V006); password auth locally
+OPERATOR_LOGIN = "streamflix_operator"  # the operator's login for redrive grants (V009)
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -219,6 +220,13 @@ class Stack:
     password: str
     worker_secret_arn: str  # the worker login's secret (stands in for IAM auth tokens)
     worker_password: str
+    operator_secret_arn: str  # the operator login's secret (redrive records its grants)
+    operator_password: str
+
+    @property
+    def operator_env(self) -> dict[str, str]:
+        """The environment of the operator's ``redrive``: the same stack, the operator's login."""
+        return self.env | {"DB_SECRET_ARN": self.operator_secret_arn}
 
     def client(self, service: str) -> Any:
         endpoint = (
@@ -251,7 +259,8 @@ class StandIns:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def migrate(self, stack: Stack) -> list[int]:
-        """Apply the migrations as the master user, then give the worker login its password.
+        """Apply the migrations as the master user, then give the worker and operator logins
+        their passwords.
 
         On RDS the login (granted rds_iam by V006) accepts IAM tokens; plain PostgreSQL has no
         IAM, so the stand-ins set the password held in the worker secret instead. Roles are
@@ -266,6 +275,7 @@ class StandIns:
         with psycopg.connect(conninfo) as conn:
             applied = apply_migrations(conn, DEFAULT_DIR)
         self.postgres.set_password(stack.worker_password, WORKER_LOGIN)
+        self.postgres.set_password(stack.operator_password, OPERATOR_LOGIN)
         return applied
 
     def new_stack(self, shards: int = 1, name: str | None = None) -> Stack:
@@ -311,6 +321,11 @@ class StandIns:
             Name=f"db-worker-{suffix}",
             SecretString=json.dumps({"username": WORKER_LOGIN, "password": worker_password}),
         )["ARN"]
+        operator_password = uuid.uuid4().hex
+        operator_secret_arn = aws["secretsmanager"].create_secret(
+            Name=f"db-operator-{suffix}",
+            SecretString=json.dumps({"username": OPERATOR_LOGIN, "password": operator_password}),
+        )["ARN"]
         env = {
             **moto_env,
             "AWS_ENDPOINT_URL_KINESIS": self.kinesis.endpoint,
@@ -346,6 +361,8 @@ class StandIns:
             password,
             worker_secret_arn,
             worker_password,
+            operator_secret_arn,
+            operator_password,
         )
 
 

@@ -7,7 +7,7 @@ so replaying a batch after a crash changes nothing that was already recorded.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, cast
 from uuid import UUID
 
@@ -49,15 +49,17 @@ class Checkpoint:
 
 
 def assert_lease(conn: Conn, stream: str, shard_id: str, worker_id: str) -> str | None:
-    """Fence: lock the lease row and fail unless this worker still owns the shard; return the
-    worker that asked for it to be handed over, if any."""
+    """Fence: lock the lease row and fail unless this worker still owns the shard with a lease
+    that has not expired; return the worker that asked for it to be handed over, if any."""
     row = conn.execute(
-        "SELECT owner, handoff_to FROM shard_leases "
+        "SELECT owner, handoff_to, expires_at > now() FROM shard_leases "
         "WHERE stream_name = %s AND shard_id = %s FOR UPDATE",
         (stream, shard_id),
     ).fetchone()
     if row is None or row[0] != worker_id:
         raise LeaseLostError(f"{shard_id} is owned by {row[0] if row else 'nobody'}")
+    if not row[2]:  # expired: free for any worker to take, so no longer ours to write with
+        raise LeaseLostError(f"{shard_id}: our lease expired")
     return None if row[1] is None else str(row[1])
 
 
@@ -74,7 +76,7 @@ WITH input AS (
         age_rating, status, claimed_by, source_shard_id, source_sequence)
     SELECT video_id, schema_version, title, creator_id, uploaded_at, source_bucket,
         source_key, origin_country, european_work, rights_reference, age_rating,
-        'PROCESSING', %(worker)s, shard_id, seq
+        'PROCESSING', %(holder)s, shard_id, seq
     FROM input
     ON CONFLICT (video_id) DO NOTHING
     RETURNING video_id
@@ -94,7 +96,10 @@ _EXISTING = """
 SELECT v.video_id, v.status, COALESCE(v.claim_shard_id, v.source_shard_id),
     COALESCE(v.claim_sequence, v.source_sequence)::text, v.claimed_by, v.run,
     ARRAY(SELECT h.redrive_id FROM video_status_history h
-          WHERE h.video_id = v.video_id AND h.redrive_id IS NOT NULL)
+          WHERE h.video_id = v.video_id AND h.redrive_id IS NOT NULL),
+    ARRAY(SELECT g.redrive_id FROM redrive_grants g WHERE g.video_id = v.video_id),
+    v.schema_version, v.title, v.creator_id, v.uploaded_at, v.source_bucket, v.source_key,
+    v.origin_country, v.european_work, v.rights_reference, v.age_rating
 FROM videos v WHERE v.video_id = ANY(%s::uuid[])
 ORDER BY v.video_id
 FOR UPDATE OF v
@@ -103,9 +108,18 @@ FOR UPDATE OF v
 _REDRIVE = """
 WITH input AS (
     SELECT * FROM jsonb_to_recordset(%(jobs)s::jsonb) AS x(
-        video_id uuid, redrive_id uuid, shard_id text, seq numeric, reason text)
+        video_id uuid, redrive_id uuid, shard_id text, seq numeric, reason text,
+        schema_version integer, title text, creator_id text, uploaded_at timestamptz,
+        source_bucket text, source_key text, origin_country text, european_work boolean,
+        rights_reference text, age_rating text)
 ), reopened AS (
-    UPDATE videos v SET status = 'PROCESSING', run = v.run + 1, claimed_by = %(worker)s,
+    -- the redriven request's content becomes the video's (redrive --latest runs a correction)
+    UPDATE videos v SET status = 'PROCESSING', run = v.run + 1, claimed_by = %(holder)s,
+        schema_version = i.schema_version, title = i.title, creator_id = i.creator_id,
+        uploaded_at = i.uploaded_at, source_bucket = i.source_bucket,
+        source_key = i.source_key, origin_country = i.origin_country,
+        european_work = i.european_work, rights_reference = i.rights_reference,
+        age_rating = i.age_rating,
         claim_shard_id = i.shard_id, claim_sequence = i.seq, attempts = 0,
         unfinished_starts = 0, start_token = NULL, failure_reason = NULL, updated_at = now()
     FROM input i
@@ -119,10 +133,12 @@ SELECT video_id, 'FAILED', 'PROCESSING', %(worker)s, 1, reason, run, redrive_id 
 
 _DUPLICATES = """
 INSERT INTO video_duplicate_requests
-    (video_id, shard_id, sequence_number, status_seen, redrive_id, worker_id)
-SELECT video_id, shard_id, seq, status_seen, redrive_id, %(worker)s
+    (video_id, shard_id, sequence_number, status_seen, redrive_id, worker_id, same_content,
+     request)
+SELECT video_id, shard_id, seq, status_seen, redrive_id, %(worker)s, same_content, request
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(
-    video_id uuid, shard_id text, seq numeric, status_seen text, redrive_id uuid)
+    video_id uuid, shard_id text, seq numeric, status_seen text, redrive_id uuid,
+    same_content boolean, request jsonb)
 ON CONFLICT (shard_id, sequence_number) DO NOTHING
 """
 
@@ -181,10 +197,14 @@ class Claim:
     ``new``/``resumed``/``redrive``: process it in the batch (``resumed``: a claim a worker
     handed back gracefully); ``reclaimed``: a claim left by a worker that stopped abruptly
     (crash guard); ``duplicate``: the video is in progress elsewhere or done; never processed.
+    ``ungranted``: the record carries a redrive marker the operator never recorded (a producer
+    wrote it): it re-opens nothing.
     """
 
     kind: ClaimKind
     status_seen: str | None = None
+    ungranted: bool = False
+    changed: bool = False  # a duplicate whose content differs from the video's request
 
 
 NEW = Claim("new")
@@ -205,7 +225,9 @@ class ExistingVideo:
     status: str
     claim: tuple[str, str]
     claimed_by: str | None
-    redrives: frozenset[UUID]
+    redrives: frozenset[UUID]  # redrive ids that already re-opened it (each runs once)
+    granted: frozenset[UUID] = frozenset()  # redrive ids the operator recorded for it (V009)
+    content: tuple[object, ...] = ()  # the stored request fields (``request_content``)
 
 
 def _job_row(job: Job) -> dict[str, object]:
@@ -228,20 +250,28 @@ def _job_row(job: Job) -> dict[str, object]:
     }
 
 
-def _insert(conn: Conn, jobs: list[Job], worker_id: str) -> set[UUID]:
+def _stored_request(job: Job) -> dict[str, object]:
+    """A correction's content as the worker would store it (kept whole, issue 23 item 2)."""
+    row = _job_row(job)
+    for where in ("shard_id", "seq", "redrive_id"):
+        row.pop(where)
+    return row
+
+
+def _insert(conn: Conn, jobs: list[Job], worker_id: str, holder: str) -> set[UUID]:
     rows = json.dumps([_job_row(j) for j in jobs])
-    result = conn.execute(_INSERT_NEW, {"jobs": rows, "worker": worker_id})
+    result = conn.execute(_INSERT_NEW, {"jobs": rows, "worker": worker_id, "holder": holder})
     return {cast(UUID, r[0]) for r in result.fetchall()}  # psycopg loads uuid as UUID
 
 
 def _insert_new(
-    conn: Conn, jobs: list[Job], worker_id: str
+    conn: Conn, jobs: list[Job], worker_id: str, holder: str
 ) -> tuple[set[UUID], dict[str, Refusal]]:
     """Insert the batch's new videos in one statement; if the database refuses it, find the
     refused records one by one (savepoints) so the good ones are still stored."""
     try:
         with conn.transaction():
-            return _insert(conn, jobs, worker_id), {}
+            return _insert(conn, jobs, worker_id, holder), {}
     except psycopg.Error as error:
         if refusal_sqlstate(error) is None:
             raise
@@ -250,7 +280,7 @@ def _insert_new(
     for job in jobs:
         try:
             with conn.transaction():
-                inserted |= _insert(conn, [job], worker_id)
+                inserted |= _insert(conn, [job], worker_id, holder)
         except psycopg.Error as error:
             sqlstate = refusal_sqlstate(error)
             if sqlstate is None:
@@ -259,16 +289,50 @@ def _insert_new(
     return inserted, refused
 
 
-def decide(job: Job, existing: ExistingVideo) -> Claim:
-    """The rule for a record whose video already exists (one outcome per video)."""
+def request_content(request: ProcessingRequest) -> tuple[object, ...]:
+    """What a request says about its video (not the redrive marker), as the videos row holds
+    it: two requests for one video with the same content are a replay, else a correction."""
+    content = request.content
+    return (
+        request.schema_version,
+        request.title,
+        request.creator_id,
+        request.uploaded_at,
+        request.source.bucket,
+        request.source.key,
+        content.origin_country,
+        content.european_work,
+        content.rights_reference,
+        content.age_rating,
+    )
+
+
+def _duplicate(status: str, job: Job, existing: ExistingVideo, ungranted: bool = False) -> Claim:
+    changed = bool(existing.content) and existing.content != request_content(job.request)
+    return Claim("duplicate", status, ungranted=ungranted, changed=changed)
+
+
+def decide(job: Job, existing: ExistingVideo, holder: str) -> Claim:
+    """The rule for a record whose video already exists (one outcome per video).
+
+    A replay of the record that claimed the video resumes it when the claim was handed back
+    (``claimed_by`` NULL) or is held by this very process (``holder``: a consumer thread that
+    restarted, a claim retried after an unknown COMMIT outcome); only a claim held by another
+    process, which stopped abruptly, is ``reclaimed`` and counted by the crash guard.
+    A redrive marker re-opens a FAILED video only if the operator's ``redrive`` recorded it in
+    ``redrive_grants`` first: the marker is part of the request, so a producer can write one.
+    """
     redrive = job.request.redrive
     if existing.status == "PROCESSING":
         if existing.claim == (job.shard_id, job.sequence_number):
-            return Claim("resumed" if existing.claimed_by is None else "reclaimed")
-        return Claim("duplicate", "PROCESSING")
+            ours = existing.claimed_by is None or existing.claimed_by == holder
+            return Claim("resumed" if ours else "reclaimed")
+        return _duplicate("PROCESSING", job, existing)
     if existing.status == "FAILED" and redrive and redrive.redrive_id not in existing.redrives:
-        return Claim("redrive")
-    return Claim("duplicate", existing.status)
+        if redrive.redrive_id in existing.granted:
+            return Claim("redrive")
+        return _duplicate("FAILED", job, existing, ungranted=True)
+    return _duplicate(existing.status, job, existing)
 
 
 def _existing(conn: Conn, video_ids: list[UUID]) -> dict[UUID, ExistingVideo]:
@@ -279,12 +343,14 @@ def _existing(conn: Conn, video_ids: list[UUID]) -> dict[UUID, ExistingVideo]:
             claim=(str(r[2]), str(r[3])),
             claimed_by=None if r[4] is None else str(r[4]),
             redrives=frozenset(cast(list[UUID], r[6] or [])),
+            granted=frozenset(cast(list[UUID], r[7] or [])),
+            content=tuple(r[8:18]),
         )
         for r in rows
     }
 
 
-def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str) -> None:
+def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str, holder: str) -> None:
     """Write the decisions: take over resumed/reclaimed claims, re-open redriven videos,
     record duplicates (each set-based, skipped when empty)."""
     takeover = [str(j.request.video_id) for j, c in decided if c.kind in ("resumed", "reclaimed")]
@@ -292,10 +358,11 @@ def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str) -> None
         conn.execute(
             "UPDATE videos SET claimed_by = %s, updated_at = now() "
             "WHERE video_id = ANY(%s::uuid[])",
-            (worker_id, takeover),
+            (holder, takeover),
         )
     redrives = [
-        {
+        _stored_request(j)
+        | {
             "video_id": str(j.request.video_id),
             "redrive_id": str(j.request.redrive.redrive_id),
             "shard_id": j.shard_id,
@@ -309,7 +376,9 @@ def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str) -> None
         if c.kind == "redrive" and j.request.redrive is not None
     ]
     if redrives:
-        conn.execute(_REDRIVE, {"jobs": json.dumps(redrives), "worker": worker_id})
+        conn.execute(
+            _REDRIVE, {"jobs": json.dumps(redrives), "worker": worker_id, "holder": holder}
+        )
     duplicates = [
         {
             "video_id": str(j.request.video_id),
@@ -317,6 +386,8 @@ def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str) -> None
             "seq": j.sequence_number,
             "status_seen": c.status_seen,
             "redrive_id": str(j.request.redrive.redrive_id) if j.request.redrive else None,
+            "same_content": not c.changed,
+            "request": _stored_request(j) if c.changed else None,
         }
         for j, c in decided
         if c.kind == "duplicate"
@@ -325,49 +396,87 @@ def _apply(conn: Conn, decided: list[tuple[Job, Claim]], worker_id: str) -> None
         conn.execute(_DUPLICATES, {"rows": json.dumps(duplicates), "worker": worker_id})
 
 
-def _claim_round(conn: Conn, jobs: list[Job], worker_id: str) -> Claims:
+def _claim_round(conn: Conn, jobs: list[Job], worker_id: str, holder: str) -> Claims:
     """Claim jobs for distinct videos: insert the new ones, decide for the others."""
-    inserted, refused = _insert_new(conn, jobs, worker_id)
+    inserted, refused = _insert_new(conn, jobs, worker_id, holder)
     claims = {j.sequence_number: NEW for j in jobs if j.request.video_id in inserted}
     rest = [j for j in jobs if j.sequence_number not in claims and j.sequence_number not in refused]
     if rest:
         # ON CONFLICT waited for any concurrent claim of these ids to commit, so this new
         # statement sees them; FOR UPDATE keeps them ours until this transaction ends.
         existing = _existing(conn, [j.request.video_id for j in rest])
-        decided = [(j, decide(j, existing[j.request.video_id])) for j in rest]
-        _apply(conn, decided, worker_id)
+        decided = [(j, decide(j, existing[j.request.video_id], holder)) for j in rest]
+        _apply(conn, decided, worker_id, holder)
         claims.update((j.sequence_number, c) for j, c in decided)
     return Claims(claims, refused)
 
 
-def claim(conn: Conn, jobs: list[Job], worker_id: str) -> Claims:
+def claim(conn: Conn, jobs: list[Job], worker_id: str, holder: str | None = None) -> Claims:
     """Claim a batch's valid records (``jobs`` in stream order); one outcome per video.
 
     A new video is recorded RECEIVED -> PROCESSING; a video already in progress elsewhere or
     done makes the record a duplicate (recorded, never processed); a replay of the record that
     claimed a video resumes or reclaims it; a redrive re-opens a FAILED video once. A record the
     database refuses is returned in ``refused`` and the rest of the batch is claimed anyway.
-    The same video twice in one batch is claimed in rounds (the later records see the first).
+    Each video's first record in the batch is claimed first (``_claim_round``); its further
+    records (a replay storm) are decided together (``_claim_later``): one claim per video, one
+    bulk insert of the duplicates, not one round per repeat.
     Rows are written in video-id order so that two workers never deadlock on each other.
+    ``holder`` (default ``worker_id``) names this process's claims (``config.claim_holder``).
     """
-    by_sequence: dict[str, Claim] = {}
-    refused: dict[str, Refusal] = {}
-    pending = list(jobs)
-    while pending:
-        round_jobs: dict[UUID, Job] = {}
-        later: list[Job] = []
-        for job in pending:
-            if job.request.video_id in round_jobs:
-                later.append(job)
-            else:
-                round_jobs[job.request.video_id] = job
-        # uuid order = PostgreSQL's (big-endian bytes); .int avoids UUID.__lt__ per compare
-        ordered = [round_jobs[v] for v in sorted(round_jobs, key=lambda v: v.int)]
-        result = _claim_round(conn, ordered, worker_id)
-        by_sequence |= result.by_sequence
-        refused |= result.refused
-        pending = later
-    return Claims(by_sequence, refused)
+    holder = holder or worker_id
+    first: dict[UUID, Job] = {}
+    later: list[Job] = []
+    for job in jobs:
+        if job.request.video_id in first:
+            later.append(job)
+        else:
+            first[job.request.video_id] = job
+    # uuid order = PostgreSQL's (big-endian bytes); .int avoids UUID.__lt__ per compare
+    ordered = [first[v] for v in sorted(first, key=lambda v: v.int)]
+    result = _claim_round(conn, ordered, worker_id, holder)
+    if not later:
+        return result
+    rest = _claim_later(conn, later, worker_id, holder)
+    return Claims(result.by_sequence | rest.by_sequence, result.refused | rest.refused)
+
+
+def _after(existing: ExistingVideo, job: Job, claim: Claim, holder: str) -> ExistingVideo:
+    """The video as the batch's next record for it finds it, once ``claim`` is applied."""
+    if claim.kind == "redrive" and job.request.redrive is not None:
+        return replace(
+            existing,
+            status="PROCESSING",
+            claim=(job.shard_id, job.sequence_number),
+            claimed_by=holder,
+            redrives=existing.redrives | {job.request.redrive.redrive_id},
+        )
+    if claim.kind in ("resumed", "reclaimed"):
+        return replace(existing, claimed_by=holder)
+    return existing
+
+
+def _claim_later(conn: Conn, later: list[Job], worker_id: str, holder: str) -> Claims:
+    """Further records of videos the batch's first records claimed or found: one locking
+    read, decisions in stream order (each sees the ones before it), one write per kind."""
+    ids = sorted({j.request.video_id for j in later}, key=lambda v: v.int)
+    state = _existing(conn, ids)
+    decided: list[tuple[Job, Claim]] = []
+    missing: list[Job] = []  # the video's first record was refused: no row to decide against
+    for job in later:
+        existing = state.get(job.request.video_id)
+        if existing is None:
+            missing.append(job)
+            continue
+        decision = decide(job, existing, holder)
+        decided.append((job, decision))
+        state[job.request.video_id] = _after(existing, job, decision, holder)
+    _apply(conn, decided, worker_id, holder)
+    claims = Claims({j.sequence_number: c for j, c in decided}, {})
+    if not missing:
+        return claims
+    retried = claim(conn, missing, worker_id, holder)
+    return Claims(claims.by_sequence | retried.by_sequence, retried.refused)
 
 
 def mark_start(conn: Conn, video_id: UUID) -> tuple[int, UUID | None]:

@@ -15,12 +15,25 @@ from streamflix_worker import store
 from streamflix_worker.consumer import ShardConsumer
 from streamflix_worker.context import WorkerContext
 from streamflix_worker.database import Session
+from streamflix_worker.errors import is_transient
+from streamflix_worker.heartbeat import LeaseHeartbeat
 from streamflix_worker.leases import Balance, Conn, LeaseManager, ShardInfo
 
 TICK_S = 0.25
 METRICS_FLUSH_INTERVAL_S = 10.0  # one EMF document per metric set every 10 s, not per tick
 CREDIT_TIMEOUT_S = 5.0  # recording interrupted starts at drain start
 STARTUP_SETTLE_S = 0.5  # between announcing presence and the first balance
+# A consumer that crashed is restarted after 1, 2, 4 ... s, at most 120 s (reset once it
+# commits a batch): a non-transient error (DLQ or KMS key gone, access denied) must not redo
+# the batch's downloads and probes every second. The shard stays leased, so blocked, meanwhile.
+EXIT_SUPERVISOR_FAILED = 1
+RESTART_BASE_S = 1.0
+RESTART_MAX_S = 120.0
+
+
+def restart_delay_s(crashes: int) -> float:
+    """Wait before the restart that follows the ``crashes``-th crash in a row (1, 2, 4 ...)."""
+    return float(min(RESTART_MAX_S, RESTART_BASE_S * 2 ** min(crashes - 1, 30)))
 
 
 def list_shards(kinesis: Any, stream: str) -> list[ShardInfo]:
@@ -51,9 +64,15 @@ class Supervisor:
         cfg = ctx.config
         self.leases = LeaseManager(cfg.stream_name, cfg.worker_id, cfg.lease_ttl_seconds)
         self.session = Session(ctx.database)
+        self.heartbeat = LeaseHeartbeat(
+            ctx.database, self.leases, cfg.lease_renew_interval_s, ctx.logger
+        )
         self.consumers: dict[str, ShardConsumer] = {}
         self._rebalance = threading.Event()
         self._shards: list[ShardInfo] | None = None
+        self._crashes: dict[str, int] = {}  # crashes in a row, per shard
+        self._restart_at: dict[str, float] = {}  # monotonic time a crashed shard restarts
+        self._owned: tuple[set[str], frozenset[str]] = (set(), frozenset())
 
     def _refresh_leases(self, list_again: bool = True) -> tuple[Balance, frozenset[str]] | None:
         """Sync shards, renew, balance; None when the database or Kinesis is unreachable.
@@ -63,28 +82,64 @@ class Supervisor:
         consumers' GetRecords (and count against the stream's ListShards rate).
         """
         cfg = self.ctx.config
-        deadline = time.monotonic() + cfg.lease_renew_interval_s
-        try:
-            if list_again or self._shards is None:
+        if list_again or self._shards is None:
+            try:
                 self._shards = list_shards(self.ctx.kinesis, cfg.stream_name)
-            shards = self._shards
+            except Exception as error:
+                # the heartbeat renews the leases meanwhile; balancing waits for a shard list
+                self._expected(error, "ListShards failed; balancing with the last shard list")
+        shards = self._shards
+        if shards is None:
+            return None
+        started = time.monotonic()
+        try:
 
             def work(conn: Conn) -> tuple[Balance, frozenset[str]]:
                 self.leases.sync_shards(conn, shards)
                 renewal = self.leases.renew(conn)
+                self.heartbeat.note(started, renewal)
                 present = [s.shard_id for s in shards]
                 return self.leases.balance(conn, present), renewal.handoff
 
-            return self.session.transaction(work, deadline)
+            return self.session.transaction(work, started + cfg.lease_renew_interval_s)
         except Exception as error:
-            self.ctx.logger.warning("lease refresh failed", extra={"error": str(error)[:300]})
+            self._expected(error, "lease refresh failed; retrying at the next renewal")
             return None
+
+    def _expected(self, error: Exception, message: str) -> None:
+        """A transient database or AWS error is expected (WARNING, the caller retries); any
+        other (a permission or programming error) is re-raised: ``run`` logs it as an ERROR
+        and the process exits 1, so the task is replaced instead of idling forever."""
+        if not is_transient(error):
+            raise error
+        self.ctx.logger.warning(message, extra={"error": str(error)[:300]})
+
+    def _ended(self, shard_id: str, consumer: ShardConsumer) -> None:
+        """Forget an ended consumer; after a crash, schedule its restart with backoff."""
+        del self.consumers[shard_id]
+        if not consumer.crashed:
+            self._crashes.pop(shard_id, None)
+            self._restart_at.pop(shard_id, None)
+            return
+        crashes = 1 if consumer.progressed else self._crashes.get(shard_id, 0) + 1
+        self._crashes[shard_id] = crashes
+        delay = restart_delay_s(crashes)
+        self._restart_at[shard_id] = time.monotonic() + delay
+        self.ctx.logger.info(
+            "shard consumer restarts after a backoff; the shard waits",
+            extra={"shard_id": shard_id, "crashes_in_a_row": crashes, "delay_s": delay},
+        )
+
+    def _restart_due(self) -> bool:
+        now = time.monotonic()
+        return any(at <= now for at in self._restart_at.values())
 
     def _apply(self, owned: set[str], handoff: frozenset[str]) -> None:
         """Start consumers for new leases; stop lost or requested ones; hand those back."""
+        self._owned = (owned, handoff)
         for shard_id, consumer in list(self.consumers.items()):
             if not consumer.is_alive():
-                del self.consumers[shard_id]
+                self._ended(shard_id, consumer)
             elif shard_id not in owned or shard_id in handoff:
                 consumer.stop.set()  # finishes its current job and commits, then exits
         to_release = sorted(handoff - set(self.consumers))
@@ -96,9 +151,15 @@ class Supervisor:
                 )
                 self.ctx.logger.info("shards handed over", extra={"shards": to_release})
             except Exception as error:
-                self.ctx.logger.warning("handover failed", extra={"error": str(error)[:300]})
+                self._expected(error, "handover failed; the requester's reservation expires")
+        now = time.monotonic()
         for shard_id in sorted(owned - handoff - set(self.consumers)):
-            consumer = self._consumer_class(self.ctx, shard_id, self._rebalance.set)
+            if self._restart_at.get(shard_id, now) > now:
+                continue  # backing off after a crash
+            self._restart_at.pop(shard_id, None)
+            consumer = self._consumer_class(
+                self.ctx, shard_id, self._rebalance.set, self.heartbeat.valid_until
+            )
             self.consumers[shard_id] = consumer
             consumer.start()
             self.ctx.logger.info("shard acquired", extra={"shard_id": shard_id})
@@ -114,14 +175,31 @@ class Supervisor:
                 self.leases.renew, time.monotonic() + cfg.lease_renew_interval_s
             )
         except Exception as error:
-            self.ctx.logger.warning("presence not recorded", extra={"error": str(error)[:300]})
+            self._expected(error, "presence not recorded; the first renewal records it")
 
     def run(self, stop: threading.Event) -> int:
-        """Run until ``stop`` is set, then drain within DRAIN_TIMEOUT_SECONDS; returns 0."""
+        """Run until ``stop`` is set, then drain within DRAIN_TIMEOUT_SECONDS; returns 0.
+
+        An unexpected error (not a transient database or AWS failure: a permission or
+        programming error) is logged as an ERROR, the consumers are drained, and it returns
+        ``EXIT_SUPERVISOR_FAILED``, so ECS replaces the task rather than keep an idle worker.
+        """
+        try:
+            return self._run(stop)
+        except Exception:
+            self.ctx.logger.exception("supervisor failed; draining and exiting")
+            try:
+                self.drain()
+            except Exception:
+                self.ctx.logger.exception("drain after a supervisor failure failed")
+            return EXIT_SUPERVISOR_FAILED
+
+    def _run(self, stop: threading.Event) -> int:
         cfg = self.ctx.config
         log = self.ctx.logger
         log.info("worker starting", extra={"stream": cfg.stream_name})
         self._announce()
+        self.heartbeat.start()
         stop.wait(STARTUP_SETTLE_S)
         next_refresh = time.monotonic() + cfg.lease_renew_interval_s
         next_flush = time.monotonic() + METRICS_FLUSH_INTERVAL_S
@@ -129,6 +207,8 @@ class Supervisor:
         # listing the shards again (_announce has just listed them), not every renewal.
         awaiting = True
         while not stop.is_set():
+            if self.heartbeat.failure is not None:
+                raise self.heartbeat.failure
             due = time.monotonic() >= next_refresh or self._rebalance.is_set()
             if due or awaiting:
                 self._rebalance.clear()
@@ -138,6 +218,8 @@ class Supervisor:
                     awaiting = balance.awaiting
                     self._apply(balance.owned, handoff)
                 next_refresh = time.monotonic() + cfg.lease_renew_interval_s
+            elif self._restart_due():
+                self._apply(*self._owned)
             if time.monotonic() >= next_flush:
                 self.ctx.telemetry.flush()
                 next_flush = time.monotonic() + METRICS_FLUSH_INTERVAL_S
@@ -163,6 +245,8 @@ class Supervisor:
             try:
                 self.session.transaction(give_back, deadline)
             except Exception as error:
+                if not is_transient(error):
+                    raise
                 self.ctx.logger.warning(
                     "could not record the interrupted jobs; they count as unfinished",
                     extra={"error": str(error)[:300]},
@@ -190,9 +274,14 @@ class Supervisor:
             consumer.join(max(0.0, deadline - time.monotonic()))
         stuck = [c for c in self.consumers.values() if c.is_alive()]
         self._give_back(stuck, deadline + 5, claims=True)
+        self.heartbeat.stop()  # before the release: a last renewal must not re-announce us
+        if self.heartbeat.is_alive():
+            self.heartbeat.join(self.ctx.config.lease_renew_interval_s + 5)
         try:
             self.session.transaction(self.leases.release, deadline + 5)
         except Exception as error:
+            if not is_transient(error):
+                raise
             self.ctx.logger.warning(
                 "could not release leases; they will expire", extra={"error": str(error)[:300]}
             )

@@ -19,11 +19,24 @@ JOBS_PROCESSED = "JobsProcessed"
 JOBS_FAILED = "JobsFailed"
 JOBS_RETRIED = "JobsRetried"
 JOBS_DEAD_LETTERED = "JobsDeadLettered"
-JOBS_DUPLICATE = "JobsDuplicate"  # requests for a video already in progress or done
+JOBS_DUPLICATE = "JobsDuplicate"  # replays: same content for a video in progress or done
+# a different request for a video in progress or done (a correction): kept, never processed
+JOBS_DUPLICATE_CHANGED = "JobsDuplicateChanged"
+# a shard consumer thread crashed (a non-transient error); restarted after a growing backoff,
+# its shard blocked meanwhile: a steady count is a stuck shard (the stack alarms on it)
+SHARD_CONSUMER_CRASHED = "ShardConsumerCrashed"
 PROCESSING_LATENCY = "ProcessingLatency"
 MILLIS_BEHIND_LATEST = "MillisBehindLatest"
 
-COUNTS = (JOBS_PROCESSED, JOBS_FAILED, JOBS_RETRIED, JOBS_DEAD_LETTERED, JOBS_DUPLICATE)
+COUNTS = (
+    JOBS_PROCESSED,
+    JOBS_FAILED,
+    JOBS_RETRIED,
+    JOBS_DEAD_LETTERED,
+    JOBS_DUPLICATE,
+    JOBS_DUPLICATE_CHANGED,
+    SHARD_CONSUMER_CRASHED,
+)
 MILLIS = (PROCESSING_LATENCY, MILLIS_BEHIND_LATEST)
 _COUNT_NAMES = frozenset(COUNTS)
 _MILLIS_NAMES = frozenset(MILLIS)
