@@ -108,12 +108,10 @@ class TerraformRunner:
 
     def apply(self, stack_dir: Path, step: str, plan: str | None = None) -> str:
         args = [plan] if plan else ["-auto-approve"]
-        return self.run(stack_dir, step, "apply", "-input=false", "-parallelism=20", *args)
+        return self.run(stack_dir, step, "apply", "-input=false", *args)
 
     def destroy(self, stack_dir: Path, step: str) -> str:
-        return self.run(
-            stack_dir, step, "destroy", "-input=false", "-auto-approve", "-parallelism=20"
-        )
+        return self.run(stack_dir, step, "destroy", "-input=false", "-auto-approve")
 
     def state_addresses(self, stack_dir: Path) -> list[str]:
         return self.run(stack_dir, "state-list", "state", "list").split()
