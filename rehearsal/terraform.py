@@ -39,8 +39,7 @@ class TerraformRunner:
         if not cli_config.is_file():  # written once: plans may run in parallel threads
             cli_config.write_text(self.toolchain.cli_config(), encoding="utf-8")
         return {
-            **os.environ,
-            **self.emulator.client_environment(self.region),
+            **self.emulator.client_environment(os.environ, self.region),
             "TF_CLI_CONFIG_FILE": str(cli_config),
             "TF_IN_AUTOMATION": "1",
             "TF_INPUT": "0",
