@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from rehearsal.emulator import FAKE_CREDENTIALS, Emulator
 
@@ -54,14 +55,23 @@ _MANIFEST = {
 def seed(account: Account) -> dict[str, int]:
     """Data in every data-holding resource of ours: object versions and a delete marker in every
     bucket, a Kinesis record, a message in every queue, a log event, an image. Returns counts."""
-    counts = {"bucket_objects": 0, "delete_markers": 0, "records": 0, "messages": 0}
+    counts: dict[str, Any] = {"bucket_objects": 0, "delete_markers": 0, "records": 0}
+    counts |= {"messages": 0, "buckets_not_seedable": []}
     s3 = account.client("s3")
     for bucket in [b["Name"] for b in s3.list_buckets()["Buckets"] if account.ours(b["Name"])]:
-        for body in (b"first version\n", b"second version\n"):
-            s3.put_object(Bucket=bucket, Key="rehearsal/seed.txt", Body=body)
-            counts["bucket_objects"] += 1
-        s3.delete_object(Bucket=bucket, Key="rehearsal/seed.txt")
-        counts["delete_markers"] += 1
+        try:
+            for body in (b"first version\n", b"second version\n"):
+                s3.put_object(Bucket=bucket, Key="rehearsal/seed.txt", Body=body)
+                counts["bucket_objects"] += 1
+            s3.delete_object(Bucket=bucket, Key="rehearsal/seed.txt")
+            counts["delete_markers"] += 1
+        except ClientError as err:
+            reason = unevaluable_conditions(s3, bucket)
+            if err.response["Error"]["Code"] not in {"403", "AccessDenied"} or not reason:
+                raise
+            # moto applies conditional Deny statements unconditionally (rehearsal.shims): a
+            # policy conditioned on anything but transport cannot be honoured by the emulator.
+            counts["buckets_not_seedable"].append(f"{bucket}: {reason}")
     kinesis = account.client("kinesis")
     for stream in kinesis.list_streams()["StreamNames"]:
         if account.ours(stream):
@@ -102,6 +112,27 @@ def seed(account: Account) -> dict[str, int]:
         )
     counts["images"] = len(repos)
     return counts
+
+
+def unevaluable_conditions(s3: Any, bucket: str) -> str:
+    """The condition keys of the bucket policy's Deny statements that the emulator applies
+    unconditionally ("" when there are none: a refusal is then ours, not the emulator's)."""
+    try:
+        document = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    except ClientError:
+        return ""
+    statements = document.get("Statement", [])
+    keys = sorted(
+        {
+            key
+            for stmt in (statements if isinstance(statements, list) else [statements])
+            if stmt.get("Effect") == "Deny"
+            for keys in (stmt.get("Condition") or {}).values()
+            for key in keys
+            if key.lower() not in {"aws:securetransport", "s3:tlsversion"}
+        }
+    )
+    return f"moto cannot evaluate the policy's conditions on {', '.join(keys)}" if keys else ""
 
 
 # --- inventory after destroy -------------------------------------------------------------------

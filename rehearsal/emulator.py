@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +31,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 60.0
 # Credentials the emulator accepts; never real ones (the rehearsal clears the AWS profile too).
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+_REAL_ACCOUNT_VARIABLES = frozenset(
+    {
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_ROLE_ARN",
+    }
+)
 
 
 class EmulatorError(RuntimeError):
@@ -45,15 +54,17 @@ class Emulator:
     log: Path
     ca_bundle: Path
 
-    def client_environment(self, region: str) -> dict[str, str]:
-        """What points the AWS provider, boto3 and our collector at the emulator and nowhere else."""
+    def client_environment(self, base: Mapping[str, str], region: str) -> dict[str, str]:
+        """``base`` pointed at the emulator and nowhere else: the AWS provider, boto3 and our
+        collector get the emulator's endpoint, CA and fake credentials, and no profile or
+        session token of the engineer's (which could reach a real account)."""
+        cleared = {k: v for k, v in base.items() if k not in _REAL_ACCOUNT_VARIABLES}
         return {
+            **cleared,
             **FAKE_CREDENTIALS,
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
-            "AWS_PROFILE": "",
-            "AWS_SESSION_TOKEN": "",
             "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_CA_BUNDLE": str(self.ca_bundle),
         }

@@ -256,7 +256,7 @@ class Rehearsal:
 
     def collect_and_report(self, emulator: Emulator) -> dict[str, Any]:
         evidence_dir = self.out / "collect"
-        env = {**os.environ, **emulator.client_environment(self.region)}
+        env = emulator.client_environment(os.environ, self.region)
         cmd = [sys.executable, "-m", "compliance.collect", "--stack-dir", str(self.stack_dir)]
         cmd += ["--out", str(evidence_dir), "--endpoint-url", emulator.endpoint]
         done = subprocess.run(

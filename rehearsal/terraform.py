@@ -39,8 +39,7 @@ class TerraformRunner:
         if not cli_config.is_file():  # written once: plans may run in parallel threads
             cli_config.write_text(self.toolchain.cli_config(), encoding="utf-8")
         return {
-            **os.environ,
-            **self.emulator.client_environment(self.region),
+            **self.emulator.client_environment(os.environ, self.region),
             "TF_CLI_CONFIG_FILE": str(cli_config),
             "TF_IN_AUTOMATION": "1",
             "TF_INPUT": "0",
@@ -108,12 +107,10 @@ class TerraformRunner:
 
     def apply(self, stack_dir: Path, step: str, plan: str | None = None) -> str:
         args = [plan] if plan else ["-auto-approve"]
-        return self.run(stack_dir, step, "apply", "-input=false", "-parallelism=20", *args)
+        return self.run(stack_dir, step, "apply", "-input=false", *args)
 
     def destroy(self, stack_dir: Path, step: str) -> str:
-        return self.run(
-            stack_dir, step, "destroy", "-input=false", "-auto-approve", "-parallelism=20"
-        )
+        return self.run(stack_dir, step, "destroy", "-input=false", "-auto-approve")
 
     def state_addresses(self, stack_dir: Path) -> list[str]:
         return self.run(stack_dir, "state-list", "state", "list").split()
