@@ -179,7 +179,7 @@ class StreamflixStack(TerraformStack):
             "evidence",
             ctx,
             self.keys,
-            access_log_bucket=self.ingestion.access_logs.bucket.id,
+            access_log_bucket=self.ingestion.access_logs,
             deployer_arn=deployer.issuer_arn,
         )
 
@@ -207,6 +207,7 @@ class StreamflixStack(TerraformStack):
                 store=self.evidence_store,
                 topic_arns=self.failures.alert_topics,
                 signing_key_arn=signing_key_arn,
+                network_ready=self.network.endpoints,
             ),
         )
 

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
     EcsTaskDefinitionRuntimePlatform,
@@ -114,7 +115,7 @@ class EvidenceStore(Construct):
         ctx: StackContext,
         keys: EncryptionKeys,
         *,
-        access_log_bucket: str,
+        access_log_bucket: SecureBucket,
         deployer_arn: str,
     ):
         super().__init__(scope, id_)
@@ -163,8 +164,10 @@ class CollectionWiring:
     security_group_id: str
     store: EvidenceStore
     topic_arns: Sequence[str]
-    # Issue 21's KMS asymmetric key (streamflix-evidence-signing-<suffix>): None until it lands.
+    # Issue 21's KMS asymmetric key (streamflix-evidence-signing-<suffix>): kms:Sign for the task.
     signing_key_arn: str | None = None
+    # What the task needs in its subnets before the schedule may start it (the VPC endpoints).
+    network_ready: Sequence[ITerraformDependable] = ()
 
 
 def task_statements(
@@ -238,6 +241,7 @@ class ScheduledCollection(Construct):
         wiring: CollectionWiring,
     ):
         super().__init__(scope, id_)
+        self._policies: dict[str, IamRolePolicy] = {}  # by role construct path
         names, account = ctx.namer, ctx.account_id
         cfg = ctx.config.evidence
         family = names.name("collector-task")
@@ -291,6 +295,11 @@ class ScheduledCollection(Construct):
             memory=COLLECTOR_MEMORY,
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,
+            # ECS checks the roles when tasks start (policies/ordering.py, ROLE).
+            depends_on=[
+                self._policies[self.execution_role.node.path],
+                self._policies[self.task_role.node.path],
+            ],
             volume=[EcsTaskDefinitionVolume(name=TMP_VOLUME)],
             container_definitions=json.dumps(
                 [
@@ -336,6 +345,9 @@ class ScheduledCollection(Construct):
         self.schedule = SchedulerSchedule(
             self,
             "schedule",
+            # The scheduler assumes its role and starts tasks in private subnets with no NAT
+            # (policies/ordering.py, ROLE and PLACEMENT).
+            depends_on=[self._policies[self.scheduler_role.node.path], *wiring.network_ready],
             name=names.name("collector-schedule"),
             description="Collect operating evidence into the WORM evidence store",
             schedule_expression=schedule_expression(cfg.schedule_hours),
@@ -387,7 +399,7 @@ class ScheduledCollection(Construct):
             description=description,
             assume_role_policy=trust,
         )
-        IamRolePolicy(
+        self._policies[role.node.path] = IamRolePolicy(
             self,
             f"{kind}_permissions",
             role=role.id,
