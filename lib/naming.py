@@ -51,6 +51,7 @@ class ServiceRule:
     max_len: int
     pattern: re.Pattern[str]
     description: str
+    min_len: int = 1  # where the pattern alone would let a shorter name through
 
 
 SERVICE_RULES: dict[Service, ServiceRule] = {
@@ -89,6 +90,7 @@ SERVICE_RULES: dict[Service, ServiceRule] = {
         256,
         re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$"),
         "2-256 lowercase letters and digits separated by single . _ -",
+        min_len=2,
     ),
     Service.CLOUDTRAIL: ServiceRule(
         128, re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$"), "3-128 of A-Z a-z 0-9 . _ -"
@@ -102,7 +104,9 @@ SERVICE_RULES: dict[Service, ServiceRule] = {
         re.compile(r"^(?!sg-)[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+$"),
         "1-255 characters, not starting with sg-",
     ),
-    Service.BACKUP: ServiceRule(50, re.compile(r"^[A-Za-z0-9_-]+$"), "2-50 of A-Z a-z 0-9 _ -"),
+    Service.BACKUP: ServiceRule(
+        50, re.compile(r"^[A-Za-z0-9_-]+$"), "2-50 of A-Z a-z 0-9 _ -", min_len=2
+    ),
 }
 
 # Every name the stack builds: component -> service. Constructs name resources only through
@@ -216,7 +220,7 @@ def _compose(component: str, suffix: str, service: Service, account_id: str) -> 
 
 def check_name(name: str, service: Service, field: str = "name") -> None:
     rule = SERVICE_RULES[service]
-    if len(name) > rule.max_len or not rule.pattern.match(name):
+    if not rule.min_len <= len(name) <= rule.max_len or not rule.pattern.match(name):
         raise NamingError(field, name, f"not a valid {service.value} name: {rule.description}")
 
 

@@ -1,7 +1,9 @@
 """Run checkov ONCE over a folder (one subprocess) and read its JSON report.
 
 A subprocess keeps checkov's global check registries out of the caller (tests run the gate more
-than once per session). Every built-in check runs; ours load from ``policies/checks``. The
+than once per session). Every built-in check runs; ours load from ``policies/checks``. ``checks``
+narrows a run to the named check ids (checkov's ``--check``): the gate never does, the test
+mutants do (each mutant must trip one named check; a full run costs ~6 s per stack). The
 subprocess is ``policies.checkov_main``: checkov with JSON-string documents decoded and UNKNOWN
 results kept (``unknown_checks``), so a check that could not judge a resource is never silent.
 The report goes to a file, not stdout: libraries under checkov print to stdout.
@@ -14,6 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,7 +64,7 @@ class RawScan:
         )
 
 
-def checkov_command(root: Path, output_dir: Path) -> list[str]:
+def checkov_command(root: Path, output_dir: Path, checks: Sequence[str] = ()) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -77,11 +80,12 @@ def checkov_command(root: Path, output_dir: Path) -> list[str]:
         "json",
         "--output-file-path",
         str(output_dir),
+        *(["--check", ",".join(checks)] if checks else []),
     ]
 
 
-def run_checkov(root: Path, suffix: str | None = None) -> Any:
-    """Checkov's JSON report for every ``*.tf.json`` under ``root``."""
+def run_checkov(root: Path, suffix: str | None = None, checks: Sequence[str] = ()) -> Any:
+    """Checkov's JSON report for every ``*.tf.json`` under ``root`` (every check, or ``checks``)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     env[SCAN_ROOT_ENV_VAR] = str(root)
@@ -92,7 +96,7 @@ def run_checkov(root: Path, suffix: str | None = None) -> Any:
     with tempfile.TemporaryDirectory(prefix="checkov-") as output_dir:
         try:
             proc = subprocess.run(
-                checkov_command(root, Path(output_dir)),
+                checkov_command(root, Path(output_dir), checks),
                 capture_output=True,
                 text=True,
                 env=env,
@@ -140,11 +144,12 @@ def _finding(
     )
 
 
-def scan(root: Path, suffix: str | None = None) -> RawScan:
-    """One checkov run over ``root``; findings carry normalised Terraform addresses."""
+def scan(root: Path, suffix: str | None = None, checks: Sequence[str] = ()) -> RawScan:
+    """One checkov run over ``root`` (every check, or only ``checks``); findings carry normalised
+    Terraform addresses."""
     root = root.resolve()
     files = tuple(sorted(p.resolve() for p in root.rglob("*.tf.json") if p.is_file()))
-    report = run_checkov(root, suffix) if files else []
+    report = run_checkov(root, suffix, checks) if files else []
     indexes: dict[Path, AddressIndex] = {}
     findings: list[RawFinding] = []
     parsing_errors: list[str] = []

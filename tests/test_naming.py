@@ -28,6 +28,7 @@ from lib.naming import (
     Namer,
     NamingError,
     Service,
+    check_name,
     validate_suffix,
 )
 from tests.conftest import PROJECT_ROOT
@@ -230,8 +231,22 @@ def test_any_text_is_either_accepted_with_valid_names_or_refused_with_the_error(
 
 
 def test_unregistered_component_is_refused() -> None:
-    with pytest.raises(NamingError, match=r"not registered in lib\.naming\.COMPONENTS"):
+    with pytest.raises(NamingError) as caught:
         Namer("dev").name("no-such-component")
+    assert str(caught.value) == (
+        "component='no-such-component': is not registered in lib.naming.COMPONENTS"
+    )
+    assert (caught.value.field, caught.value.value) == ("component", "no-such-component")
+
+
+def test_an_empty_suffix_is_refused_with_exactly_that_rule() -> None:
+    with pytest.raises(NamingError) as caught:
+        validate_suffix("")
+    assert (caught.value.field, caught.value.value, caught.value.rule) == (
+        "ENVIRONMENT_SUFFIX",
+        "",
+        "must not be empty",
+    )
 
 
 def test_kms_alias_and_label_forms() -> None:
@@ -283,3 +298,72 @@ def test_main_refuses_bad_input_with_the_rule_and_writes_nothing(
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert not outdir.exists()
+
+
+# Exact boundaries. The lengths come from the test's own AWS rules above (AWS_ACCEPTS), never
+# from lib.naming, so a changed limit or an off-by-one comparison in naming is seen.
+def _aws_lengths(service: Service) -> range:
+    """The name lengths AWS accepts for ``service`` (all-letter names: valid for every service)."""
+    accepted = [n for n in range(1, 600) if AWS_ACCEPTS[service]("a" * n)]
+    assert accepted == list(range(accepted[0], accepted[-1] + 1)), f"{service}: not one range"
+    return range(accepted[0], accepted[-1] + 1)
+
+
+@pytest.mark.parametrize("service", list(Service), ids=lambda s: s.value)
+def test_check_name_agrees_with_aws_at_every_length_to_one_past_the_maximum(
+    service: Service,
+) -> None:
+    lengths = _aws_lengths(service)
+    disagree = []
+    for n in range(1, lengths.stop + 1):
+        try:
+            check_name("a" * n, service)
+            accepted = True
+        except NamingError as err:
+            assert (err.field, err.value) == ("name", "a" * n)
+            assert err.rule.startswith(f"not a valid {service.value} name: ")
+            accepted = False
+        if accepted != (n in lengths):
+            disagree.append(n)
+    assert disagree == [], f"{service.value}: AWS accepts lengths {lengths}, naming differs at"
+
+
+def test_a_suffix_of_exactly_12_characters_is_the_longest_accepted() -> None:
+    assert validate_suffix("a" * 12) == "a" * 12
+    with pytest.raises(NamingError, match=r"must be at most 12 characters$"):
+        validate_suffix("a" * 13)
+
+
+@pytest.mark.parametrize("service", [Service.BACKUP, Service.IAM_ROLE, Service.S3])
+def test_a_component_that_fills_its_service_maximum_exactly_is_accepted_one_more_is_not(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the longest suffix, a component whose name is exactly the service's maximum length
+    (S3: with the 12-digit account id) passes the suffix check; one character more fails it."""
+    suffix = "a" * 12
+    fixed = len(f"streamflix--{suffix}") + (len(ACCOUNT_ID_PLACEHOLDER) + 1) * (
+        service is Service.S3
+    )
+    fits = "x" * (_aws_lengths(service).stop - 1 - fixed)
+    monkeypatch.setitem(COMPONENTS, fits, service)
+    namer = Namer(suffix)
+    assert len(namer.name(fits)) == _aws_lengths(service).stop - 1
+    monkeypatch.setitem(COMPONENTS, fits + "x", service)
+    with pytest.raises(NamingError) as caught:
+        namer.name(fits + "x")  # registered after the suffix check: Namer.name checks too
+    assert caught.value.field == "name"
+    with pytest.raises(NamingError) as caught:
+        validate_suffix(suffix)
+    assert (caught.value.field, caught.value.value) == ("ENVIRONMENT_SUFFIX", suffix)
+    assert caught.value.rule.startswith(f"yields an invalid name for {fits}x: not a valid ")
+
+
+def test_labels_are_checked_as_ec2_name_tags() -> None:
+    namer = Namer("dev")
+    longest = "x" * (255 - len("streamflix--dev"))
+    assert namer.label(longest) == f"streamflix-{longest}-dev"
+    for text in (longest + "x", "private\na"):
+        with pytest.raises(NamingError) as caught:
+            namer.label(text)
+        assert (caught.value.field, caught.value.value) == ("Name tag", f"streamflix-{text}-dev")
+        assert "not a valid ec2 name" in caught.value.rule

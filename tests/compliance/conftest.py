@@ -60,6 +60,22 @@ def report_data(synth_dir: Path, catalog: Catalog, gate_lines: list[RuleResult])
 
 @pytest.fixture(scope="session")
 def report_dir(report_data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's one full report, report.pdf included: the only report Chromium prints."""
     out = tmp_path_factory.mktemp("compliance-report")
     write_report(report_data, out)
     return out
+
+
+@pytest.fixture
+def pdf_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, Path]]:
+    """For tests that run the report CLI in-process: record the (html, pdf) it asks Chromium to
+    print instead of printing (~15 s for the full report). report_dir's report.pdf is printed
+    for real and judged by tests/compliance/test_report_print.py; a test that calls
+    ``write_report`` directly passes ``pdf=False`` unless it reads the PDF."""
+    calls: list[tuple[Path, Path]] = []
+
+    def record(html: Path, pdf: Path, *args: object, **kwargs: object) -> None:
+        calls.append((html, pdf))
+
+    monkeypatch.setattr("compliance.report.write_pdf", record)
+    return calls

@@ -234,7 +234,12 @@ def test_every_evidence_item_carries_its_engine_run_time(report_dir: Path) -> No
 @pytest.mark.synth
 @pytest.mark.gate
 def test_cli_report_keeps_gate_and_junit_evidence_and_a_reproduce_box(
-    synth_dir: Path, gate_run: GateResult, gate_results_dir: Path, tmp_path: Path, catalog: Catalog
+    synth_dir: Path,
+    gate_run: GateResult,
+    gate_results_dir: Path,
+    tmp_path: Path,
+    catalog: Catalog,
+    pdf_calls: list[tuple[Path, Path]],
 ) -> None:
     junit = tmp_path / "junit.xml"
     junit.write_text(all_tests_passed(catalog, bind(synth_dir)), encoding="utf-8")
@@ -243,6 +248,7 @@ def test_cli_report_keeps_gate_and_junit_evidence_and_a_reproduce_box(
     args = ["--synth-dir", str(synth_dir), "--gate-json", str(gate_results_dir / "gate.json")]
     # 1: controls not satisfied (the qa1 stack has no alarm subscriber), still a written report
     assert report_module.main([*args, "--junit", str(junit), "--out", str(out)]) in (0, 1)
+    assert pdf_calls == [(out / "report.html", out / "report.pdf")]
     kept = {p.name for p in (out / EVIDENCE_DIR).iterdir()}
     assert {"gate.json", "gate.sarif", "pytest-junit.xml", "aspect-results.json"} <= kept
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))

@@ -25,6 +25,7 @@ from compliance.exceptions import load_exceptions
 from compliance.gate_adapter import load_gate_json, parse_gate_json
 from compliance.junit import node_address
 from compliance.oscal import build_assessment_results
+from compliance.pdf import PDF_FILE
 from compliance.registry import PROJECT_ROOT
 from compliance.report import OSCAL_FILE, REPORT_FILES, build_report_data, write_report
 from compliance.reportdata import ReportData
@@ -256,7 +257,7 @@ def test_a_failing_check_turns_its_control_not_satisfied_in_every_output(
     status = {a.control.id: a for a in data.assessments}
     assert status["SFX-CTL-LOG-02"].status is ControlStatus.NOT_SATISFIED
     assert "CKV_AWS_35" in status["SFX-CTL-LOG-02"].reason
-    write_report(data, tmp_path)
+    write_report(data, tmp_path, pdf=False)
     (finding,) = [
         f
         for f in build_assessment_results(data).results[0].findings or []
@@ -420,22 +421,27 @@ def test_cli_writes_the_report_and_refuses_bad_input(
     catalog: Catalog,
     gate_run: GateResult,
     gate_results_dir: Path,
+    pdf_calls: list[tuple[Path, Path]],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Reads the session gate's gate.json (no second checkov run) and a JUnit file."""
+    """Reads the session gate's gate.json (no second checkov run) and a JUnit file. The refusal
+    runs ``python -m compliance.report`` itself (the entry point, its exit code and stderr); the
+    full report runs in-process, so that Chromium prints only the session's report_dir."""
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     bad = tmp_path / "bad.xml"
     bad.write_text("<html/>", encoding="utf-8")
-    cmd = [
-        sys.executable,
-        "-m",
-        "compliance.report",
-        "--synth-dir",
-        str(synth_dir),
-        "--gate-json",
-        str(gate_results_dir / "gate.json"),
-    ]
+    args = ["--synth-dir", str(synth_dir), "--gate-json", str(gate_results_dir / "gate.json")]
     refused = subprocess.run(
-        [*cmd, "--out", str(tmp_path / "bad"), "--junit", str(bad)],
+        [
+            sys.executable,
+            "-m",
+            "compliance.report",
+            *args,
+            "--out",
+            str(tmp_path / "bad"),
+            "--junit",
+            str(bad),
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -444,33 +450,27 @@ def test_cli_writes_the_report_and_refuses_bad_input(
         check=False,
     )
     assert refused.returncode == 2 and "bad.xml: root element is <html>" in refused.stderr
+    assert not (tmp_path / "bad").exists()
     junit = tmp_path / "junit.xml"
     junit.write_text(all_tests_passed(catalog, bind(synth_dir)), encoding="utf-8")
     sign_output(junit, "pytest", bind(synth_dir))  # as the pytest engine signs its JUnit file
-    done = subprocess.run(
-        [*cmd, "--out", str(tmp_path / "out"), "--junit", str(junit)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 1, done.stdout + done.stderr  # CIS 4.x: no alarm subscriber
+    out = tmp_path / "out"
+    code = report_module.main([*args, "--out", str(out), "--junit", str(junit)])
+    stdout = capsys.readouterr().out
+    assert code == 1, stdout  # CIS 4.x: no alarm subscriber
     # not satisfied: the paging controls (no subscriber), and waived controls whose waiver does
     # not hold (a compensating control not satisfied, or the waived control itself: issue 21)
     failed = {
-        c["id"]: c["reason"]
-        for c in report_json(tmp_path / "out")["controls"]
-        if c["status"] == "not satisfied"
+        c["id"]: c["reason"] for c in report_json(out)["controls"] if c["status"] == "not satisfied"
     }
     assert set(NO_SUBSCRIBER_CONTROLS) <= set(failed)
     for cid, reason in failed.items():
         assert cid in NO_SUBSCRIBER_CONTROLS or reason.startswith("the waiver does not hold"), cid
-    assert "compliance report for streamflix-qa1 written" in done.stdout
+    assert "compliance report for streamflix-qa1 written" in stdout
     for name in REPORT_FILES:
-        assert (tmp_path / "out" / name).is_file()
-    engines = report_json(tmp_path / "out")["engines"]
+        assert (out / name).is_file()
+    assert pdf_calls == [(out / "report.html", out / PDF_FILE)]
+    engines = report_json(out)["engines"]
     assert engines[1]["detail"] == (
         f"gate passed: {len(gate_run.findings)} check results read from gate.json"
     )
@@ -492,7 +492,11 @@ def test_gate_json_reads_back_exactly_what_the_gate_api_returned(
 
 
 def test_the_cli_runs_the_gate_into_the_report_folder(
-    monkeypatch: pytest.MonkeyPatch, gate_run: GateResult, synth_dir: Path, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch,
+    gate_run: GateResult,
+    synth_dir: Path,
+    tmp_path: Path,
+    pdf_calls: list[tuple[Path, Path]],
 ) -> None:
     """Without --gate-json the report runs the gate itself (stubbed with the session's run)."""
     calls: list[tuple[Path, Path]] = []
@@ -505,5 +509,6 @@ def test_the_cli_runs_the_gate_into_the_report_folder(
     # exit 3 (incomplete): no test results given, so controls with tests are "evidence not run"
     assert report_module.main(["--synth-dir", str(synth_dir), "--out", str(tmp_path)]) == 3
     assert calls == [(synth_dir, tmp_path / "gate-results")]
+    assert pdf_calls == [(tmp_path / "report.html", tmp_path / PDF_FILE)]
     (gate_engine,) = [e for e in report_json(tmp_path)["engines"] if e["name"] == "checkov gate"]
     assert gate_engine["detail"].startswith(f"gate passed: {len(gate_run.findings)} check")

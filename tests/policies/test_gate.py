@@ -360,6 +360,6 @@ def test_scan_fails_closed_without_the_unknown_hook(
 
     (tmp_path / "cdk.tf.json").write_text("{}")
     plain = {"check_type": "terraform_json", "results": {"passed_checks": [], "failed_checks": []}}
-    monkeypatch.setattr(scan_module, "run_checkov", lambda root, suffix=None: plain)
+    monkeypatch.setattr(scan_module, "run_checkov", lambda root, suffix=None, checks=(): plain)
     with pytest.raises(scan_module.ScanError, match="unknown_checks"):
         scan_module.scan(tmp_path)

@@ -42,7 +42,7 @@ def test_the_designed_account_satisfies_every_runtime_control(
     reasons = [a.reason for a in data.assessments if a.control.kind is ControlKind.RUNTIME]
     assert all("account 123456789012 eu-central-1, collected" in r for r in reasons)
     assert all(", LOCAL SIMULATION; valid until " in r for r in reasons)
-    write_report(data, tmp_path)
+    write_report(data, tmp_path, pdf=False)
     html = (tmp_path / "report.html").read_text()
     assert 'id="operating-evidence"' in html and "LOCAL SIMULATION" in html
     assert "No drift" in html
@@ -54,7 +54,11 @@ def test_the_designed_account_satisfies_every_runtime_control(
 def test_oscal_observations_use_test_their_own_times_arns_and_a_hashed_file(
     report_data: ReportData, baseline: Run, tmp_path: Path
 ) -> None:
-    write_report(with_runtime_evidence(report_data, baseline.path, allow_simulation=True), tmp_path)
+    write_report(
+        with_runtime_evidence(report_data, baseline.path, allow_simulation=True),
+        tmp_path,
+        pdf=False,
+    )
     doc = json.loads((tmp_path / OSCAL_FILE).read_text())["assessment-results"]
     copied = tmp_path / baseline.path.name
     digest = hashlib.sha256(copied.read_bytes()).hexdigest()
@@ -110,7 +114,7 @@ def test_a_failed_item_makes_its_control_not_satisfied_and_a_drift_row(
     (row,) = data.runtime.drift
     assert row.check_id == "logs.group" and row.deployed["retentionInDays"] == 30
     assert row.designed["retentionInDays"] == 90
-    write_report(data, tmp_path / "out")
+    write_report(data, tmp_path / "out", pdf=False)
     html = (tmp_path / "out" / "report.html").read_text()
     assert 'id="drift"' in html and '"retentionInDays": 30' in html
 
@@ -204,7 +208,7 @@ def test_runtime_evidence_of_the_pending_part_satisfies_the_design_time_control(
     assert "shown by trail.logging:" in pending["SFX-CTL-LOG-01"][1]
     assert data.runtime is not None
     assert {"SFX-CTL-CIS-01", "SFX-CTL-LOG-01"} <= {c.control_id for c in data.runtime.controls}
-    write_report(data, tmp_path)
+    write_report(data, tmp_path, pdf=False)
     ar = json.loads((tmp_path / OSCAL_FILE).read_text())["assessment-results"]
     doc = ar["results"][0]
     (cis,) = [f for f in doc["findings"] if f["target"]["target-id"] == "SFX-CTL-CIS-01"]
