@@ -325,6 +325,50 @@ def _flow_log_destination_arn() -> None:
     FlowLogsBackend.create_flow_logs = create_flow_logs  # type: ignore[method-assign]
 
 
+# --- S3 bucket emptying and Object Lock on a bucket with objects -----------------------------
+
+
+def _s3_delete_marker_dispose() -> None:
+    """DeleteObjects on a bucket whose versioning is suspended (destroy suspends it before
+    ``force_destroy`` empties the bucket): moto 5.2.5 then removes the whole key and calls
+    ``dispose()`` on every version, and FakeDeleteMarker has none (AttributeError, HTTP 500). A
+    delete marker holds no data: there is nothing to dispose of."""
+    from moto.s3.models import FakeDeleteMarker
+
+    if not hasattr(FakeDeleteMarker, "dispose"):
+        FakeDeleteMarker.dispose = lambda self, garbage=False: None  # type: ignore[attr-defined]
+
+
+def _s3_object_lock_on_bucket_with_objects() -> None:
+    """PutObjectLockConfiguration on a bucket that already has Object Lock and objects: moto 5.2.5
+    refuses any such call unless the bucket is empty ("Bucket needs to be empty"); AWS lets the
+    default retention of a lock-enabled bucket change at any time (S3 API reference,
+    PutObjectLockConfiguration). Terraform's destroy of the lock configuration makes that call
+    on the evidence bucket, which holds evidence. Enabling Object Lock on a bucket that lacks it
+    keeps moto's check."""
+    from moto.s3.models import S3Backend
+
+    original = S3Backend.put_object_lock_configuration
+
+    def put_object_lock_configuration(
+        self: S3Backend,
+        bucket_name: str,
+        lock_enabled: bool,
+        mode: str | None = None,
+        days: int | None = None,
+        years: int | None = None,
+    ) -> None:
+        bucket = self.get_bucket(bucket_name)
+        if not bucket.object_lock_enabled or bucket.keys.item_size() == 0:
+            original(self, bucket_name, lock_enabled, mode, days, years)
+            return
+        bucket.default_lock_mode = mode
+        bucket.default_lock_days = days
+        bucket.default_lock_years = years
+
+    S3Backend.put_object_lock_configuration = put_object_lock_configuration  # type: ignore[method-assign]
+
+
 # --- one request at a time -------------------------------------------------------------------
 
 
@@ -390,6 +434,20 @@ SHIMS: tuple[Shim, ...] = (
         "refuses HTTPS requests too; the emulator serves only TLS 1.2+, so those two conditions "
         "are decided for it",
         _s3_policy_transport_conditions,
+    ),
+    Shim(
+        "s3-delete-marker-dispose",
+        ("s3:DeleteObjects", "s3:DeleteObject"),
+        "moto fails (HTTP 500) to delete a key whose versions include a delete marker, so a "
+        "versioned bucket with a delete marker cannot be emptied by force_destroy",
+        _s3_delete_marker_dispose,
+    ),
+    Shim(
+        "s3-object-lock-on-bucket-with-objects",
+        ("s3:PutObjectLockConfiguration",),
+        "moto refuses to change a lock-enabled bucket's default retention once it holds objects; "
+        "AWS allows it, and destroying aws_s3_bucket_object_lock_configuration does it",
+        _s3_object_lock_on_bucket_with_objects,
     ),
     Shim(
         "flow-log-destination-arn",
