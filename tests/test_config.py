@@ -622,6 +622,16 @@ PROVISIONED_ONE_SHARD = {
     "STREAMFLIX_KINESIS_MIN_SHARDS": "1",
 }
 RELATION_CASES: list[tuple[dict[str, str], str, str]] = [
+    (  # issue 22: evidence kept shorter than the period it covers
+        {"STREAMFLIX_AUDIT_PERIOD_DAYS": "365", "STREAMFLIX_EVIDENCE_RETENTION_DAYS": "200"},
+        "STREAMFLIX_EVIDENCE_RETENTION_DAYS",
+        "is below STREAMFLIX_AUDIT_PERIOD_DAYS=365",
+    ),
+    (  # issue 22: a trail archive the period cannot be re-performed from
+        {"STREAMFLIX_AUDIT_PERIOD_DAYS": "365", "STREAMFLIX_TRAIL_ARCHIVE_DAYS": "400"},
+        "STREAMFLIX_TRAIL_ARCHIVE_DAYS",
+        "is below STREAMFLIX_AUDIT_PERIOD_DAYS + STREAMFLIX_AUDIT_WINDOW_DAYS=485",
+    ),
     (
         {"STREAMFLIX_DB_MIN_ACU": "8", "STREAMFLIX_DB_MAX_ACU": "4"},
         "STREAMFLIX_DB_MIN_ACU",

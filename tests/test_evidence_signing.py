@@ -38,10 +38,25 @@ def test_its_arn_is_a_stack_output(stack: StackView) -> None:
     assert "compliance.collect" in output["description"]
 
 
-def test_default_policy_lets_no_one_sign_and_the_account_verify(stack: StackView) -> None:
+def test_default_policy_lets_only_the_scheduled_collector_sign_and_the_account_verify(
+    stack: StackView,
+) -> None:
     _, key = _signing_key(stack)
     statements = {s["Sid"]: s for s in json.loads(key["policy"])["Statement"]}
-    assert set(statements) == {"AccountAdministers", "ReadersVerifyEvidence"}
+    assert set(statements) == {
+        "AccountAdministers",
+        "ReadersVerifyEvidence",
+        "CollectorSignsEvidence",
+    }
+    # issue 22's scheduled collector task role, and nothing else (no collector principal is set)
+    (task_role,) = [
+        n
+        for n, r in stack.of_type("aws_iam_role").items()
+        if r["name"].startswith("streamflix-collector-task-role")
+    ]
+    assert statements["CollectorSignsEvidence"]["Principal"] == {
+        "AWS": [f"${{aws_iam_role.{task_role}.arn}}"]
+    }
     assert statements["ReadersVerifyEvidence"]["Action"] == [
         "kms:Verify",
         "kms:GetPublicKey",

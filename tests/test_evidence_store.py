@@ -143,7 +143,10 @@ def test_task_role_is_read_only_plus_new_evidence(stack: StackView) -> None:
         "ReadPublishedDesign",
         "EncryptEvidenceWithDataKey",
         "PublishRunStored",
+        "SignEvidence",  # issue 21's key, that key only
     }
+    signing = ref(stack, "aws_kms_key", "/evidence_signing/key", "arn")
+    assert got["SignEvidence"] == ({"kms:Sign"}, {signing})
     metric = statements(policy)["PublishRunStored"]
     assert metric["Condition"] == {"StringEquals": {"cloudwatch:namespace": METRIC_NAMESPACE}}
     bucket = ref(stack, "aws_s3_bucket", "/evidence/bucket/bucket", "arn")

@@ -131,7 +131,16 @@ def test_the_scheduled_run_stores_evidence_with_its_design_and_reports_it(
     assert scheduled.run(args, now=now) in (0, 1)  # stored (moto lacks some answers: errors)
     stored = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
     runs = [k for k in stored if k.startswith(f"runtime-evidence/{now:%Y/%m/%d}/")]
-    assert len(runs) == 2 and any(k.endswith(".design.json") for k in runs)
+    # The evidence and the design it was judged against, plus the collector's signature
+    # envelope when a signing key is configured here (issue 21), all under one run id.
+    run_ids = {k.rsplit("/", 1)[1].split(".", 1)[0] for k in runs}
+    suffixes = {k.rsplit("/", 1)[1].split(".", 1)[1] for k in runs}
+    assert len(run_ids) == 1
+    assert (
+        {"json", "design.json"}
+        <= suffixes
+        <= {"json", "design.json", "runtime-evidence.json.dsse.json"}
+    )
     (design_file,) = [k for k in runs if k.endswith(".design.json")]
     body = json.loads(s3.get_object(Bucket=bucket, Key=design_file)["Body"].read())
     assert body == pointer.to_json()
