@@ -10,7 +10,6 @@ from __future__ import annotations
 
 EMULATOR_API_GAPS: dict[str, str] = {
     "cloudtrail:LookupEvents": "moto 5.2.5 does not implement LookupEvents (HTTP 500)",
-    "backup:ListRecoveryPointsByBackupVault": "moto 5.2.5 does not implement it (HTTP 500)",
     "backup:ListBackupJobs": "moto 5.2.5 does not implement it (HTTP 500)",
     # S3 Control puts the account id in front of the endpoint's host
     # (123456789012.<endpoint>): a server on 127.0.0.1 cannot be reached that way.

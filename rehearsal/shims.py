@@ -109,6 +109,26 @@ def _backup_selections() -> None:
     BackupResponse.list_backup_selections = list_backup_selections  # type: ignore[attr-defined]
 
 
+def _backup_recovery_points() -> None:
+    """ListRecoveryPointsByBackupVault: moto 5.2.5 has no route for
+    ``/backup-vaults/<name>/recovery-points/`` (HTTP 404), and the provider lists recovery points
+    before it deletes a vault. The emulator runs no backup job, so a vault holds none: the answer
+    is the vault's (empty) list, and a vault that does not exist is still refused."""
+    from moto.backup import urls
+    from moto.backup.responses import BackupResponse
+
+    urls.url_paths["{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$"] = BackupResponse.dispatch
+
+    def list_recovery_points_by_backup_vault(self: BackupResponse) -> str:
+        name = self.path.split("/backup-vaults/")[1].split("/")[0]
+        self.backup_backend.describe_backup_vault(backup_vault_name=name)
+        return json.dumps({"RecoveryPoints": []})
+
+    BackupResponse.list_recovery_points_by_backup_vault = (  # type: ignore[attr-defined]
+        list_recovery_points_by_backup_vault
+    )
+
+
 # --- Application Auto Scaling tags -----------------------------------------------------------
 
 
@@ -409,6 +429,12 @@ SHIMS: tuple[Shim, ...] = (
         ),
         "moto has no handler for backup selections (HTTP 500); aws_backup_selection needs them",
         _backup_selections,
+    ),
+    Shim(
+        "backup-recovery-points",
+        ("backup:ListRecoveryPointsByBackupVault",),
+        "moto has no route for it (HTTP 404); destroying a backup vault lists its recovery points",
+        _backup_recovery_points,
     ),
     Shim(
         "application-autoscaling-tags",

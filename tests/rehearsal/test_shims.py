@@ -310,6 +310,25 @@ def test_the_shimmed_emulator_changes_the_default_retention_of_a_bucket_with_obj
     assert got["Rule"]["DefaultRetention"]["Days"] == 2
 
 
+def _vault_points(client: Callable[[str], Any], name: str) -> Any:
+    backup = client("backup")
+    backup.create_backup_vault(BackupVaultName=name)
+    return backup.list_recovery_points_by_backup_vault(BackupVaultName=name)["RecoveryPoints"]
+
+
+def test_plain_moto_still_lacks_recovery_point_listing(plain: Callable[[str], Any]) -> None:
+    with pytest.raises(ClientError):
+        _vault_points(plain, "plain-vault")
+
+
+def test_the_shimmed_emulator_lists_a_vault_s_recovery_points(
+    shimmed: Callable[[str], Any],
+) -> None:
+    assert _vault_points(shimmed, "shim-vault") == []
+    with pytest.raises(ClientError, match=r"ResourceNotFound|not found|404"):
+        shimmed("backup").list_recovery_points_by_backup_vault(BackupVaultName="no-such-vault")
+
+
 def test_the_shimmed_emulator_keeps_backup_selections(shimmed: Callable[[str], Any]) -> None:
     backup, plan_id, selection_id = _backup_selection(shimmed, "shim-plan")
     got = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)
