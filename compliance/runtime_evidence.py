@@ -94,6 +94,32 @@ def check_binding(
             f"{source}: endpoint_url {evidence.endpoint}: collected from a local stand-in, not "
             "AWS; refused unless --allow-simulation (the report is then marked LOCAL SIMULATION)"
         )
+    check_samples(evidence, source)
+
+
+def check_samples(evidence: RuntimeEvidence, source: str) -> None:
+    """Refuse a sample an auditor could not re-perform: empty while its population is not, or
+    not the one its stored population and seed draw (``Sampling.redraw``)."""
+    for item in evidence.items:
+        sampling = item.sampling
+        if sampling is None:
+            continue
+        where = f"{source}: item {item.check_id} ({item.resource_arn}): sampling"
+        if sampling.population > 0 and not sampling.sample:
+            raise RuntimeEvidenceError(
+                f"{where}: the sample is empty but the population has {sampling.population} "
+                "member(s): nothing was examined"
+            )
+        if sampling.population_ids:
+            try:
+                redrawn = sampling.redraw()
+            except ValueError as err:
+                raise RuntimeEvidenceError(f"{where}: {err}") from None
+            if sorted(redrawn) != sorted(sampling.sample):
+                raise RuntimeEvidenceError(
+                    f"{where}: the stored sample is not the one its population and seed "
+                    f"{sampling.seed} draw"
+                )
 
 
 def with_documented_validity(evidence: RuntimeEvidence) -> RuntimeEvidence:

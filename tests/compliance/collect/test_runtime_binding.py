@@ -129,3 +129,33 @@ def test_allowed_simulation_is_named_on_cover_pages_summary_signoff_and_oscal(
     assert oscal["results"][0]["title"].startswith("[LOCAL SIMULATION]")
     assert any(p["value"] == "LOCAL SIMULATION" for p in oscal["results"][0]["props"])
     assert iso(baseline.evidence.collected_at)  # the evidence stays dated
+
+
+def _sampled(data: dict[str, object]) -> dict[str, object]:
+    items = data["items"]
+    assert isinstance(items, list)
+    return next(i for i in items if i.get("sampling", {}).get("population_size"))
+
+
+def test_an_empty_sample_of_a_populated_check_is_refused(
+    report_data: ReportData, baseline: Run, tmp_path: Path
+) -> None:
+    """Issue 21: an empty sample was accepted; nothing examined is no evidence."""
+    path = _edited(baseline, tmp_path, lambda d: _sampled(d)["sampling"].update({"sample": []}))
+    with pytest.raises(RuntimeEvidenceError, match="the sample is empty"):
+        with_runtime_evidence(report_data, path, allow_simulation=True)
+
+
+def test_a_sample_its_population_and_seed_do_not_draw_is_refused(
+    report_data: ReportData, baseline: Run, tmp_path: Path
+) -> None:
+    def tamper(d: dict[str, object]) -> None:
+        sampling = _sampled(d)["sampling"]
+        sampling["seed"] = sampling["seed"] + 1
+        if len(sampling["population"]) <= len(sampling["sample"]):
+            sampling["population"] = [*sampling["population"], "extra-member"]
+            sampling["population_size"] += 1
+
+    path = _edited(baseline, tmp_path, tamper)
+    with pytest.raises(RuntimeEvidenceError, match="sampling"):
+        with_runtime_evidence(report_data, path, allow_simulation=True)
