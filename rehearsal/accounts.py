@@ -194,6 +194,15 @@ def _named(
     return [Leftover(kind, n, "exists", kept(n)) for n in names if account.ours(n)]
 
 
+def _ec2_leftover(kind: str, item: dict[str, Any], name: str) -> Leftover:
+    state = str(item.get("State") or item.get("state") or "exists")
+    # DescribeVpcEndpoints keeps listing a deleted endpoint, in state "deleted", for a while.
+    kept = (
+        "a deleted endpoint is listed as deleted for a while" if state.lower() == "deleted" else ""
+    )
+    return Leftover(kind, name, state, kept)
+
+
 def inventory(account: Account) -> list[Leftover]:
     """Everything of ours the emulator still holds, each with whether AWS keeps it by design."""
     s3, logs, sqs = account.client("s3"), account.client("logs"), account.client("sqs")
@@ -279,9 +288,7 @@ def inventory(account: Account) -> list[Leftover]:
         )
         for item in items
     ]
-    found += [
-        Leftover(kind, name, "exists", "") for kind, _item, name in tagged if account.ours(name)
-    ]
-    found += [k for k in _kms(account) if account.ours(k.name) or k.kept_by_aws == ""]
+    found += [_ec2_leftover(kind, item, name) for kind, item, name in tagged if account.ours(name)]
+    found += _kms(account)  # the emulator is ours alone: every customer key in it is ours
     found += _ecs(account)
     return found

@@ -350,9 +350,11 @@ def test_cli_baseline_writes_the_change_section(
     monkeypatch.setattr(report_module, "write_pdf", lambda *a, **k: None)
     args = ["--synth-dir", str(synth_dir), "--gate-json", str(gate_results_dir / "gate.json")]
     out = tmp_path / "out"
-    assert report_module.main(
-        [*args, "--baseline", str(tmp_path / "base.json"), "--out", str(out)]
-    ) in (0, 1)
+    # exit 3: no test results are given, so the controls proven by tests are "evidence not run"
+    assert (
+        report_module.main([*args, "--baseline", str(tmp_path / "base.json"), "--out", str(out)])
+        == 3
+    )
     doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
     (change,) = [
         c for c in doc["changes"]["status_changes"] if c["before"] == "changed in the test"
