@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import StackView
+from tests.conftest import TEST_SUFFIX, StackView
 
-SUFFIX = "qa1"
+SUFFIX = TEST_SUFFIX  # the judged stack's suffix (qa1, or the stack SFX_SYNTH_DIR names)
 ACCOUNT = "${data.aws_caller_identity.current.account_id}"
 
 
