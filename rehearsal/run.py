@@ -373,16 +373,16 @@ def summary(document: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-# Seen on the emulator, never caused by a configuration of ours: the provider's first create
-# call reached moto and a second one for the same resource was answered "already exists"
-# (RouteAlreadyExists on the public default route, InvalidSubnet.Conflict on a subnet,
-# InvalidPermission.Duplicate on a security-group rule), in about one apply in five while the
-# machine was loaded, and never twice in a row. A configuration that really creates something
-# twice fails the same way on a fresh emulator, so the rehearsal starts once more from scratch
-# (new emulator, new state) and records both attempts.
-EMULATOR_FLAKE = re.compile(
-    r"RouteAlreadyExists|InvalidSubnet\.Conflict|InvalidPermission\.Duplicate"
-)
+# Seen on the emulator, never caused by a configuration of ours: moto answered a create "already
+# exists" for a resource Terraform creates once in this apply (RouteAlreadyExists on the public
+# default route, InvalidSubnet.Conflict on a subnet, InvalidPermission.Duplicate on a security
+# group rule, DBClusterSnapshotAlreadyExistsFault on the cluster's automatic snapshot: the
+# provider's create reached moto twice), in about one loaded apply in five, never twice in a row.
+# On a fresh emulator the first apply cannot meet a leftover, so a configuration that really
+# creates something twice fails every attempt: the rehearsal starts again from scratch (new
+# emulator, new state) at most MAX_FRESH_STARTS times and records every attempt.
+EMULATOR_FLAKE = re.compile(r"AlreadyExist|already exists|\.Duplicate|\.Conflict")
+MAX_FRESH_STARTS = 2
 
 
 def _attempt(out: Path, environ: Mapping[str, str], gate_json: Path | None) -> dict[str, Any]:
@@ -395,6 +395,13 @@ def _attempt(out: Path, environ: Mapping[str, str], gate_json: Path | None) -> d
     return rehearsal.record(failure)
 
 
+def _flaked(document: Mapping[str, Any]) -> bool:
+    """The first apply failed with the emulator's duplicate-create answer (EMULATOR_FLAKE)."""
+    failure = document.get("failure")
+    apply_failed = any(p["phase"] == "apply" and not p["ok"] for p in document["phases"])
+    return bool(failure) and apply_failed and bool(EMULATOR_FLAKE.search(str(failure)))
+
+
 def rehearse(out: Path, environ: Mapping[str, str], gate_json: Path | None) -> int:
     """Run every phase; 0 passed, 1 a phase failed, 2 Terraform or the provider mirror is missing."""
     try:
@@ -403,15 +410,16 @@ def rehearse(out: Path, environ: Mapping[str, str], gate_json: Path | None) -> i
         print(f"rehearsal: cannot run: {err}", file=sys.stderr)
         return 2
     document = _attempt(out, environ, gate_json)
-    failure = document["failure"]
-    apply_failed = any(p["phase"] == "apply" and not p["ok"] for p in document["phases"])
-    if failure and apply_failed and EMULATOR_FLAKE.search(str(failure)):
-        first = out.with_name(out.name + "-attempt-1")
-        shutil.rmtree(first, ignore_errors=True)
-        out.rename(first)
-        print(f"rehearsal: emulator duplicate-create flake, starting again: {failure}", flush=True)
+    earlier: list[dict[str, str]] = []
+    while _flaked(document) and len(earlier) < MAX_FRESH_STARTS:
+        kept = out.with_name(f"{out.name}-attempt-{len(earlier) + 1}")
+        shutil.rmtree(kept, ignore_errors=True)
+        out.rename(kept)
+        earlier.append({"failure": str(document["failure"]), "record": str(kept)})
+        print(f"rehearsal: emulator duplicate-create, fresh start: {document['failure']}")
         document = _attempt(out, environ, gate_json)
-        document["earlier_attempts"] = [{"failure": failure, "record": str(first)}]
+    if earlier:
+        document["earlier_attempts"] = earlier
         (out / REHEARSAL_FILE).write_text(json.dumps(document, indent=2) + "\n", "utf-8")
     sys.stdout.write(summary(document))
     return 0 if document["failure"] is None else 1

@@ -104,6 +104,7 @@ def test_only_the_emulator_s_duplicate_create_answers_start_the_rehearsal_again(
         "api error RouteAlreadyExists: The route identified by 0.0.0.0/0 already exists",
         "api error InvalidSubnet.Conflict: The CIDR '10.40.128.0/18' conflicts",
         "api error InvalidPermission.Duplicate: The specified rule already exists",
+        "api error DBClusterSnapshotAlreadyExistsFault: Cannot create the snapshot because",
     ):
         assert EMULATOR_FLAKE.search(seen)
     # what a defect of ours looks like (the ordering race the first apply found) never does
