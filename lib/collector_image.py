@@ -11,9 +11,10 @@ tag appears exactly when the collector's code changes::
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 from pathlib import Path
+
+from lib.worker_image import DIGEST_CHARS, tree_digest, tree_inputs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUILD_INPUTS = (
@@ -26,36 +27,17 @@ BUILD_INPUTS = (
     "lib/evidence_layout.py",
 )
 TAG_PREFIX = "collector-"
-DIGEST_CHARS = 16
-_SKIPPED_PARTS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache"})
 
 
 def build_inputs(root: Path = PROJECT_ROOT) -> list[Path]:
     """The files the collector image is built from, in a stable order."""
-    files: list[Path] = []
-    for name in BUILD_INPUTS:
-        path = root / name
-        candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
-        files += [
-            f
-            for f in candidates
-            if f.is_file()
-            and f.suffix != ".pyc"
-            and not _SKIPPED_PARTS.intersection(f.relative_to(root).parts)
-        ]
-    if not files:
-        raise FileNotFoundError(f"no collector build inputs under {root}")
-    return sorted(files, key=lambda f: f.relative_to(root).as_posix())
+    return tree_inputs(root, BUILD_INPUTS, "collector")
 
 
 @cache
 def source_tag(root: Path = PROJECT_ROOT) -> str:
     """``collector-<16 hex>``: SHA-256 over each input's relative path and bytes."""
-    digest = hashlib.sha256()
-    for path in build_inputs(root):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return TAG_PREFIX + digest.hexdigest()[:DIGEST_CHARS]
+    return TAG_PREFIX + tree_digest(root, build_inputs(root))[:DIGEST_CHARS]
 
 
 if __name__ == "__main__":

@@ -23,10 +23,11 @@ DIGEST_CHARS = 16  # 64 bits: collisions between two builds of one repository ar
 _SKIPPED_PARTS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache"})
 
 
-def build_inputs(root: Path = WORKER_DIR) -> list[Path]:
-    """The files that make up the image's build context and recipe, in a stable order."""
+def tree_inputs(root: Path, names: tuple[str, ...], what: str) -> list[Path]:
+    """The files under ``names`` (files or folders below ``root``) an image is built from, in a
+    stable order; caches and bytecode are left out. Shared with ``lib.collector_image``."""
     files: list[Path] = []
-    for name in BUILD_INPUTS:
+    for name in names:
         path = root / name
         candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
         files += [
@@ -37,17 +38,27 @@ def build_inputs(root: Path = WORKER_DIR) -> list[Path]:
             and not _SKIPPED_PARTS.intersection(f.relative_to(root).parts)
         ]
     if not files:
-        raise FileNotFoundError(f"no worker build inputs under {root}")
+        raise FileNotFoundError(f"no {what} build inputs under {root}")
     return sorted(files, key=lambda f: f.relative_to(root).as_posix())
+
+
+def tree_digest(root: Path, files: list[Path]) -> str:
+    """SHA-256 over each file's path (relative to ``root``, POSIX) and bytes."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def build_inputs(root: Path = WORKER_DIR) -> list[Path]:
+    """The files that make up the image's build context and recipe, in a stable order."""
+    return tree_inputs(root, BUILD_INPUTS, "worker")
 
 
 def source_digest(root: Path = WORKER_DIR) -> str:
     """SHA-256 over each input's path (relative, POSIX) and bytes."""
-    digest = hashlib.sha256()
-    for path in build_inputs(root):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return tree_digest(root, build_inputs(root))
 
 
 @cache

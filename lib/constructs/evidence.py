@@ -48,7 +48,7 @@ from lib.constructs.collector_role import collector_statements
 from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.logs import encrypted_log_group
 from lib.constructs.secure_bucket import BucketSpec, Lifecycle, ObjectLock, SecureBucket
-from lib.constructs.worker_roles import ECS_TASKS
+from lib.constructs.worker_roles import ECS_TASKS, role_with_inline_policy
 from lib.context import StackContext
 from lib.evidence_layout import (
     DESIGN_PREFIX,
@@ -60,7 +60,7 @@ from lib.evidence_layout import (
     METRIC_NAMESPACE,
     METRIC_STORED,
 )
-from lib.iam import Statement, policy_document, service_trust
+from lib.iam import Statement, service_trust
 
 SCHEDULER = "scheduler.amazonaws.com"
 COLLECTOR_CONTAINER = "collector"
@@ -392,20 +392,16 @@ class ScheduledCollection(Construct):
     ) -> IamRole:
         # Construct ids "<kind>_identity"/"<kind>_permissions": distinct from the workers'
         # "<kind>_role" paths, which readers find by that fragment.
-        role = IamRole(
+        role, policy = role_with_inline_policy(
             self,
-            f"{kind}_identity",
-            name=ctx.namer.name(f"collector-{kind}-role"),
-            description=description,
-            assume_role_policy=trust,
+            ctx,
+            (f"{kind}_identity", f"{kind}_permissions"),
+            f"collector-{kind}",
+            description,
+            trust,
+            statements,
         )
-        self._policies[role.node.path] = IamRolePolicy(
-            self,
-            f"{kind}_permissions",
-            role=role.id,
-            name=ctx.namer.name(f"collector-{kind}-policy"),
-            policy=policy_document(statements),
-        )
+        self._policies[role.node.path] = policy
         return role
 
 

@@ -172,6 +172,35 @@ def migrate_statements(access: WorkerAccess) -> list[Statement]:
     ]
 
 
+def role_with_inline_policy(
+    scope: Construct,
+    ctx: StackContext,
+    ids: tuple[str, str],
+    component: str,
+    description: str,
+    trust: str,
+    statements: list[Statement],
+) -> tuple[IamRole, IamRolePolicy]:
+    """``streamflix-<component>-role`` with its one inline ``<component>-policy`` (construct ids
+    ``ids``). The policy is returned too: whatever hands the role to a service depends on it
+    (policies/ordering.py, ROLE)."""
+    role = IamRole(
+        scope,
+        ids[0],
+        name=ctx.namer.name(f"{component}-role"),
+        description=description,
+        assume_role_policy=trust,
+    )
+    policy = IamRolePolicy(
+        scope,
+        ids[1],
+        role=role.id,
+        name=ctx.namer.name(f"{component}-policy"),
+        policy=policy_document(statements),
+    )
+    return role, policy
+
+
 class WorkerRoles(Construct):
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, grants: WorkerGrants):
         super().__init__(scope, id_)
@@ -211,20 +240,16 @@ class WorkerRoles(Construct):
     ) -> IamRole:
         """``streamflix-worker-<kind>-role`` with its one inline ``-policy`` (construct ids
         ``<kind>_role`` and ``<kind>_policy``)."""
-        role = IamRole(
+        role, policy = role_with_inline_policy(
             self,
-            f"{kind}_role",
-            name=ctx.namer.name(f"worker-{kind}-role"),
-            description=description,
-            assume_role_policy=trust,
+            ctx,
+            (f"{kind}_role", f"{kind}_policy"),
+            f"worker-{kind}",
+            description,
+            trust,
+            statements,
         )
-        self._policies[role.node.path] = IamRolePolicy(
-            self,
-            f"{kind}_policy",
-            role=role.id,
-            name=ctx.namer.name(f"worker-{kind}-policy"),
-            policy=policy_document(statements),
-        )
+        self._policies[role.node.path] = policy
         return role
 
     def policies_of(self, *roles: IamRole) -> list[IamRolePolicy]:
