@@ -1,0 +1,1 @@
+"""The configuration (lib/config/) under test, one file per concern."""
