@@ -360,7 +360,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="the evidence store the scheduled collector writes (or a local copy of it)",
     )
     # The exceptions file the period is judged against (default --exceptions); a simulation
-    # passes one with an entry that expires inside the period (compliance.period.simulation).
+    # passes one with an entry that expires inside the period (simulation.period).
     parser.add_argument("--period-exceptions", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--catalog", type=Path, default=CATALOG_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--exceptions", type=Path, default=EXCEPTIONS_PATH, help=argparse.SUPPRESS)

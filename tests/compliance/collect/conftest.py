@@ -21,7 +21,7 @@ from streamflix_worker.standins import FAKE_AWS_ENV, Moto
 from compliance.collect.design import Design, read_design
 from compliance.collect.model import RuntimeEvidence
 from compliance.collect.run import Target, collect, write_evidence
-from compliance.collect.simulate import SimulatedAccount
+from simulation.account import SimulatedAccount
 
 # botocore signs CloudWatch as "monitoring"; its IAM actions are "cloudwatch:*".
 IAM_PREFIX = {"monitoring": "cloudwatch"}

@@ -26,10 +26,10 @@ from compliance.collect.cis_monitoring import (
 )
 from compliance.collect.design import CisChain, Design
 from compliance.collect.model import ItemStatus
-from compliance.collect.simulate import ACCOUNT_ID, SimulatedAccount
 from compliance.reportdata import ReportData
 from compliance.runtime_evidence import with_runtime_evidence
 from lib.cis_metric_filters import CIS_METRIC_FILTERS
+from simulation.account import ACCOUNT_ID, SimulatedAccount
 
 from .conftest import Collect, Run
 

@@ -18,8 +18,8 @@ from compliance.collect.__main__ import main as collect_main
 from compliance.collect.checks import ALL_CHECKS, CHECKS_BY_ID, CIS_CHAIN, RUNTIME_CONTROLS
 from compliance.collect.design import Design
 from compliance.collect.model import ItemStatus, RuntimeEvidence
-from compliance.collect.simulate import SimulatedAccount
 from compliance.runtime_evidence import SCHEMA_PATH, summarise
+from simulation.account import SimulatedAccount
 
 from .conftest import Collect, Run
 
@@ -145,7 +145,7 @@ def _backup_job_failed(a: SimulatedAccount) -> None:
 EVERY_CIS_CHAIN = frozenset(c.id for c in CIS_CHAIN.values())
 
 # "rotation failed" and "backup job failed" change the answers the simulation supplies for APIs
-# moto lacks (cloudtrail:LookupEvents, backup:ListBackupJobs; see compliance/collect/simulate.py).
+# moto lacks (cloudtrail:LookupEvents, backup:ListBackupJobs; see simulation/account.py).
 # The third element: the check that must fail, or every check that must (one change can break
 # several links, e.g. a deleted CIS alarm is also a missing stack alarm).
 NEGATIVES: dict[str, tuple[Callable[[SimulatedAccount], None], str, str | frozenset[str]]] = {

@@ -9,7 +9,7 @@ from compliance.attest import load_trust_policy, verify_file
 from compliance.attest.engine import subject_of
 from compliance.binding import bind
 from compliance.collect.model import ItemStatus
-from compliance.demo_runtime import simulate_and_collect
+from simulation.demo import simulate_and_collect
 
 from .conftest import MotoEndpoint
 

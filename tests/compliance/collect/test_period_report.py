@@ -18,10 +18,10 @@ from compliance.period.report import (
     SIMULATION_LABEL,
     build_period_report,
 )
-from compliance.period.simulation import MIN_DAYS, Injected, simulate_period
 from compliance.period.timeline import DayStatus
 from compliance.period.window import Period, PeriodError
 from compliance.period.write import write_period_report
+from simulation.period import MIN_DAYS, Injected, simulate_period
 
 from .conftest import MotoEndpoint, session
 
@@ -240,7 +240,7 @@ def test_an_exception_that_expires_inside_the_period_is_a_deviation_with_an_open
     from compliance.exceptions import DEFAULT_PATH
     from compliance.period.exceptions import exception_events, read_exceptions_over
     from compliance.period.oscal import POAM_FILE
-    from compliance.period.simulation import EXPIRING_RULE, expiring_exceptions
+    from simulation.period import EXPIRING_RULE, expiring_exceptions
 
     store, period, _ = simulated
     expires = period.first + timedelta(days=3)

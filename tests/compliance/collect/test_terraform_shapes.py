@@ -14,7 +14,7 @@ from datetime import datetime
 from compliance.collect import workers
 from compliance.collect.context import Context
 from compliance.collect.design import Design
-from compliance.collect.simulate import ACCOUNT_ID, SimulatedAccount
+from simulation.account import ACCOUNT_ID, SimulatedAccount
 from tests.compliance.collect.conftest import Collect, MotoEndpoint, session
 
 
