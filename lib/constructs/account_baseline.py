@@ -21,6 +21,19 @@ from lib.naming import PREFIX
 
 
 class AccountBaseline(Construct):
+    """Opt-in account-wide settings (off by default; they affect every bucket or repository of
+    the account, and ``cdktf destroy`` removes them again).
+
+    Inputs: ``ctx`` (``ctx.config.account``: ``STREAMFLIX_ACCOUNT_S3_BLOCK_PUBLIC_ACCESS``,
+    ``STREAMFLIX_ACCOUNT_ECR_ENHANCED_SCANNING``).
+    """
+
+    s3_public_access_block: S3AccountPublicAccessBlock | None
+    """Account-level S3 Block Public Access (all four settings), when opted in."""
+    ecr_scanning: EcrRegistryScanningConfiguration | None
+    """The registry's enhanced, continuous scanning of ``streamflix-*`` repositories, when opted
+    in."""
+
     def __init__(self, scope: Construct, id_: str, ctx: StackContext):
         super().__init__(scope, id_)
         cfg = ctx.config.account

@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.cloudtrail import (
     CloudtrailAdvancedEventSelectorFieldSelector,
     CloudtrailInsightSelector,
 )
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_log_metric_filter import (
     CloudwatchLogMetricFilter,
     CloudwatchLogMetricFilterMetricTransformation,
@@ -149,6 +150,29 @@ def event_selectors(
 
 
 class Audit(Construct):
+    """The audit trail: a multi-region CloudTrail with log-file validation, encrypted with the
+    logs key, delivered to a versioned, access-logged S3 archive (kept for the audit period plus
+    the audit window) and to a 90-day CloudWatch log group, with data events for the uploads,
+    the stream and the evidence store; and the CIS 4.1-4.15 metric filters with their alarms.
+
+    Inputs: ``ctx`` (names, account, ``ctx.config.evidence.archive_days``,
+    ``ctx.config.audit.trail_insights``), ``keys`` (the logs key), ``access_log_bucket`` (where
+    the archive's access logs go), ``uploads_bucket_arn`` and ``stream_arn`` (data events),
+    ``topic_arn`` and ``extra_topics`` (where the CIS alarms notify), ``evidence_bucket_arn``
+    (data events of the evidence store, when there is one).
+    """
+
+    bucket: SecureBucket
+    """The trail's S3 archive."""
+    log_group: CloudwatchLogGroup
+    """The trail's CloudWatch log group (the CIS metric filters read it)."""
+    logs_role: IamRole
+    """The role CloudTrail delivers to the log group with."""
+    trail: Cloudtrail
+    """The trail."""
+    cis_alarms: dict[str, CloudwatchMetricAlarm]
+    """The CIS 4.x alarm of each metric filter, by CIS id (e.g. ``"4.1"``)."""
+
     def __init__(
         self,
         scope: Construct,
@@ -165,13 +189,32 @@ class Audit(Construct):
     ):
         super().__init__(scope, id_)
         names = ctx.namer
-        account = ctx.account_id
         trail_name = names.name("trail")
         # Built from parts: the bucket policy must exist before the trail that it names.
         trail_arn = ctx.arn("cloudtrail", f"trail/{trail_name}")
-        bucket_name = names.name("trail-bucket", account)
+        self.bucket = self._archive(ctx, keys, access_log_bucket, trail_arn)
+        logs_policy = self._log_delivery(ctx, keys, trail_arn)
+        self.trail = self._trail(
+            ctx,
+            keys,
+            trail_name,
+            event_selectors(uploads_bucket_arn, stream_arn, evidence_bucket_arn),
+            logs_policy,
+        )
+        self.cis_alarms = self._cis_alarms(ctx, (topic_arn, *extra_topics))
+
+    def _archive(
+        self,
+        ctx: StackContext,
+        keys: EncryptionKeys,
+        access_log_bucket: SecureBucket,
+        trail_arn: str,
+    ) -> SecureBucket:
+        """The S3 archive, whose policy lets only this trail write."""
+        account = ctx.account_id
+        bucket_name = ctx.namer.name("trail-bucket", account)
         bucket_arn = f"arn:aws:s3:::{bucket_name}"
-        self.bucket = SecureBucket(
+        return SecureBucket(
             self,
             "trail_bucket",
             BucketSpec(
@@ -193,6 +236,12 @@ class Audit(Construct):
             ),
         )
 
+    def _log_delivery(
+        self, ctx: StackContext, keys: EncryptionKeys, trail_arn: str
+    ) -> IamRolePolicy:
+        """The log group and the role CloudTrail delivers to it with; returns the role's policy
+        (the trail must wait for it)."""
+        names, account = ctx.namer, ctx.account_id
         self.log_group = encrypted_log_group(self, "trail_logs", names.name("trail-logs"), keys)
         self.logs_role = IamRole(
             self,
@@ -201,7 +250,7 @@ class Audit(Construct):
             description="CloudTrail delivers the trail to its CloudWatch log group",
             assume_role_policy=service_trust(CLOUDTRAIL, account, source_arn=trail_arn),
         )
-        logs_policy = IamRolePolicy(
+        return IamRolePolicy(
             self,
             "trail_logs_policy",
             role=self.logs_role.id,
@@ -209,7 +258,15 @@ class Audit(Construct):
             policy=policy_document(trail_logs_statements(self.log_group.arn, account)),
         )
 
-        self.trail = Cloudtrail(
+    def _trail(
+        self,
+        ctx: StackContext,
+        keys: EncryptionKeys,
+        trail_name: str,
+        selectors: list[_Selector],
+        logs_policy: IamRolePolicy,
+    ) -> Cloudtrail:
+        return Cloudtrail(
             self,
             "trail",
             name=trail_name,
@@ -221,16 +278,19 @@ class Audit(Construct):
             kms_key_id=keys.logs.arn,
             cloud_watch_logs_group_arn=f"{self.log_group.arn}:*",
             cloud_watch_logs_role_arn=self.logs_role.arn,
-            advanced_event_selector=event_selectors(
-                uploads_bucket_arn, stream_arn, evidence_bucket_arn
-            ),
+            advanced_event_selector=selectors,
             insight_selector=[CloudtrailInsightSelector(insight_type=t) for t in INSIGHT_TYPES]
             if ctx.config.audit.trail_insights
             else None,
             depends_on=[self.bucket.policy, logs_policy],
         )
 
-        self.cis_alarms: dict[str, CloudwatchMetricAlarm] = {}
+    def _cis_alarms(
+        self, ctx: StackContext, topics: Sequence[str]
+    ) -> dict[str, CloudwatchMetricAlarm]:
+        """One metric filter on the trail's log group and one alarm per CIS 4.x row."""
+        names = ctx.namer
+        alarms: dict[str, CloudwatchMetricAlarm] = {}
         for row in CIS_METRIC_FILTERS:
             component = f"cis-{row.slug}"
             key = component.replace("-", "_")
@@ -244,7 +304,7 @@ class Audit(Construct):
                     name=row.metric_name, namespace=CIS_METRIC_NAMESPACE, value="1", unit="Count"
                 ),
             )
-            self.cis_alarms[row.cis_id] = build_alarm(
+            alarms[row.cis_id] = build_alarm(
                 self,
                 f"{key}_alarm",
                 ctx,
@@ -258,5 +318,6 @@ class Audit(Construct):
                         CIS_METRIC_NAMESPACE, row.metric_name, {}, "Sum", CIS_ALARM_PERIOD_S
                     ),
                 ),
-                **notify(topic_arn, *extra_topics),
+                **notify(*topics),
             )
+        return alarms

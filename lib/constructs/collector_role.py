@@ -51,6 +51,15 @@ def principal_trust(principal_arn: str) -> str:
 
 
 class CollectorRole(Construct):
+    """``streamflix-collector-<suffix>``: a read-only role for ``python -m compliance.collect``,
+    assumable by one principal, with exactly the actions of compliance/collector-policy.json.
+
+    Inputs: ``ctx`` (names) and ``principal_arn`` (``STREAMFLIX_COLLECTOR_PRINCIPAL_ARN``).
+    """
+
+    role: IamRole
+    """The role."""
+
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, principal_arn: str):
         super().__init__(scope, id_)
         self.role = IamRole(

@@ -12,6 +12,7 @@ from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.backup_plan import BackupPlan, BackupPlanRule, BackupPlanRuleLifecycle
 from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
 from cdktf_cdktf_provider_aws.backup_vault import BackupVault
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -90,6 +91,32 @@ def _service_role_with_managed_policy(
 
 
 class Database(Construct):
+    """Aurora Serverless v2 PostgreSQL: a writer and a reader in two AZs, private subnets only,
+    encrypted with the data key, TLS forced and connections/DDL audited (parameter groups), the
+    master password kept and rotated by RDS in Secrets Manager, IAM authentication, enhanced
+    monitoring and Performance Insights, logs in a 90-day group, and a daily AWS Backup copy.
+    Destroyable by design: no deletion protection, no final snapshot.
+
+    Inputs: ``ctx`` (``ctx.config.database``: engine version, ACU range, backup retention,
+    database and master user names, secret rotation days), ``keys`` (the data key),
+    ``subnet_ids`` (the private subnets) and ``security_group_id`` (the database's group).
+    """
+
+    database_name: str
+    """The metadata database's name (``STREAMFLIX_DB_NAME``)."""
+    port: int
+    """The PostgreSQL port the cluster listens on."""
+    log_group: CloudwatchLogGroup
+    """The cluster's PostgreSQL log group, created before it (encrypted, 90 days)."""
+    cluster: RdsCluster
+    """The Aurora cluster."""
+    instances: list[RdsClusterInstance]
+    """The writer (first AZ, promotion tier 0) and the reader (second AZ, tier 1)."""
+    secret_arn: str
+    """ARN of the RDS-managed master user secret."""
+    rotation: SecretsmanagerSecretRotation
+    """The secret's rotation schedule (``STREAMFLIX_SECRET_ROTATION_DAYS``)."""
+
     def __init__(
         self,
         scope: Construct,
@@ -101,11 +128,24 @@ class Database(Construct):
     ):
         super().__init__(scope, id_)
         cfg = ctx.config.database
-        names = ctx.namer
-        cluster_id = names.name("db")
         self.database_name = cfg.database_name
         self.port = PORT
+        subnets, cluster_params, instance_params = self._groups(ctx, subnet_ids)
+        # Created before the cluster so RDS writes into our encrypted, 90-day group.
+        self.log_group = encrypted_log_group(
+            self, "postgresql_logs", f"/aws/rds/cluster/{ctx.namer.name('db')}/postgresql", keys
+        )
+        self.cluster = self._cluster(ctx, keys, subnets, cluster_params, security_group_id)
+        self.instances = self._instances(ctx, keys, instance_params)
+        self.secret_arn = self.cluster.master_user_secret.get(0).secret_arn
+        self.rotation = self._rotation(cfg.secret_rotation_days)
+        self._backup_plan(ctx, keys)
 
+    def _groups(
+        self, ctx: StackContext, subnet_ids: list[str]
+    ) -> tuple[DbSubnetGroup, RdsClusterParameterGroup, DbParameterGroup]:
+        """The private subnet group and the cluster's and instances' parameter groups."""
+        cfg, names = ctx.config.database, ctx.namer
         subnets = DbSubnetGroup(
             self,
             "subnets",
@@ -135,12 +175,18 @@ class Database(Construct):
                 for k, (v, m) in INSTANCE_PARAMETERS.items()
             ],
         )
-        # Created before the cluster so RDS writes into our encrypted, 90-day group.
-        self.log_group = encrypted_log_group(
-            self, "postgresql_logs", f"/aws/rds/cluster/{cluster_id}/postgresql", keys
-        )
+        return subnets, cluster_params, instance_params
 
-        self.cluster = RdsCluster(
+    def _cluster(
+        self,
+        ctx: StackContext,
+        keys: EncryptionKeys,
+        subnets: DbSubnetGroup,
+        cluster_params: RdsClusterParameterGroup,
+        security_group_id: str,
+    ) -> RdsCluster:
+        cfg, cluster_id = ctx.config.database, ctx.namer.name("db")
+        return RdsCluster(
             self,
             "cluster",
             cluster_identifier=cluster_id,
@@ -179,6 +225,11 @@ class Database(Construct):
             lifecycle=TerraformResourceLifecycle(ignore_changes=["engine_version"]),
         )
 
+    def _instances(
+        self, ctx: StackContext, keys: EncryptionKeys, instance_params: DbParameterGroup
+    ) -> list[RdsClusterInstance]:
+        """Writer and reader, with the enhanced-monitoring role they report through."""
+        names = ctx.namer
         monitoring_role, monitoring_policy = _service_role_with_managed_policy(
             self,
             "monitoring_role",
@@ -187,9 +238,9 @@ class Database(Construct):
             policy_arn=f"{SERVICE_ROLE_POLICIES}/AmazonRDSEnhancedMonitoringRole",
         )
 
-        self.instances: list[RdsClusterInstance] = []
+        instances: list[RdsClusterInstance] = []
         for role, az, tier in (("writer", ctx.azs[0], 0), ("reader", ctx.azs[1], 1)):
-            self.instances.append(
+            instances.append(
                 RdsClusterInstance(
                     self,
                     role,
@@ -212,21 +263,18 @@ class Database(Construct):
                     apply_immediately=True,
                 )
             )
+        return instances
 
-        self.secret_arn = self.cluster.master_user_secret.get(0).secret_arn
-        self.rotation = SecretsmanagerSecretRotation(
+    def _rotation(self, days: int) -> SecretsmanagerSecretRotation:
+        return SecretsmanagerSecretRotation(
             self,
             "secret_rotation",
             secret_id=self.secret_arn,
             # The provider defaults to rotating at once, i.e. while the instances are still being
             # created; the first rotation follows the schedule instead.
             rotate_immediately=False,
-            rotation_rules=SecretsmanagerSecretRotationRotationRules(
-                automatically_after_days=cfg.secret_rotation_days
-            ),
+            rotation_rules=SecretsmanagerSecretRotationRotationRules(automatically_after_days=days),
         )
-
-        self._backup_plan(ctx, keys)
 
     def _backup_plan(self, ctx: StackContext, keys: EncryptionKeys) -> None:
         """Daily AWS Backup copy of the cluster into an encrypted, force-destroyable vault."""

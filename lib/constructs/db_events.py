@@ -24,6 +24,16 @@ EVENT_CATEGORIES = ("failover", "failure", "maintenance")
 
 
 class DatabaseEvents(Construct):
+    """RDS event subscriptions (failover, failure, maintenance of the cluster and its
+    instances) publishing to the alerts topic.
+
+    Inputs: ``ctx`` (names), ``topic_arn`` (the alerts topic), ``cluster_id`` and
+    ``instance_ids`` (the event sources).
+    """
+
+    subscriptions: list[DbEventSubscription]
+    """One subscription per source type (cluster, instances)."""
+
     def __init__(
         self,
         scope: Construct,

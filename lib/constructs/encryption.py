@@ -94,77 +94,101 @@ def key_policy(ctx: StackContext, via_services: tuple[str, ...], grants: list[Se
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+def data_key_grants(account: str) -> list[ServiceGrant]:
+    """The services that use the data key for what they deliver (before other constructs add
+    theirs)."""
+    return [
+        # CloudWatch alarms publish to the encrypted alert topic (conditions supported).
+        ServiceGrant(
+            "CloudWatchAlarmsPublishToTopic",
+            "cloudwatch.amazonaws.com",
+            ("kms:Decrypt", "kms:GenerateDataKey*"),
+            {"StringEquals": {"aws:SourceAccount": account}},
+        ),
+        # EventBridge encrypts what it delivers to the alert topic and to its dead-letter
+        # queue with this key. Amazon SNS Developer Guide, "Key management" ("Enabling
+        # compatibility between event sources from AWS services and encrypted topics"):
+        # aws:SourceAccount / aws:SourceArn in the KMS key policy are not supported for
+        # EventBridge targets; with them every delivery fails. The account fence lives in
+        # the topic policy (TOPIC_PUBLISHERS) and the queue policy (aws:SourceArn = our rule).
+        ServiceGrant(
+            "EventBridgeEncryptsForTopicAndDlq",
+            "events.amazonaws.com",
+            ("kms:Decrypt", "kms:GenerateDataKey*"),
+            no_condition_reason="SNS does not support aws:SourceAccount/aws:SourceArn in the "
+            "key policy for EventBridge; fenced in the topic and queue policies instead",
+        ),
+        # RDS event subscriptions publish to the encrypted alert topic (SNS Developer
+        # Guide, "Key management", compatibility with AWS event sources: the key policy
+        # must let events.rds.amazonaws.com use the key). The account fence is the topic
+        # policy's aws:SourceAccount (TOPIC_PUBLISHERS), as for EventBridge: that the key
+        # policy condition is honoured for RDS events is not documented, and a wrong fence
+        # here would drop every database alert silently.
+        ServiceGrant(
+            "RdsEventsEncryptForTopic",
+            "events.rds.amazonaws.com",
+            ("kms:Decrypt", "kms:GenerateDataKey*"),
+            no_condition_reason="the account fence for RDS events is the topic policy's "
+            "aws:SourceAccount; a key-policy condition is not documented for them",
+        ),
+    ]
+
+
+def logs_key_grants(account: str, region: str) -> list[ServiceGrant]:
+    """CloudWatch Logs (our log groups only) and CloudTrail (our trails only) on the logs key."""
+    return [
+        ServiceGrant(
+            "CloudWatchLogsEncryptsOurLogGroups",
+            f"logs.{region}.amazonaws.com",
+            tuple(KEY_USE_ACTIONS),
+            {
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"
+                }
+            },
+        ),
+        ServiceGrant(
+            "CloudTrailEncryptsTrailLogs",
+            "cloudtrail.amazonaws.com",
+            ("kms:GenerateDataKey*",),
+            {
+                "StringLike": {
+                    "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account}:trail/*"
+                },
+                "StringEquals": {"aws:SourceAccount": account},
+            },
+        ),
+        ServiceGrant(
+            "CloudTrailDescribesKey",
+            "cloudtrail.amazonaws.com",
+            ("kms:DescribeKey",),
+            {"StringEquals": {"aws:SourceAccount": account}},
+        ),
+    ]
+
+
 class EncryptionKeys(Construct):
-    """The stack's customer-managed keys. Other constructs add service grants before synth."""
+    """The stack's customer-managed keys, rotated yearly: ``data`` (data at rest) and ``logs``
+    (CloudWatch Logs and CloudTrail). Other constructs add service grants before synth;
+    ``finalize`` renders both key policies from them.
+
+    Inputs: ``ctx`` (names, account, region).
+    """
+
+    data_grants: list[ServiceGrant]
+    """Services allowed to use the data key (constructs append theirs)."""
+    logs_grants: list[ServiceGrant]
+    """Services allowed to use the logs key."""
+    data: KmsKey
+    """The data key: stream, database, secrets, buckets, queues, topics, images."""
+    logs: KmsKey
+    """The logs key: CloudWatch Logs and CloudTrail."""
 
     def __init__(self, scope: Construct, id_: str, ctx: StackContext):
         super().__init__(scope, id_)
         self._ctx = ctx
-        account, region = ctx.account_id, ctx.config.region
-        self.data_grants: list[ServiceGrant] = [
-            # CloudWatch alarms publish to the encrypted alert topic (conditions supported).
-            ServiceGrant(
-                "CloudWatchAlarmsPublishToTopic",
-                "cloudwatch.amazonaws.com",
-                ("kms:Decrypt", "kms:GenerateDataKey*"),
-                {"StringEquals": {"aws:SourceAccount": account}},
-            ),
-            # EventBridge encrypts what it delivers to the alert topic and to its dead-letter
-            # queue with this key. Amazon SNS Developer Guide, "Key management" ("Enabling
-            # compatibility between event sources from AWS services and encrypted topics"):
-            # aws:SourceAccount / aws:SourceArn in the KMS key policy are not supported for
-            # EventBridge targets; with them every delivery fails. The account fence lives in
-            # the topic policy (TOPIC_PUBLISHERS) and the queue policy (aws:SourceArn = our rule).
-            ServiceGrant(
-                "EventBridgeEncryptsForTopicAndDlq",
-                "events.amazonaws.com",
-                ("kms:Decrypt", "kms:GenerateDataKey*"),
-                no_condition_reason="SNS does not support aws:SourceAccount/aws:SourceArn in the "
-                "key policy for EventBridge; fenced in the topic and queue policies instead",
-            ),
-            # RDS event subscriptions publish to the encrypted alert topic (SNS Developer
-            # Guide, "Key management", compatibility with AWS event sources: the key policy
-            # must let events.rds.amazonaws.com use the key). The account fence is the topic
-            # policy's aws:SourceAccount (TOPIC_PUBLISHERS), as for EventBridge: that the key
-            # policy condition is honoured for RDS events is not documented, and a wrong fence
-            # here would drop every database alert silently.
-            ServiceGrant(
-                "RdsEventsEncryptForTopic",
-                "events.rds.amazonaws.com",
-                ("kms:Decrypt", "kms:GenerateDataKey*"),
-                no_condition_reason="the account fence for RDS events is the topic policy's "
-                "aws:SourceAccount; a key-policy condition is not documented for them",
-            ),
-        ]
-        self.logs_grants: list[ServiceGrant] = [
-            ServiceGrant(
-                "CloudWatchLogsEncryptsOurLogGroups",
-                f"logs.{region}.amazonaws.com",
-                tuple(KEY_USE_ACTIONS),
-                {
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"
-                    }
-                },
-            ),
-            ServiceGrant(
-                "CloudTrailEncryptsTrailLogs",
-                "cloudtrail.amazonaws.com",
-                ("kms:GenerateDataKey*",),
-                {
-                    "StringLike": {
-                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account}:trail/*"
-                    },
-                    "StringEquals": {"aws:SourceAccount": account},
-                },
-            ),
-            ServiceGrant(
-                "CloudTrailDescribesKey",
-                "cloudtrail.amazonaws.com",
-                ("kms:DescribeKey",),
-                {"StringEquals": {"aws:SourceAccount": account}},
-            ),
-        ]
+        self.data_grants = data_key_grants(ctx.account_id)
+        self.logs_grants = logs_key_grants(ctx.account_id, ctx.config.region)
         self.data = self._key(
             "data",
             "StreamFlix data at rest: stream, database, secrets, buckets, queues, topics, images",

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
     EcsTaskDefinitionRuntimePlatform,
@@ -108,6 +110,20 @@ def worm_statements(bucket_arn: str, deployer_arn: str) -> list[Statement]:
 
 
 class EvidenceStore(Construct):
+    """The WORM evidence store: a ``SecureBucket`` with Object Lock (governance) for
+    ``STREAMFLIX_EVIDENCE_RETENTION_DAYS`` and a policy that lets only the deployer shorten or
+    bypass retention (see the module docstring).
+
+    Inputs: ``ctx`` (names, account, ``ctx.config.evidence``), ``keys`` (the data key),
+    ``access_log_bucket`` (where its access logs go) and ``deployer_arn`` (the identity that
+    deploys and destroys the stack).
+    """
+
+    lock_days: int
+    """The default Object Lock retention in days."""
+    bucket: SecureBucket
+    """The bucket (``arn`` and ``name`` are its ARN and name)."""
+
     def __init__(
         self,
         scope: Construct,
@@ -232,6 +248,34 @@ def container(
 
 
 class ScheduledCollection(Construct):
+    """The scheduled evidence collector: an EventBridge Scheduler schedule that starts the
+    collector image as a Fargate task in the private subnets every
+    ``STREAMFLIX_EVIDENCE_SCHEDULE_HOURS``, its three least-privilege roles (ECS agent, task,
+    scheduler), its encrypted log group, and an alarm when no run was stored in one interval.
+
+    Inputs: ``ctx`` (names, account, region, ``ctx.config.evidence``), ``keys`` (the data key:
+    logs, schedule and evidence encryption) and ``wiring`` (``CollectionWiring``: the cluster,
+    the image repository, the subnets and security group, the evidence store, the alarm topics,
+    the signing key and what the task's network needs first).
+    """
+
+    log_group: CloudwatchLogGroup
+    """The collector task's log group."""
+    execution_role: IamRole
+    """The ECS agent's role: pull the collector image, write its logs."""
+    task_role: IamRole
+    """The collector's own role: read-only checks, write new evidence, sign it."""
+    image: str
+    """The collector image: ``<repository>:collector-<digest of its build inputs>``."""
+    task_definition: EcsTaskDefinition
+    """The collector's Fargate task definition."""
+    scheduler_role: IamRole
+    """EventBridge Scheduler's role: start the collector task and pass its roles, nothing else."""
+    schedule: SchedulerSchedule
+    """The schedule."""
+    missed_alarm: CloudwatchMetricAlarm
+    """Raised when no run was stored within one schedule interval."""
+
     def __init__(
         self,
         scope: Construct,
@@ -242,15 +286,30 @@ class ScheduledCollection(Construct):
     ):
         super().__init__(scope, id_)
         self._policies: dict[str, IamRolePolicy] = {}  # by role construct path
-        names, account = ctx.namer, ctx.account_id
+        names = ctx.namer
         cfg = ctx.config.evidence
         family = names.name("collector-task")
         self.log_group = encrypted_log_group(self, "logs", names.name("collector-logs"), keys)
-        self.execution_role = self._role(
+        self.execution_role = self._execution_role(ctx, wiring)
+        self.task_role = self._task_role(ctx, keys, wiring)
+        self.image = f"{wiring.repository_url}:{collector_tag()}"
+        self.task_definition = self._task_definition(ctx, family, wiring)
+        self.scheduler_role = self._scheduler_role(ctx, keys, family, wiring)
+        self.schedule = self._schedule(ctx, keys, wiring)
+        self.missed_alarm = build_alarm(
+            self,
+            "missed_alarm",
+            ctx,
+            missed_run_alarm(ctx.config.environment_suffix, cfg.schedule_hours),
+            **notify(*wiring.topic_arns),
+        )
+
+    def _execution_role(self, ctx: StackContext, wiring: CollectionWiring) -> IamRole:
+        return self._role(
             ctx,
             "execution",
             "ECS agent: pull the collector image, write its logs",
-            service_trust(ECS_TASKS, account),
+            service_trust(ECS_TASKS, ctx.account_id),
             [
                 Statement(
                     "PullCollectorImage",
@@ -274,15 +333,22 @@ class ScheduledCollection(Construct):
                 ),
             ],
         )
-        self.task_role = self._role(
+
+    def _task_role(
+        self, ctx: StackContext, keys: EncryptionKeys, wiring: CollectionWiring
+    ) -> IamRole:
+        return self._role(
             ctx,
             "task",
             "Scheduled evidence collector: read-only checks, write new evidence only",
-            service_trust(ECS_TASKS, account, source_arn=ctx.arn("ecs", "*")),
+            service_trust(ECS_TASKS, ctx.account_id, source_arn=ctx.arn("ecs", "*")),
             task_statements(ctx, wiring.store.arn, keys.data.arn, wiring.signing_key_arn),
         )
-        self.image = f"{wiring.repository_url}:{collector_tag()}"
-        self.task_definition = EcsTaskDefinition(
+
+    def _task_definition(
+        self, ctx: StackContext, family: str, wiring: CollectionWiring
+    ) -> EcsTaskDefinition:
+        return EcsTaskDefinition(
             self,
             "task",
             family=family,
@@ -313,12 +379,16 @@ class ScheduledCollection(Construct):
                 ]
             ),
         )
+
+    def _scheduler_role(
+        self, ctx: StackContext, keys: EncryptionKeys, family: str, wiring: CollectionWiring
+    ) -> IamRole:
         task_definitions = ctx.arn("ecs", f"task-definition/{family}:*")
-        self.scheduler_role = self._role(
+        return self._role(
             ctx,
             "scheduler",
             "EventBridge Scheduler: start the collector task, nothing else",
-            service_trust(SCHEDULER, account),
+            service_trust(SCHEDULER, ctx.account_id),
             [
                 Statement(
                     "RunCollectorTask",
@@ -342,7 +412,12 @@ class ScheduledCollection(Construct):
                 ),
             ],
         )
-        self.schedule = SchedulerSchedule(
+
+    def _schedule(
+        self, ctx: StackContext, keys: EncryptionKeys, wiring: CollectionWiring
+    ) -> SchedulerSchedule:
+        names, cfg = ctx.namer, ctx.config.evidence
+        return SchedulerSchedule(
             self,
             "schedule",
             # The scheduler assumes its role and starts tasks in private subnets with no NAT
@@ -373,13 +448,6 @@ class ScheduledCollection(Construct):
                     ),
                 ),
             ),
-        )
-        self.missed_alarm = build_alarm(
-            self,
-            "missed_alarm",
-            ctx,
-            missed_run_alarm(ctx.config.environment_suffix, cfg.schedule_hours),
-            **notify(*wiring.topic_arns),
         )
 
     def _role(

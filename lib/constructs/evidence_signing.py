@@ -62,7 +62,20 @@ def signing_key_policy(account: str, signers: list[str], readers: list[str]) -> 
 
 
 class EvidenceSigningKey(Construct):
-    """The key; roles are granted signing with ``grant_sign`` before ``finalize``."""
+    """The evidence signing key (asymmetric, sign/verify only); roles are granted signing with
+    ``grant_sign`` and verification with ``grant_verify`` before ``finalize`` renders its policy.
+
+    Inputs: ``ctx`` (names, account).
+    """
+
+    signers: list[str]
+    """Role ARNs allowed to sign (``grant_sign``)."""
+    readers: list[str]
+    """Principal ARNs allowed to verify and read the public key (``grant_verify``)."""
+    key: KmsKey
+    """The asymmetric signing key (``arn`` is its ARN)."""
+    alias: KmsAlias
+    """Its alias."""
 
     def __init__(self, scope: Construct, id_: str, ctx: StackContext):
         super().__init__(scope, id_)

@@ -78,6 +78,23 @@ def encrypted_queue(
 
 
 class FailureHandling(Construct):
+    """Where failed work and alerts go: the encrypted dead-letter queue and the encrypted alerts
+    topic with its subscriptions (e-mail, HTTPS) and its publish policy.
+
+    Inputs: ``ctx`` (names, ``ctx.config.alarms``: the recipients) and ``keys`` (the data key).
+    """
+
+    dlq: SqsQueue
+    """The dead-letter queue the workers send exhausted or permanently failed jobs to."""
+    dlq_policy: SqsQueuePolicy
+    """The queue's TLS-only policy."""
+    topic: SnsTopic
+    """The alerts topic (``topic_arn`` is its ARN)."""
+    topic_policy: SnsTopicPolicy
+    """Who may publish to the topic (our alarms, rules and RDS events, this account only)."""
+    alert_topics: tuple[str, ...]
+    """Every topic an alert goes to: ours, then ``STREAMFLIX_ALARM_TOPIC_ARN`` when set."""
+
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, keys: EncryptionKeys):
         super().__init__(scope, id_)
         names = ctx.namer

@@ -30,6 +30,21 @@ class Flow:
 
 
 class Firewall(Construct):
+    """Every security group and every allowed flow between them (see the module docstring);
+    groups start with no rules.
+
+    Inputs: ``ctx`` (names) and ``vpc_id``.
+    """
+
+    endpoints: SecurityGroup
+    """The interface endpoints' group: HTTPS from the workers and the collector."""
+    workers: SecurityGroup
+    """The worker tasks' group: no ingress."""
+    collector: SecurityGroup
+    """The scheduled collector tasks' group: no ingress."""
+    database: SecurityGroup
+    """The database's group: PostgreSQL from the workers only."""
+
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, vpc_id: str):
         super().__init__(scope, id_)
         names = ctx.namer

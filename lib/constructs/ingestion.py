@@ -24,6 +24,22 @@ SHARD_LEVEL_METRICS = (
 
 
 class Ingestion(Construct):
+    """The Kinesis stream processing requests arrive on (encrypted with the data key, sized by
+    the shard planner or on demand) and the uploads bucket they refer to, with its access-log
+    bucket.
+
+    Inputs: ``ctx`` (names, ``ctx.config.stream``) and ``keys`` (the data key).
+    """
+
+    shard_plan: ShardPlan | None
+    """The planner's answer for a PROVISIONED stream; None on demand."""
+    stream: KinesisStream
+    """The processing-request stream."""
+    access_logs: SecureBucket
+    """The server access-log bucket (SSE-S3, as S3 log delivery requires)."""
+    uploads: SecureBucket
+    """The uploaded videos the requests refer to."""
+
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, keys: EncryptionKeys):
         super().__init__(scope, id_)
         cfg = ctx.config.stream

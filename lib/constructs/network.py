@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_network_acl import (
     DefaultNetworkAcl,
     DefaultNetworkAclEgress,
@@ -132,32 +133,72 @@ def default_acl_rules(
 
 
 class Network(Construct):
+    """The VPC: two public and two private subnets over two AZs, the default security group
+    emptied, the default network ACL narrowed (CIS 5.1), an optional NAT gateway, and flow logs
+    of all traffic into an encrypted log group. ``add_endpoints`` adds the private AWS endpoints
+    once the endpoint security group exists.
+
+    Inputs: ``ctx`` (``ctx.config.network``: ``STREAMFLIX_VPC_CIDR``, cut into four equal
+    subnets, and ``STREAMFLIX_NAT_GATEWAY``; ``ctx.azs``, the two AZs) and ``keys`` (the logs key
+    of the flow-log group).
+    """
+
+    vpc: Vpc
+    """The VPC (DNS support and host names on, for the interface endpoints' private DNS)."""
+    vpc_cidr: str
+    """Its IPv4 range, as configured."""
+    public_subnets: list[Subnet]
+    """One per AZ; they hold only the optional NAT gateway and map no public IP."""
+    private_subnets: list[Subnet]
+    """One per AZ; data and compute live here."""
+    private_route_tables: list[RouteTable]
+    """One per private subnet (the S3 gateway endpoint and the NAT route attach to them)."""
+    default_acl: DefaultNetworkAcl
+    """The VPC's default network ACL, adopted with ``default_acl_rules`` for every subnet."""
+    flow_log_group: CloudwatchLogGroup
+    """Where the VPC flow log delivers (KMS-encrypted, 90-day retention)."""
+    s3_endpoint: VpcEndpoint
+    """The S3 gateway endpoint (after ``add_endpoints``)."""
+    interface_endpoints: dict[str, VpcEndpoint]
+    """Interface endpoints by service name (after ``add_endpoints``)."""
+
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, keys: EncryptionKeys):
         super().__init__(scope, id_)
+        self._ctx = ctx
         cfg = ctx.config.network
-        names = ctx.namer
-        cidr = ipaddress.IPv4Network(cfg.vpc_cidr)
-        # Four equal blocks: public a/b, private a/b.
-        blocks = list(cidr.subnets(prefixlen_diff=2))
+        self.vpc_cidr = cfg.vpc_cidr
+        self.vpc = self._vpc()
+        public_rt = self._public_route_table()
+        self._subnets(public_rt)
+        self.default_acl = self._default_acl()
+        if cfg.nat_gateway:
+            self._nat_gateway()
+        self._flow_logs(keys)
 
-        self.vpc = Vpc(
+    def _vpc(self) -> Vpc:
+        """The VPC, and its default security group emptied so nothing can fall back on it."""
+        names = self._ctx.namer
+        vpc = Vpc(
             self,
             "vpc",
-            cidr_block=cfg.vpc_cidr,
+            cidr_block=self.vpc_cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags={"Name": names.name("vpc")},
         )
-        self.vpc_cidr = cfg.vpc_cidr
         DefaultSecurityGroup(
             self,
             "default_sg_closed",
-            vpc_id=self.vpc.id,
+            vpc_id=vpc.id,
             ingress=[],
             egress=[],
             tags={"Name": names.label("vpc-default-closed")},
         )
+        return vpc
 
+    def _public_route_table(self) -> RouteTable:
+        """The internet gateway and the public subnets' route table with its default route."""
+        names = self._ctx.namer
         igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": names.label("igw")})
         public_rt = RouteTable(
             self, "public_rt", vpc_id=self.vpc.id, tags={"Name": names.label("public-rt")}
@@ -169,11 +210,17 @@ class Network(Construct):
             destination_cidr_block="0.0.0.0/0",
             gateway_id=igw.id,
         )
+        return public_rt
 
-        self.public_subnets: list[Subnet] = []
-        self.private_subnets: list[Subnet] = []
-        self.private_route_tables: list[RouteTable] = []
-        for index, az in enumerate(ctx.azs):
+    def _subnets(self, public_rt: RouteTable) -> None:
+        """A public and a private subnet per AZ (four equal blocks: public a/b, private a/b),
+        each private one with its own route table."""
+        names = self._ctx.namer
+        blocks = list(ipaddress.IPv4Network(self.vpc_cidr).subnets(prefixlen_diff=2))
+        self.public_subnets = []
+        self.private_subnets = []
+        self.private_route_tables = []
+        for index, az in enumerate(self._ctx.azs):
             public = Subnet(
                 self,
                 f"public_subnet_{index}",
@@ -208,39 +255,45 @@ class Network(Construct):
             self.private_subnets.append(private)
             self.private_route_tables.append(rt)
 
-        ingress, egress = default_acl_rules(cfg.vpc_cidr)
+    def _default_acl(self) -> DefaultNetworkAcl:
+        ingress, egress = default_acl_rules(self.vpc_cidr)
         # The provider adopts the default ACL and replaces its rules with these (AWS's default
         # allows all traffic both ways). Naming every subnet keeps the next plan empty: the
         # provider reads the associations back (provider docs, aws_default_network_acl,
         # "Managing Subnets In A Default Network ACL").
-        self.default_acl = DefaultNetworkAcl(
+        return DefaultNetworkAcl(
             self,
             "default_acl",
             default_network_acl_id=self.vpc.default_network_acl_id,
             subnet_ids=[s.id for s in (*self.public_subnets, *self.private_subnets)],
             ingress=ingress,
             egress=egress,
-            tags={"Name": names.label("default-nacl")},
+            tags={"Name": self._ctx.namer.label("default-nacl")},
         )
 
-        if cfg.nat_gateway:
-            eip = Eip(self, "nat_eip", domain="vpc", tags={"Name": names.label("nat")})
-            nat = NatGateway(
+    def _nat_gateway(self) -> None:
+        """One NAT gateway in the first public subnet, the private subnets' default route."""
+        names = self._ctx.namer
+        eip = Eip(self, "nat_eip", domain="vpc", tags={"Name": names.label("nat")})
+        nat = NatGateway(
+            self,
+            "nat",
+            allocation_id=eip.allocation_id,
+            subnet_id=self.public_subnets[0].id,
+            tags={"Name": names.label("nat")},
+        )
+        for index, rt in enumerate(self.private_route_tables):
+            Route(
                 self,
-                "nat",
-                allocation_id=eip.allocation_id,
-                subnet_id=self.public_subnets[0].id,
-                tags={"Name": names.label("nat")},
+                f"private_nat_route_{index}",
+                route_table_id=rt.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat.id,
             )
-            for index, rt in enumerate(self.private_route_tables):
-                Route(
-                    self,
-                    f"private_nat_route_{index}",
-                    route_table_id=rt.id,
-                    destination_cidr_block="0.0.0.0/0",
-                    nat_gateway_id=nat.id,
-                )
 
+    def _flow_logs(self, keys: EncryptionKeys) -> None:
+        """The flow log of all traffic, its log group and the role VPC Flow Logs delivers with."""
+        ctx, names = self._ctx, self._ctx.namer
         self.flow_log_group = encrypted_log_group(self, "flow_logs", names.name("flow-logs"), keys)
         flow_role = IamRole(
             self,
@@ -300,8 +353,6 @@ class Network(Construct):
             depends_on=[flow_policy],  # VPC Flow Logs checks the role when the log is created
         )
 
-        self._ctx = ctx
-
     @property
     def endpoints(self) -> list[VpcEndpoint]:
         """Every VPC endpoint (after ``add_endpoints``): the tasks' only way to AWS."""
@@ -319,7 +370,7 @@ class Network(Construct):
             route_table_ids=[rt.id for rt in self.private_route_tables],
             tags={"Name": self._ctx.namer.label("endpoint-s3")},
         )
-        self.interface_endpoints: dict[str, VpcEndpoint] = {}
+        self.interface_endpoints = {}
         # ECS Exec's agent talks to SSM Messages; only needed (and paid for) when Exec is on.
         exec_endpoints = ("ssmmessages",) if self._ctx.config.worker.enable_exec else ()
         for service in (*INTERFACE_ENDPOINTS, *COLLECTOR_ENDPOINTS, *exec_endpoints):

@@ -54,6 +54,17 @@ def lifecycle_policy() -> str:
 
 
 class Registry(Construct):
+    """The worker image repository: scanned on push, immutable tags, encrypted with the data key,
+    a lifecycle policy, force-deletable.
+
+    Inputs: ``ctx`` (names, ``STREAMFLIX_WORKER_IMAGE_TAG``) and ``keys`` (the data key).
+    """
+
+    repository: EcrRepository
+    """The repository (``image`` is ``<repository url>:<image_tag>``)."""
+    image_tag: str
+    """The configured tag, or ``src-<digest>`` of worker/ when ``auto``."""
+
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, keys: EncryptionKeys):
         super().__init__(scope, id_)
         self.repository = EcrRepository(

@@ -30,6 +30,7 @@ from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricsMetricStatMetricDimensions,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from constructs import Construct
 
 from lib.config import ConfigError, StackConfig, Violation
@@ -104,6 +105,30 @@ def scale_out_lag_ms(cfg: StackConfig) -> int:
 
 
 class WorkerScaling(Construct):
+    """Application Auto Scaling of the worker service between the configured bounds: step
+    scaling out on stream lag (iterator age) and in when idle, each on its own alarm, plus
+    target tracking on incoming records per task (a metric that falls as tasks are added).
+
+    Inputs: ``ctx`` (``ctx.config``: task bounds, lag alarm threshold), ``compute`` (the
+    worker cluster and service), ``stream_name`` (the metrics' stream) and ``max_consumers``
+    (the shards the stream starts with: never more workers than shards).
+    """
+
+    bounds: ScalingBounds
+    """The scalable target's minimum and maximum tasks."""
+    target: AppautoscalingTarget
+    """The worker service's desired count as a scalable target."""
+    scale_out: AppautoscalingPolicy
+    """Step scaling out: more tasks the older the oldest unread record."""
+    lag_alarm: CloudwatchMetricAlarm
+    """Starts ``scale_out`` (a scaling signal, not a page)."""
+    scale_in: AppautoscalingPolicy
+    """Step scaling in: one task fewer per cooldown."""
+    idle_alarm: CloudwatchMetricAlarm
+    """Starts ``scale_in`` once the workers have been caught up for a while."""
+    target_tracking: AppautoscalingPolicy
+    """Target tracking on incoming records per task per minute."""
+
     def __init__(
         self,
         scope: Construct,
@@ -115,10 +140,16 @@ class WorkerScaling(Construct):
         max_consumers: int,
     ):
         super().__init__(scope, id_)
-        names = ctx.namer
-        cluster_name, service_name = compute.cluster_name, compute.service_name
         self.bounds = scaling_bounds(ctx.config, max_consumers)
-        self.target = AppautoscalingTarget(
+        self.target = self._target(compute)
+        lag = Metric("AWS/Kinesis", ITERATOR_AGE, {"StreamName": stream_name}, "Maximum")
+        self.scale_out, self.lag_alarm = self._scale_out_on_lag(ctx, lag)
+        self.scale_in, self.idle_alarm = self._scale_in_when_idle(ctx, lag)
+        self.target_tracking = self._track_records_per_task(ctx, compute, stream_name)
+
+    def _target(self, compute: Compute) -> AppautoscalingTarget:
+        cluster_name, service_name = compute.cluster_name, compute.service_name
+        return AppautoscalingTarget(
             self,
             "target",
             service_namespace="ecs",
@@ -128,10 +159,13 @@ class WorkerScaling(Construct):
             max_capacity=self.bounds.max_tasks,
             depends_on=[compute.service],
         )
-        lag = Metric("AWS/Kinesis", ITERATOR_AGE, {"StreamName": stream_name}, "Maximum")
-        threshold = scale_out_lag_ms(ctx.config)
 
-        self.scale_out = self._step_policy(
+    def _scale_out_on_lag(
+        self, ctx: StackContext, lag: Metric
+    ) -> tuple[AppautoscalingPolicy, CloudwatchMetricAlarm]:
+        names = ctx.namer
+        threshold = scale_out_lag_ms(ctx.config)
+        policy = self._step_policy(
             "scale_on_lag",
             names.name("scale-on-lag"),
             SCALE_OUT_COOLDOWN_S,
@@ -144,7 +178,7 @@ class WorkerScaling(Construct):
                 for s in lag_steps(threshold)
             ],
         )
-        self.lag_alarm = build_alarm(
+        alarm = build_alarm(
             self,
             "lag_high_alarm",
             ctx,
@@ -160,10 +194,15 @@ class WorkerScaling(Construct):
                 metric=lag,
                 evaluation_periods=SCALE_OUT_EVALUATION_MINUTES,
             ),
-            actions=[self.scale_out.arn],
+            actions=[policy.arn],
         )
+        return policy, alarm
 
-        self.scale_in = self._step_policy(
+    def _scale_in_when_idle(
+        self, ctx: StackContext, lag: Metric
+    ) -> tuple[AppautoscalingPolicy, CloudwatchMetricAlarm]:
+        names = ctx.namer
+        policy = self._step_policy(
             "scale_in_idle",
             names.name("scale-in-idle"),
             SCALE_IN_COOLDOWN_S,
@@ -173,7 +212,7 @@ class WorkerScaling(Construct):
                 )
             ],
         )
-        self.idle_alarm = build_alarm(
+        alarm = build_alarm(
             self,
             "idle_alarm",
             ctx,
@@ -189,10 +228,16 @@ class WorkerScaling(Construct):
                 metric=lag,
                 evaluation_periods=IDLE_MINUTES,
             ),
-            actions=[self.scale_in.arn],
+            actions=[policy.arn],
         )
+        return policy, alarm
 
-        self.target_tracking = self._policy(
+    def _track_records_per_task(
+        self, ctx: StackContext, compute: Compute, stream_name: str
+    ) -> AppautoscalingPolicy:
+        names = ctx.namer
+        cluster_name, service_name = compute.cluster_name, compute.service_name
+        return self._policy(
             "records_per_task",
             names.name("scale-records-per-task"),
             policy_type="TargetTrackingScaling",

@@ -80,6 +80,8 @@ class ObjectLock:
 
 @dataclass(frozen=True)
 class BucketSpec:
+    """A ``SecureBucket``'s inputs: its name and key, and what differs between buckets."""
+
     name: str
     kms_key_arn: str | None  # None: SSE-S3 (only for the access-log bucket; S3 requires it)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
@@ -129,6 +131,25 @@ def access_log_delivery_statement(bucket_arn: str, account_id: str) -> dict[str,
 
 
 class SecureBucket(Construct):
+    """An S3 bucket secure by default: all public access blocked, ACLs disabled (bucket owner
+    enforced), versioned, encrypted (SSE-KMS with a bucket key when ``spec.kms_key_arn`` is
+    given, else SSE-S3), a lifecycle rule, TLS-only access, and optionally Object Lock
+    (governance), server access logging and EventBridge notifications. ``force_destroy`` keeps
+    ``cdktf destroy`` possible.
+
+    Inputs: ``spec`` (``BucketSpec``: name, key, lifecycle, access-log target, extra policy
+    statements, Object Lock, notifications, access-log delivery source).
+    """
+
+    bucket: S3Bucket
+    """The bucket."""
+    public_access_block: S3BucketPublicAccessBlock
+    """All four public-access settings on (the policy waits for it)."""
+    object_lock: S3BucketObjectLockConfigurationA
+    """The default governance retention (only with ``spec.object_lock``)."""
+    policy: S3BucketPolicy
+    """The bucket policy: TLS only, plus ``spec.extra_policy_statements``."""
+
     def __init__(self, scope: Construct, id_: str, spec: BucketSpec):
         super().__init__(scope, id_)
         self.bucket = S3Bucket(
@@ -138,8 +159,21 @@ class SecureBucket(Construct):
             force_destroy=True,
             object_lock_enabled=True if spec.object_lock else None,
         )
+        self.public_access_block = self._public_access_block()
+        versioning = self._ownership_and_versioning()
+        self._encryption(spec.kms_key_arn)
+        self._lifecycle(spec.lifecycle)
+        if spec.object_lock:
+            self.object_lock = self._object_lock(spec.object_lock, versioning)
+        if spec.access_log_bucket:
+            self._access_logging(spec, spec.access_log_bucket)
+        if spec.eventbridge_notifications:
+            S3BucketNotification(self, "notifications", bucket=self.bucket.id, eventbridge=True)
+        self.policy = self._policy(spec)
+
+    def _public_access_block(self) -> S3BucketPublicAccessBlock:
         b = self.bucket.id
-        self.public_access_block = S3BucketPublicAccessBlock(
+        return S3BucketPublicAccessBlock(
             self,
             "public_access_block",
             bucket=b,
@@ -148,23 +182,30 @@ class SecureBucket(Construct):
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
+
+    def _ownership_and_versioning(self) -> S3BucketVersioningA:
+        """ACLs off (bucket owner enforced) and versioning on; returns the versioning."""
+        b = self.bucket.id
         S3BucketOwnershipControls(
             self,
             "ownership",
             bucket=b,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
-        versioning = S3BucketVersioningA(
+        return S3BucketVersioningA(
             self,
             "versioning",
             bucket=b,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
+
+    def _encryption(self, kms_key_arn: str | None) -> None:
+        b = self.bucket.id
         by_default = (
             S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                sse_algorithm="aws:kms", kms_master_key_id=spec.kms_key_arn
+                sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
             )
-            if spec.kms_key_arn
+            if kms_key_arn
             else S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
                 sse_algorithm="AES256"
             )
@@ -176,35 +217,38 @@ class SecureBucket(Construct):
             rule=[
                 S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=by_default,
-                    bucket_key_enabled=spec.kms_key_arn is not None,
+                    bucket_key_enabled=kms_key_arn is not None,
                 )
             ],
         )
-        self._lifecycle(spec.lifecycle)
-        if spec.object_lock:
-            self.object_lock = S3BucketObjectLockConfigurationA(
-                self,
-                "object_lock",
-                bucket=b,
-                rule=S3BucketObjectLockConfigurationRuleA(
-                    default_retention=S3BucketObjectLockConfigurationRuleDefaultRetentionA(
-                        mode=GOVERNANCE, days=spec.object_lock.days
-                    )
-                ),
-                depends_on=[versioning],
-            )
-        target = spec.access_log_bucket
-        if target:
-            S3BucketLoggingA(
-                self,
-                "access_logging",
-                bucket=b,
-                target_bucket=target if isinstance(target, str) else target.bucket.id,
-                target_prefix=spec.access_log_prefix or f"{spec.name}/",
-                depends_on=[] if isinstance(target, str) else [target.policy],
-            )
-        if spec.eventbridge_notifications:
-            S3BucketNotification(self, "notifications", bucket=b, eventbridge=True)
+
+    def _object_lock(
+        self, lock: ObjectLock, versioning: S3BucketVersioningA
+    ) -> S3BucketObjectLockConfigurationA:
+        return S3BucketObjectLockConfigurationA(
+            self,
+            "object_lock",
+            bucket=self.bucket.id,
+            rule=S3BucketObjectLockConfigurationRuleA(
+                default_retention=S3BucketObjectLockConfigurationRuleDefaultRetentionA(
+                    mode=GOVERNANCE, days=lock.days
+                )
+            ),
+            depends_on=[versioning],
+        )
+
+    def _access_logging(self, spec: BucketSpec, target: SecureBucket | str) -> None:
+        S3BucketLoggingA(
+            self,
+            "access_logging",
+            bucket=self.bucket.id,
+            target_bucket=target if isinstance(target, str) else target.bucket.id,
+            target_prefix=spec.access_log_prefix or f"{spec.name}/",
+            depends_on=[] if isinstance(target, str) else [target.policy],
+        )
+
+    def _policy(self, spec: BucketSpec) -> S3BucketPolicy:
+        b = self.bucket.id
         statements = [*tls_only_statements(self.bucket.arn), *spec.extra_policy_statements]
         if spec.receives_access_logs_from_account:
             statements.append(
@@ -212,7 +256,7 @@ class SecureBucket(Construct):
                     self.bucket.arn, spec.receives_access_logs_from_account
                 )
             )
-        self.policy: S3BucketPolicy = S3BucketPolicy(
+        return S3BucketPolicy(
             self,
             "policy",
             bucket=b,

@@ -202,6 +202,20 @@ def role_with_inline_policy(
 
 
 class WorkerRoles(Construct):
+    """The worker's execution, task and migrate roles, each with one inline least-privilege policy
+    (see the module docstring).
+
+    Inputs: ``ctx`` (names, account) and ``grants`` (``WorkerGrants``: the exact resources each
+    role may use).
+    """
+
+    execution: IamRole
+    """The ECS agent's role: pull the image, write the logs."""
+    task: IamRole
+    """The worker code's role."""
+    migrate: IamRole
+    """The migration task's role."""
+
     def __init__(self, scope: Construct, id_: str, ctx: StackContext, grants: WorkerGrants):
         super().__init__(scope, id_)
         # Each role's inline policy, by the role's construct path: what hands a role to ECS waits for it.
