@@ -16,6 +16,12 @@ def _module_name(path: Path) -> str:
 
 def _imported(tree: ast.Module, module: str, is_package: bool, known: set[str]) -> set[str]:
     """Known modules named by any import statement (TYPE_CHECKING blocks and functions too)."""
+    return {name for name in imported_names(tree, module, is_package) if name in known} - {module}
+
+
+def imported_names(tree: ast.Module, module: str, is_package: bool) -> set[str]:
+    """Every absolute name any import statement of ``module`` names (modules and, for
+    ``from m import x``, also ``m.x``); relative imports resolved."""
     names: set[str] = set()
     package = module if is_package else module.rpartition(".")[0]
     for node in ast.walk(tree):
@@ -28,7 +34,7 @@ def _imported(tree: ast.Module, module: str, is_package: bool, known: set[str]) 
                 base = f"{anchor}.{base}" if base else anchor
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)
-    return {name for name in names if name in known} - {module}
+    return names
 
 
 def import_graph(*folders: str) -> dict[str, set[str]]:

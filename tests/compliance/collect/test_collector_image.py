@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lib.collector_image import BUILD_INPUTS, build_inputs
 from tests.conftest import PROJECT_ROOT
-from tests.test_lib_imports import import_graph
+from tests.test_lib_imports import import_graph, imported_names
 
 DEV_ONLY_PACKAGES = ("simulation",)  # top-level packages that never ship
 DEV_ENTRY_MODULES = ("compliance.demo_runtime",)  # command lines importing them; not image inputs
@@ -44,19 +44,8 @@ def _dev_only(modules: set[str]) -> list[str]:
 
 def _imports(path: Path) -> set[str]:
     """Absolute names of every module ``path`` imports, function-level imports included."""
-    module = _module(path)
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{anchor}.{base}" if base else anchor
-            names.add(base)
-    return names
+    tree = ast.parse(path.read_text())
+    return imported_names(tree, _module(path), path.name == "__init__.py")
 
 
 def _installed_top_levels() -> set[str]:
@@ -73,6 +62,13 @@ def _installed_top_levels() -> set[str]:
     }
 
 
+def _is_repo_module(name: str) -> bool:
+    """Whether ``name`` is a module of this repository (else, after ``from m import x``, ``m.x``
+    is a name inside module ``m``)."""
+    base = PROJECT_ROOT.joinpath(*name.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
 def _unshipped_imports(inputs: list[Path]) -> dict[str, list[str]]:
     """Per input module, what it imports that the image would not have."""
     shipped = {_module(p) for p in inputs if p.suffix == ".py"}
@@ -82,7 +78,9 @@ def _unshipped_imports(inputs: list[Path]) -> dict[str, list[str]]:
         missing = sorted(
             name
             for name in _imports(path)
-            if name not in shipped and name.split(".")[0] not in allowed
+            if name not in shipped
+            and name.split(".")[0] not in allowed
+            and not (name.rpartition(".")[0] in shipped and not _is_repo_module(name))
         )
         if missing:
             out[_module(path)] = missing
