@@ -62,18 +62,25 @@ class ServiceGrant:
         return stmt
 
 
+def account_administers(account: str) -> dict[str, Any]:
+    """The statement every customer key starts with: the account administers the key through IAM.
+
+    Without it a key whose other statements name no administrator becomes unmanageable (AWS KMS
+    "default key policy"); every key policy in the stack reuses this one statement.
+    """
+    return {
+        "Sid": "AccountAdministers",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
 def key_policy(ctx: StackContext, via_services: tuple[str, ...], grants: list[ServiceGrant]) -> str:
     """Account root administers the key (required so IAM can delegate); use is fenced."""
     account, region = ctx.account_id, ctx.config.region
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "AccountAdministers",
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        }
-    ]
+    statements: list[dict[str, Any]] = [account_administers(account)]
     if via_services:
         statements.append(
             {

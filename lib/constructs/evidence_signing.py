@@ -21,7 +21,7 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from lib.constructs.encryption import KEY_DELETION_WINDOW_DAYS
+from lib.constructs.encryption import KEY_DELETION_WINDOW_DAYS, account_administers
 from lib.context import StackContext
 
 KEY_SPEC = "ECC_NIST_P256"  # compliance.attest signs with ECDSA_SHA_256 on this curve
@@ -30,15 +30,7 @@ READER_ACTIONS = ("kms:Verify", "kms:GetPublicKey", "kms:DescribeKey")
 
 
 def signing_key_policy(account: str, signers: list[str], readers: list[str]) -> str:
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "AccountAdministers",
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        }
-    ]
+    statements: list[dict[str, Any]] = [account_administers(account)]
     if signers:
         statements.append(
             {
