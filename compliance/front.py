@@ -62,9 +62,10 @@ class FrontPage:
     verify: tuple[str, ...]
     components: tuple[Component, ...] = ()
 
-    def markdown(self) -> list[str]:
-        """The front page as Markdown bullets (both reports open with these)."""
-        marks = f"**{' · '.join(self.marks)}**" if self.marks else ""
+    def markdown(self, marks_line: bool = True) -> list[str]:
+        """The front page as Markdown bullets (both reports open with these); ``marks_line``
+        False when the report prints its marks with their explanation itself."""
+        marks = f"**{' · '.join(self.marks)}**" if self.marks and marks_line else ""
         return [
             *([marks, ""] if marks else []),
             f"- **Scope:** {self.boundary}; account {self.account}; region {self.region}",

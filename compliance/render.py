@@ -10,7 +10,6 @@ import csv
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +28,12 @@ from compliance.annexes import (
     annex_refs,
     write_annexes,
 )
-from compliance.assess import ControlStatus, EvidenceResult
+from compliance.assess import ControlStatus
 from compliance.catalog import RUNTIME_SOURCE_TITLES
 from compliance.front import components, design_front
 from compliance.inventory import processing_facts
 from compliance.manifest import MANIFEST_FILE
-from compliance.reportdata import ReportData, engine_of
+from compliance.reportdata import ReportData
 from compliance.results import Outcome
 from compliance.views import (
     controls_by_rule_and_resource,
@@ -130,20 +129,8 @@ def _soft_breaks(token: str) -> str:
     return re.sub(r"([/._=:-])", r"\1<wbr>", token)
 
 
-def engine_times(data: ReportData, evidence: Iterable[EvidenceResult]) -> list[tuple[str, str]]:
-    """The engines behind these pieces of evidence and when each ran (once per engine)."""
-    out: dict[str, str] = {}
-    for e in evidence:
-        when = data.engine_ran_at(e.kind)
-        out.setdefault(
-            engine_of(e.kind), when.replace("T", " ").replace("+00:00", " UTC") or "time unknown"
-        )
-    return list(out.items())
-
-
 def _context(data: ReportData) -> dict[str, Any]:
     return {
-        "engine_times": lambda evidence: engine_times(data, evidence),
         "run": data.run,
         "catalog": data.catalog,
         "engines": data.engines,
