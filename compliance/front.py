@@ -172,7 +172,8 @@ def design_front(data: ReportData) -> FrontPage:
     artifact = f" (cdk.tf.json sha256 {data.artifact.sha256[:16]}…)" if data.artifact else ""
     account = data.runtime.evidence.account_id if data.runtime is not None else ACCOUNT_UNKNOWN
     manifest = (
-        f"{MANIFEST_FILE} sha256 {data.manifest.sha256} names every evidence file and annex"
+        f"{MANIFEST_FILE} (sha256 {data.manifest.sha256[:16]}…, in full under provenance) names "
+        "every evidence file and annex with its SHA-256"
         if data.manifest
         else f"{MANIFEST_FILE} names every evidence file and annex"
     )

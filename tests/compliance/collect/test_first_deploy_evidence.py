@@ -16,7 +16,6 @@ import shutil
 import stat
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -27,6 +26,7 @@ from lib.collector_image import source_tag
 from lib.evidence_layout import CURRENT_DESIGN_KEY, design_key
 
 from .conftest import MotoEndpoint
+from .test_scheduled_store import _worm_bucket
 
 pytestmark = pytest.mark.synth
 
@@ -42,6 +42,7 @@ echo "$(basename "$0") $*" >> "$STATE/calls.log"
 case "$(basename "$0") $1 $2" in
   "npx cdktf deploy") cp "$STATE/outputs.json" outputs.json ;;
   "docker push "*) echo "${2##*:}" >> "$STATE/pushed" ;;
+  "docker login "*) cat > /dev/null ;;  # reads the password from the pipe, as docker does
   "aws ecr describe-images")
     tag="$(printf '%s\\n' "$@" | sed -n 's/^imageTag=//p')"
     grep -qx "$tag" "$STATE/pushed" 2>/dev/null || exit 254 ;;
@@ -52,14 +53,6 @@ case "$(basename "$0") $1 $2" in
 esac
 exit 0
 """
-
-
-def _worm_bucket(s3: Any, name: str) -> None:
-    s3.create_bucket(
-        Bucket=name,
-        CreateBucketConfiguration={"LocationConstraint": REGION},
-        ObjectLockEnabledForBucket=True,
-    )
 
 
 def _repository(tmp_path: Path, synth_dir: Path) -> Path:
@@ -130,7 +123,7 @@ def test_first_deploy_pushes_the_collector_image_and_publishes_the_design_once(
     )
     bucket = publish_module.evidence_bucket(synth_dir, ACCOUNT)
     assert bucket == f"streamflix-evidence-{ACCOUNT}-{suffix}"
-    _worm_bucket(s3, bucket)
+    _worm_bucket(s3, bucket, REGION)
     root, state = _repository(tmp_path, synth_dir), _stubs(tmp_path, synth_dir.name)
 
     first = _run(root, state, suffix, moto_server)
@@ -172,7 +165,8 @@ def test_publish_design_names_the_bucket_or_refuses_a_stack_without_one(tmp_path
 
 def test_the_deploy_docs_name_the_steps_the_script_runs() -> None:
     script = SCRIPT.read_text()
-    for doc in ("docs/deploying.md", "docs/operating-evidence.md"):
-        text = (PROJECT_ROOT / doc).read_text()
-        assert "first_deploy.sh" in text, doc
-    assert "compliance.collect.publish_design" in script and "lib.collector_image" in script
+    for step in ("compliance.collect.publish_design", "lib.collector_image"):
+        assert step in script, step
+        for doc in ("docs/deploying.md", "docs/operating-evidence.md"):
+            assert step in (PROJECT_ROOT / doc).read_text(), (doc, step)
+    assert "scripts/first_deploy.sh" in (PROJECT_ROOT / "docs/operating-evidence.md").read_text()
