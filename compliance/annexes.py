@@ -10,7 +10,6 @@ their SHA-256 in ``evidence-manifest.json`` and signed like every report file, s
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,8 +204,3 @@ def count_rows(path: Path) -> int:
 def read_rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-def annex_paths(paths: Iterable[str]) -> list[str]:
-    """The annex files among report-folder paths (``annexes/...``)."""
-    return [p for p in paths if p.startswith(f"{ANNEX_DIR}/")]

@@ -224,9 +224,11 @@ def to_json(report: PeriodReport) -> dict[str, Any]:
 def period_front_text(report: PeriodReport) -> str:
     """The period as a front page states it (this report's and the design-time report's)."""
     p = report.period
+    # a local copy of the store is named by its folder: the report carries no absolute path
+    store = report.store if report.store.startswith("s3://") else Path(report.store).name
     return (
         f"{p.first} to {p.last} ({p.length} days, {report.expected_runs_per_day} expected "
-        f"collection(s) a day; {len(report.runs)} runs read from {report.store}): operating "
+        f"collection(s) a day; {len(report.runs)} runs read from {store}): operating "
         f"effectiveness of the runtime controls in {PERIOD_DIR}/{MD_FILE}: {report.conclusion}"
     )
 

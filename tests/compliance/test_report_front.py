@@ -143,6 +143,30 @@ def test_the_conclusion_follows_the_counts_and_the_exit_code(report_data: Report
     assert front.region == report_data.run.region and front.conclusion == text
 
 
+def test_a_period_report_states_its_period_and_conclusion_on_the_front_page(
+    report_data: ReportData, tmp_path: Path
+) -> None:
+    """With --period the design-time report's front page names the period (not "a point in
+    time"); the period report opens with the same front page shape."""
+    from dataclasses import replace
+
+    from compliance.period.report import build_period_report, period_front, period_front_text
+    from compliance.period.window import Period
+    from compliance.render import render_template
+
+    store = tmp_path / "evidence-store"
+    store.mkdir()
+    period = build_period_report(Period.parse("2026-09-01..2026-09-03"), str(store))
+    data = replace(report_data, period_text=period_front_text(period))
+    front = design_front(data)
+    assert front.period.startswith("2026-09-01 to 2026-09-03 (3 days")
+    assert period.conclusion in front.period and str(tmp_path) not in front.period
+    page = _text(render_template("report.html.j2", data))
+    assert "a point in time, not a period" not in page and "2026-09-01 to 2026-09-03" in page
+    assert period_front(period).conclusion == period.conclusion
+    assert "**Conclusion:** " + period.conclusion in "\n".join(period_front(period).markdown())
+
+
 @needs_chromium
 def test_pdf_has_a_front_page_and_an_outline_of_every_section_and_control(
     report_dir: Path, report_data: ReportData
