@@ -5,7 +5,8 @@ temporary folder. The report then runs the Checkov gate once (or reads its ``gat
 ``--gate-json``, so CI does not scan twice), reads the Aspects' records
 (``aspect-results.json``), reads test results (``--junit``, or runs the catalog's tests with
 ``--run-tests``), assesses every control of ``compliance/catalog.yaml`` and writes report.md,
-report.html, report.json, report.csv and oscal-assessment-results.json into ``--out`` (the gate's
+report.html (a front page first), report.pdf, report.json, report.csv, the CSV annexes
+(``annexes/``, compliance.annexes) and the OSCAL documents into ``--out`` (the gate's
 SARIF/JUnit/JSON go to ``<out>/gate-results``).
 
 With ``--runtime-evidence`` (``python -m compliance.collect``'s runtime-evidence.json) the
