@@ -1,7 +1,8 @@
 """The raw evidence kept beside the report, and ``evidence-manifest.json`` (a SHA-256 per file).
 
 The report folder keeps the files each engine wrote (aspect records, gate JSON/SARIF, the pytest
-JUnit file) and the catalog and exceptions file as used, copied into ``evidence/``. The manifest
+JUnit file) and the catalog and exceptions file as used, copied into ``evidence/``; the
+manifest also lists the report's own CSV annexes (``report.csv``, ``annexes/``). The manifest
 names each with its hash, the engine and the time it ran, plus the artifact binding of the
 reported stack; the report shows the manifest's own hash, so an auditor can check every file
 (``sha256sum -c`` style) from one value.
@@ -69,9 +70,14 @@ class Manifest:
 
 
 def keep_evidence(
-    sources: Sequence[EvidenceSource], artifact: ArtifactBinding, out_dir: Path
+    sources: Sequence[EvidenceSource],
+    artifact: ArtifactBinding,
+    out_dir: Path,
+    report_files: Sequence[Path] = (),
 ) -> Manifest:
-    """Copy each source into ``<out>/evidence/`` and write the manifest; returns it."""
+    """Copy each source into ``<out>/evidence/`` and write the manifest; returns it.
+    ``report_files``: files the report already wrote into ``out_dir`` (its CSV annexes), listed
+    by their path in the folder, engine "report", so the manifest's hash covers them too."""
     target = out_dir / EVIDENCE_DIR
     target.mkdir(parents=True, exist_ok=True)
     files = []
@@ -90,6 +96,16 @@ def keep_evidence(
                 source.ran_at.isoformat() if source.ran_at else "",
             )
         )
+    files += [
+        EvidenceFile(
+            path.relative_to(out_dir).as_posix(),
+            sha256_file(path),
+            path.stat().st_size,
+            "report",
+            "",
+        )
+        for path in report_files
+    ]
     document = {
         "artifact": artifact.to_json(),
         "files": [f.to_json() for f in sorted(files, key=lambda f: f.path)],

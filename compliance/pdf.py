@@ -1,6 +1,11 @@
 """report.pdf: the HTML report printed by headless Chromium (its print stylesheet gives the
 table of contents, page numbers in @page margin boxes and the sign-off page).
 
+The PDF carries an outline (bookmarks) built by Chromium from the HTML headings:
+``--generate-pdf-document-outline`` (Chromium commit 9c2c6e78, "Add
+--generate-pdf-document-outline": the outline is generated "from content headers when printing
+a pdf in headless mode"; it needs the tagged PDF Chromium writes by default).
+
 Chromium is optional (scripts/install.sh installs Debian's ``chromium``): without it the report
 is still written and the PDF is reported as skipped.
 """
@@ -23,6 +28,7 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-pdf-header-footer",  # our @page margin boxes carry the page numbers
+    "--generate-pdf-document-outline",  # bookmarks from h1-h6 (see the module docstring)
 )
 
 

@@ -10,7 +10,6 @@ import csv
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,28 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 from trestle.oscal import OSCAL_VERSION
 
+from compliance.annexes import (
+    INLINE_SUBJECTS,
+    INVENTORY_FILE,
+    MAPPING_FILE,
+    RESOURCES_FILE,
+    RULE_SUMMARY_FILE,
+    RULES_CSV,
+    SUBJECTS_FILE,
+    annex_refs,
+    write_annexes,
+)
 from compliance.assess import ControlStatus
 from compliance.catalog import RUNTIME_SOURCE_TITLES
+from compliance.front import components, design_front
 from compliance.inventory import processing_facts
 from compliance.manifest import MANIFEST_FILE
 from compliance.reportdata import ReportData
 from compliance.results import Outcome
 from compliance.views import (
     controls_by_rule_and_resource,
-    natural_key,
     resource_views,
+    rule_summary,
     sorted_results,
     uncovered_resources,
 )
@@ -45,17 +56,6 @@ CSV_COLUMNS = (
 )
 # Provenance on every line, so exports of several runs or environments can be concatenated.
 CSV_PROVENANCE = ("commit", "worktree", "generated_at", "environment_suffix", "region")
-
-
-@dataclass(frozen=True)
-class RuleSummary:
-    source: str
-    rule: str
-    title: str
-    passed: int
-    failed: int
-    waived: int
-    not_applicable: int
 
 
 def _slug(value: str) -> str:
@@ -129,29 +129,6 @@ def _soft_breaks(token: str) -> str:
     return re.sub(r"([/._=:-])", r"\1<wbr>", token)
 
 
-def rule_summary(data: ReportData) -> list[RuleSummary]:
-    keys = sorted(
-        {(r.source.value, r.rule) for r in data.rule_results},
-        key=lambda k: (k[0], natural_key(k[1])),
-    )
-    out = []
-    for source, rule in keys:
-        lines = [r for r in data.rule_results if r.source.value == source and r.rule == rule]
-        counted = Counter(r.outcome for r in lines)
-        out.append(
-            RuleSummary(
-                source,
-                rule,
-                lines[0].title,
-                counted[Outcome.PASSED],
-                counted[Outcome.FAILED],
-                counted[Outcome.WAIVED],
-                counted[Outcome.NOT_APPLICABLE],
-            )
-        )
-    return out
-
-
 def _context(data: ReportData) -> dict[str, Any]:
     return {
         "run": data.run,
@@ -189,6 +166,18 @@ def _context(data: ReportData) -> dict[str, Any]:
         "ran_at": data.engine_ran_at,
         "marks": data.marks,
         "attestations": data.attestations,
+        "front": design_front(data),
+        "components": components(data.inventory),
+        "annexes": annex_refs(data),
+        "annex_rows": {a.path: a.rows for a in annex_refs(data)},
+        "resources_file": RESOURCES_FILE,
+        "rule_summary_file": RULE_SUMMARY_FILE,
+        "mapping_file": MAPPING_FILE,
+        "inventory_file": INVENTORY_FILE,
+        "annex_sha": {f.path: f.sha256 for f in data.manifest.files} if data.manifest else {},
+        "inline_subjects": INLINE_SUBJECTS,
+        "subjects_file": SUBJECTS_FILE,
+        "rules_csv": RULES_CSV,
     }
 
 
@@ -216,8 +205,10 @@ def write_csv(data: ReportData, path: Path) -> None:
 
 
 def report_document(data: ReportData) -> dict[str, Any]:
-    """report.json: the data plus the views (per-resource, uncovered resources)."""
+    """report.json: the data plus the views (per-resource, uncovered resources) and the annexes
+    the body cites with their row counts (compliance.verify checks each)."""
     return data.to_json() | {
+        "annexes": [a.to_json() for a in annex_refs(data)],
         "uncovered_resources": list(uncovered_resources(data)),
         "resources": [
             {
@@ -231,16 +222,24 @@ def report_document(data: ReportData) -> dict[str, Any]:
     }
 
 
-def write_files(data: ReportData, out_dir: Path) -> dict[str, Path]:
-    """Write md, html, json and csv into ``out_dir``; returns name -> path."""
+def write_listings(data: ReportData, out_dir: Path) -> dict[str, Path]:
+    """The machine listings: report.csv and the CSV annexes (written before the manifest, which
+    lists them); returns path in the folder -> path."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        name: out_dir / name for name in ("report.md", "report.html", "report.json", "report.csv")
-    }
+    write_csv(data, out_dir / RULES_CSV)
+    return {RULES_CSV: out_dir / RULES_CSV, **write_annexes(data, out_dir)}
+
+
+def write_files(data: ReportData, out_dir: Path, listings: bool = True) -> dict[str, Path]:
+    """Write md, html and json into ``out_dir``, and the listings unless ``listings`` is False
+    (``write_report`` writes them first, for the manifest); returns name -> path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {name: out_dir / name for name in ("report.md", "report.html", "report.json")}
+    if listings:
+        paths.update(write_listings(data, out_dir))
     paths["report.md"].write_text(render_template("report.md.j2", data), encoding="utf-8")
     paths["report.html"].write_text(render_template("report.html.j2", data), encoding="utf-8")
     paths["report.json"].write_text(
         json.dumps(report_document(data), indent=2) + "\n", encoding="utf-8"
     )
-    write_csv(data, paths["report.csv"])
     return paths

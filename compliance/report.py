@@ -5,7 +5,8 @@ temporary folder. The report then runs the Checkov gate once (or reads its ``gat
 ``--gate-json``, so CI does not scan twice), reads the Aspects' records
 (``aspect-results.json``), reads test results (``--junit``, or runs the catalog's tests with
 ``--run-tests``), assesses every control of ``compliance/catalog.yaml`` and writes report.md,
-report.html, report.json, report.csv and oscal-assessment-results.json into ``--out`` (the gate's
+report.html (a front page first), report.pdf, report.json, report.csv, the CSV annexes
+(``annexes/``, compliance.annexes) and the OSCAL documents into ``--out`` (the gate's
 SARIF/JUnit/JSON go to ``<out>/gate-results``).
 
 With ``--runtime-evidence`` (``python -m compliance.collect``'s runtime-evidence.json) the
@@ -30,6 +31,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compliance.assess import ControlStatus, EvidenceInputs, assess
 from compliance.attest import (
@@ -40,6 +42,7 @@ from compliance.attest import (
     load_trust_policy,
 )
 from compliance.attest.engine import sign_output, subject_of
+from compliance.attest.signers import signer_from_env
 from compliance.attested import Attestations, check_files
 from compliance.baseline import BaselineError, compare, load_baseline
 from compliance.binding import (
@@ -51,7 +54,7 @@ from compliance.binding import (
     verify,
 )
 from compliance.catalog import DEFAULT_PATH as CATALOG_PATH
-from compliance.catalog import Catalog, CatalogError, ControlKind, load_catalog
+from compliance.catalog import Catalog, CatalogError, load_catalog
 from compliance.coverage import unexplained_features
 from compliance.exceptions import DEFAULT_PATH as EXCEPTIONS_PATH
 from compliance.exceptions import ExceptionFileError, ExceptionSet, load_exceptions
@@ -64,7 +67,7 @@ from compliance.oscal import write_oscal
 from compliance.oscal_common import OSCAL_FILES, RESULTS_FILE
 from compliance.pdf import PDF_FILE, PdfError, write_pdf
 from compliance.registry import PROJECT_ROOT
-from compliance.render import report_document, write_files
+from compliance.render import report_document, write_files, write_listings
 from compliance.reportdata import EngineRun, ReportData
 from compliance.results import (
     ASPECT_RESULTS_FILE,
@@ -81,6 +84,9 @@ from policies.gate import run_gate
 from policies.reporting import JSON_FILE as GATE_JSON_FILE
 from policies.reporting import SARIF_FILE as GATE_SARIF_FILE
 from policies.scan import ScanError
+
+if TYPE_CHECKING:
+    from compliance.period.report import PeriodReport
 
 OSCAL_FILE = RESULTS_FILE
 EXIT_NOT_SATISFIED = 1
@@ -187,13 +193,30 @@ def build_report_data(inputs: Inputs) -> ReportData:
     )
 
 
+def report_signer() -> str:
+    """Who will sign the report's own files, for the front page ("" when no key is set)."""
+    try:
+        signer = signer_from_env()
+    except (SignerError, AttestationError) as err:
+        return f"a signer that cannot be used ({err})"
+    return f"{signer.label} (key id {signer.keyid[:16]})" if signer else ""
+
+
 def write_report(data: ReportData, out_dir: Path, pdf: bool = True) -> dict[str, Path]:
-    """Keep the raw evidence and its manifest, then write every report file (which show the
-    manifest's hash)."""
+    """Write the listings (report.csv, annexes), keep the raw evidence and the manifest that
+    names both, then write every report file (which show the manifest's hash)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    if not data.report_signer:
+        data = replace(data, report_signer=report_signer())
+    listings = write_listings(data, out_dir)
     if data.artifact is not None:
-        data = replace(data, manifest=keep_evidence(data.evidence_sources, data.artifact, out_dir))
-    paths = write_files(data, out_dir)
+        data = replace(
+            data,
+            manifest=keep_evidence(
+                data.evidence_sources, data.artifact, out_dir, list(listings.values())
+            ),
+        )
+    paths = {**write_files(data, out_dir, listings=False), **listings}
     runtime_copy: list[Path] = []
     if data.runtime is not None:  # the OSCAL back-matter links the evidence file beside it
         runtime_copy.append(data.runtime.copy_into(out_dir))
@@ -515,10 +538,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         ) as err:
             print(f"error: {err}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        write_report(data, args.out)
-        period_code = _period(args, data, synth_dir)
-        if period_code == 2:
+        try:
+            period = _build_period(args, data)
+        except PeriodInputError as err:
+            print(f"error: {err}", file=sys.stderr)
             return 2
+        if period is not None:
+            from compliance.period.report import period_front_text
+
+            data = replace(data, period_text=period_front_text(period))
+        write_report(data, args.out)
+        period_code = _write_period(period, args.out, synth_dir)
     counts = data.counts()
     print(
         f"compliance report for {data.run.stack_name} written to {args.out}/ "
@@ -531,11 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def exit_code(data: ReportData) -> int:
     """3 when a design-time control's evidence did not run (named on stderr), else 1 when a
     control is not satisfied, else 0."""
-    not_run = [
-        a.control.id
-        for a in data.assessments
-        if a.control.kind is ControlKind.DESIGN_TIME and a.status is ControlStatus.NOT_RUN
-    ]
+    not_run = data.design_not_run()
     if not_run:
         print(
             f"error: report INCOMPLETE: {len(not_run)} design-time control(s) have evidence "
@@ -568,16 +594,15 @@ def _owner_tag(synth_dir: Path) -> str:
     return str(tags.get("Owner", DEFAULT_OWNER))
 
 
-def _period(args: argparse.Namespace, data: ReportData, synth_dir: Path) -> int:
-    """The period report hook (issue 22; compliance/period/): 0 effective, 1 deviations, 2 bad
-    input; 0 when not asked for."""
+def _build_period(args: argparse.Namespace, data: ReportData) -> PeriodReport | None:
+    """The period report (issue 22; compliance/period/), built before the design-time report so
+    its front page states the period; None when not asked for. Raises ``PeriodInputError``."""
     if args.period is None and args.evidence_store is None:
-        return 0
+        return None
     from compliance.period.exceptions import exception_events, read_exceptions_over
     from compliance.period.report import build_period_report
     from compliance.period.source import SourceError
     from compliance.period.window import Period, PeriodError
-    from compliance.period.write import write_period_report
 
     try:
         period = Period.parse(args.period)
@@ -588,7 +613,7 @@ def _period(args: argparse.Namespace, data: ReportData, synth_dir: Path) -> int:
                 f"design-time report of commit {data.run.commit} (this report): {counts}"
             )
         waivers = read_exceptions_over(args.period_exceptions or args.exceptions)
-        report = build_period_report(
+        return build_period_report(
             period,
             args.evidence_store,
             stack_name=data.run.stack_name,
@@ -596,9 +621,20 @@ def _period(args: argparse.Namespace, data: ReportData, synth_dir: Path) -> int:
             exception_events=exception_events(period, waivers, data.catalog),
         )
     except (PeriodError, SourceError, ExceptionFileError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    paths = write_period_report(report, args.out, _owner_tag(synth_dir))
+        raise PeriodInputError(str(err)) from None
+
+
+class PeriodInputError(ValueError):
+    """--period / --evidence-store could not be read (exit 2)."""
+
+
+def _write_period(report: PeriodReport | None, out: Path, synth_dir: Path) -> int:
+    """0 effective (or not asked for), 1 deviations."""
+    if report is None:
+        return 0
+    from compliance.period.write import write_period_report
+
+    paths = write_period_report(report, out, _owner_tag(synth_dir))
     print(f"period report: {report.conclusion} ({paths['period-report.md']})")
     return 0 if report.effective else 1
 

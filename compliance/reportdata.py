@@ -20,6 +20,7 @@ from compliance.catalog import (
     REGULATION_TITLES,
     RUNTIME_SOURCE_TITLES,
     Catalog,
+    ControlKind,
     Regulation,
     Relationship,
 )
@@ -163,6 +164,8 @@ class ReportData:
     soa: tuple[SoaRow, ...] = ()  # statement of applicability (compliance.soa)
     runtime: RuntimeSummary | None = None  # operating evidence (compliance.runtime_summary)
     attestations: Attestations | None = None  # signatures verified on the inputs (--report)
+    report_signer: str = ""  # who signs the report's own files ("" when no key is configured)
+    period_text: str = ""  # the audit period (--period) as the front page states it
 
     @property
     def marks(self) -> tuple[str, ...]:
@@ -201,6 +204,14 @@ class ReportData:
         """The exceptions with their review countdown as of the report's generation date."""
         today = self.run.generated_at.date()
         return [exception_json(e, today) for e in self.exceptions.items]
+
+    def design_not_run(self) -> list[str]:
+        """Design-time controls whose evidence did not run: the report is INCOMPLETE on them."""
+        return [
+            a.control.id
+            for a in self.assessments
+            if a.control.kind is ControlKind.DESIGN_TIME and a.status is ControlStatus.NOT_RUN
+        ]
 
     def counts(self) -> dict[str, int]:
         counted = Counter(a.status.value for a in self.assessments)

@@ -8,7 +8,10 @@ Checks, printing one line per file and stopping at the first failure:
    for the stack SHA-256 and commit the manifest names;
 3. the report's figures follow from the evidence: its rule results are exactly the records of
    the signed aspect and gate files, its summary counts are the tally of its control statuses,
-   and its artifact is the manifest's.
+   and its artifact is the manifest's;
+4. every CSV annex report.json cites (``report.csv`` and ``annexes/``) is listed in the manifest
+   and signed, and holds exactly the rows report.json shows (rule results, the resources each
+   piece of evidence judged) in the number it states; nothing unlisted is in ``annexes/``.
 
 Exit codes: 0 verified; 1 a check failed (the line says which file and why); 2 not a report
 folder or no usable trust policy. ``--strict`` also refuses development keys.
@@ -24,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from compliance.annexes import ANNEX_DIR, RULES_CSV, SUBJECTS_FILE, count_rows, read_rows
 from compliance.attest import (
     AttestationError,
     StackSubject,
@@ -88,6 +92,12 @@ def _check_evidence(
     stack = StackSubject(artifact["stack"], artifact["sha256"], artifact["commit"])
     listed = {f["path"]: f for f in manifest["files"]}
     present = {f"{EVIDENCE_DIR}/{p.name}" for p in (folder / EVIDENCE_DIR).iterdir() if p.is_file()}
+    if (folder / ANNEX_DIR).is_dir():  # an annex's signature sits beside it, unlisted
+        present |= {
+            f"{ANNEX_DIR}/{p.name}"
+            for p in (folder / ANNEX_DIR).iterdir()
+            if p.is_file() and not p.name.endswith(ENVELOPE_SUFFIX)
+        }
     extras = sorted(present - set(listed))
     if extras:
         raise VerifyError(f"{extras[0]}: in the report folder but not in {MANIFEST_FILE}")
@@ -100,6 +110,9 @@ def _check_evidence(
             raise VerifyError(
                 f"{rel}: sha256 {actual} differs from the manifest's {entry['sha256']}"
             )
+        if rel.startswith(f"{ANNEX_DIR}/"):  # the report's own annex: signed like its files
+            _check_key(verify_file(path, "report", policy, envelope_path(path), stack), strict)
+            continue
         if rel.endswith(ENVELOPE_SUFFIX) or entry["engine"] == "report":
             _line(f"ok   {rel}: sha256 matches the signed manifest ({entry['engine']})")
             continue
@@ -153,6 +166,47 @@ def _check_figures(folder: Path, manifest: dict[str, Any]) -> None:
     )
 
 
+def _check_annexes(folder: Path, manifest: dict[str, Any]) -> None:
+    """Each annex report.json cites is in the manifest and holds exactly the rows it shows."""
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    listed = {f["path"] for f in manifest["files"]}
+    for annex in report.get("annexes", []):
+        name, rows = annex["file"], annex["rows"]
+        if name not in listed:
+            raise VerifyError(f"{name}: cited by report.json but not listed in {MANIFEST_FILE}")
+        if not (folder / name).is_file():
+            raise VerifyError(f"{name}: cited by report.json but missing")
+        found = count_rows(folder / name)
+        if found != rows:
+            raise VerifyError(f"{name}: holds {found} rows, report.json says {rows}")
+    if not report.get("annexes"):
+        return
+    shown = Counter(
+        (r["rule"], r["resource"], r["status"], r["source"]) for r in report["rule_results"]
+    )
+    lines = Counter(
+        (r["rule_id"], r["resource"], r["status"], r["source"])
+        for r in read_rows(folder / RULES_CSV)
+    )
+    if lines != shown:
+        raise VerifyError(f"{RULES_CSV}: its lines are not report.json's rule results")
+    judged = Counter(
+        (c["id"], e["ref"], s)
+        for c in report["controls"]
+        for e in c["evidence"]
+        for s in e["subjects"]
+    )
+    annexed = Counter(
+        (r["control_id"], r["ref"], r["subject"]) for r in read_rows(folder / SUBJECTS_FILE)
+    )
+    if annexed != judged:
+        raise VerifyError(f"{SUBJECTS_FILE}: its rows are not the subjects report.json shows")
+    _line(
+        f"ok   annexes: {len(report['annexes'])} files hold exactly the rows report.json shows "
+        f"({sum(a['rows'] for a in report['annexes'])} rows)"
+    )
+
+
 def verify_folder(folder: Path, policy: TrustPolicy, strict: bool = False) -> None:
     manifest = _manifest(folder)
     collector = {Path(f["path"]).name for f in manifest["files"] if f["engine"] == "collector"}
@@ -164,6 +218,7 @@ def verify_folder(folder: Path, policy: TrustPolicy, strict: bool = False) -> No
         _check_key(verify_file(path, engine, policy, envelope_path(path), stack), strict)
     _check_evidence(folder, manifest, policy, strict)
     _check_figures(folder, manifest)
+    _check_annexes(folder, manifest)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

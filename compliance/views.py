@@ -5,12 +5,13 @@ the natural order of rule ids (CKV_AWS_9 before CKV_AWS_10)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from compliance.assess import EvidenceKind
 from compliance.reportdata import ReportData
-from compliance.results import RuleResult
+from compliance.results import Outcome, RuleResult
 
 _RULE_KINDS = (EvidenceKind.ASPECT_RULE, EvidenceKind.CHECKOV_CHECK)
 _DIGITS = re.compile(r"(\d+)")
@@ -89,3 +90,37 @@ def uncovered_resources(data: ReportData) -> tuple[str, ...]:
     """Resources of the stack that no control's evidence looked at."""
     covered = covered_resources(data)
     return tuple(row.address for row in data.inventory if row.address not in covered)
+
+
+@dataclass(frozen=True)
+class RuleSummary:
+    source: str
+    rule: str
+    title: str
+    passed: int
+    failed: int
+    waived: int
+    not_applicable: int
+
+
+def rule_summary(data: ReportData) -> list[RuleSummary]:
+    keys = sorted(
+        {(r.source.value, r.rule) for r in data.rule_results},
+        key=lambda k: (k[0], natural_key(k[1])),
+    )
+    out = []
+    for source, rule in keys:
+        lines = [r for r in data.rule_results if r.source.value == source and r.rule == rule]
+        counted = Counter(r.outcome for r in lines)
+        out.append(
+            RuleSummary(
+                source,
+                rule,
+                lines[0].title,
+                counted[Outcome.PASSED],
+                counted[Outcome.FAILED],
+                counted[Outcome.WAIVED],
+                counted[Outcome.NOT_APPLICABLE],
+            )
+        )
+    return out

@@ -16,6 +16,7 @@ from typing import Any
 
 from compliance.collect.checks import RUNTIME_CONTROLS
 from compliance.collect.model import iso
+from compliance.front import FrontPage
 from compliance.period.exceptions import ExceptionEvent
 from compliance.period.source import StoredRun, all_runs, load_runs, open_source
 from compliance.period.timeline import (
@@ -220,21 +221,58 @@ def to_json(report: PeriodReport) -> dict[str, Any]:
     }
 
 
+def period_front_text(report: PeriodReport) -> str:
+    """The period as a front page states it (this report's and the design-time report's)."""
+    p = report.period
+    # a local copy of the store is named by its folder: the report carries no absolute path
+    store = report.store if report.store.startswith("s3://") else Path(report.store).name
+    return (
+        f"{p.first} to {p.last} ({p.length} days, {report.expected_runs_per_day} expected "
+        f"collection(s) a day; {len(report.runs)} runs read from {store}): operating "
+        f"effectiveness of the runtime controls in {PERIOD_DIR}/{MD_FILE}: {report.conclusion}"
+    )
+
+
+def period_front(report: PeriodReport) -> FrontPage:
+    """The front page of the period report (the shape the design-time report uses too)."""
+    observed = [r.evidence for r in report.runs if r.evidence is not None]
+    accounts = sorted({e.account_id for e in observed}) or ["none recorded (no usable run)"]
+    regions = sorted({e.region for e in observed}) or ["none recorded"]
+    return FrontPage(
+        title=f"Operating effectiveness over {report.period}",
+        marks=(SIMULATION_LABEL,) if report.simulated else (),
+        boundary=(
+            f"stack {report.stack_name or 'any'} as the scheduled collector observed it, from "
+            f"the evidence store {report.store}"
+        ),
+        account=", ".join(accounts),
+        region=", ".join(regions),
+        in_scope=(
+            "the runtime controls "
+            + ", ".join(c.control_id for c in report.controls)
+            + " of the stack above, in the account and region each run records",
+        ),
+        out_of_scope=(
+            "account baselines (AWS Config, Security Hub) are observed, not deployed by the stack",
+            "design-time controls: judged per deployed design (below) by the design-time report",
+        ),
+        period=(
+            f"{report.period.first} to {report.period.last} ({report.period.length} days, "
+            f"{report.expected_runs_per_day} expected collection(s) a day); runs read: "
+            f"{len(report.runs)}; generated {iso(report.generated_at)}"
+        ),
+        assessed_by=(ASSESSOR_TEXT,),
+        conclusion=report.conclusion,
+        verify=(VERIFY_TEXT,),
+    )
+
+
 def to_markdown(report: PeriodReport) -> str:
     sim = f"**{SIMULATION_LABEL}** — " if report.simulated else ""
     lines = [
         f"# {sim}Operating effectiveness over {report.period}",
         "",
-        f"- Stack: `{report.stack_name or 'any'}`; evidence store: `{report.store}`",
-        f"- Period: {report.period.first} to {report.period.last} ({report.period.length} days, "
-        f"{report.expected_runs_per_day} expected collection(s) a day)",
-        f"- Runs read: {len(report.runs)}; generated {iso(report.generated_at)}",
-        f"- Scope: the runtime controls ({', '.join(c.control_id for c in report.controls)}) of "
-        "the stack above in the account and region each run records; account baselines (AWS "
-        "Config, Security Hub) are observed, not deployed by the stack",
-        f"- Assessed by: {ASSESSOR_TEXT}",
-        f"- **Conclusion:** {report.conclusion}",
-        f"- How to verify: {VERIFY_TEXT}",
+        *period_front(report).markdown(),
         "",
         "## Controls",
         "",

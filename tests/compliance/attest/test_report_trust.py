@@ -118,6 +118,10 @@ def _first_waived_to_passed(data: dict) -> None:  # type: ignore[type-arg]
         ("envelope-removed", "unsigned"),
         ("extra-evidence", "not in evidence-manifest.json"),
         ("re-signed-wrong-figures", "rule results differ from the signed evidence"),
+        # issue 22 item 7: the annexes are covered like the rest of the report
+        ("annex-row-changed", "annexes/evidence-subjects.csv: sha256"),
+        ("annex-unlisted", "annexes/late.csv: in the report folder but not in"),
+        ("annex-re-signed-row-lost", "report.csv: holds"),
     ],
 )
 def test_verify_fails_on_each_tamper(
@@ -141,9 +145,35 @@ def test_verify_fails_on_each_tamper(
         manifest = json.loads((folder / MANIFEST_FILE).read_text())["artifact"]
         stack = subject_of(bind_from(manifest))
         attest_file(folder / "report.json", "report", stack, signer)
+    elif tamper == "annex-row-changed":
+        subjects = folder / "annexes" / "evidence-subjects.csv"
+        lines = subjects.read_text().splitlines(keepends=True)
+        subjects.write_text("".join([*lines[:1], *lines[2:]]))
+    elif tamper == "annex-unlisted":
+        (folder / "annexes" / "late.csv").write_text("a,b\n")
+    elif tamper == "annex-re-signed-row-lost":
+        # a trusted key holder drops a line of report.csv and re-signs it and the manifest:
+        # every signature and hash holds, the annex no longer has the rows report.json shows
+        _drop_line_and_resign(folder)
     assert verify_module.main([str(folder)]) == 1
     out = capsys.readouterr().out
     assert out.strip().splitlines()[-1].startswith("FAIL ") and why in out, out
+
+
+def _drop_line_and_resign(folder: Path) -> None:
+    rules = folder / "report.csv"
+    rules.write_text("".join(rules.read_text().splitlines(keepends=True)[:-1]))
+    manifest_path = folder / MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text())
+    for entry in manifest["files"]:
+        if entry["path"] == "report.csv":
+            entry["sha256"], entry["bytes"] = sha256_file(rules), rules.stat().st_size
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    signer = signer_from_env()
+    assert signer is not None
+    stack = subject_of(bind_from(manifest["artifact"]))
+    for path in (rules, manifest_path):
+        attest_file(path, "report", stack, signer)
 
 
 def bind_from(artifact: dict) -> object:  # type: ignore[type-arg]
