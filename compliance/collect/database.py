@@ -32,7 +32,7 @@ DB_BACKUPS = Check(
     "database.backups",
     ("SFX-CTL-OPS-02",),
     "automated backups keep the designed days and the latest restorable time is within "
-    f"{PITR_MAX_LAG.seconds // 60} minutes (PITR works)",
+    f"{PITR_MAX_LAG // timedelta(minutes=1)} minutes (PITR works)",
     24,
     reads=(DESCRIBE_CLUSTERS,),
 )
@@ -40,7 +40,7 @@ DB_RECOVERY_POINTS = Check(
     "database.recovery-points",
     ("SFX-CTL-OPS-02",),
     "AWS Backup holds a completed recovery point of the cluster from the last "
-    f"{RECOVERY_POINT_MAX_AGE.days * 24 + RECOVERY_POINT_MAX_AGE.seconds // 3600} hours",
+    f"{RECOVERY_POINT_MAX_AGE // timedelta(hours=1)} hours",
     24,
     drift=False,
     reads=(DESCRIBE_CLUSTERS, LIST_RECOVERY_POINTS),

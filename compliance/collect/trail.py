@@ -29,8 +29,8 @@ TRAIL_LOGGING = Check(
 TRAIL_DELIVERY = Check(
     "trail.delivery",
     ("SFX-CTL-OPS-01",),
-    f"log files (within {DELIVERY_MAX_AGE.seconds // 3600} h) and digest files (within "
-    f"{DIGEST_MAX_AGE.seconds // 3600} h; they are hourly) were delivered, with no delivery error",
+    f"log files (within {DELIVERY_MAX_AGE // timedelta(hours=1)} h) and digest files (within "
+    f"{DIGEST_MAX_AGE // timedelta(hours=1)} h; they are hourly) were delivered, with no delivery error",
     24,
     reads=(GET_TRAIL_STATUS,),
     fresh=FreshGap(

@@ -38,7 +38,7 @@ WORKERS_STRATEGY = Check(
 WORKERS_LAG = Check(
     "workers.lag",
     ("SFX-CTL-OPS-09",),
-    f"the stream's consumer lag (max IteratorAge, last {LAG_WINDOW.seconds // 60} minutes) is "
+    f"the stream's consumer lag (max IteratorAge, last {LAG_WINDOW // timedelta(minutes=1)} minutes) is "
     "below the alarm threshold; no datapoints means no reads in the window, hence no lag: "
     "satisfied, with the detail saying so (whether workers run is `workers.running`)",
     1,
