@@ -17,19 +17,13 @@ from pathlib import Path
 from lib.worker_image import DIGEST_CHARS, tree_digest, tree_inputs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Every module the collector's entry point imports (tests/compliance/collect/test_collector_image.py
-# imports it from a folder holding exactly these): the checks, the evidence signing of issue 21
-# (compliance/attest, compliance/binding.py) and the CIS 4.x table the monitoring checks read.
 BUILD_INPUTS = (
     "compliance/collect",
     "compliance/__init__.py",
-    "compliance/attest",
-    "compliance/binding.py",
     "compliance/stack.py",
     "compliance/runinfo.py",
     "compliance/collector-policy.json",
     "lib/__init__.py",
-    "lib/cis_metric_filters.py",
     "lib/evidence_layout.py",
 )
 TAG_PREFIX = "collector-"
