@@ -2,6 +2,6 @@
 
 ``python -m compliance.collect --stack-dir D --out DIR`` reads the synthesized stack to know what
 should exist (``design``), asks the account with read-only calls, one module per check family
-(``trail``, ``alerts``, ``secrets``, ``database``, ``logs``, ``network``, ``workers``,
-``account``), and writes ``runtime-evidence.json`` (schema: ``runtime-evidence.schema.json``).
+(each declares its checks and is registered in ``checks.FAMILIES``), and writes
+``runtime-evidence.json`` (schema: ``runtime-evidence.schema.json``).
 """

@@ -4,14 +4,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from compliance.collect import checks
 from compliance.collect.context import CALL_ERRORS, Context, error
 from compliance.collect.design import Design
-from compliance.collect.model import Finding
+from compliance.collect.model import Check, Family, Finding, FreshGap, Read
 
 # An unconfirmed subscription's SubscriptionArn is the literal "PendingConfirmation"
 # (SNS API reference, ListSubscriptionsByTopic / Subscription data type).
 PENDING = "PendingConfirmation"
+
+LIST_SUBSCRIPTIONS = Read("sns:ListSubscriptionsByTopic", "arn:aws:sns:*:*:streamflix-alerts-*")
+DESCRIBE_ALARMS = Read("cloudwatch:DescribeAlarms", "arn:aws:cloudwatch:*:*:alarm:streamflix-*")
+
+ALERTS_SUBSCRIPTION = Check(
+    "alerts.subscription",
+    ("SFX-CTL-OPS-05",),
+    "the alerts topic has at least one **confirmed** subscription (a `PendingConfirmation` one "
+    "does not count)",
+    24,
+    reads=(LIST_SUBSCRIPTIONS,),
+    fresh=FreshGap(
+        "e-mail and HTTPS subscriptions stay pending until confirmed", "each recipient confirms"
+    ),
+)
+ALERTS_ALARM = Check(
+    "alerts.alarm",
+    ("SFX-CTL-OPS-05",),
+    "each alarm of the stack exists, has its actions enabled and (where designed) notifies the "
+    "topic",
+    24,
+    reads=(DESCRIBE_ALARMS,),
+)
+ALERTS_FIRING = Check(
+    "alerts.in-alarm",
+    ("SFX-CTL-OPS-05",),
+    "lists the alarms in state ALARM at collection time, for the on-call record (informative)",
+    24,
+    drift=False,
+    reads=(DESCRIBE_ALARMS,),
+)
 
 
 def list_subscriptions(ctx: Context, topic_arn: str) -> tuple[list[Any], list[Any]]:
@@ -27,12 +57,10 @@ def _subscriptions(ctx: Context, topic_arn: str) -> Finding:
     try:
         subs, confirmed = list_subscriptions(ctx, topic_arn)
     except CALL_ERRORS as err:
-        return error(
-            checks.ALERTS_SUBSCRIPTION, "sns:ListSubscriptionsByTopic", topic_arn, expected, err
-        )
+        return error(ALERTS_SUBSCRIPTION, LIST_SUBSCRIPTIONS.action, topic_arn, expected, err)
     return Finding(
-        checks.ALERTS_SUBSCRIPTION,
-        "sns:ListSubscriptionsByTopic",
+        ALERTS_SUBSCRIPTION,
+        LIST_SUBSCRIPTIONS.action,
         topic_arn,
         {
             "confirmed_subscriptions": len(confirmed),
@@ -60,7 +88,7 @@ def _alarm(
         if to_topic:
             observed["AlarmActions contains"] = topic_arn if topic_arn in actions else None
         ok = observed == expected and bool(actions)
-    return Finding(checks.ALERTS_ALARM, "cloudwatch:DescribeAlarms", arn, observed, expected, ok)
+    return Finding(ALERTS_ALARM, DESCRIBE_ALARMS.action, arn, observed, expected, ok)
 
 
 def collect(ctx: Context, design: Design) -> list[Finding]:
@@ -78,7 +106,7 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
     except CALL_ERRORS as err:
         return [
             *out,
-            error(checks.ALERTS_ALARM, "cloudwatch:DescribeAlarms", topic_arn, "alarms exist", err),
+            error(ALERTS_ALARM, DESCRIBE_ALARMS.action, topic_arn, "alarms exist", err),
         ]
     out += [
         _alarm(a.name, found.get(a.name), topic_arn, a.actions_to_topic, ctx) for a in design.alarms
@@ -86,8 +114,8 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
     firing = sorted(n for n, a in found.items() if a.get("StateValue") == "ALARM")
     out.append(
         Finding(
-            checks.ALERTS_FIRING,
-            "cloudwatch:DescribeAlarms",
+            ALERTS_FIRING,
+            DESCRIBE_ALARMS.action,
             topic_arn,
             {"in_alarm": firing},
             {"in_alarm": "listed for the on-call record"},
@@ -96,3 +124,6 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
         )
     )
     return out
+
+
+FAMILY = Family("alerts", (ALERTS_SUBSCRIPTION, ALERTS_ALARM, ALERTS_FIRING), collect)

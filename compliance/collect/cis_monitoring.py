@@ -23,13 +23,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from compliance.collect import checks
-from compliance.collect.alerts import list_subscriptions
+from compliance.collect.alerts import DESCRIBE_ALARMS, LIST_SUBSCRIPTIONS, list_subscriptions
 from compliance.collect.context import CALL_ERRORS, Context, error
 from compliance.collect.design import CisChain, Design
-from compliance.collect.model import Finding
+from compliance.collect.model import Check, Family, Finding, Read
+from compliance.collect.trail import DESCRIBE_TRAILS
+from lib.cis_metric_filters import CIS_METRIC_FILTERS
 
-API_CALL = "logs:DescribeMetricFilters"  # the link only this check reads; the others are named
+DESCRIBE_METRIC_FILTERS = Read(
+    "logs:DescribeMetricFilters", "arn:aws:logs:*:*:log-group:streamflix-trail-logs-*"
+)
+API_CALL = DESCRIBE_METRIC_FILTERS.action  # the link only this check reads; the others are named
 # The error codes with which CloudWatch Logs and CloudTrail say "no such resource" (CloudWatch
 # Logs API reference, DescribeMetricFilters; CloudTrail API reference, DescribeTrails).
 _ABSENT = frozenset({"ResourceNotFoundException", "TrailNotFoundException"})
@@ -40,6 +44,24 @@ LINK_ALARM = "alarm on the metric"
 LINK_TOPIC = "alarm actions reach the alerts topic"
 LINK_SUBSCRIBER = "confirmed subscriber"
 LINKS = (LINK_TRAIL, LINK_FILTER, LINK_ALARM, LINK_TOPIC, LINK_SUBSCRIBER)
+
+# One check per CIS 4.x recommendation, so that a broken chain flips exactly its own CIS control
+# (the catalog's SFX-CTL-CIS-NN names its check in pending_runtime_checks). Each proves the whole
+# chain as deployed: the filter with the synthesized pattern on the trail's log group, the alarm
+# on its metric with the designed threshold, actions to the alerts topic, a confirmed subscriber.
+CIS_CHAIN: dict[str, Check] = {
+    row.cis_id: Check(
+        f"monitoring.cis-{row.slug}",
+        ("SFX-CTL-OPS-05",),
+        f"CIS {row.cis_id} ({row.metric_name}, settles SFX-CTL-CIS-"
+        f"{int(row.cis_id.split('.')[1]):02d}): the trail's log group has the designed metric "
+        "filter, an alarm on its metric with the designed threshold notifies the alerts topic, "
+        "which has a confirmed subscriber; `detail` names each missing link",
+        24,
+        reads=(DESCRIBE_TRAILS, DESCRIBE_METRIC_FILTERS, DESCRIBE_ALARMS, LIST_SUBSCRIPTIONS),
+    )
+    for row in CIS_METRIC_FILTERS
+}
 
 
 @dataclass(frozen=True)
@@ -78,7 +100,7 @@ def _read(ctx: Context, design: Design, topic_arn: str) -> Deployed:
         group = _log_group_name(found[0].get("CloudWatchLogsLogGroupArn")) if found else None
     except CALL_ERRORS as err:
         if not _absent(err):
-            raise _CallFailedError("cloudtrail:DescribeTrails", err) from err
+            raise _CallFailedError(DESCRIBE_TRAILS.action, err) from err
         group = None
     try:
         pages = ctx.client("logs").get_paginator("describe_metric_filters")
@@ -89,7 +111,7 @@ def _read(ctx: Context, design: Design, topic_arn: str) -> Deployed:
         )
     except CALL_ERRORS as err:
         if not _absent(err):
-            raise _CallFailedError("logs:DescribeMetricFilters", err) from err
+            raise _CallFailedError(API_CALL, err) from err
         filters = ()
     names = [c.alarm_name for c in design.cis_chains]
     try:
@@ -100,12 +122,12 @@ def _read(ctx: Context, design: Design, topic_arn: str) -> Deployed:
             for a in page["MetricAlarms"]
         }
     except CALL_ERRORS as err:
-        raise _CallFailedError("cloudwatch:DescribeAlarms", err) from err
+        raise _CallFailedError(DESCRIBE_ALARMS.action, err) from err
     try:
         _, confirmed = list_subscriptions(ctx, topic_arn)
     except CALL_ERRORS as err:
         if not (isinstance(err, ClientError) and err.response["Error"]["Code"] == "NotFound"):
-            raise _CallFailedError("sns:ListSubscriptionsByTopic", err) from err
+            raise _CallFailedError(LIST_SUBSCRIPTIONS.action, err) from err
         confirmed = []  # the topic itself is gone: nobody can receive the alarm
     return Deployed(group, filters, alarms, len(confirmed))
 
@@ -197,7 +219,7 @@ def _judge(chain: CisChain, seen: Deployed, topic_arn: str, ctx: Context) -> Fin
         LINK_SUBSCRIBER: seen.confirmed_subscriptions,
     }
     return Finding(
-        checks.CIS_CHAIN[chain.cis_id],
+        CIS_CHAIN[chain.cis_id],
         API_CALL,
         ctx.arn("cloudwatch", f"alarm:{chain.alarm_name}"),
         observed,
@@ -216,7 +238,7 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
     except _CallFailedError as failed:
         return [
             error(
-                checks.CIS_CHAIN[c.cis_id],
+                CIS_CHAIN[c.cis_id],
                 failed.api_call,
                 ctx.arn("cloudwatch", f"alarm:{c.alarm_name}"),
                 expected_chain(c, topic_arn),
@@ -225,3 +247,6 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
             for c in design.cis_chains
         ]
     return [_judge(chain, seen, topic_arn, ctx) for chain in design.cis_chains]
+
+
+FAMILY = Family("monitoring", tuple(CIS_CHAIN.values()), collect)

@@ -5,16 +5,63 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from compliance.collect import checks
 from compliance.collect.context import CALL_ERRORS, Context, error, is_not_found, missing
 from compliance.collect.design import Design
-from compliance.collect.model import Finding, iso
+from compliance.collect.model import Check, Family, Finding, FreshGap, Read, iso
 
 # Aurora's LatestRestorableTime normally trails now by about five minutes (Aurora user guide,
 # "Restoring a DB cluster to a specified time"); more means PITR is not keeping up.
 PITR_MAX_LAG = timedelta(minutes=15)
 RECOVERY_POINT_MAX_AGE = timedelta(hours=26)  # a daily plan plus its start window
 JOB_PERIOD = timedelta(days=7)
+
+DESCRIBE_CLUSTERS = Read("rds:DescribeDBClusters", "arn:aws:rds:*:*:cluster:streamflix-db-*")
+LIST_RECOVERY_POINTS = Read(
+    "backup:ListRecoveryPointsByBackupVault",
+    "arn:aws:backup:*:*:backup-vault:streamflix-db-backup-vault-*",
+)
+# ListBackupJobs takes no resource ARN in IAM (Service Authorization Reference, AWS Backup).
+LIST_BACKUP_JOBS = Read("backup:ListBackupJobs")
+# The plan's daily rule (lib/constructs/database.py): nothing is backed up before its first run.
+FIRST_BACKUP = FreshGap(
+    "AWS Backup's first daily job runs at 02:00 UTC (`cron(0 2 * * ? *)`)",
+    "the first job completes (up to 24 h)",
+)
+
+DB_BACKUPS = Check(
+    "database.backups",
+    ("SFX-CTL-OPS-02",),
+    "automated backups keep the designed days and the latest restorable time is within "
+    f"{PITR_MAX_LAG // timedelta(minutes=1)} minutes (PITR works)",
+    24,
+    reads=(DESCRIBE_CLUSTERS,),
+)
+DB_RECOVERY_POINTS = Check(
+    "database.recovery-points",
+    ("SFX-CTL-OPS-02",),
+    "AWS Backup holds a completed recovery point of the cluster from the last "
+    f"{RECOVERY_POINT_MAX_AGE // timedelta(hours=1)} hours",
+    24,
+    drift=False,
+    reads=(DESCRIBE_CLUSTERS, LIST_RECOVERY_POINTS),
+    fresh=FIRST_BACKUP,
+)
+DB_BACKUP_JOBS = Check(
+    "database.backup-jobs",
+    ("SFX-CTL-OPS-02",),
+    f"every sampled AWS Backup job of the last {JOB_PERIOD.days} days completed (sampled)",
+    24,
+    drift=False,
+    reads=(DESCRIBE_CLUSTERS, LIST_BACKUP_JOBS),
+    fresh=FIRST_BACKUP,
+)
+DB_SETTINGS = Check(
+    "database.settings",
+    ("SFX-CTL-OPS-04",),
+    "storage encryption and IAM database authentication are as designed",
+    168,
+    reads=(DESCRIBE_CLUSTERS,),
+)
 
 
 def _cluster_findings(ctx: Context, design: Design, c: dict[str, Any]) -> list[Finding]:
@@ -36,16 +83,16 @@ def _cluster_findings(ctx: Context, design: Design, c: dict[str, Any]) -> list[F
     settings_observed = {k: c.get(k) for k in settings_expected}
     return [
         Finding(
-            checks.DB_BACKUPS,
-            "rds:DescribeDBClusters",
+            DB_BACKUPS,
+            DESCRIBE_CLUSTERS.action,
             arn,
             backups_observed,
             backups_expected,
             pitr_ok and c.get("BackupRetentionPeriod") == design.backup_retention_days,
         ),
         Finding(
-            checks.DB_SETTINGS,
-            "rds:DescribeDBClusters",
+            DB_SETTINGS,
+            DESCRIBE_CLUSTERS.action,
             arn,
             settings_observed,
             settings_expected,
@@ -69,16 +116,16 @@ def _recovery_points(ctx: Context, design: Design, cluster_arn: str) -> Finding:
         ]
     except CALL_ERRORS as err:
         return error(
-            checks.DB_RECOVERY_POINTS,
-            "backup:ListRecoveryPointsByBackupVault",
+            DB_RECOVERY_POINTS,
+            LIST_RECOVERY_POINTS.action,
             vault_arn,
             expected,
             err,
         )
     latest = max((p["CreationDate"] for p in points), default=None)
     return Finding(
-        checks.DB_RECOVERY_POINTS,
-        "backup:ListRecoveryPointsByBackupVault",
+        DB_RECOVERY_POINTS,
+        LIST_RECOVERY_POINTS.action,
         vault_arn,
         {
             "latest completed recovery point": iso(latest) if latest else None,
@@ -102,7 +149,7 @@ def _jobs(ctx: Context, design: Design, cluster_arn: str) -> Finding:
             for j in page["BackupJobs"]
         ]
     except CALL_ERRORS as err:
-        return error(checks.DB_BACKUP_JOBS, "backup:ListBackupJobs", cluster_arn, expected, err)
+        return error(DB_BACKUP_JOBS, LIST_BACKUP_JOBS.action, cluster_arn, expected, err)
     sampling = ctx.sample([str(j["BackupJobId"]) for j in jobs], start)
     bad = sorted(
         f"{j['BackupJobId']}={j.get('State')}"
@@ -110,8 +157,8 @@ def _jobs(ctx: Context, design: Design, cluster_arn: str) -> Finding:
         if str(j["BackupJobId"]) in sampling.sample and j.get("State") != "COMPLETED"
     )
     return Finding(
-        checks.DB_BACKUP_JOBS,
-        "backup:ListBackupJobs",
+        DB_BACKUP_JOBS,
+        LIST_BACKUP_JOBS.action,
         cluster_arn,
         {"sampled jobs not COMPLETED": len(bad), "jobs in period": len(jobs)},
         expected,
@@ -128,17 +175,20 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
     except (*CALL_ERRORS, IndexError) as err:
         arn = ctx.arn("rds", f"cluster:{design.cluster_id}")
         families = (
-            checks.DB_BACKUPS,
-            checks.DB_SETTINGS,
-            checks.DB_RECOVERY_POINTS,
-            checks.DB_BACKUP_JOBS,
+            DB_BACKUPS,
+            DB_SETTINGS,
+            DB_RECOVERY_POINTS,
+            DB_BACKUP_JOBS,
         )
         if is_not_found(err):  # the cluster was deleted: nothing of it is backed up or set
-            return [missing(c, "rds:DescribeDBClusters", arn, {"exists": True}) for c in families]
-        return [error(c, "rds:DescribeDBClusters", arn, "cluster exists", err) for c in families]
+            return [missing(c, DESCRIBE_CLUSTERS.action, arn, {"exists": True}) for c in families]
+        return [error(c, DESCRIBE_CLUSTERS.action, arn, "cluster exists", err) for c in families]
     cluster_arn = str(cluster["DBClusterArn"])
     return [
         *_cluster_findings(ctx, design, cluster),
         _recovery_points(ctx, design, cluster_arn),
         _jobs(ctx, design, cluster_arn),
     ]
+
+
+FAMILY = Family("database", (DB_BACKUPS, DB_RECOVERY_POINTS, DB_BACKUP_JOBS, DB_SETTINGS), collect)

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from compliance.collect import checks
 from compliance.collect.context import CALL_ERRORS, Context, error
 from compliance.collect.design import Design, LogGroup
-from compliance.collect.model import Finding
+from compliance.collect.model import Check, Family, Finding, Read
+
+# DescribeLogGroups takes no resource ARN in IAM (Service Authorization Reference, CloudWatch Logs).
+DESCRIBE_LOG_GROUPS = Read("logs:DescribeLogGroups")
+DESCRIBE_KEY = Read("kms:DescribeKey", "arn:aws:kms:*:*:key/*")
+
+LOG_GROUP = Check(
+    "logs.group",
+    ("SFX-CTL-OPS-10",),
+    "each log group of the stack exists with the designed 90-day retention and the logs KMS key",
+    168,
+    reads=(DESCRIBE_LOG_GROUPS, DESCRIBE_KEY),
+)
 
 
 def key_arn(ctx: Context, alias: str | None) -> str | None:
@@ -36,7 +47,7 @@ def _group(ctx: Context, group: LogGroup, keys: dict[str | None, str | None]) ->
             None,
         )
     except CALL_ERRORS as err:
-        return error(checks.LOG_GROUP, "logs:DescribeLogGroups", arn, expected, err)
+        return error(LOG_GROUP, DESCRIBE_LOG_GROUPS.action, arn, expected, err)
     observed = (
         {"exists": False}
         if found is None
@@ -47,7 +58,7 @@ def _group(ctx: Context, group: LogGroup, keys: dict[str | None, str | None]) ->
         }
     )
     return Finding(
-        checks.LOG_GROUP, "logs:DescribeLogGroups", arn, observed, expected, observed == expected
+        LOG_GROUP, DESCRIBE_LOG_GROUPS.action, arn, observed, expected, observed == expected
     )
 
 
@@ -58,8 +69,8 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
     except CALL_ERRORS as err:
         return [
             error(
-                checks.LOG_GROUP,
-                "kms:DescribeKey",
+                LOG_GROUP,
+                DESCRIBE_KEY.action,
                 ctx.arn("logs", f"log-group:{g.name}"),
                 f"key {g.kms_alias}",
                 err,
@@ -67,3 +78,6 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
             for g in design.log_groups
         ]
     return [_group(ctx, g, keys) for g in design.log_groups]
+
+
+FAMILY = Family("logs", (LOG_GROUP,), collect)

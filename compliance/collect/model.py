@@ -6,6 +6,8 @@ back (observed), what the synthesized stack says (expected), the verdict and how
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -25,9 +27,58 @@ class ItemStatus(StrEnum):
     ERROR = "error"  # the call failed or the answer could not be decided: counts as not run
 
 
+_CHECK_ID = re.compile(r"^[a-z]+\.[a-z0-9-]+$")
+_ACTION = re.compile(r"^[a-z0-9-]+:(Describe|Get|List|Lookup)[A-Za-z]+$")
+
+
+class DeclarationError(ValueError):
+    """A check declaration that could not be wired: the message names the check and the field."""
+
+
+@dataclass(frozen=True)
+class Read:
+    """One read-only IAM action a check calls, and the resources IAM can limit it to.
+
+    ``resource`` is the ARN pattern of the stack's resources the action acts on, or ``*`` when
+    IAM allows nothing narrower for it (Service Authorization Reference: the action has no
+    resource type). The collector's IAM policy (compliance/collector-policy.json, the role and
+    the scheduled task's role) is generated from these declarations alone."""
+
+    action: str
+    resource: str = "*"
+
+    def __post_init__(self) -> None:
+        if not _ACTION.match(self.action):
+            raise DeclarationError(
+                f"Read.action={self.action!r}: must be service:Describe|Get|List|Lookup... "
+                "(the collector only reads)"
+            )
+        if self.resource != "*" and not self.resource.startswith("arn:aws:"):
+            raise DeclarationError(
+                f"Read({self.action}).resource={self.resource!r}: '*' or an arn:aws: pattern"
+            )
+
+    @property
+    def service(self) -> str:
+        return self.action.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class FreshGap:
+    """Why a correct, newly created environment cannot satisfy a check yet, and until when
+    (docs/deploying.md, "What a fresh environment cannot show yet", is generated from these)."""
+
+    why: str
+    until: str
+
+
 @dataclass(frozen=True)
 class Check:
-    """A check the collector runs: its id, the catalog controls it proves, its validity."""
+    """A check the collector runs, declared once beside the code that runs it: its id, the
+    catalog controls it proves, what it proves, its validity, the AWS reads it makes, and why a
+    fresh environment cannot satisfy it yet (if so). The IAM policy, the check tables of the
+    docs and the fresh-environment table are generated from these declarations
+    (``python -m compliance.collect.generate``)."""
 
     id: str
     controls: tuple[str, ...]
@@ -35,6 +86,42 @@ class Check:
     validity_hours: int
     drift: bool = True  # a mismatch of observed vs expected is configuration drift
     account_baseline: bool = False  # evidence about the account, not about the stack
+    reads: tuple[Read, ...] = ()
+    fresh: FreshGap | None = None  # None: a fresh environment can satisfy it at once
+
+    def __post_init__(self) -> None:
+        where = f"check {self.id!r}"
+        if not _CHECK_ID.match(self.id):
+            raise DeclarationError(f"{where}: id must be <family>.<name> (lowercase, digits, -)")
+        if not self.controls:
+            raise DeclarationError(f"{where}: controls: names no catalog control it proves")
+        if not self.reads:
+            raise DeclarationError(f"{where}: reads: declares no AWS read action it calls")
+        if self.validity_hours < 1:
+            raise DeclarationError(f"{where}: validity_hours must be >= 1")
+
+    @property
+    def actions(self) -> frozenset[str]:
+        return frozenset(r.action for r in self.reads)
+
+
+Collector = Callable[[Any, Any], "list[Finding]"]  # (Context, Design) -> findings
+
+
+@dataclass(frozen=True)
+class Family:
+    """One check module: its checks and the function that runs them all (one pass over the
+    account, so calls shared by several checks are made once). Registered in ``checks.FAMILIES``.
+    """
+
+    name: str
+    checks: tuple[Check, ...]
+    collect: Collector
+
+    def __post_init__(self) -> None:
+        stray = [c.id for c in self.checks if not c.id.startswith(f"{self.name}.")]
+        if stray:
+            raise DeclarationError(f"family {self.name!r}: check ids {stray} name another family")
 
 
 @dataclass(frozen=True)

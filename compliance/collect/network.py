@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from compliance.collect import checks
 from compliance.collect.context import CALL_ERRORS, Context, error
 from compliance.collect.design import Design
-from compliance.collect.model import Finding
+from compliance.collect.model import Check, Family, Finding, Read
 
 WORLD = ("0.0.0.0/0", "::/0")
+
+# EC2's Describe* actions take no resource ARN in IAM (Service Authorization Reference, EC2).
+DESCRIBE_VPCS = Read("ec2:DescribeVpcs")
+DESCRIBE_FLOW_LOGS = Read("ec2:DescribeFlowLogs")
+DESCRIBE_SECURITY_GROUPS = Read("ec2:DescribeSecurityGroups")
+
+FLOW_LOG = Check(
+    "network.flow-log",
+    ("SFX-CTL-OPS-08",),
+    "the flow log of the stack's VPC (found by the VPC's resource id) is active and delivering "
+    "(`DeliverLogsStatus` SUCCESS) to the designed log group",
+    24,
+    reads=(DESCRIBE_VPCS, DESCRIBE_FLOW_LOGS),
+)
+SG_INGRESS = Check(
+    "network.security-group",
+    ("SFX-CTL-OPS-04",),
+    f"no security group of the stack has gained ingress from {' or '.join(WORLD)}",
+    24,
+    reads=(DESCRIBE_SECURITY_GROUPS,),
+)
 
 
 def _flow_log(ctx: Context, design: Design) -> Finding:
@@ -33,11 +53,11 @@ def _flow_log(ctx: Context, design: Design) -> Finding:
             else []
         )
     except CALL_ERRORS as err:
-        return error(checks.FLOW_LOG, "ec2:DescribeFlowLogs", placeholder, expected, err)
+        return error(FLOW_LOG, DESCRIBE_FLOW_LOGS.action, placeholder, expected, err)
     if not vpc_ids:
         return Finding(
-            checks.FLOW_LOG,
-            "ec2:DescribeVpcs",
+            FLOW_LOG,
+            DESCRIBE_VPCS.action,
             placeholder,
             {"vpc exists": False},
             expected,
@@ -46,8 +66,8 @@ def _flow_log(ctx: Context, design: Design) -> Finding:
         )
     if not logs:
         return Finding(
-            checks.FLOW_LOG,
-            "ec2:DescribeFlowLogs",
+            FLOW_LOG,
+            DESCRIBE_FLOW_LOGS.action,
             ctx.arn("ec2", f"vpc/{vpc_ids[0]}"),
             {"exists": False},
             expected,
@@ -64,8 +84,8 @@ def _flow_log(ctx: Context, design: Design) -> Finding:
     detail = str(flow.get("DeliverLogsErrorMessage") or "")
     arn = ctx.arn("ec2", f"vpc-flow-log/{flow['FlowLogId']}")
     return Finding(
-        checks.FLOW_LOG,
-        "ec2:DescribeFlowLogs",
+        FLOW_LOG,
+        DESCRIBE_FLOW_LOGS.action,
         arn,
         observed,
         expected,
@@ -111,8 +131,8 @@ def _groups(ctx: Context, design: Design) -> list[Finding]:
     except CALL_ERRORS as err:
         return [
             error(
-                checks.SG_INGRESS,
-                "ec2:DescribeSecurityGroups",
+                SG_INGRESS,
+                DESCRIBE_SECURITY_GROUPS.action,
                 ctx.arn("ec2", "security-group/*"),
                 expected,
                 err,
@@ -124,8 +144,8 @@ def _groups(ctx: Context, design: Design) -> list[Finding]:
         if group is None:
             out.append(
                 Finding(
-                    checks.SG_INGRESS,
-                    "ec2:DescribeSecurityGroups",
+                    SG_INGRESS,
+                    DESCRIBE_SECURITY_GROUPS.action,
                     ctx.arn("ec2", f"security-group/{name}"),
                     {"exists": False},
                     expected,
@@ -136,8 +156,8 @@ def _groups(ctx: Context, design: Design) -> list[Finding]:
         observed = {"exists": True, "world ingress": _world_ingress(group)}
         out.append(
             Finding(
-                checks.SG_INGRESS,
-                "ec2:DescribeSecurityGroups",
+                SG_INGRESS,
+                DESCRIBE_SECURITY_GROUPS.action,
                 ctx.arn("ec2", f"security-group/{group['GroupId']}"),
                 observed,
                 expected,
@@ -150,3 +170,6 @@ def _groups(ctx: Context, design: Design) -> list[Finding]:
 
 def collect(ctx: Context, design: Design) -> list[Finding]:
     return [_flow_log(ctx, design), *_groups(ctx, design)]
+
+
+FAMILY = Family("network", (FLOW_LOG, SG_INGRESS), collect)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,33 +12,10 @@ from typing import Any
 import boto3
 
 from compliance.binding import ArtifactBinding
-from compliance.collect import (
-    account,
-    alerts,
-    cis_monitoring,
-    database,
-    logs,
-    network,
-    secrets,
-    trail,
-    workers,
-)
-from compliance.collect.checks import CHECKS_BY_ID
+from compliance.collect.checks import CHECKS_BY_ID, FAMILIES
 from compliance.collect.context import Context
 from compliance.collect.design import Design
-from compliance.collect.model import EVIDENCE_FILE, EvidenceItem, Finding, RuntimeEvidence
-
-FAMILIES: tuple[Callable[[Context, Design], list[Finding]], ...] = (
-    trail.collect,
-    alerts.collect,
-    cis_monitoring.collect,
-    secrets.collect,
-    database.collect,
-    logs.collect,
-    network.collect,
-    workers.collect,
-    account.collect,
-)
+from compliance.collect.model import EVIDENCE_FILE, EvidenceItem, RuntimeEvidence
 
 
 class ValidityError(ValueError):
@@ -101,7 +78,7 @@ def collect(
     items = tuple(
         EvidenceItem.stamp(f, when, hours[f.check.id])
         for family in FAMILIES
-        for f in family(ctx, design)
+        for f in family.collect(ctx, design)
     )
     return RuntimeEvidence(
         account_id,

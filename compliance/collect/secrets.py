@@ -6,14 +6,43 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from compliance.collect import checks
 from compliance.collect.context import CALL_ERRORS, Context, error
+from compliance.collect.database import DESCRIBE_CLUSTERS
 from compliance.collect.design import Design
-from compliance.collect.model import Finding, iso
+from compliance.collect.model import Check, Family, Finding, FreshGap, Read, iso
 
 # Secrets Manager writes RotationSucceeded / RotationFailed to CloudTrail as service events
 # (Secrets Manager user guide, "Log AWS Secrets Manager events with AWS CloudTrail").
 ROTATION_EVENTS = ("RotationSucceeded", "RotationFailed")
+
+DESCRIBE_SECRET = Read(
+    "secretsmanager:DescribeSecret", "arn:aws:secretsmanager:*:*:secret:rds!cluster-*"
+)
+# LookupEvents takes no resource ARN in IAM (Service Authorization Reference, CloudTrail).
+LOOKUP_EVENTS = Read("cloudtrail:LookupEvents")
+
+SECRET_ROTATION = Check(
+    "secrets.rotation",
+    ("SFX-CTL-OPS-03",),
+    "rotation of the cluster's managed secret is enabled on the designed schedule, the last "
+    "rotation is within it, and it finished (no version left labelled `AWSPENDING` without "
+    "`AWSCURRENT`)",
+    24,
+    reads=(DESCRIBE_CLUSTERS, DESCRIBE_SECRET),  # the secret's ARN comes from the cluster
+)
+SECRET_EVENTS = Check(
+    "secrets.rotation-events",
+    ("SFX-CTL-OPS-03",),
+    "CloudTrail shows at least one `RotationSucceeded` and no `RotationFailed` for the secret in "
+    "the last schedule + 1 day (sampled)",
+    24,
+    drift=False,
+    reads=(DESCRIBE_CLUSTERS, LOOKUP_EVENTS),
+    fresh=FreshGap(
+        "the first rotation follows the schedule (`rotate_immediately = false`)",
+        "`STREAMFLIX_SECRET_ROTATION_DAYS` days",
+    ),
+)
 
 
 def secret_arn(ctx: Context, design: Design) -> str:
@@ -42,7 +71,7 @@ def _rotation(ctx: Context, design: Design, arn: str) -> Finding:
     try:
         secret = ctx.client("secretsmanager").describe_secret(SecretId=arn)
     except CALL_ERRORS as err:
-        return error(checks.SECRET_ROTATION, "secretsmanager:DescribeSecret", arn, expected, err)
+        return error(SECRET_ROTATION, DESCRIBE_SECRET.action, arn, expected, err)
     last = secret.get("LastRotatedDate")
     recent = isinstance(last, datetime) and ctx.now - last <= timedelta(days=design.rotation_days)
     observed = {
@@ -57,9 +86,7 @@ def _rotation(ctx: Context, design: Design, arn: str) -> Finding:
         and recent
         and not observed["UnfinishedRotation"]
     )
-    return Finding(
-        checks.SECRET_ROTATION, "secretsmanager:DescribeSecret", arn, observed, expected, ok
-    )
+    return Finding(SECRET_ROTATION, DESCRIBE_SECRET.action, arn, observed, expected, ok)
 
 
 def _about(event: dict[str, Any], arn: str) -> bool:
@@ -86,7 +113,7 @@ def _events(ctx: Context, design: Design, arn: str) -> Finding:
                 if _about(e, arn)
             ]
     except CALL_ERRORS as err:
-        return error(checks.SECRET_EVENTS, "cloudtrail:LookupEvents", arn, expected, err)
+        return error(SECRET_EVENTS, LOOKUP_EVENTS.action, arn, expected, err)
     population = [str(e["EventId"]) for events in found.values() for e in events]
     sampling = ctx.sample(population, start)
     sampled = {
@@ -98,8 +125,8 @@ def _events(ctx: Context, design: Design, arn: str) -> Finding:
     observed = {name: len(events) for name, events in found.items()}
     ok = observed["RotationSucceeded"] >= 1 and observed["RotationFailed"] == 0
     return Finding(
-        checks.SECRET_EVENTS,
-        "cloudtrail:LookupEvents",
+        SECRET_EVENTS,
+        LOOKUP_EVENTS.action,
         arn,
         observed,
         expected,
@@ -115,7 +142,10 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
         arn = secret_arn(ctx, design)
     except (*CALL_ERRORS, KeyError, IndexError) as err:
         return [
-            error(c, "rds:DescribeDBClusters", placeholder, "the cluster's managed secret", err)
-            for c in (checks.SECRET_ROTATION, checks.SECRET_EVENTS)
+            error(c, DESCRIBE_CLUSTERS.action, placeholder, "the cluster's managed secret", err)
+            for c in (SECRET_ROTATION, SECRET_EVENTS)
         ]
     return [_rotation(ctx, design, arn), _events(ctx, design, arn)]
+
+
+FAMILY = Family("secrets", (SECRET_ROTATION, SECRET_EVENTS), collect)

@@ -4,15 +4,48 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from compliance.collect import checks
 from compliance.collect.context import CALL_ERRORS, Context, error, is_not_found, missing
 from compliance.collect.design import Design
-from compliance.collect.model import Finding, iso
+from compliance.collect.model import Check, Family, Finding, FreshGap, Read, iso
 
 # Digest files are delivered hourly (CloudTrail user guide, "Validating CloudTrail log file
 # integrity"); log files within about 5 minutes of activity. Allow slack for quiet accounts.
 DIGEST_MAX_AGE = timedelta(hours=2)
 DELIVERY_MAX_AGE = timedelta(hours=6)
+
+GET_TRAIL_STATUS = Read(
+    "cloudtrail:GetTrailStatus", "arn:aws:cloudtrail:*:*:trail/streamflix-trail-*"
+)
+# DescribeTrails takes no resource ARN in IAM (Service Authorization Reference, CloudTrail).
+DESCRIBE_TRAILS = Read("cloudtrail:DescribeTrails")
+
+TRAIL_LOGGING = Check(
+    "trail.logging",
+    ("SFX-CTL-OPS-01",),
+    "the trail is logging now",
+    24,
+    reads=(GET_TRAIL_STATUS,),
+)
+TRAIL_DELIVERY = Check(
+    "trail.delivery",
+    ("SFX-CTL-OPS-01",),
+    f"log files (within {DELIVERY_MAX_AGE // timedelta(hours=1)} h) and digest files (within "
+    f"{DIGEST_MAX_AGE // timedelta(hours=1)} h; they are hourly) were delivered, with no delivery error",
+    24,
+    reads=(GET_TRAIL_STATUS,),
+    fresh=FreshGap(
+        "CloudTrail delivers the first log files minutes after logging starts, the first digest "
+        "file about an hour after",
+        "about 1 h",
+    ),
+)
+TRAIL_SETTINGS = Check(
+    "trail.settings",
+    ("SFX-CTL-OPS-01",),
+    "the deployed trail is multi-region with log file validation, as designed",
+    24,
+    reads=(DESCRIBE_TRAILS,),
+)
 
 
 def _age_ok(value: object, now: datetime, limit: timedelta) -> bool:
@@ -27,17 +60,17 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
     except CALL_ERRORS as err:
         if is_not_found(err):  # the trail was deleted: every trail check fails
             return [
-                missing(c, "cloudtrail:GetTrailStatus", arn, {"exists": True})
-                for c in (checks.TRAIL_LOGGING, checks.TRAIL_DELIVERY, checks.TRAIL_SETTINGS)
+                missing(c, GET_TRAIL_STATUS.action, arn, {"exists": True})
+                for c in (TRAIL_LOGGING, TRAIL_DELIVERY, TRAIL_SETTINGS)
             ]
         return [
-            error(c, "cloudtrail:GetTrailStatus", arn, "trail exists", err)
-            for c in (checks.TRAIL_LOGGING, checks.TRAIL_DELIVERY)
+            error(c, GET_TRAIL_STATUS.action, arn, "trail exists", err)
+            for c in (TRAIL_LOGGING, TRAIL_DELIVERY)
         ]
     out = [
         Finding(
-            checks.TRAIL_LOGGING,
-            "cloudtrail:GetTrailStatus",
+            TRAIL_LOGGING,
+            GET_TRAIL_STATUS.action,
             arn,
             {"IsLogging": bool(status.get("IsLogging"))},
             {"IsLogging": True},
@@ -55,8 +88,8 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
     }
     out.append(
         Finding(
-            checks.TRAIL_DELIVERY,
-            "cloudtrail:GetTrailStatus",
+            TRAIL_DELIVERY,
+            GET_TRAIL_STATUS.action,
             arn,
             observed,
             {
@@ -76,13 +109,13 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
     try:
         trails = ct.describe_trails(trailNameList=[design.trail_name])["trailList"]
     except CALL_ERRORS as err:
-        return [*out, error(checks.TRAIL_SETTINGS, "cloudtrail:DescribeTrails", arn, expected, err)]
+        return [*out, error(TRAIL_SETTINGS, DESCRIBE_TRAILS.action, arn, expected, err)]
     found = trails[0] if trails else {}
     observed_settings = {k: found.get(k) for k in expected}
     out.append(
         Finding(
-            checks.TRAIL_SETTINGS,
-            "cloudtrail:DescribeTrails",
+            TRAIL_SETTINGS,
+            DESCRIBE_TRAILS.action,
             str(found.get("TrailARN", arn)),
             observed_settings,
             expected,
@@ -90,3 +123,6 @@ def collect(ctx: Context, design: Design) -> list[Finding]:
         )
     )
     return out
+
+
+FAMILY = Family("trail", (TRAIL_LOGGING, TRAIL_DELIVERY, TRAIL_SETTINGS), collect)

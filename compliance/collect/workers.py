@@ -5,12 +5,46 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from compliance.collect import checks
 from compliance.collect.context import CALL_ERRORS, Context, error
 from compliance.collect.design import Design
-from compliance.collect.model import Finding
+from compliance.collect.model import Check, Family, Finding, FreshGap, Read
 
 LAG_WINDOW = timedelta(minutes=15)
+
+DESCRIBE_SERVICES = Read(
+    "ecs:DescribeServices", "arn:aws:ecs:*:*:service/streamflix-cluster-*/streamflix-workers-*"
+)
+# GetMetricStatistics takes no resource ARN in IAM (Service Authorization Reference, CloudWatch).
+GET_METRIC_STATISTICS = Read("cloudwatch:GetMetricStatistics")
+
+WORKERS_RUNNING = Check(
+    "workers.running",
+    ("SFX-CTL-OPS-09",),
+    "the worker service runs at least the designed minimum of tasks",
+    1,
+    reads=(DESCRIBE_SERVICES,),
+    fresh=FreshGap(
+        "the service runs 0 tasks until `STREAMFLIX_WORKER_IMAGE_PUBLISHED=true`",
+        "stage 3 of the first deploy",
+    ),
+)
+WORKERS_STRATEGY = Check(
+    "workers.capacity-strategy",
+    ("SFX-CTL-OPS-09",),
+    "the service's capacity-provider strategy (Fargate base, Spot weight) is as designed",
+    168,
+    reads=(DESCRIBE_SERVICES,),
+)
+WORKERS_LAG = Check(
+    "workers.lag",
+    ("SFX-CTL-OPS-09",),
+    f"the stream's consumer lag (max IteratorAge, last {LAG_WINDOW // timedelta(minutes=1)} minutes) is "
+    "below the alarm threshold; no datapoints means no reads in the window, hence no lag: "
+    "satisfied, with the detail saying so (whether workers run is `workers.running`)",
+    1,
+    drift=False,
+    reads=(GET_METRIC_STATISTICS,),
+)
 
 
 def _strategy(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -41,30 +75,30 @@ def _service(ctx: Context, design: Design) -> list[Finding]:
         )["services"]
     except CALL_ERRORS as err:
         return [
-            error(c, "ecs:DescribeServices", arn, "service exists", err)
-            for c in (checks.WORKERS_RUNNING, checks.WORKERS_STRATEGY)
+            error(c, DESCRIBE_SERVICES.action, arn, "service exists", err)
+            for c in (WORKERS_RUNNING, WORKERS_STRATEGY)
         ]
     service = next((s for s in found if s.get("status") == "ACTIVE"), None)
     if service is None:
         return [
-            Finding(c, "ecs:DescribeServices", arn, {"exists": False}, "service exists", False)
-            for c in (checks.WORKERS_RUNNING, checks.WORKERS_STRATEGY)
+            Finding(c, DESCRIBE_SERVICES.action, arn, {"exists": False}, "service exists", False)
+            for c in (WORKERS_RUNNING, WORKERS_STRATEGY)
         ]
     arn = str(service.get("serviceArn", arn))
     running = int(service.get("runningCount", 0))
     observed_strategy = _strategy(service.get("capacityProviderStrategy") or [])
     return [
         Finding(
-            checks.WORKERS_RUNNING,
-            "ecs:DescribeServices",
+            WORKERS_RUNNING,
+            DESCRIBE_SERVICES.action,
             arn,
             {"runningCount": running},
             {"runningCount": f">= {design.min_tasks}"},
             running >= design.min_tasks,
         ),
         Finding(
-            checks.WORKERS_STRATEGY,
-            "ecs:DescribeServices",
+            WORKERS_STRATEGY,
+            DESCRIBE_SERVICES.action,
             arn,
             {"capacityProviderStrategy": observed_strategy},
             {"capacityProviderStrategy": expected_strategy},
@@ -87,14 +121,14 @@ def _lag(ctx: Context, design: Design) -> Finding:
             Statistics=["Maximum"],
         )["Datapoints"]
     except CALL_ERRORS as err:
-        return error(checks.WORKERS_LAG, "cloudwatch:GetMetricStatistics", arn, expected, err)
+        return error(WORKERS_LAG, GET_METRIC_STATISTICS.action, arn, expected, err)
     if not points:
         # Kinesis publishes IteratorAge only for GetRecords calls: no datapoints means no reads
         # in the window (an idle stream), which is no lag. Whether workers run at all is the
         # workers.running check's question, not this one's; insufficient data is no error.
         return Finding(
-            checks.WORKERS_LAG,
-            "cloudwatch:GetMetricStatistics",
+            WORKERS_LAG,
+            GET_METRIC_STATISTICS.action,
             arn,
             {"max IteratorAgeMilliseconds": None},
             expected,
@@ -103,8 +137,8 @@ def _lag(ctx: Context, design: Design) -> Finding:
         )
     worst = max(float(p["Maximum"]) for p in points)
     return Finding(
-        checks.WORKERS_LAG,
-        "cloudwatch:GetMetricStatistics",
+        WORKERS_LAG,
+        GET_METRIC_STATISTICS.action,
         arn,
         {"max IteratorAgeMilliseconds": worst},
         expected,
@@ -114,3 +148,6 @@ def _lag(ctx: Context, design: Design) -> Finding:
 
 def collect(ctx: Context, design: Design) -> list[Finding]:
     return [*_service(ctx, design), _lag(ctx, design)]
+
+
+FAMILY = Family("workers", (WORKERS_RUNNING, WORKERS_STRATEGY, WORKERS_LAG), collect)

@@ -2,8 +2,11 @@
 
 Only when ``STREAMFLIX_COLLECTOR_PRINCIPAL_ARN`` names a principal (for example the CI job's OIDC
 role): ``streamflix-collector-<suffix>``, assumable by that principal alone, with exactly the
-actions of ``compliance/collector-policy.json`` (the test that records the collector's calls
-keeps that file equal to what it calls), so a scheduled job can read status and never change it.
+actions of ``compliance/collector-policy.json``, so a scheduled job can read status and never
+change it. That file is generated from the checks' declared reads (``python -m
+compliance.collect.generate``; tests/compliance/collect/test_check_wiring.py fails when it is
+stale or when a check calls an action it does not declare). It is read as data, not imported, so
+that ``lib`` does not depend on the collector's code.
 """
 
 from __future__ import annotations
@@ -19,12 +22,9 @@ from lib.context import StackContext
 from lib.iam import Statement, policy_document, trust_policy
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "compliance" / "collector-policy.json"
-# Only the actions IAM cannot limit to a resource are granted on "*"; the others name the stack's
-# resources by their name patterns (compliance/collector-policy.json, checked against CKV_AWS_355).
-WILDCARD_REASON = (
-    "these read actions (ListBackupJobs, DescribeTrails, LookupEvents, GetMetricStatistics, "
-    "DescribeFlowLogs, DescribeSecurityGroups, DescribeLogGroups, ...) take no resource ARN"
-)
+# Only the actions IAM cannot limit to a resource are granted on "*" (each check declares so); the
+# others name the stack's resources by their name patterns (checked against CKV_AWS_355).
+WILDCARD_REASON = "these read actions take no resource ARN in IAM: "
 
 
 def _as_tuple(value: str | list[str]) -> tuple[str, ...]:
@@ -39,7 +39,7 @@ def collector_statements(path: Path = POLICY_FILE) -> tuple[Statement, ...]:
             sid=s["Sid"],
             actions=tuple(s["Action"]),
             resources=_as_tuple(s["Resource"]),
-            wildcard_reason=WILDCARD_REASON,
+            wildcard_reason=WILDCARD_REASON + ", ".join(s["Action"]),
         )
         for s in doc["Statement"]
     )
