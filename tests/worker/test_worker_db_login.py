@@ -18,7 +18,7 @@ from streamflix_worker.aws import make_clients
 from streamflix_worker.config import ConfigError, load_db_settings
 from streamflix_worker.credentials import CredentialSource, IamTokenSource
 from streamflix_worker.database import Database
-from streamflix_worker.standins import WORKER_LOGIN
+from streamflix_devtools.standins import WORKER_LOGIN
 from worker_testkit import Harness
 
 IAM_ENV = {

@@ -24,7 +24,7 @@ from streamflix_worker.errors import (
 )
 from streamflix_worker.processor import S3MediaProcessor
 from streamflix_worker.schema import ProcessingRequest, parse_request
-from streamflix_worker.standins import sample_request
+from streamflix_devtools.standins import sample_request
 from worker_testkit import Harness, wait_until
 
 BUCKET = "uploads-unit"

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from streamflix_worker import telemetry
+from streamflix_worker.contract import Metric
 from streamflix_worker.telemetry import Telemetry
 
 
@@ -63,8 +64,8 @@ def test_recording_prints_nothing_and_flush_keeps_every_value_in_100s(
     thread); flush prints documents of at most 100 values per metric, none lost."""
     metrics = Telemetry("StreamFlix/Worker", "dev")
     for i in range(250):
-        metrics.millis(telemetry.PROCESSING_LATENCY, i)
-    metrics.count(telemetry.JOBS_PROCESSED, 250)
+        metrics.millis(Metric.PROCESSING_LATENCY, i)
+    metrics.count(Metric.JOBS_PROCESSED, 250)
     assert _documents(capsys.readouterr().out) == []
     metrics.flush()
     docs = _documents(capsys.readouterr().out)
