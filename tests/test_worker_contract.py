@@ -68,8 +68,10 @@ def emitted_metrics(package: Path = PACKAGE) -> tuple[set[Metric], list[str]]:
                 and arg.attr in Metric.__members__
             ):
                 emitted.add(Metric[arg.attr])
-            elif isinstance(arg, ast.Attribute) and arg.attr == "metric" and _loops_over_outcomes(
-                tree, call
+            elif (
+                isinstance(arg, ast.Attribute)
+                and arg.attr == "metric"
+                and _loops_over_outcomes(tree, call)
             ):
                 emitted.update(o.metric for o in JobOutcome)
             else:
@@ -194,6 +196,26 @@ def test_each_alarm_decision_names_an_alarm_that_reads_the_metric(stack: StackVi
         alarm = stack.by_path("aws_cloudwatch_metric_alarm", f"/{decision}_alarm")
         names = {m for ns, m, _ in _metric_refs(alarm) if ns == METRICS_NAMESPACE}
         assert str(metric) in names, f"alarm {decision} does not read {metric}"
+
+
+def outcomes_decided(package: Path = PACKAGE) -> set[JobOutcome]:
+    """The ``JobOutcome.X`` members the worker's stages name (outside the contract itself)."""
+    return {
+        JobOutcome[node.attr]
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "contract.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "JobOutcome"
+        and node.attr in JobOutcome.__members__
+    }
+
+
+def test_every_outcome_is_decided_by_a_worker_stage() -> None:
+    """An outcome no stage ever produces would pass the emit scan (the batch emits every
+    outcome's metric) and count nothing."""
+    assert set(JobOutcome) - outcomes_decided() == set()
 
 
 def test_every_outcome_has_its_own_metric_and_a_meaning() -> None:
