@@ -87,6 +87,7 @@ class ShardConsumer(threading.Thread):
         return self._store.progressed
 
     def check_lease(self) -> None:
+        """Raise ``LeaseLostError`` once the leases may have expired (``ShardState``)."""
         self.state.check_lease()
 
     def _fetch(self, iterator: str) -> dict[str, Any] | None:
