@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -293,3 +294,18 @@ def test_the_stack_names_no_contract_value_outside_the_contract() -> None:
         if isinstance(node, ast.Constant) and node.value in facts
     ]
     assert not found, "\n".join(found)
+
+
+def test_every_status_the_worker_sql_names_is_a_contract_status() -> None:
+    """The SQL keeps statuses as literals (``status = 'PROCESSING'``); each must be one the
+    contract, and so the migrations' CHECK constraints, know."""
+    named = {
+        (path.name, node.lineno, literal)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        for literal in re.findall(r"'([A-Z][A-Z_]{2,})'", node.value)
+    }
+    assert named, "no status literal found: the scan no longer sees the worker's SQL"
+    unknown = sorted(n for n in named if n[2] not in set(contract.Status))
+    assert not unknown, unknown
