@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.ecs_cluster import (
     EcsCluster,
     EcsClusterConfiguration,
@@ -224,16 +225,30 @@ class Compute(Construct):
         security_group_id: the workers' security group.
         network_ready: what must exist before a task starts in those subnets (the VPC
             endpoints: the private subnets have no NAT).
-
-    Outputs (attributes):
-        cluster, cluster_name: the ECS cluster and its name (a metric dimension).
-        service, service_name: the workers' ECS service and its name (a metric dimension).
-        task_definition: the ``run`` task; migrate_task_definition: the one-off ``migrate``.
-        roles: the execution, task and migrate IAM roles (``WorkerRoles``).
-        capacity_providers: FARGATE base + FARGATE_SPOT weight of the cluster.
-        log_group, exec_log_group, insights_log_group: the workers', ECS Exec's and Container
-            Insights' encrypted 90-day log groups.
     """
+
+    cluster_name: str
+    """``streamflix-cluster-<suffix>`` (a Container Insights metric dimension)."""
+    service_name: str
+    """``streamflix-workers-<suffix>`` (a Container Insights metric dimension)."""
+    log_group: CloudwatchLogGroup
+    """The worker containers' logs and EMF metrics (KMS-encrypted, 90-day retention)."""
+    exec_log_group: CloudwatchLogGroup
+    """Where ECS Exec sessions are logged (always created: the cluster points at it)."""
+    roles: WorkerRoles
+    """The execution, task and migrate IAM roles, each least privilege."""
+    insights_log_group: CloudwatchLogGroup
+    """Container Insights' performance events, created before the cluster so ECS uses it."""
+    cluster: EcsCluster
+    """The ECS cluster (Container Insights on, task storage and Exec sessions encrypted)."""
+    capacity_providers: EcsClusterCapacityProviders
+    """FARGATE base + weighted FARGATE_SPOT, the cluster's default strategy."""
+    task_definition: EcsTaskDefinition
+    """The ``run`` task: the worker service's containers."""
+    migrate_task_definition: EcsTaskDefinition
+    """The one-off ``migrate`` task (runs as the master user, reads the master secret)."""
+    service: EcsService
+    """The workers' service in the private subnets; Auto Scaling owns its running count."""
 
     def __init__(
         self,

@@ -132,10 +132,10 @@ class Dashboard(Construct):
     Inputs:
         ctx: the stack context (name, region, the environment the worker metrics carry).
         resources: names of what the graphs show (metric dimensions), shared with the alarms.
-
-    Outputs (attributes):
-        dashboard: the ``streamflix-dashboard-<suffix>`` CloudWatch dashboard.
     """
+
+    dashboard: CloudwatchDashboard
+    """``streamflix-dashboard-<suffix>``: stream, workers (every contract metric), DLQ, DB."""
 
     def __init__(
         self, scope: Construct, id_: str, ctx: StackContext, resources: MonitoredResources

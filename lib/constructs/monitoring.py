@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTargetDeadLetterConfig,
     CloudwatchEventTargetInputTransformer,
 )
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
@@ -317,12 +318,15 @@ class Monitoring(Construct):
         extra_topics: existing topics notified as well (``STREAMFLIX_ALARM_TOPIC_ARN``).
         topic_policies: what grants EventBridge the right to publish to the topics (the rule's
             targets wait for them).
-
-    Outputs (attributes):
-        alarms: every CloudWatch alarm by its ``alarm_specs`` key.
-        rotation_rule: the EventBridge rule matching RotationFailed for the database secret.
-        events_dlq: the queue EventBridge puts the alerts it could not deliver in.
     """
+
+    alarms: dict[str, CloudwatchMetricAlarm]
+    """Every CloudWatch alarm, by its ``alarm_specs`` key (``WORKER_METRIC_ALARMS`` names
+    the ones watching worker metrics)."""
+    rotation_rule: CloudwatchEventRule
+    """The EventBridge rule matching RotationFailed for the database secret."""
+    events_dlq: SqsQueue
+    """Where EventBridge puts the alerts it could not deliver (encrypted, alarmed on)."""
 
     def __init__(
         self,
