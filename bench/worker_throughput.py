@@ -40,11 +40,11 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "worker" / "src"))
+sys.path[:0] = [str(ROOT / "worker" / "src"), str(ROOT / "worker" / "devtools")]
 
 from profile_summary import summarize  # noqa: E402
+from streamflix_devtools.standins import Stack, StandIns, make_clip, sample_request  # noqa: E402
 from streamflix_worker.media import probe_file  # noqa: E402
-from streamflix_worker.standins import Stack, StandIns, make_clip, sample_request  # noqa: E402
 
 ENTRY = Path(__file__).resolve().parent / "bench_worker.py"
 TARGET_RECORDS_PER_WORKER_CPU_S = 5_000.0

@@ -28,10 +28,11 @@ from lib.constructs.outputs import publish_outputs
 from lib.constructs.parts import StackParts
 from lib.constructs.registry import Registry
 from lib.constructs.scaling import WorkerScaling
-from lib.constructs.worker_roles import WORKER_DB_USER, WorkerAccess
+from lib.constructs.worker_roles import WorkerAccess
 from lib.context import StackContext
 from lib.naming import Namer
 from lib.state import local_state_path
+from lib.worker_contract import WORKER_DB_USER
 
 
 class StreamflixStack(TerraformStack):

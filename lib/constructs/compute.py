@@ -5,8 +5,9 @@ all Linux capabilities dropped and a scratch volume at /scratch for the files it
 ``stopTimeout`` is 120 s (the Fargate maximum) so a Spot interruption's SIGTERM leaves time to
 drain (the worker drains within ``DRAIN_TIMEOUT_SECONDS`` = 90). The service runs in the private
 subnets without a public IP, mixes a FARGATE base with weighted FARGATE_SPOT, and rolls back a
-deployment whose tasks fail to start. Its environment is the worker contract in
-``worker_environment`` (names must match ``streamflix_worker.config``).
+deployment whose tasks fail to start. Its environment is the worker contract
+(``lib.worker_contract.Env``, the names ``streamflix_worker.config`` reads) in
+``worker_environment``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.ecs_cluster import (
     EcsCluster,
     EcsClusterConfiguration,
@@ -47,14 +49,9 @@ from lib.config import WorkerConfig
 from lib.constructs.encryption import EncryptionKeys, ServiceGrant
 from lib.constructs.failure_handling import DLQ_MAX_MESSAGE_BYTES
 from lib.constructs.logs import encrypted_log_group
-from lib.constructs.worker_roles import (
-    METRICS_NAMESPACE,
-    WORKER_DB_USER,
-    WorkerAccess,
-    WorkerGrants,
-    WorkerRoles,
-)
+from lib.constructs.worker_roles import WorkerAccess, WorkerGrants, WorkerRoles
 from lib.context import StackContext
+from lib.worker_contract import METRICS_NAMESPACE, RUN_TASK_ONLY, WORKER_DB_USER, Env
 
 CONTAINER_NAME = "worker"
 CONTAINER_USER = "10001:10001"
@@ -88,39 +85,39 @@ class WorkerWiring:
 
 
 def worker_environment(ctx: StackContext, wiring: WorkerWiring) -> dict[str, str]:
-    """Every environment variable the worker reads, by its exact name."""
+    """Every environment variable the worker task sets (``contract.set_by_run_task()``)."""
     retry = ctx.config.retry
     return {
-        "STREAM_NAME": wiring.stream_name,
-        "UPLOADS_BUCKET": wiring.uploads_bucket,
+        Env.STREAM_NAME: wiring.stream_name,
+        Env.UPLOADS_BUCKET: wiring.uploads_bucket,
         # its own login with an IAM auth token: the worker never sees the master secret
-        "DB_AUTH": "iam",
-        "DB_USER": WORKER_DB_USER,
-        "DB_HOST": wiring.db_host,
-        "DB_PORT": str(wiring.db_port),
-        "DB_NAME": wiring.db_name,
-        "DB_SSLMODE": "verify-full",
-        "DLQ_URL": wiring.dlq_url,
-        "DLQ_MAX_MESSAGE_BYTES": str(DLQ_MAX_MESSAGE_BYTES),  # the queue's own setting
-        "ALERT_TOPIC_ARN": wiring.alert_topic_arn,
-        "RETRY_MAX_ATTEMPTS": str(retry.max_attempts),
-        "RETRY_BASE_BACKOFF_MS": str(retry.base_backoff_ms),
-        "RETRY_MAX_BACKOFF_MS": str(retry.max_backoff_ms),
-        "METRICS_NAMESPACE": METRICS_NAMESPACE,
-        "ENVIRONMENT": ctx.config.environment_suffix,
-        "AWS_REGION": ctx.region,
-        "SCRATCH_DIR": SCRATCH_DIR,
-        "TMPDIR": SCRATCH_DIR,
-        "LEASE_TTL_SECONDS": str(LEASE_TTL_SECONDS),
-        "DRAIN_TIMEOUT_SECONDS": str(DRAIN_TIMEOUT_SECONDS),
+        Env.DB_AUTH: "iam",
+        Env.DB_USER: WORKER_DB_USER,
+        Env.DB_HOST: wiring.db_host,
+        Env.DB_PORT: str(wiring.db_port),
+        Env.DB_NAME: wiring.db_name,
+        Env.DB_SSLMODE: "verify-full",
+        Env.DLQ_URL: wiring.dlq_url,
+        Env.DLQ_MAX_MESSAGE_BYTES: str(DLQ_MAX_MESSAGE_BYTES),  # the queue's own setting
+        Env.ALERT_TOPIC_ARN: wiring.alert_topic_arn,
+        Env.RETRY_MAX_ATTEMPTS: str(retry.max_attempts),
+        Env.RETRY_BASE_BACKOFF_MS: str(retry.base_backoff_ms),
+        Env.RETRY_MAX_BACKOFF_MS: str(retry.max_backoff_ms),
+        Env.METRICS_NAMESPACE: METRICS_NAMESPACE,
+        Env.ENVIRONMENT: ctx.config.environment_suffix,
+        Env.AWS_REGION: ctx.region,
+        Env.SCRATCH_DIR: SCRATCH_DIR,
+        Env.TMPDIR: SCRATCH_DIR,
+        Env.LEASE_TTL_SECONDS: str(LEASE_TTL_SECONDS),
+        Env.DRAIN_TIMEOUT_SECONDS: str(DRAIN_TIMEOUT_SECONDS),
     }
 
 
 def migrate_environment(worker_env: dict[str, str], wiring: WorkerWiring) -> dict[str, str]:
     """The migrate task runs as the master user: password from the master secret, which only
     its role may read (the worker's IAM login variables do not apply)."""
-    env = {k: v for k, v in worker_env.items() if k not in ("DB_AUTH", "DB_USER")}
-    return env | {"DB_AUTH": "secret", "DB_SECRET_ARN": wiring.db_secret_arn}
+    env = {k: v for k, v in worker_env.items() if k not in (Env.DB_AUTH, *RUN_TASK_ONLY)}
+    return env | {Env.DB_AUTH: "secret", Env.DB_SECRET_ARN: wiring.db_secret_arn}
 
 
 def container_definition(
@@ -148,7 +145,7 @@ def container_definition(
         "mountPoints": [
             {"sourceVolume": SCRATCH_VOLUME, "containerPath": SCRATCH_DIR, "readOnly": False}
         ],
-        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "environment": [{"name": str(k), "value": v} for k, v in sorted(environment.items())],
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
@@ -214,6 +211,45 @@ def fargate_storage_grants(account_id: str, cluster_name: str) -> list[ServiceGr
 
 
 class Compute(Construct):
+    """The worker fleet: ECS cluster, the ``run`` and ``migrate`` task definitions, the service.
+
+    Inputs:
+        ctx: the stack context (names, region, account; ``config.worker`` sizes the tasks and
+            the capacity mix, ``config.retry`` the worker's retry variables).
+        keys: the stack's KMS keys; the data key encrypts the logs, task storage and ECS Exec
+            sessions, and Fargate's grants on it are added to ``keys.data_grants``.
+        image: ``<repository url>:<tag>`` both task definitions run.
+        wiring: where the worker's inputs live; becomes its environment (the contract).
+        access: the data resources the worker's IAM roles are scoped to.
+        subnet_ids: the private subnets the tasks run in (no public IP).
+        security_group_id: the workers' security group.
+        network_ready: what must exist before a task starts in those subnets (the VPC
+            endpoints: the private subnets have no NAT).
+    """
+
+    cluster_name: str
+    """``streamflix-cluster-<suffix>`` (a Container Insights metric dimension)."""
+    service_name: str
+    """``streamflix-workers-<suffix>`` (a Container Insights metric dimension)."""
+    log_group: CloudwatchLogGroup
+    """The worker containers' logs and EMF metrics (KMS-encrypted, 90-day retention)."""
+    exec_log_group: CloudwatchLogGroup
+    """Where ECS Exec sessions are logged (always created: the cluster points at it)."""
+    roles: WorkerRoles
+    """The execution, task and migrate IAM roles, each least privilege."""
+    insights_log_group: CloudwatchLogGroup
+    """Container Insights' performance events, created before the cluster so ECS uses it."""
+    cluster: EcsCluster
+    """The ECS cluster (Container Insights on, task storage and Exec sessions encrypted)."""
+    capacity_providers: EcsClusterCapacityProviders
+    """FARGATE base + weighted FARGATE_SPOT, the cluster's default strategy."""
+    task_definition: EcsTaskDefinition
+    """The ``run`` task: the worker service's containers."""
+    migrate_task_definition: EcsTaskDefinition
+    """The one-off ``migrate`` task (runs as the master user, reads the master secret)."""
+    service: EcsService
+    """The workers' service in the private subnets; Auto Scaling owns its running count."""
+
     def __init__(
         self,
         scope: Construct,
@@ -228,13 +264,32 @@ class Compute(Construct):
         security_group_id: str,
         network_ready: Sequence[ITerraformDependable] = (),
     ):
-        """``network_ready``: what the tasks need in their subnets before the first one starts
-        (the VPC endpoints: the private subnets have no NAT)."""
         super().__init__(scope, id_)
         names = ctx.namer
-        cfg = ctx.config.worker
         self.cluster_name = names.name("cluster")
         self.service_name = names.name("workers")
+        self._log_groups_and_roles(ctx, keys, access)
+        self._cluster(ctx, keys)
+        environment = worker_environment(ctx, wiring)
+        self.task_definition = self._task_definition(
+            ctx, self.roles.task, "worker", names.name("worker"), image, RUN_COMMAND, environment
+        )
+        self.migrate_task_definition = self._task_definition(
+            ctx,
+            self.roles.migrate,
+            "migrate",
+            names.name("worker-migrate"),
+            image,
+            MIGRATE_COMMAND,
+            migrate_environment(environment, wiring),
+        )
+        self.service = self._service(ctx, subnet_ids, security_group_id, network_ready)
+
+    def _log_groups_and_roles(
+        self, ctx: StackContext, keys: EncryptionKeys, access: WorkerAccess
+    ) -> None:
+        """The workers' log groups, and the roles scoped to them and to the data."""
+        names = ctx.namer
         self.log_group = encrypted_log_group(self, "worker_logs", names.name("worker-logs"), keys)
         # Always created: the cluster's ECS Exec configuration points at it, so a session is
         # logged and encrypted the moment a service enables Exec (STREAMFLIX_ECS_EXEC).
@@ -246,10 +301,15 @@ class Compute(Construct):
             WorkerGrants(
                 access=access,
                 log_group_arn=self.log_group.arn,
-                exec_log_group_arn=self.exec_log_group.arn if cfg.enable_exec else None,
+                exec_log_group_arn=(
+                    self.exec_log_group.arn if ctx.config.worker.enable_exec else None
+                ),
             ),
         )
-        roles = self.roles
+
+    def _cluster(self, ctx: StackContext, keys: EncryptionKeys) -> None:
+        """The cluster (Container Insights, encrypted task storage and Exec sessions) and its
+        capacity providers."""
         # Created before the cluster so ECS writes into our encrypted 90-day group, not into
         # one it would create unencrypted with no expiry.
         self.insights_log_group = encrypted_log_group(
@@ -267,7 +327,6 @@ class Compute(Construct):
             depends_on=[self.insights_log_group],
         )
         keys.data_grants.extend(fargate_storage_grants(ctx.account_id, self.cluster_name))
-        strategy = capacity_strategy(cfg)
         self.capacity_providers = EcsClusterCapacityProviders(
             self,
             "capacity_providers",
@@ -277,25 +336,20 @@ class Compute(Construct):
                 EcsClusterCapacityProvidersDefaultCapacityProviderStrategy(
                     capacity_provider=p, base=b, weight=w
                 )
-                for p, b, w in strategy
+                for p, b, w in capacity_strategy(ctx.config.worker)
             ],
         )
 
-        environment = worker_environment(ctx, wiring)
-        self.task_definition = self._task_definition(
-            ctx, roles.task, "worker", names.name("worker"), image, RUN_COMMAND, environment
-        )
-        self.migrate_task_definition = self._task_definition(
-            ctx,
-            roles.migrate,
-            "migrate",
-            names.name("worker-migrate"),
-            image,
-            MIGRATE_COMMAND,
-            migrate_environment(environment, wiring),
-        )
-
-        self.service = EcsService(
+    def _service(
+        self,
+        ctx: StackContext,
+        subnet_ids: list[str],
+        security_group_id: str,
+        network_ready: Sequence[ITerraformDependable],
+    ) -> EcsService:
+        """The workers' service: private, Spot-weighted, rolled back when tasks cannot start."""
+        cfg = ctx.config.worker
+        return EcsService(
             self,
             "service",
             name=self.service_name,
@@ -305,7 +359,7 @@ class Compute(Construct):
             platform_version="LATEST",
             capacity_provider_strategy=[
                 EcsServiceCapacityProviderStrategy(capacity_provider=p, base=b, weight=w)
-                for p, b, w in strategy
+                for p, b, w in capacity_strategy(cfg)
             ],
             network_configuration=EcsServiceNetworkConfiguration(
                 subnets=subnet_ids, security_groups=[security_group_id], assign_public_ip=False
@@ -336,6 +390,7 @@ class Compute(Construct):
         command: tuple[str, ...],
         environment: dict[str, str],
     ) -> EcsTaskDefinition:
+        """One Fargate task definition of the hardened worker container, x86_64 (Spot)."""
         cfg = ctx.config.worker
         container = container_definition(
             image=image,

@@ -14,8 +14,8 @@ from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from constructs import Construct
 
 from lib.constructs.monitoring import MonitoredResources
-from lib.constructs.worker_roles import METRICS_NAMESPACE
 from lib.context import StackContext
+from lib.worker_contract import METRIC_DIMENSION, METRICS_NAMESPACE, Metric, Unit, metrics_in
 
 WIDGET_WIDTH = 8
 WIDGET_HEIGHT = 6
@@ -24,6 +24,8 @@ PER_ROW = 24 // WIDGET_WIDTH
 
 @dataclass(frozen=True)
 class Graph:
+    """One widget: a title, its metric rows, one statistic."""
+
     title: str
     metrics: tuple[tuple[str, ...], ...]  # CloudWatch's [namespace, name, dim, value, ...] rows
     stat: str = "Sum"
@@ -32,7 +34,11 @@ class Graph:
 def _graphs(ctx: StackContext, r: MonitoredResources) -> list[Graph]:
     stream = ("StreamName", r.stream_name)
     service = ("ClusterName", r.cluster_name, "ServiceName", r.service_name)
-    env = ("Environment", ctx.config.environment_suffix)
+    env = (METRIC_DIMENSION, ctx.config.environment_suffix)
+
+    def worker(*metrics: Metric) -> tuple[tuple[str, ...], ...]:
+        return tuple((METRICS_NAMESPACE, str(m), *env) for m in metrics)
+
     db = ("DBClusterIdentifier", r.db_cluster_id)
     queue = ("QueueName", r.dlq_name)
     return [
@@ -47,7 +53,7 @@ def _graphs(ctx: StackContext, r: MonitoredResources) -> list[Graph]:
             "Stream: lag (iterator age, ms)",
             (
                 ("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", *stream),
-                (METRICS_NAMESPACE, "MillisBehindLatest", *env),
+                *worker(Metric.MILLIS_BEHIND_LATEST),
             ),
             stat="Maximum",
         ),
@@ -66,26 +72,9 @@ def _graphs(ctx: StackContext, r: MonitoredResources) -> list[Graph]:
             ),
             stat="Average",
         ),
-        Graph(
-            "Workers: job outcomes",
-            tuple(
-                (METRICS_NAMESPACE, name, *env)
-                for name in (
-                    "JobsProcessed",
-                    "JobsFailed",
-                    "JobsRetried",
-                    "JobsDeadLettered",
-                    "JobsDuplicate",
-                    "JobsDuplicateChanged",
-                    "ShardConsumerCrashed",
-                )
-            ),
-        ),
-        Graph(
-            "Workers: processing latency (ms, p90)",
-            ((METRICS_NAMESPACE, "ProcessingLatency", *env),),
-            stat="p90",
-        ),
+        # every count the worker emits (a new outcome's metric lands here by itself)
+        Graph("Workers: job outcomes", worker(*metrics_in(Unit.COUNT))),
+        Graph("Workers: processing latency (ms, p90)", worker(Metric.PROCESSING_LATENCY), "p90"),
         Graph(
             "Workers: CPU / memory (%)",
             (("AWS/ECS", "CPUUtilization", *service), ("AWS/ECS", "MemoryUtilization", *service)),
@@ -114,6 +103,7 @@ def _graphs(ctx: StackContext, r: MonitoredResources) -> list[Graph]:
 
 
 def dashboard_body(ctx: StackContext, r: MonitoredResources) -> dict[str, Any]:
+    """The dashboard JSON: the graphs laid out ``PER_ROW`` to a row."""
     widgets = []
     for index, graph in enumerate(_graphs(ctx, r)):
         widgets.append(
@@ -137,6 +127,16 @@ def dashboard_body(ctx: StackContext, r: MonitoredResources) -> dict[str, Any]:
 
 
 class Dashboard(Construct):
+    """The pipeline's CloudWatch dashboard, one screen from the stream to the database.
+
+    Inputs:
+        ctx: the stack context (name, region, the environment the worker metrics carry).
+        resources: names of what the graphs show (metric dimensions), shared with the alarms.
+    """
+
+    dashboard: CloudwatchDashboard
+    """``streamflix-dashboard-<suffix>``: stream, workers (every contract metric), DLQ, DB."""
+
     def __init__(
         self, scope: Construct, id_: str, ctx: StackContext, resources: MonitoredResources
     ):

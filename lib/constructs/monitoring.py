@@ -19,14 +19,18 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTargetDeadLetterConfig,
     CloudwatchEventTargetInputTransformer,
 )
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
-from lib.constructs.alarms import AlarmSpec, Metric, build_alarm, notify
+from lib.constructs.alarms import AlarmSpec, build_alarm, notify
+from lib.constructs.alarms import Metric as AlarmMetric
 from lib.constructs.encryption import EncryptionKeys
 from lib.constructs.failure_handling import encrypted_queue
-from lib.constructs.worker_roles import METRICS_NAMESPACE
 from lib.context import StackContext
 from lib.iam import Statement
+from lib.worker_contract import METRIC_DIMENSION, METRICS_NAMESPACE, Metric
 
 GIB = 1024**3
 ACU_MEMORY_BYTES = 2 * GIB  # one Aurora capacity unit is ~2 GiB of memory
@@ -44,6 +48,24 @@ DB_PERIOD_S = 300
 # at-least-once producers repeat a few records after their own retries.
 SHARD_STUCK_PERIODS = 2
 DUPLICATES_PER_5_MIN = 500
+# Every metric the worker emits, and the alarm that watches it (an ``alarm_specs`` key) or why
+# none does. tests/test_worker_contract.py fails on a contract metric missing here, so a new
+# outcome cannot ship without an alarm decision.
+WORKER_METRIC_ALARMS: dict[Metric, str] = {
+    Metric.JOBS_PROCESSED: "error_rate",
+    Metric.JOBS_FAILED: "error_rate",
+    Metric.JOBS_RETRIED: "none: transient retries are normal; exhausted ones fail the job and "
+    "count in error_rate",
+    Metric.JOBS_DEAD_LETTERED: "none: dlq_visible alarms on the queue itself, which also holds "
+    "letters this metric never saw (a restarted worker's, a redrive's)",
+    Metric.JOBS_DUPLICATE: "duplicates",
+    Metric.JOBS_DUPLICATE_CHANGED: "none: a correction is kept for the operator's redrive "
+    "--latest, not an incident; the dashboard shows the rate",
+    Metric.SHARD_CONSUMER_CRASHED: "shard_stuck",
+    Metric.PROCESSING_LATENCY: "none: slow jobs show as stream lag, which iterator_age alarms on",
+    Metric.MILLIS_BEHIND_LATEST: "none: the stream's own lag metric drives iterator_age",
+}
+NO_ALARM = "none: "  # prefix of a decision not to alarm, followed by the reason
 ROTATION_RULE = "rotation-failed"  # naming component of the EventBridge rule
 EVENTS_DLQ = "events-dlq"  # where EventBridge puts alerts it could not deliver
 
@@ -70,19 +92,20 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
     cfg = ctx.config
     stream = {"StreamName": r.stream_name}
     db = {"DBClusterIdentifier": r.db_cluster_id}
-    worker = {"Environment": cfg.environment_suffix}
+    worker = {METRIC_DIMENSION: cfg.environment_suffix}
     service = {"ClusterName": r.cluster_name, "ServiceName": r.service_name}
     max_memory = int(cfg.database.max_acu * ACU_MEMORY_BYTES)
     connections = int(max_connections(cfg.database.max_acu) * CONNECTIONS_ALARM_FRACTION)
 
-    def kinesis(name: str, stat: str) -> Metric:
-        return Metric("AWS/Kinesis", name, stream, stat)
+    def kinesis(name: str, stat: str) -> AlarmMetric:
+        return AlarmMetric("AWS/Kinesis", name, stream, stat)
 
-    def rds(name: str, stat: str) -> Metric:
-        return Metric("AWS/RDS", name, db, stat, DB_PERIOD_S)
+    def rds(name: str, stat: str) -> AlarmMetric:
+        return AlarmMetric("AWS/RDS", name, db, stat, DB_PERIOD_S)
 
-    def jobs(name: str) -> Metric:
-        return Metric(METRICS_NAMESPACE, name, worker, "Sum", 300)
+    def jobs(name: Metric) -> AlarmMetric:
+        # a plain str: jsii would pass an Enum member on as a jsii enum reference
+        return AlarmMetric(METRICS_NAMESPACE, str(name), worker, "Sum", 300)
 
     return {
         "rule_failed": AlarmSpec(
@@ -96,7 +119,7 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
             1,
             # AWS/Events sends FailedInvocations only when it is not zero (EventBridge User
             # Guide, "Monitoring Amazon EventBridge"): missing data is the healthy case.
-            metric=Metric(
+            metric=AlarmMetric(
                 "AWS/Events",
                 "FailedInvocations",
                 {"RuleName": ctx.namer.name(ROTATION_RULE)},
@@ -111,7 +134,7 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
             "GreaterThanThreshold",
             0,
             1,
-            metric=Metric(
+            metric=AlarmMetric(
                 "AWS/SQS",
                 "ApproximateNumberOfMessagesVisible",
                 {"QueueName": ctx.namer.name(EVENTS_DLQ)},
@@ -126,7 +149,7 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
             "GreaterThanThreshold",
             0,
             1,
-            metric=Metric(
+            metric=AlarmMetric(
                 "AWS/SQS",
                 "ApproximateNumberOfMessagesVisible",
                 {"QueueName": r.dlq_name},
@@ -170,13 +193,16 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
         "error_rate": AlarmSpec(
             "alarm-error-rate",
             f"More than {cfg.alarms.error_rate_percent:g}% of jobs failed in 5 minutes "
-            "(JobsFailed / (JobsProcessed + JobsFailed)). Read the worker log group for the "
-            "failing reason and the DLQ for the affected videos.",
+            f"({Metric.JOBS_FAILED} / ({Metric.JOBS_PROCESSED} + {Metric.JOBS_FAILED})). Read the "
+            "worker log group for the failing reason and the DLQ for the affected videos.",
             "GreaterThanThreshold",
             cfg.alarms.error_rate_percent,
             1,
             expression=("IF((processed + failed) > 0, 100 * failed / (processed + failed), 0)"),
-            inputs={"processed": jobs("JobsProcessed"), "failed": jobs("JobsFailed")},
+            inputs={
+                "processed": jobs(Metric.JOBS_PROCESSED),
+                "failed": jobs(Metric.JOBS_FAILED),
+            },
         ),
         "shard_stuck": AlarmSpec(
             "alarm-shard-stuck",
@@ -188,18 +214,18 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
             "GreaterThanThreshold",
             0,
             SHARD_STUCK_PERIODS,
-            metric=jobs("ShardConsumerCrashed"),
+            metric=jobs(Metric.SHARD_CONSUMER_CRASHED),
         ),
         "duplicates": AlarmSpec(
             "alarm-duplicates",
             f"More than {DUPLICATES_PER_5_MIN} requests in 5 minutes were for videos already "
-            "in progress or done (JobsDuplicate): a producer is replaying. The worker skips "
-            "them; find the producer from the 'duplicate requests skipped' log lines and the "
-            "video_duplicate_requests table, and stop the replay.",
+            f"in progress or done ({Metric.JOBS_DUPLICATE}): a producer is replaying. The worker "
+            "skips them; find the producer from the 'duplicate requests skipped' log lines and "
+            "the video_duplicate_requests table, and stop the replay.",
             "GreaterThanThreshold",
             DUPLICATES_PER_5_MIN,
             1,
-            metric=jobs("JobsDuplicate"),
+            metric=jobs(Metric.JOBS_DUPLICATE),
         ),
         "tasks_below_min": AlarmSpec(
             "alarm-tasks-below-min",
@@ -211,7 +237,7 @@ def alarm_specs(ctx: StackContext, r: MonitoredResources) -> dict[str, AlarmSpec
             "LessThanThreshold",
             cfg.worker.running_min_tasks,  # 0 before the first image: nothing to miss
             5,
-            metric=Metric("ECS/ContainerInsights", "RunningTaskCount", service, "Minimum"),
+            metric=AlarmMetric("ECS/ContainerInsights", "RunningTaskCount", service, "Minimum"),
             treat_missing_data="breaching",
         ),
         "db_cpu": AlarmSpec(
@@ -282,6 +308,26 @@ def rotation_failed_pattern(secret_arn: str) -> dict[str, object]:
 
 
 class Monitoring(Construct):
+    """Operator alarms for the pipeline, and the rule that alerts on a failed secret rotation.
+
+    Inputs:
+        ctx: the stack context (names; ``config.alarms`` thresholds, capacity they scale to).
+        keys: the stack's KMS keys (the EventBridge dead-letter queue is encrypted with them).
+        resources: names of what the alarms watch (metric dimensions).
+        topic_arn: the alerts topic every alarm and the rotation rule notify.
+        extra_topics: existing topics notified as well (``STREAMFLIX_ALARM_TOPIC_ARN``).
+        topic_policies: what grants EventBridge the right to publish to the topics (the rule's
+            targets wait for them).
+    """
+
+    alarms: dict[str, CloudwatchMetricAlarm]
+    """Every CloudWatch alarm, by its ``alarm_specs`` key (``WORKER_METRIC_ALARMS`` names
+    the ones watching worker metrics)."""
+    rotation_rule: CloudwatchEventRule
+    """The EventBridge rule matching RotationFailed for the database secret."""
+    events_dlq: SqsQueue
+    """Where EventBridge puts the alerts it could not deliver (encrypted, alarmed on)."""
+
     def __init__(
         self,
         scope: Construct,
@@ -293,24 +339,41 @@ class Monitoring(Construct):
         extra_topics: Sequence[str] = (),
         topic_policies: Sequence[ITerraformDependable] = (),
     ):
-        """``topic_policies``: what grants EventBridge the right to publish to the topics."""
         super().__init__(scope, id_)
         self.alarms = {
             key: build_alarm(self, f"{key}_alarm", ctx, spec, **notify(topic_arn, *extra_topics))
             for key, spec in alarm_specs(ctx, resources).items()
         }
-        self.rotation_rule = CloudwatchEventRule(
+        self.rotation_rule = self._rotation_rule(ctx, resources.secret_arn)
+        self.events_dlq, events_dlq_policy = self._events_dlq(ctx, keys)
+        # Our topic, then the configured existing topic (it cannot subscribe to ours).
+        targets = [("rotation_failed_to_topic", "alerts-topic", topic_arn)]
+        targets += [
+            ("rotation_failed_to_external_topic", "external-topic", t) for t in extra_topics
+        ]
+        for construct_id, target_id, arn in targets:
+            # EventBridge sends through these policies (policies/ordering.py, DELIVERY).
+            self._rotation_target(
+                construct_id, target_id, arn, [events_dlq_policy, *topic_policies]
+            )
+
+    def _rotation_rule(self, ctx: StackContext, secret_arn: str) -> CloudwatchEventRule:
+        return CloudwatchEventRule(
             self,
             "rotation_failed",
             name=ctx.namer.name(ROTATION_RULE),
             description="Database secret rotation failed: the master password did not change "
             "and the migrate task keeps using it until it is fixed; see docs/runtime.md",
-            event_pattern=json.dumps(rotation_failed_pattern(resources.secret_arn)),
+            event_pattern=json.dumps(rotation_failed_pattern(secret_arn)),
         )
+
+    def _events_dlq(
+        self, ctx: StackContext, keys: EncryptionKeys
+    ) -> tuple[SqsQueue, SqsQueuePolicy]:
+        """EventBridge User Guide, "Using dead-letter queues to process undelivered events": the
+        queue policy lets events.amazonaws.com send, for this rule only."""
         rule_arn = self.rotation_rule.arn
-        # EventBridge User Guide, "Using dead-letter queues to process undelivered events": the
-        # queue policy lets events.amazonaws.com send, for this rule only.
-        self.events_dlq, events_dlq_policy = encrypted_queue(
+        return encrypted_queue(
             self,
             "events_dlq",
             ctx,
@@ -326,30 +389,32 @@ class Monitoring(Construct):
                 ),
             ),
         )
-        # Our topic, then the configured existing topic (it cannot subscribe to ours).
-        targets = [("rotation_failed_to_topic", "alerts-topic", topic_arn)]
-        targets += [
-            ("rotation_failed_to_external_topic", "external-topic", t) for t in extra_topics
-        ]
-        for construct_id, target_id, arn in targets:
-            CloudwatchEventTarget(
-                self,
-                construct_id,
-                rule=self.rotation_rule.name,
-                arn=arn,
-                target_id=target_id,
-                dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=self.events_dlq.arn),
-                # EventBridge sends through these policies (policies/ordering.py, DELIVERY).
-                depends_on=[events_dlq_policy, *topic_policies],
-                input_transformer=CloudwatchEventTargetInputTransformer(
-                    input_paths={
-                        "secret": "$.detail.additionalEventData.SecretId",
-                        "time": "$.time",
-                    },
-                    input_template=(
-                        '"Secrets Manager rotation FAILED for <secret> at <time>. The database '
-                        "password did not change. Check the secret rotation status and the RDS "
-                        'events, then rotate again (aws secretsmanager rotate-secret)."'
-                    ),
+
+    def _rotation_target(
+        self,
+        construct_id: str,
+        target_id: str,
+        arn: str,
+        depends_on: list[ITerraformDependable],
+    ) -> None:
+        """One topic the rotation-failure alert goes to, as a readable sentence."""
+        CloudwatchEventTarget(
+            self,
+            construct_id,
+            rule=self.rotation_rule.name,
+            arn=arn,
+            target_id=target_id,
+            dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=self.events_dlq.arn),
+            depends_on=depends_on,
+            input_transformer=CloudwatchEventTargetInputTransformer(
+                input_paths={
+                    "secret": "$.detail.additionalEventData.SecretId",
+                    "time": "$.time",
+                },
+                input_template=(
+                    '"Secrets Manager rotation FAILED for <secret> at <time>. The database '
+                    "password did not change. Check the secret rotation status and the RDS "
+                    'events, then rotate again (aws secretsmanager rotate-secret)."'
                 ),
-            )
+            ),
+        )

@@ -24,11 +24,7 @@ from constructs import Construct
 from lib.context import StackContext
 from lib.iam import Statement, policy_document, service_trust
 
-METRICS_NAMESPACE = "StreamFlix/Worker"  # EMF namespace (worker env), not an IAM grant
 ECS_TASKS = "ecs-tasks.amazonaws.com"
-# The worker's database login: role created by worker/migrations/V004, made a login granted
-# rds_iam by V006. The task role may connect as this user only.
-WORKER_DB_USER = "streamflix_worker"
 # Services through which the task role uses the data key (each encrypts one of our resources).
 TASK_KMS_VIA_SERVICES = ("kinesis", "s3", "sqs", "sns")
 # Exactly the Kinesis calls the worker makes (supervisor: ListShards; consumer: GetShardIterator,
@@ -69,7 +65,7 @@ class WorkerAccess:
     data_key_arn: str
     dlq_arn: str
     topic_arn: str
-    db_user_arn: str  # arn:aws:rds-db:<region>:<account>:dbuser:<cluster id>/WORKER_DB_USER
+    db_user_arn: str  # arn:aws:rds-db:<region>:<account>:dbuser:<cluster id>/<WORKER_DB_USER>
     repository_arn: str
 
 

@@ -11,7 +11,7 @@ import pytest
 import streamflix_worker.app
 import streamflix_worker.aws
 from aws_calls import AwsCallRecorder
-from streamflix_worker.standins import StandIns, make_clip
+from streamflix_devtools.standins import StandIns, make_clip
 from worker_testkit import Harness
 
 IAM_CALLS_TEST = "test_worker_iam_calls.py"

@@ -10,7 +10,7 @@ import struct
 import subprocess
 from pathlib import Path
 
-from streamflix_worker.standins import make_clip
+from streamflix_devtools.standins import make_clip
 
 # Matroska Segment Info > Duration (EBML id 0x4489), an 8-byte big-endian float in units of
 # TimestampScale (1 ms as written by FFmpeg); FFmpeg reports a negative value as is.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from streamflix_devtools.standins import REGION, StandIns
 from streamflix_worker.aws import make_clients, parse_response_timestamp
-from streamflix_worker.standins import REGION, StandIns
 
 
 def test_epoch_numbers_become_utc_datetimes_and_strings_still_parse() -> None:

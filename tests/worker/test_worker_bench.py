@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from streamflix_worker.standins import StandIns, make_clip
+from streamflix_devtools.standins import StandIns, make_clip
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from streamflix_devtools.standins import sample_request
 from streamflix_worker.schema import ProcessingRequest, RedriveMarker
-from streamflix_worker.standins import sample_request
 from streamflix_worker.store import Claim, ExistingVideo, Job, decide
 
 REDRIVE = uuid.uuid4()

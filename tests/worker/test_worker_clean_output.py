@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from streamflix_worker.standins import Postgres
+from streamflix_devtools.standins import Postgres
 
 REPO = Path(__file__).resolve().parents[2]
 ERROR_MARKERS = ("Failed", "Traceback", "ERROR", "killing it instead", "Error")
@@ -49,10 +49,11 @@ def test_postgres_stops_once_after_restart(
 
 
 def test_demo_output_is_clean_and_complete() -> None:
-    env = os.environ | {"PYTHONPATH": str(REPO / "worker" / "src")}
+    paths = (REPO / "worker" / "src", REPO / "worker" / "devtools")
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(map(str, paths))}
     env.pop("DEMO_KEEP_LOGS", None)
     result = subprocess.run(
-        [sys.executable, "-m", "streamflix_worker.demo", "--jobs", "4"],
+        [sys.executable, "-m", "streamflix_devtools.demo", "--jobs", "4"],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

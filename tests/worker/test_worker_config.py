@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from streamflix_worker.config import DEFAULT_SSLROOTCERT, ConfigError, load_config, required
+from streamflix_worker.contract import METRICS_NAMESPACE
 
 BASE = {
     "STREAM_NAME": "jobs-dev",
@@ -98,3 +99,29 @@ def test_required_is_public_strips_and_names_the_variable() -> None:
         with pytest.raises(ConfigError, match="DLQ_URL: is required") as caught:
             required(env, "DLQ_URL")
         assert caught.value.variable == "DLQ_URL"
+
+
+def test_the_given_mapping_is_read_never_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pydantic-settings reads os.environ by default; the worker's model reads only the mapping
+    ``load_config`` is given (os.environ when none), so a test or the redrive command never
+    picks up a stray variable."""
+    monkeypatch.setenv("DLQ_URL", "https://sqs.eu-central-1.amazonaws.com/1/from-process")
+    with pytest.raises(ConfigError, match="DLQ_URL: is required"):
+        load_config({k: v for k, v in BASE.items() if k != "DLQ_URL"})
+
+
+def test_blank_optional_values_mean_the_default_and_values_are_stripped() -> None:
+    config = load_config(
+        BASE | {"DB_PORT": " ", "WORKER_BATCH_SIZE": "", "STREAM_NAME": "  jobs-dev  "}
+    )
+    assert (config.db.port, config.batch_size, config.stream_name) == (5432, 1000, "jobs-dev")
+    assert config.metrics_namespace == METRICS_NAMESPACE
+
+
+def test_the_first_broken_variable_is_named_even_among_several() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(BASE | {"DB_PORT": "x", "RETRY_MAX_ATTEMPTS": "0"})
+    assert caught.value.variable in {"DB_PORT", "RETRY_MAX_ATTEMPTS"}
+    assert caught.value.rule.startswith("must be")

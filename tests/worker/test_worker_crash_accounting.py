@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from streamflix_devtools.standins import sample_request
 from streamflix_worker import store
 from streamflix_worker.schema import parse_request
-from streamflix_worker.standins import sample_request
 from streamflix_worker.supervisor import RESTART_BASE_S, restart_delay_s
 from worker_testkit import REPO, Harness, wait_until
 

@@ -12,13 +12,13 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import psycopg
 import pytest
+from streamflix_devtools.standins import WORKER_LOGIN
 from streamflix_worker.__main__ import main
 from streamflix_worker.app import credentials_for
 from streamflix_worker.aws import make_clients
 from streamflix_worker.config import ConfigError, load_db_settings
 from streamflix_worker.credentials import CredentialSource, IamTokenSource
 from streamflix_worker.database import Database
-from streamflix_worker.standins import WORKER_LOGIN
 from worker_testkit import Harness
 
 IAM_ENV = {

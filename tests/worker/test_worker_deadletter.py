@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from streamflix_devtools.standins import sample_request
 from streamflix_worker.config import ConfigError, load_config
 from streamflix_worker.deadletter import (
     DEFAULT_DLQ_MAX_MESSAGE_BYTES,
@@ -19,7 +20,6 @@ from streamflix_worker.deadletter import (
     message_size,
 )
 from streamflix_worker.schema import S3_KEY_MAX_BYTES, parse_request
-from streamflix_worker.standins import sample_request
 from test_worker_config import BASE
 
 ONE_MIB = 1024 * 1024

@@ -12,8 +12,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from streamflix_worker.consumer import MAX_UNFINISHED_STARTS
-from streamflix_worker.standins import WORKER_LOGIN, sample_request
+from streamflix_devtools.standins import WORKER_LOGIN, sample_request
+from streamflix_worker.jobs import MAX_UNFINISHED_STARTS
 from worker_testkit import REPO, Harness, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(150)]

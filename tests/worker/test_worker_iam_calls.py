@@ -13,7 +13,7 @@ import json
 
 import pytest
 from aws_calls import AwsCallRecorder
-from streamflix_worker.standins import sample_request
+from streamflix_devtools.standins import sample_request
 from worker_testkit import Harness, wait_until
 
 from lib.constructs.worker_roles import UNCALLED_ACTION_REASONS

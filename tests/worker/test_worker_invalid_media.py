@@ -14,7 +14,7 @@ from crafted_media import (
     mp4_with_negative_duration,
     truncated_uploads,
 )
-from streamflix_worker.standins import sample_request
+from streamflix_devtools.standins import sample_request
 from worker_testkit import Harness, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(150)]

@@ -11,9 +11,9 @@ import time
 
 import psycopg
 import pytest
+from streamflix_devtools.standins import WORKER_LOGIN
 from streamflix_worker.app import build_context
 from streamflix_worker.database import Session
-from streamflix_worker.standins import WORKER_LOGIN
 from streamflix_worker.supervisor import EXIT_SUPERVISOR_FAILED
 from worker_testkit import Harness
 

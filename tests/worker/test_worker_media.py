@@ -16,9 +16,9 @@ from crafted_media import (
     mp4_with_negative_duration,
     truncated_uploads,
 )
+from streamflix_devtools.standins import make_clip
 from streamflix_worker.errors import PermanentJobError
 from streamflix_worker.media import MAX_DIMENSION, ProbeInfo, probe_file, stream_to_scratch
-from streamflix_worker.standins import make_clip
 
 
 def test_stream_hashes_and_cleans_up(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from streamflix_worker.standins import sample_request
+from streamflix_devtools.standins import sample_request
 from worker_testkit import REPO, Harness, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(180)]

@@ -6,7 +6,7 @@ import hashlib
 import json
 
 import pytest
-from streamflix_worker.standins import sample_request
+from streamflix_devtools.standins import sample_request
 from worker_testkit import Harness, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]

@@ -19,9 +19,9 @@ from redrive_kit import (
     send_letter,
     stream_records,
 )
+from streamflix_devtools.standins import FAKE_AWS_ENV, sample_request
 from streamflix_worker.__main__ import main
 from streamflix_worker.redrive_plan import REDRIVE_NAMESPACE
-from streamflix_worker.standins import FAKE_AWS_ENV, sample_request
 from worker_testkit import Harness, wait_until
 
 pytestmark = [pytest.mark.timeout(150)]

@@ -12,8 +12,8 @@ import uuid
 
 import pytest
 from redrive_kit import queue_counts, redrive, redriven
+from streamflix_devtools.standins import sample_request
 from streamflix_worker.redrive_plan import redrive_id
-from streamflix_worker.standins import sample_request
 from worker_testkit import Harness, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(180)]

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from redrive_kit import letter_body
+from streamflix_devtools.standins import sample_request
 from streamflix_worker.config import ConfigError
 from streamflix_worker.redrive import load_redrive_config
 from streamflix_worker.redrive_plan import REDRIVE_NAMESPACE, Keep, Move, plan, redrive_id
 from streamflix_worker.schema import InvalidRequestError, parse_request
-from streamflix_worker.standins import sample_request
 
 NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
 MESSAGE_ID = "6f1c2a8e-1b7d-4c3e-9a51-0d2f3b4c5d6e"

@@ -27,6 +27,7 @@ from redrive_kit import (
     redriven,
     send_letter,
 )
+from streamflix_devtools.standins import sample_request
 from streamflix_worker.redrive import (
     RedriveOptions,
     Redriver,
@@ -34,7 +35,6 @@ from streamflix_worker.redrive import (
     operator_grants,
 )
 from streamflix_worker.redrive_plan import Move, plan
-from streamflix_worker.standins import sample_request
 from worker_testkit import Harness
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(150)]

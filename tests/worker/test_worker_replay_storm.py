@@ -14,9 +14,9 @@ import uuid
 from typing import Any
 
 import pytest
+from streamflix_devtools.standins import sample_request
 from streamflix_worker import store
 from streamflix_worker.schema import parse_request
-from streamflix_worker.standins import sample_request
 from worker_testkit import Harness, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]

@@ -16,6 +16,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
+from streamflix_devtools.standins import sample_request
 from streamflix_worker.errors import (
     PermanentJobError,
     TransientJobError,
@@ -24,7 +25,6 @@ from streamflix_worker.errors import (
 )
 from streamflix_worker.processor import S3MediaProcessor
 from streamflix_worker.schema import ProcessingRequest, parse_request
-from streamflix_worker.standins import sample_request
 from worker_testkit import Harness, wait_until
 
 BUCKET = "uploads-unit"

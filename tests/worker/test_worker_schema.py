@@ -6,8 +6,8 @@ import json
 from datetime import UTC
 
 import pytest
+from streamflix_devtools.standins import sample_request
 from streamflix_worker.schema import InvalidRequestError, parse_request
-from streamflix_worker.standins import sample_request
 
 
 def _bytes(payload: object) -> bytes:

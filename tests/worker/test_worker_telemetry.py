@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.metrics import MetricUnit
 from streamflix_worker import telemetry
+from streamflix_worker.contract import Metric, Unit
 from streamflix_worker.telemetry import Telemetry
 
 
@@ -30,17 +34,9 @@ def test_metrics_have_only_the_environment_dimension(
     assert doc["Environment"] == "dev"
     assert "service" not in doc
     units = {m["Name"]: m["Unit"] for m in meta["Metrics"]}
-    assert units == {
-        "JobsProcessed": "Count",
-        "JobsFailed": "Count",
-        "JobsRetried": "Count",
-        "JobsDeadLettered": "Count",
-        "JobsDuplicate": "Count",
-        "JobsDuplicateChanged": "Count",
-        "ShardConsumerCrashed": "Count",
-        "ProcessingLatency": "Milliseconds",
-        "MillisBehindLatest": "Milliseconds",
-    }
+    # every contract metric, in its contract unit (a CloudWatch unit Powertools knows)
+    assert units == {str(m): str(m.unit) for m in Metric}
+    assert {str(u) for u in Unit} <= {u.value for u in MetricUnit}
 
 
 def test_unknown_metric_names_are_rejected() -> None:
@@ -63,8 +59,8 @@ def test_recording_prints_nothing_and_flush_keeps_every_value_in_100s(
     thread); flush prints documents of at most 100 values per metric, none lost."""
     metrics = Telemetry("StreamFlix/Worker", "dev")
     for i in range(250):
-        metrics.millis(telemetry.PROCESSING_LATENCY, i)
-    metrics.count(telemetry.JOBS_PROCESSED, 250)
+        metrics.millis(Metric.PROCESSING_LATENCY, i)
+    metrics.count(Metric.JOBS_PROCESSED, 250)
     assert _documents(capsys.readouterr().out) == []
     metrics.flush()
     docs = _documents(capsys.readouterr().out)
@@ -77,3 +73,12 @@ def test_recording_prints_nothing_and_flush_keeps_every_value_in_100s(
         assert names == {k for k in doc if k in telemetry.COUNTS + telemetry.MILLIS}
     metrics.flush()
     assert _documents(capsys.readouterr().out) == []
+
+
+def test_the_readme_table_lists_every_contract_metric_with_its_unit() -> None:
+    """worker/README.md's metric table is what operators read: it must name each metric the
+    worker emits (a new outcome's metric included), in its unit."""
+    readme = (Path(__file__).resolve().parents[2] / "worker" / "README.md").read_text()
+    section = readme.split("## Logs and metrics", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| (\w+) \|", section, re.M)
+    assert dict(rows) == {str(m): str(m.unit) for m in Metric}

@@ -15,10 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from streamflix_devtools.standins import WORKER_LOGIN, Stack, StandIns, sample_request
 from streamflix_worker.app import build_context
 from streamflix_worker.config import WorkerConfig, load_config
 from streamflix_worker.processor import JobProcessor
-from streamflix_worker.standins import WORKER_LOGIN, Stack, StandIns, sample_request
 from streamflix_worker.supervisor import Supervisor
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from streamflix_worker.standins import FAKE_AWS_ENV, Moto
+from streamflix_devtools.standins import FAKE_AWS_ENV, Moto
 
 from compliance import keys
 from compliance.attest import (

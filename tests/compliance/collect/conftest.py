@@ -16,7 +16,7 @@ import boto3
 import botocore.loaders
 import botocore.session
 import pytest
-from streamflix_worker.standins import FAKE_AWS_ENV, Moto
+from streamflix_devtools.standins import FAKE_AWS_ENV, Moto
 
 from compliance.collect.design import Design, read_design
 from compliance.collect.model import RuntimeEvidence

@@ -8,7 +8,8 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from streamflix_worker.config import ConfigError, load_config, load_db_settings
+from streamflix_worker.config import ConfigError, load_config, load_db_settings, required
+from streamflix_worker.contract import Env
 
 
 def _run() -> int:
@@ -44,12 +45,10 @@ def _migrate() -> int:
     from streamflix_worker.migrations import DEFAULT_DIR, apply_migrations
 
     settings = load_db_settings()
-    region = os.environ.get("AWS_REGION", "")
-    if not region:
-        raise ConfigError("AWS_REGION", "is required and must not be empty")
+    region = required(os.environ, Env.AWS_REGION)
     if settings.auth != "secret":
         # Migrations run as the master user, whose password only the migrate task may read.
-        raise ConfigError("DB_AUTH", "must be 'secret' for migrate (the master user's secret)")
+        raise ConfigError(Env.DB_AUTH, "must be 'secret' for migrate (the master user's secret)")
     credentials = credentials_for(settings, make_clients(region), region)
     database = Database(settings, credentials, "streamflix-migrate")
     with database.connect() as conn:

@@ -29,6 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from streamflix_worker.aws import client_config
 from streamflix_worker.config import DbSettings, load_db_settings, required
+from streamflix_worker.contract import Env
 from streamflix_worker.credentials import Credentials, CredentialSource, IamTokenSource
 from streamflix_worker.database import Database
 from streamflix_worker.redrive_grants import GRANT_ERRORS, DatabaseGrants, GrantBook
@@ -56,9 +57,9 @@ def load_redrive_config(env: Mapping[str, str] | None = None) -> RedriveConfig:
     the ``DB_*`` variables name the operator's database login, not the worker's."""
     env = os.environ if env is None else env
     return RedriveConfig(
-        dlq_url=required(env, "DLQ_URL"),
-        stream_name=required(env, "STREAM_NAME"),
-        region=required(env, "AWS_REGION"),
+        dlq_url=required(env, Env.DLQ_URL),
+        stream_name=required(env, Env.STREAM_NAME),
+        region=required(env, Env.AWS_REGION),
         db=load_db_settings(env),
     )
 

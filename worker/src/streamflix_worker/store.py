@@ -13,6 +13,7 @@ from uuid import UUID
 
 import psycopg
 
+from streamflix_worker.contract import Status
 from streamflix_worker.errors import LeaseLostError
 from streamflix_worker.media import MediaInfo
 from streamflix_worker.schema import ProcessingRequest
@@ -34,7 +35,7 @@ class Outcome:
     """The end of one job: COMPLETED with media facts, or FAILED with a reason."""
 
     video_id: UUID
-    status: Literal["COMPLETED", "FAILED"]
+    status: Status  # a terminal status (contract.terminal_statuses())
     attempts: int
     media: MediaInfo | None = None
     reason: str | None = None
@@ -323,15 +324,15 @@ def decide(job: Job, existing: ExistingVideo, holder: str) -> Claim:
     ``redrive_grants`` first: the marker is part of the request, so a producer can write one.
     """
     redrive = job.request.redrive
-    if existing.status == "PROCESSING":
+    if existing.status == Status.PROCESSING:
         if existing.claim == (job.shard_id, job.sequence_number):
             ours = existing.claimed_by is None or existing.claimed_by == holder
             return Claim("resumed" if ours else "reclaimed")
-        return _duplicate("PROCESSING", job, existing)
-    if existing.status == "FAILED" and redrive and redrive.redrive_id not in existing.redrives:
+        return _duplicate(Status.PROCESSING, job, existing)
+    if existing.status == Status.FAILED and redrive and redrive.redrive_id not in existing.redrives:
         if redrive.redrive_id in existing.granted:
             return Claim("redrive")
-        return _duplicate("FAILED", job, existing, ungranted=True)
+        return _duplicate(Status.FAILED, job, existing, ungranted=True)
     return _duplicate(existing.status, job, existing)
 
 
@@ -446,7 +447,7 @@ def _after(existing: ExistingVideo, job: Job, claim: Claim, holder: str) -> Exis
     if claim.kind == "redrive" and job.request.redrive is not None:
         return replace(
             existing,
-            status="PROCESSING",
+            status=Status.PROCESSING,
             claim=(job.shard_id, job.sequence_number),
             claimed_by=holder,
             redrives=existing.redrives | {job.request.redrive.redrive_id},

@@ -1,8 +1,9 @@
 """Structured JSON logs and CloudWatch EMF metrics on stdout (Powertools, outside Lambda).
 
-The metric names, namespace and the single ``Environment`` dimension are a contract with the
-stack's alarms. Powertools would add a ``service`` dimension when a service name is set, so the
-service is forced empty; metrics are flushed explicitly since there is no Lambda handler.
+The metric names, namespace and the single ``Environment`` dimension are the contract with the
+stack's alarms and dashboard (``streamflix_worker.contract``). Powertools would add a
+``service`` dimension when a service name is set, so the service is forced empty; metrics are
+flushed explicitly since there is no Lambda handler.
 """
 
 from __future__ import annotations
@@ -12,37 +13,14 @@ import threading
 import warnings
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
-JOBS_PROCESSED = "JobsProcessed"
-JOBS_FAILED = "JobsFailed"
-JOBS_RETRIED = "JobsRetried"
-JOBS_DEAD_LETTERED = "JobsDeadLettered"
-JOBS_DUPLICATE = "JobsDuplicate"  # replays: same content for a video in progress or done
-# a different request for a video in progress or done (a correction): kept, never processed
-JOBS_DUPLICATE_CHANGED = "JobsDuplicateChanged"
-# a shard consumer thread crashed (a non-transient error); restarted after a growing backoff,
-# its shard blocked meanwhile: a steady count is a stuck shard (the stack alarms on it)
-SHARD_CONSUMER_CRASHED = "ShardConsumerCrashed"
-PROCESSING_LATENCY = "ProcessingLatency"
-MILLIS_BEHIND_LATEST = "MillisBehindLatest"
+from streamflix_worker.contract import METRIC_DIMENSION, Metric, Unit, metrics_in
 
-COUNTS = (
-    JOBS_PROCESSED,
-    JOBS_FAILED,
-    JOBS_RETRIED,
-    JOBS_DEAD_LETTERED,
-    JOBS_DUPLICATE,
-    JOBS_DUPLICATE_CHANGED,
-    SHARD_CONSUMER_CRASHED,
-)
-MILLIS = (PROCESSING_LATENCY, MILLIS_BEHIND_LATEST)
+COUNTS = metrics_in(Unit.COUNT)
+MILLIS = metrics_in(Unit.MILLISECONDS)
 _COUNT_NAMES = frozenset(COUNTS)
 _MILLIS_NAMES = frozenset(MILLIS)
-_UNITS = dict.fromkeys(COUNTS, MetricUnit.Count.value) | dict.fromkeys(
-    MILLIS, MetricUnit.Milliseconds.value
-)
 EMF_MAX_VALUES = 100  # values per metric in one EMF document (CloudWatch EMF specification)
 
 
@@ -68,21 +46,21 @@ class Telemetry:
         self._metrics = Metrics(namespace=namespace, service="")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Powertools shares metric state between instances
-            self._metrics.set_default_dimensions(Environment=environment)
-        self._values: dict[str, list[float]] = {}
+            self._metrics.set_default_dimensions(**{METRIC_DIMENSION: environment})
+        self._values: dict[Metric, list[float]] = {}
 
-    def count(self, name: str, value: float = 1) -> None:
+    def count(self, name: Metric, value: float = 1) -> None:
         if name not in _COUNT_NAMES:
             raise ValueError(f"unknown count metric {name}")
         self._add(name, value)
 
-    def millis(self, name: str, *values: float) -> None:
+    def millis(self, name: Metric, *values: float) -> None:
         """Record one or more values (a batch's latencies in one call)."""
         if name not in _MILLIS_NAMES:
             raise ValueError(f"unknown milliseconds metric {name}")
         self._add(name, *values)
 
-    def _add(self, name: str, *values: float) -> None:
+    def _add(self, name: Metric, *values: float) -> None:
         with self._lock:
             self._values.setdefault(name, []).extend(float(v) for v in values)
 
@@ -94,8 +72,8 @@ class Telemetry:
         longest = max(len(v) for v in values.values())
         for start in range(0, longest, EMF_MAX_VALUES):
             chunk = {
-                name: {
-                    "Unit": _UNITS[name],
+                str(name): {
+                    "Unit": name.unit.value,
                     "StorageResolution": 60,
                     "Value": v[start : start + EMF_MAX_VALUES],
                 }

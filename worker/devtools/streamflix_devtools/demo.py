@@ -1,6 +1,6 @@
 """Demo: local stand-ins, sample jobs with generated clips, two workers, a status table.
 
-    .venv/bin/python -m streamflix_worker.demo [--jobs 8]
+    PYTHONPATH=worker/src:worker/devtools .venv/bin/python -m streamflix_devtools.demo [--jobs 8]
 
 Development only (needs the dev venv and node_modules); nothing here touches AWS.
 """
@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from streamflix_worker.standins import Stack, StandIns, make_clip, sample_request
+from streamflix_devtools.standins import Stack, StandIns, make_clip, sample_request
 
-SRC = Path(__file__).resolve().parents[1]
+SRC = Path(__file__).resolve().parents[2] / "src"  # the worker package the demo runs
 CLIPS = (("1.0", "160x120"), ("2.0", "320x240"), ("3.0", "640x360"))
 
 

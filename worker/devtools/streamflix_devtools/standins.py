@@ -24,7 +24,6 @@ from typing import Any, cast
 
 import boto3
 import psycopg
-
 from streamflix_worker.deadletter import DEFAULT_DLQ_MAX_MESSAGE_BYTES
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
