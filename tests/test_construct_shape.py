@@ -19,13 +19,6 @@ from tests.conftest import PROJECT_ROOT
 
 CONSTRUCTS = PROJECT_ROOT / "lib" / "constructs"
 INIT_BUDGET = 60  # lines, signature and blank lines included
-# Worked on in a separate change (issue 24 item 6, worker side: compute, monitoring, dashboard).
-# An entry must still break a rule: delete it once its construct follows them.
-PENDING = {
-    "compute.py:Compute": "the worker side of issue 24 item 6",
-    "monitoring.py:Monitoring": "the worker side of issue 24 item 6",
-    "dashboard.py:Dashboard": "the worker side of issue 24 item 6",
-}
 
 
 def _constructs(folder: Path = CONSTRUCTS) -> dict[str, ast.ClassDef]:
@@ -99,21 +92,19 @@ def problems(cls: ast.ClassDef) -> list[str]:
 
 def test_the_constructs_are_read() -> None:
     constructs = _constructs()
-    assert {"network.py:Network", "database.py:Database", "secure_bucket.py:SecureBucket"} <= set(
-        constructs
-    )
-    assert set(PENDING) <= set(constructs), "a pending entry names no construct"
+    assert {
+        "network.py:Network",
+        "database.py:Database",
+        "secure_bucket.py:SecureBucket",
+        "compute.py:Compute",
+        "monitoring.py:Monitoring",
+        "dashboard.py:Dashboard",
+    } <= set(constructs)
 
 
-@pytest.mark.parametrize("name", sorted(set(_constructs()) - set(PENDING)))
+@pytest.mark.parametrize("name", sorted(_constructs()))
 def test_every_construct_is_documented_and_built_by_small_builders(name: str) -> None:
     assert problems(_constructs()[name]) == []
-
-
-@pytest.mark.parametrize("name", sorted(PENDING))
-def test_a_pending_construct_still_breaks_a_rule(name: str) -> None:
-    """Once it follows the rules, its PENDING entry goes (so the list can only shrink)."""
-    assert problems(_constructs()[name]) != [], f"{name} follows the rules: remove it from PENDING"
 
 
 def test_the_rules_catch_a_long_undocumented_construct() -> None:
