@@ -19,13 +19,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from compliance.attest.engine import sign_output
-from compliance.binding import bind
 from compliance.collect.__main__ import evidence_predicate
 from compliance.collect.design import read_design
 from compliance.collect.model import RuntimeEvidence
 from compliance.collect.run import Target, collect, write_evidence
 from compliance.collect.simulate import FAKE_CREDENTIALS, SimulatedAccount, local_moto
+from core.attest.engine import sign_output
+from core.binding import bind
 
 
 def simulate_and_collect(stack_dir: Path, out: Path, endpoint: str) -> tuple[Path, RuntimeEvidence]:
@@ -96,8 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _period_demo(report: Any, synth_dir: Path, out: Path, days: int) -> int:
-    from compliance.exceptions import DEFAULT_PATH
     from compliance.period.simulation import MIN_DAYS, expiring_exceptions, simulate_period
+    from core.exceptions import DEFAULT_PATH
 
     if days < MIN_DAYS:
         print(f"error: --days {days}: at least {MIN_DAYS}", file=sys.stderr)

@@ -20,11 +20,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUILD_INPUTS = (
     "compliance/collect",
     "compliance/__init__.py",
-    "compliance/stack.py",
     "compliance/runinfo.py",
     "compliance/collector-policy.json",
-    "lib/__init__.py",
-    "lib/evidence_layout.py",
+    "core/__init__.py",
+    "core/binding.py",
+    "core/evidence_layout.py",
+    "core/git.py",
+    "core/references.py",
+    "core/stackfile.py",
 )
 TAG_PREFIX = "collector-"
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from compliance.collect.store import STACK_FILE, StoreError, publish_design
-from compliance.runinfo import git_commit
+from compliance.collect.store import StoreError, publish_design
+from core.git import git_commit
+from core.stackfile import STACK_FILE
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,7 +11,6 @@ from typing import Any
 
 import boto3
 
-from compliance.binding import ArtifactBinding
 from compliance.collect import (
     account,
     alerts,
@@ -27,6 +26,7 @@ from compliance.collect.checks import CHECKS_BY_ID
 from compliance.collect.context import Context
 from compliance.collect.design import Design
 from compliance.collect.model import EVIDENCE_FILE, EvidenceItem, Finding, RuntimeEvidence
+from core.binding import ArtifactBinding
 
 FAMILIES: tuple[Callable[[Context, Design], list[Finding]], ...] = (
     trail.collect,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from compliance.attest import load_trust_policy, verify_file
-from compliance.attest.engine import subject_of
-from compliance.binding import bind
 from compliance.collect.model import ItemStatus
 from compliance.demo_runtime import simulate_and_collect
+from core.attest import load_trust_policy, verify_file
+from core.attest.engine import subject_of
+from core.binding import bind
 
 from .conftest import MotoEndpoint
 
