@@ -27,6 +27,7 @@ from pydantic import (
 
 from compliance.collect.checks import CHECKS_BY_ID
 from core.rule_ids import ASPECT_RULE_ID, CHECKOV_ID, CONTROL_ID, CONTROL_PREFIX
+from core.yamlfile import read_yaml
 
 DEFAULT_PATH = Path(__file__).with_name("catalog.yaml")
 
@@ -404,10 +405,4 @@ def parse_catalog(data: Any, source: str = "catalog") -> Catalog:
 
 def load_catalog(path: Path | str = DEFAULT_PATH) -> Catalog:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"{path.name}: catalog file not found") from None
-    except yaml.YAMLError as err:
-        raise CatalogError(f"{path.name}: not valid YAML: {err}") from None
-    return parse_catalog(data, source=path.name)
+    return parse_catalog(read_yaml(path, "catalog", CatalogError), source=path.name)

@@ -26,7 +26,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -38,6 +37,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from core.rule_ids import is_control_id, is_rule_id
+from core.yamlfile import read_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = PROJECT_ROOT / "compliance" / "exceptions.yaml"
@@ -304,10 +304,5 @@ def load_exceptions(
     """Read and validate an exceptions file; compensating controls are checked against
     ``control_ids`` when given (their shape always)."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ExceptionFileError(f"{path.name}: exceptions file not found") from None
-    except yaml.YAMLError as err:
-        raise ExceptionFileError(f"{path.name}: not valid YAML: {err}") from None
+    data = read_yaml(path, "exceptions", ExceptionFileError)
     return parse_exceptions(data, today=today, source=path.name, control_ids=control_ids)

@@ -6,36 +6,26 @@ import subprocess
 from pathlib import Path
 
 
-def git_commit(root: Path) -> str:
-    """``git rev-parse HEAD``, or "unknown" outside a git checkout (or without git)."""
+def _git(root: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str] | None:
+    """``git <args>`` in ``root``; None when git is missing or does not answer in time."""
     try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=timeout, check=False
         )
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and len(commit) == 40 else "unknown"
+        return None
+
+
+def git_commit(root: Path) -> str:
+    """``git rev-parse HEAD``, or "unknown" outside a git checkout (or without git)."""
+    done = _git(root, "rev-parse", "HEAD", timeout=10)
+    commit = done.stdout.strip() if done else ""
+    return commit if done and done.returncode == 0 and len(commit) == 40 else "unknown"
 
 
 def git_worktree(root: Path) -> str:
     """Whether the checkout differs from its commit (then the report is not of that commit)."""
-    try:
-        done = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=normal"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    if done.returncode != 0:
+    done = _git(root, "status", "--porcelain", "--untracked-files=normal", timeout=30)
+    if done is None or done.returncode != 0:
         return "unknown"
     return "modified" if done.stdout.strip() else "clean"

@@ -115,26 +115,24 @@ def test_synthesis_and_the_gate_load_the_file_without_the_catalog(tmp_path: Path
         load_checked_exceptions(path, today=TODAY)
 
 
-def test_the_report_refuses_an_exception_naming_an_unknown_control(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The guarantee CI keeps: the report (exit 2, before any engine runs) and the test above."""
+def report_exit(tmp_path: Path, exceptions_file: Path) -> int:
+    """``compliance.report`` on an empty stack with the given exceptions file."""
     from compliance import report
 
     stack = tmp_path / "stack"
     stack.mkdir()
     (stack / "cdk.tf.json").write_text("{}", encoding="utf-8")
-    code = report.main(
-        [
-            "--synth-dir",
-            str(stack),
-            "--out",
-            str(tmp_path / "out"),
-            "--exceptions",
-            str(_file_naming(tmp_path, "SFX-CTL-ZZZ-99")),
-        ]
+    out = str(tmp_path / "out")
+    return report.main(
+        ["--synth-dir", str(stack), "--out", out, "--exceptions", str(exceptions_file)]
     )
-    assert code == 2
+
+
+def test_the_report_refuses_an_exception_naming_an_unknown_control(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The guarantee CI keeps: the report (exit 2, before any engine runs) and the test above."""
+    assert report_exit(tmp_path, _file_naming(tmp_path, "SFX-CTL-ZZZ-99")) == 2
     err = capsys.readouterr().err
     assert "compensating_controls (CKV_AWS_338): ['SFX-CTL-ZZZ-99'] are not controls" in err
 
@@ -244,15 +242,7 @@ def test_the_report_refuses_an_unreviewed_exception(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The report reads exceptions through the same loader (exit 2 before any engine runs)."""
-    from compliance import report
-
-    stack = tmp_path / "stack"
-    stack.mkdir()
-    (stack / "cdk.tf.json").write_text("{}", encoding="utf-8")
     bad = tmp_path / "exceptions.yaml"
     bad.write_text(json.dumps({"exceptions": [{**VALID, "approved_by": VALID["owner"]}]}))
-    code = report.main(
-        ["--synth-dir", str(stack), "--out", str(tmp_path / "out"), "--exceptions", str(bad)]
-    )
-    assert code == 2
+    assert report_exit(tmp_path, bad) == 2
     assert "approved_by (CKV_AWS_338): must differ from owner" in capsys.readouterr().err
