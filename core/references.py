@@ -136,9 +136,23 @@ def whole_ref(value: Any) -> Ref | None:
     if not isinstance(value, str):
         return None
     spans = list(interpolations(value))
-    if len(spans) != 1 or spans[0] != (0, len(value)):
+    return _plain(value, spans[0]) if len(spans) == 1 and spans[0][1] == len(value) else None
+
+
+def leading_ref(value: Any) -> Ref | None:
+    """The reference ``value`` starts with when its first interpolation, at the very start, is a
+    plain traversal; text may follow (``${aws_cloudwatch_log_group.g.arn}:*``)."""
+    if not isinstance(value, str):
         return None
-    expression = value[2:-1].strip()
+    first = next(interpolations(value), None)
+    return _plain(value, first) if first is not None else None
+
+
+def _plain(value: str, span: tuple[int, int]) -> Ref | None:
+    """The traversal an interpolation starting ``value`` holds, when it holds nothing else."""
+    if span[0] != 0:
+        return None
+    expression = value[2 : span[1] - 1].strip()
     m = _TRAVERSAL.match(expression)
     if m is None or not _plain_tail(expression[m.end() :]):
         return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.references import whole_ref
+from core.references import leading_ref
 from core.stackfile import Resource, SynthesizedStack
 from lib.cis_metric_filters import CIS_METRIC_FILTERS, CIS_METRIC_NAMESPACE
 
@@ -97,8 +97,8 @@ class Design:
 
 
 def _ref(value: Any) -> tuple[str, str] | None:
-    """``(type, name)`` of the resource attribute ``value`` references as a whole, else None."""
-    ref = whole_ref(value)
+    """``(type, name)`` of the resource attribute ``value`` starts with (``...arn}:*``), else None."""
+    ref = leading_ref(value)
     return (ref.rtype, ref.name) if ref and ref.is_resource and ref.attribute else None
 
 

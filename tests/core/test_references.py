@@ -9,6 +9,7 @@ from core.references import (
     Ref,
     first_ref,
     interpolations,
+    leading_ref,
     refs_in,
     refs_in_text,
     whole_ref,
@@ -116,6 +117,23 @@ def test_addresses_name_data_sources_and_modules_apart() -> None:
 )
 def test_whole_reference(value: object, expected: Ref | None) -> None:
     assert whole_ref(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("${aws_kms_key.k.arn}", KEY),
+        ("${aws_kms_key.k.arn}:*", KEY),  # a log group ARN with its stream wildcard
+        ("${aws_kms_key.k.arn}/${aws_x.y.id}", KEY),
+        ("arn:${aws_kms_key.k.arn}", None),  # the reference does not start the value
+        ("${jsonencode(aws_kms_key.k.arn)}:*", None),
+        ("${var.x}:*", None),
+        ("$${aws_kms_key.k.arn}", None),
+        (None, None),
+    ],
+)
+def test_leading_reference(value: object, expected: Ref | None) -> None:
+    assert leading_ref(value) == expected
 
 
 def test_interpolation_spans_count_nested_braces_and_skip_the_escape() -> None:
