@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from core.references import refs_in
-from core.stackfile import STACK_FILE, read_stack_document
+from core.stackfile import STACK_FILE, StackFileError, read_stack_document
 
 ROLE_ATTRIBUTE = re.compile(r"^(role|role_arn|iam_role|iam_role_arn|[a-z_]+_role_arn)$")
 ROLE_POLICY_TYPES = frozenset({"aws_iam_role_policy", "aws_iam_role_policy_attachment"})
@@ -213,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     path = Path(args[0])
     path = path / STACK_FILE if path.is_dir() else path
-    found = ordering_violations(read_stack_document(path))
+    try:
+        found = ordering_violations(read_stack_document(path))
+    except StackFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     for violation in found:
         print(violation)
     print(f"creation order: {len(found)} missing edge(s) in {path}")
