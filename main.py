@@ -25,7 +25,7 @@ def main() -> int:
         print(warning, file=sys.stderr)
 
     use_provider_shortcut()
-    from compliance.exceptions import ExceptionFileError
+    from core.exceptions import ExceptionFileError
     from lib.app import SynthesisError, synthesize
 
     try:

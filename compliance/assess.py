@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from compliance.catalog import RUNTIME_SOURCE_TITLES, Catalog, Control, ControlKind
-from compliance.exceptions import ExceptionSet, PolicyException
 from compliance.junit import JUnitReport, TestOutcome
-from compliance.results import Outcome, RuleResult, index_by_rule
-from compliance.stack import SynthesizedStack
+from core.exceptions import ExceptionSet, PolicyException
+from core.results import Outcome, RuleResult, index_by_rule
+from core.stackfile import SynthesizedStack
 
 
 class EvidenceStatus(StrEnum):

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compliance.attest import (
+from compliance.manifest import EvidenceSource
+from core.attest import (
     AttestationError,
     StackSubject,
     TrustPolicy,
@@ -22,7 +23,6 @@ from compliance.attest import (
     envelope_path,
     verify_file,
 )
-from compliance.manifest import EvidenceSource
 
 UNSIGNED_MARK = "UNSIGNED EVIDENCE"
 DEVELOPMENT_MARK = "SIGNED WITH A DEVELOPMENT KEY"

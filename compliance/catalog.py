@@ -26,12 +26,11 @@ from pydantic import (
 )
 
 from compliance.collect.checks import CHECKS_BY_ID
+from core.rule_ids import ASPECT_RULE_ID, CHECKOV_ID, CONTROL_ID, CONTROL_PREFIX
+from core.yamlfile import read_yaml
 
 DEFAULT_PATH = Path(__file__).with_name("catalog.yaml")
 
-CONTROL_ID = r"^SFX-CTL-[A-Z]{2,4}-\d{2}$"
-ASPECT_RULE_ID = r"^SFX-[A-Z0-9]+-\d{2}$"  # lib.aspects.model.RULE_ID
-CHECKOV_ID = r"^CKV2?_[A-Z0-9]+_\d+$"
 TEST_NODE_ID = r"^tests/[\w/]+\.py::\w+(?:::\w+)?(?:\[[\w.-]+\])?$"
 RESOURCE_GLOB = r"^aws_[a-z0-9_]+\.[A-Za-z0-9_*?]+$"
 SCOPE_GLOB = r"^(?:aws_[a-z0-9_]+|\*)\.[A-Za-z0-9_*?]+$"  # "*.audit_trail_bucket_*" allowed
@@ -41,7 +40,7 @@ ControlId = Annotated[str, StringConstraints(pattern=CONTROL_ID)]
 
 
 def _not_a_control_id(value: str) -> str:
-    if value.startswith("SFX-CTL-"):
+    if value.startswith(CONTROL_PREFIX):
         raise ValueError(f"{value!r} is a control id (SFX-CTL-...), not an aspect rule id")
     return value
 
@@ -406,10 +405,4 @@ def parse_catalog(data: Any, source: str = "catalog") -> Catalog:
 
 def load_catalog(path: Path | str = DEFAULT_PATH) -> Catalog:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"{path.name}: catalog file not found") from None
-    except yaml.YAMLError as err:
-        raise CatalogError(f"{path.name}: not valid YAML: {err}") from None
-    return parse_catalog(data, source=path.name)
+    return parse_catalog(read_yaml(path, "catalog", CatalogError), source=path.name)

@@ -14,8 +14,8 @@ import fnmatch
 from collections.abc import Iterable
 
 from compliance.catalog import Catalog
-from compliance.results import Outcome, RuleResult
-from compliance.stack import SynthesizedStack
+from core.results import Outcome, RuleResult
+from core.stackfile import SynthesizedStack
 
 # Arguments of a trail that are bookkeeping, not security settings.
 TRAIL_BOOKKEEPING = frozenset(

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compliance.binding import ArtifactBinding, BindingError, parse_binding
-from compliance.results import ResultsError, RuleResult, gate_result
+from core.binding import ArtifactBinding, BindingError, parse_binding
+from core.results import ResultsError, RuleResult, gate_result
 
 if TYPE_CHECKING:
     from policies.gate import GateResult

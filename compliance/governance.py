@@ -14,8 +14,8 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 
 from compliance.assess import ControlAssessment, ControlStatus, EvidenceStatus
-from compliance.exceptions import ExceptionSet
-from compliance.results import Outcome, RuleResult
+from core.exceptions import ExceptionSet
+from core.results import Outcome, RuleResult
 
 
 class GovernanceError(ValueError):

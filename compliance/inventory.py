@@ -7,16 +7,14 @@ referenced resource (``encryption/data_key``), never as an ARN or a local file p
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.stack import Resource, SynthesizedStack
+from core.references import refs_in_text
+from core.stackfile import Resource, SynthesizedStack
 from lib.config import REQUIRED_TAG_KEYS
 from policies.taggable import TAGGABLE_TYPES
-
-_REF = re.compile(r"\$\{\s*(?:data\.)?(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)")
 
 # Where each encryptable type names its key (dotted path through single-item blocks).
 KEY_FIELDS: dict[str, str] = {
@@ -75,8 +73,9 @@ def _get(body: Any, dotted: str) -> Any:
 
 
 def _first_ref(value: Any) -> str | None:
-    match = _REF.search(value) if isinstance(value, str) else None
-    return f"{match.group(1)}.{match.group(2)}" if match else None
+    """``<type>.<name>`` of the first AWS resource or data source ``value`` references."""
+    refs = refs_in_text(value) if isinstance(value, str) else []
+    return next((r.resource_address for r in refs if r.rtype.startswith("aws_")), None)
 
 
 class _Index:

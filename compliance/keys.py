@@ -22,7 +22,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from securesystemslib.signer import SSlibKey
 
-from compliance.attest.signers import (
+from core.attest.signers import (
     SCHEME,
     SignerError,
     generate_key_file,
@@ -32,8 +32,8 @@ from compliance.attest.signers import (
     public_pem,
     signer_from_env,
 )
-from compliance.attest.statement import ENGINES
-from compliance.attest.trust import (
+from core.attest.statement import ENGINES
+from core.attest.trust import (
     DEFAULT_PATH,
     TrustedKey,
     TrustError,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compliance.binding import ArtifactBinding, sha256_file
+from core.binding import ArtifactBinding, sha256_file
 
 EVIDENCE_DIR = "evidence"
 MANIFEST_FILE = "evidence-manifest.json"

@@ -33,7 +33,6 @@ from compliance.assess import (
     EvidenceKind,
     EvidenceResult,
 )
-from compliance.exceptions import PolicyException
 from compliance.oscal_chain import write_chain
 from compliance.oscal_common import (
     PLAN_FILE,
@@ -47,6 +46,7 @@ from compliance.oscal_common import (
 )
 from compliance.reportdata import ReportData, engine_of
 from compliance.runtime_evidence import add_to_oscal
+from core.exceptions import PolicyException
 
 # How long design-time evidence stays current: the next CI run replaces it well before.
 EVIDENCE_VALIDITY = dt.timedelta(days=30)

@@ -34,7 +34,6 @@ from compliance.front import components, design_front
 from compliance.inventory import processing_facts
 from compliance.manifest import MANIFEST_FILE
 from compliance.reportdata import ReportData
-from compliance.results import Outcome
 from compliance.views import (
     controls_by_rule_and_resource,
     resource_views,
@@ -42,6 +41,8 @@ from compliance.views import (
     sorted_results,
     uncovered_resources,
 )
+from core.results import Outcome
+from core.rule_ids import ANY_ID
 
 TEMPLATES = Path(__file__).with_name("templates")
 CSV_COLUMNS = (
@@ -108,9 +109,7 @@ _LONG_WORD = re.compile(r"\S{16,}")
 
 # Identifiers and dates an auditor reads as one token: control, aspect and Checkov rule ids,
 # ISO dates. Browsers may break after a hyphen ("SFX-CTL-RES-" / "01"); these never break.
-_ID_TOKEN = re.compile(
-    r"\b(?:SFX-(?:CTL-)?[A-Z]+-\d+|[A-Z]{2,4}-\d{2}|CKV2?_[A-Z0-9]+_\d+|\d{4}-\d{2}-\d{2})\b"
-)
+_ID_TOKEN = re.compile(rf"\b(?:{ANY_ID}|[A-Z]{{2,4}}-\d{{2}}|\d{{4}}-\d{{2}}-\d{{2}})\b")
 
 
 def _wrap_long(value: object) -> Markup:

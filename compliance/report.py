@@ -34,30 +34,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compliance.assess import ControlStatus, EvidenceInputs, assess
-from compliance.attest import (
-    AttestationError,
-    SignerError,
-    TrustError,
-    envelope_path,
-    load_trust_policy,
-)
-from compliance.attest.engine import sign_output, subject_of
-from compliance.attest.signers import signer_from_env
 from compliance.attested import Attestations, check_files
 from compliance.baseline import BaselineError, compare, load_baseline
-from compliance.binding import (
-    SYNTH_DIR_ENV,
-    ArtifactBinding,
-    BindingError,
-    bind,
-    from_properties,
-    verify,
-)
 from compliance.catalog import DEFAULT_PATH as CATALOG_PATH
 from compliance.catalog import Catalog, CatalogError, load_catalog
 from compliance.coverage import unexplained_features
 from compliance.exceptions import DEFAULT_PATH as EXCEPTIONS_PATH
-from compliance.exceptions import ExceptionFileError, ExceptionSet, load_exceptions
+from compliance.exceptions import ExceptionFileError, ExceptionSet, load_checked_exceptions
 from compliance.gate_adapter import gate_rule_results, load_gate_file
 from compliance.governance import GovernanceError, hold_waivers, reconcile_waivers
 from compliance.inventory import build_inventory
@@ -69,17 +52,34 @@ from compliance.pdf import PDF_FILE, PdfError, write_pdf
 from compliance.registry import PROJECT_ROOT
 from compliance.render import report_document, write_files, write_listings
 from compliance.reportdata import EngineRun, ReportData
-from compliance.results import (
+from compliance.runinfo import collect
+from compliance.runtime_evidence import RuntimeEvidenceError, with_runtime_evidence
+from compliance.soa import SoaError, build_soa, load_declarations, write_soa
+from core.attest import (
+    AttestationError,
+    SignerError,
+    TrustError,
+    envelope_path,
+    load_trust_policy,
+)
+from core.attest.engine import sign_output, subject_of
+from core.attest.signers import signer_from_env
+from core.binding import (
+    SYNTH_DIR_ENV,
+    ArtifactBinding,
+    BindingError,
+    bind,
+    from_properties,
+    verify,
+)
+from core.results import (
     ASPECT_RESULTS_FILE,
     AspectResults,
     ResultsError,
     RuleResult,
     load_aspect_file,
 )
-from compliance.runinfo import collect
-from compliance.runtime_evidence import RuntimeEvidenceError, with_runtime_evidence
-from compliance.soa import SoaError, build_soa, load_declarations, write_soa
-from compliance.stack import StackFileError, SynthesizedStack
+from core.stackfile import StackFileError, SynthesizedStack
 from policies.gate import run_gate
 from policies.reporting import JSON_FILE as GATE_JSON_FILE
 from policies.reporting import SARIF_FILE as GATE_SARIF_FILE
@@ -393,7 +393,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def _gather(args: argparse.Namespace, synth_dir: Path, work: Path) -> Inputs:
     try:
         catalog = load_catalog(args.catalog)
-        exceptions = load_exceptions(args.exceptions)
+        exceptions = load_checked_exceptions(args.exceptions)
     except (CatalogError, ExceptionFileError) as err:
         raise ReportInputError(str(err)) from None
     junit: JUnitReport | None = None

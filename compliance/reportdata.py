@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from compliance.assess import ControlAssessment, ControlStatus, EvidenceKind
 from compliance.attested import SIMULATION_MARK, Attestations
 from compliance.baseline import Changes
-from compliance.binding import ArtifactBinding
 from compliance.catalog import (
     DIRECTIVES,
     REFERENCE_TITLES,
@@ -24,12 +23,13 @@ from compliance.catalog import (
     Regulation,
     Relationship,
 )
-from compliance.exceptions import ExceptionSet, PolicyException
 from compliance.inventory import InventoryRow
 from compliance.manifest import EvidenceSource, Manifest
-from compliance.results import RuleResult
 from compliance.runinfo import RunInfo
 from compliance.soa import Applicability, SoaRow
+from core.binding import ArtifactBinding
+from core.exceptions import ExceptionSet, PolicyException
+from core.results import RuleResult
 
 if TYPE_CHECKING:
     from compliance.runtime_summary import RuntimeSummary

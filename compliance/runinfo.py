@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
-import subprocess
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from compliance.stack import SynthesizedStack
+from core.git import git_commit, git_worktree
+from core.stackfile import SynthesizedStack
 
 # Distribution name -> label shown in the report.
 TOOL_DISTRIBUTIONS: dict[str, str] = {
@@ -43,41 +43,6 @@ class RunInfo:
             "stack_name": self.stack_name,
             "terraform_provider": self.terraform_provider,
         }
-
-
-def git_commit(root: Path) -> str:
-    """``git rev-parse HEAD``, or "unknown" outside a git checkout (or without git)."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and len(commit) == 40 else "unknown"
-
-
-def git_worktree(root: Path) -> str:
-    """Whether the checkout differs from its commit (then the report is not of that commit)."""
-    try:
-        done = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=normal"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    if done.returncode != 0:
-        return "unknown"
-    return "modified" if done.stdout.strip() else "clean"
 
 
 def tool_versions() -> tuple[tuple[str, str], ...]:

@@ -28,7 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from compliance.annexes import ANNEX_DIR, RULES_CSV, SUBJECTS_FILE, count_rows, read_rows
-from compliance.attest import (
+from compliance.gate_adapter import load_gate_file
+from compliance.manifest import EVIDENCE_DIR, MANIFEST_FILE
+from compliance.oscal_common import OSCAL_FILES
+from core.attest import (
     AttestationError,
     StackSubject,
     TrustError,
@@ -38,12 +41,9 @@ from compliance.attest import (
     load_trust_policy,
     verify_file,
 )
-from compliance.attest.envelope import ENVELOPE_SUFFIX
-from compliance.binding import sha256_file
-from compliance.gate_adapter import load_gate_file
-from compliance.manifest import EVIDENCE_DIR, MANIFEST_FILE
-from compliance.oscal_common import OSCAL_FILES
-from compliance.results import ASPECT_RESULTS_FILE, ResultsError, parse_aspect_file
+from core.attest.envelope import ENVELOPE_SUFFIX
+from core.binding import sha256_file
+from core.results import ASPECT_RESULTS_FILE, ResultsError, parse_aspect_file
 
 # The report's own files that must be signed (the PDF and SoA when present).
 REQUIRED = ("report.json", "report.md", "report.html", "report.csv", MANIFEST_FILE, *OSCAL_FILES)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from compliance.assess import EvidenceKind
 from compliance.reportdata import ReportData
-from compliance.results import Outcome, RuleResult
+from core.results import Outcome, RuleResult
 
 _RULE_KINDS = (EvidenceKind.ASPECT_RULE, EvidenceKind.CHECKOV_CHECK)
 _DIGITS = re.compile(r"(\d+)")

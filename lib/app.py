@@ -4,7 +4,7 @@ Synthesis is all or nothing: any unwaived compliance error (or an invalid except
 raises ``SynthesisError`` and leaves no ``cdk.tf.json`` for the stack, not even a stale one
 from an earlier run. On success the aspects' records are written beside the stack as
 ``aspect-results.json`` (read by the compliance report), bound to the SHA-256 of the
-``cdk.tf.json`` they judged and the commit (``compliance.binding``).
+``cdk.tf.json`` they judged and the commit (``core.binding``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 
 from cdktf import App
 
-from compliance.attest.engine import sign_output
-from compliance.binding import bind
-from compliance.exceptions import ExceptionFileError, ExceptionSet, load_exceptions
-from compliance.results import aspect_file_json
+from core.attest.engine import sign_output
+from core.binding import bind
+from core.exceptions import ExceptionFileError, ExceptionSet, load_exceptions
+from core.results import aspect_file_json
 from lib.aspects import AspectRun, apply_compliance_aspects
 from lib.config import StackConfig
 from lib.stack import StreamflixStack
@@ -97,7 +97,7 @@ def write_aspect_results(run: AspectRun, target: Path) -> Path:
     document = aspect_file_json(run.to_json(), binding)
     path = target / RESULTS_FILE
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    sign_output(path, "aspects", binding)  # <file>.dsse.json beside it (compliance.attest)
+    sign_output(path, "aspects", binding)  # <file>.dsse.json beside it (core.attest)
     return path
 
 

@@ -19,15 +19,18 @@ from lib.worker_image import DIGEST_CHARS, tree_digest, tree_inputs
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUILD_INPUTS = (
     "compliance/collect",
-    "compliance/attest",  # the collector signs its evidence (compliance.collect.__main__)
     "compliance/__init__.py",
-    "compliance/binding.py",
-    "compliance/stack.py",
     "compliance/runinfo.py",
     "compliance/collector-policy.json",
+    "core/__init__.py",
+    "core/attest",  # the collector signs its evidence (compliance.collect.__main__)
+    "core/binding.py",
+    "core/evidence_layout.py",
+    "core/git.py",
+    "core/references.py",
+    "core/stackfile.py",
     "lib/__init__.py",
     "lib/cis_metric_filters.py",
-    "lib/evidence_layout.py",
 )
 TAG_PREFIX = "collector-"
 

@@ -7,13 +7,13 @@ Terraform address ``<type>.<logical id>`` that compliance/exceptions.yaml globs 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from compliance.exceptions import PolicyException
+from core.exceptions import PolicyException
+from core.stackfile import StackFileError, read_stack_document
 
 CUSTOM_PREFIX = "CKV_SFX_"
 
@@ -112,8 +112,8 @@ class AddressIndex:
     @classmethod
     def of_file(cls, path: Path) -> AddressIndex:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = read_stack_document(path)
+        except StackFileError:
             return cls({})
         found: dict[str, list[str]] = {}
         resources = data.get("resource", {}) if isinstance(data, dict) else {}

@@ -38,7 +38,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from compliance.exceptions import (
+from core.exceptions import (
     DEFAULT_PATH,
     ExceptionFileError,
     ExceptionSet,

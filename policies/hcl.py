@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-Conf = dict[str, Any]
+from core.references import refs_in
 
-# ${aws_kms_key.logical_id.arn} -> ("aws_kms_key", "logical_id"); data. refs are separate.
-REFERENCE = re.compile(r"\$\{\s*(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)")
+Conf = dict[str, Any]
 
 
 def value(conf: Conf, key: str, default: Any = None) -> Any:
@@ -73,8 +72,7 @@ def is_expression(item: Any) -> bool:
 
 def references(item: Any) -> list[tuple[str, str]]:
     """``(type, logical id)`` of every managed resource referenced in ``item`` (data. skipped)."""
-    text = item if isinstance(item, str) else repr(item)
-    return [(m.group(2), m.group(3)) for m in REFERENCE.finditer(text) if not m.group(1)]
+    return [(ref.rtype, ref.name) for ref in refs_in(item) if not ref.data]
 
 
 def references_type(item: Any, *types: str) -> bool:

@@ -22,7 +22,6 @@ the role's policies, is ordered). Light on purpose: no cdktf import, plain ``cdk
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -31,7 +30,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from policies.hcl import REFERENCE
+from core.references import refs_in
+from core.stackfile import STACK_FILE, StackFileError, read_stack_document
 
 ROLE_ATTRIBUTE = re.compile(r"^(role|role_arn|iam_role|iam_role_arn|[a-z_]+_role_arn)$")
 ROLE_POLICY_TYPES = frozenset({"aws_iam_role_policy", "aws_iam_role_policy_attachment"})
@@ -107,8 +107,7 @@ class StackGraph:
 
 def references(value: Any) -> list[str]:
     """Addresses (``type.name``) of the managed resources a value references."""
-    text = value if isinstance(value, str) else json.dumps(value)
-    return [f"{m.group(2)}.{m.group(3)}" for m in REFERENCE.finditer(text) if not m.group(1)]
+    return [ref.address for ref in refs_in(value) if not ref.data]
 
 
 def _items(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -213,8 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m policies.ordering <stack-dir | cdk.tf.json>", file=sys.stderr)
         return 2
     path = Path(args[0])
-    path = path / "cdk.tf.json" if path.is_dir() else path
-    found = ordering_violations(json.loads(path.read_text(encoding="utf-8")))
+    path = path / STACK_FILE if path.is_dir() else path
+    try:
+        found = ordering_violations(read_stack_document(path))
+    except StackFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     for violation in found:
         print(violation)
     print(f"creation order: {len(found)} missing edge(s) in {path}")

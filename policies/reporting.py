@@ -13,9 +13,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from compliance.attest.engine import sign_output
-from compliance.binding import bind
-from compliance.stack import STACK_FILE
+from core.attest.engine import sign_output
+from core.binding import bind
+from core.stackfile import STACK_FILE
 from policies.findings import Finding, Status, exception_json
 from policies.result import GateResult
 
@@ -184,7 +184,7 @@ def write_results(result: GateResult, results_dir: Path, checkov_report: Any) ->
     paths[CHECKOV_FILE].write_text(
         json.dumps(portable(checkov_report), indent=1) + "\n", encoding="utf-8"
     )
-    if binding is not None:  # <file>.dsse.json beside gate.json and the SARIF (compliance.attest)
+    if binding is not None:  # <file>.dsse.json beside gate.json and the SARIF (core.attest)
         sign_output([paths[JSON_FILE], paths[SARIF_FILE]], "checkov gate", binding)
     return paths
 

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from compliance.exceptions import PolicyException
+from core.exceptions import PolicyException
 from policies.findings import Finding, Status
 
 

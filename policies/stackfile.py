@@ -5,16 +5,19 @@ Checkov hands a resource check only that resource's configuration: the provider 
 group a cluster uses) are out of its sight. Checks that need them read the scanned
 ``cdk.tf.json`` themselves through ``stack_for``: checkov names the scanned file relative to the
 ``-d`` root, which the gate passes in ``SFX_SCAN_ROOT`` (default: the working directory).
+The file is read by ``core.stackfile`` and references are parsed by ``core.references``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from core.references import refs_in
+from core.stackfile import StackFileError, read_stack_document
 
 SCAN_ROOT_ENV_VAR = "SFX_SCAN_ROOT"
 
@@ -57,13 +60,21 @@ class StackFile:
 
     def referrers(self, rtype: str, name: str, of_type: str | None = None) -> list[dict[str, Any]]:
         """Resources (optionally of one type) whose configuration references ``rtype.name``."""
-        needle = f"{rtype}.{name}."
+        address = f"{rtype}.{name}"
         out: list[dict[str, Any]] = []
         for other_type, items in self.resources.items():
             if of_type and other_type != of_type:
                 continue
-            out.extend(body for body in items.values() if needle in json.dumps(body))
+            out.extend(body for body in items.values() if _references(body, address))
         return out
+
+
+def _references(body: dict[str, Any], address: str) -> bool:
+    """True when ``body`` references an attribute of the managed resource at ``address``."""
+    return any(
+        ref.is_resource and ref.address == address and ref.attribute is not None
+        for ref in refs_in(body)
+    )
 
 
 def _as_list(item: Any) -> list[Any]:
@@ -77,10 +88,9 @@ def scan_root() -> Path:
 @lru_cache(maxsize=64)
 def _load(path: Path, mtime_ns: int) -> StackFile | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return StackFile(path, read_stack_document(path))
+    except StackFileError:
         return None
-    return StackFile(path, data) if isinstance(data, dict) else None
 
 
 def stack_for(scanned_file: str) -> StackFile | None:

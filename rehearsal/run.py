@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.stackfile import read_stack_document
 from lib.live_changes import allowed_replacements, rehearsal_groups
 from lib.state import local_state_file
 from policies.ordering import ordering_violations
@@ -164,7 +165,7 @@ class Rehearsal:
         with self.phase("synth") as p:
             self.synth(self.work / "cdktf.out", "synth")
             stack_file = self.stack_dir / "cdk.tf.json"
-            order = ordering_violations(json.loads(stack_file.read_text(encoding="utf-8")))
+            order = ordering_violations(read_stack_document(stack_file))
             if order:
                 raise RehearsalError("creation-order races:\n" + "\n".join(map(str, order)))
             self.toolchain = locate(stack_file, self.environ)

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.stackfile import read_stack_document
+
 TERRAFORM_ENV = "REHEARSAL_TERRAFORM"
 MIRROR_ENV = "REHEARSAL_PROVIDER_MIRROR"
 # Where Terraform's own documentation says implied local mirrors live (CLI config, "Implied Local
@@ -97,7 +99,7 @@ def os_arch() -> str:
 
 
 def pinned_provider_version(stack_file: Path) -> str:
-    data = json.loads(stack_file.read_text(encoding="utf-8"))
+    data = read_stack_document(stack_file)
     version = str(data["terraform"]["required_providers"]["aws"]["version"])
     return version.lstrip("=").strip()
 

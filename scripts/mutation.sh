@@ -17,7 +17,7 @@ declare -A GLOBS=(
   [naming]="lib.naming.*"
   [capacity]="lib.capacity.*"
   [aspects]="lib.aspects.*"
-  [exceptions]="compliance.exceptions.*"
+  [exceptions]="core.exceptions.*"
 )
 modules=("$@")
 [ ${#modules[@]} -gt 0 ] || modules=(naming capacity aspects exceptions)
@@ -35,7 +35,7 @@ mkdir -p "$work"
 # The tree as it is now (uncommitted edits included), without caches or earlier mutants.
 tar -C "$repo" --exclude=.git --exclude=.venv --exclude=node_modules --exclude=mutants \
   --exclude=cdktf.out --exclude=__pycache__ --exclude=.hypothesis --exclude=reports \
-  -cf - lib compliance policies worker tests main.py cdktf.json pyproject.toml | tar -C "$work" -xf -
+  -cf - core lib compliance policies worker tests main.py cdktf.json pyproject.toml | tar -C "$work" -xf -
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1
 cd "$work"

@@ -20,12 +20,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from compliance.attest.engine import sign_output
-from compliance.binding import bind
 from compliance.collect.__main__ import evidence_predicate
 from compliance.collect.design import read_design
 from compliance.collect.model import RuntimeEvidence
 from compliance.collect.run import Target, collect, write_evidence
+from core.attest.engine import sign_output
+from core.binding import bind
 from simulation.account import FAKE_CREDENTIALS, SimulatedAccount, local_moto
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from compliance.collect.design import read_design
 from compliance.collect.run import Target, collect, write_evidence
 from compliance.collect.store import DESIGN_FILE, DesignPointer, write_run_local
-from compliance.runinfo import git_commit
-from lib.evidence_layout import run_id
+from core.evidence_layout import run_id
+from core.git import git_commit
 from simulation.account import FAKE_CREDENTIALS, SimulatedAccount
 
 COLLECTION_TIME = timedelta(hours=5, minutes=17)  # the schedule's daily start (UTC)

@@ -5,7 +5,6 @@ Tests assert on the parsed JSON through ``StackView``. Never synthesize the full
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from core.stackfile import read_stack_document
 from lib.provider_import import use_provider_shortcut
 
 if TYPE_CHECKING:
@@ -25,13 +25,13 @@ os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 use_provider_shortcut()
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The report's --run-tests sets SFX_SYNTH_DIR (compliance.binding.SYNTH_DIR_ENV) to the stack it
+# The report's --run-tests sets SFX_SYNTH_DIR (core.binding.SYNTH_DIR_ENV) to the stack it
 # reports, so the catalog's tests judge exactly that cdk.tf.json (and its suffix).
 SYNTH_DIR_ENV = "SFX_SYNTH_DIR"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Evidence this session writes is signed (compliance.attest). With no key configured, a
+    """Evidence this session writes is signed (core.attest). With no key configured, a
     throwaway development key for this session, trusted through a throwaway local trust file
     (the report's --run-tests children inherit both)."""
     import contextlib
@@ -39,8 +39,8 @@ def pytest_configure(config: pytest.Config) -> None:
     import tempfile
 
     from compliance import keys
-    from compliance.attest import KEY_FILE_ENV, signer_from_env
-    from compliance.attest.trust import LOCAL_TRUST_ENV
+    from core.attest import KEY_FILE_ENV, signer_from_env
+    from core.attest.trust import LOCAL_TRUST_ENV
 
     if signer_from_env() is not None:
         return
@@ -56,9 +56,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     xml = getattr(config.option, "xmlpath", None)
     if not xml or not Path(xml).is_file():
         return
-    from compliance.attest.engine import sign_output
-    from compliance.binding import from_properties
     from compliance.junit import JUnitError, load_junit
+    from core.attest.engine import sign_output
+    from core.binding import from_properties
 
     try:
         binding = from_properties(dict(load_junit(Path(xml)).properties), Path(xml).name)
@@ -72,7 +72,7 @@ def _given_stack_suffix() -> str | None:
     given = os.environ.get(SYNTH_DIR_ENV)
     if not given:
         return None
-    data = json.loads((Path(given) / "cdk.tf.json").read_text(encoding="utf-8"))
+    data = read_stack_document(Path(given))
     tags = data["provider"]["aws"][0].get("default_tags", [{}])[0].get("tags", {})
     return str(tags["Environment"])
 
@@ -132,7 +132,7 @@ def synth_dir(
     """Synthesize the default configuration (suffix qa1) once, or use the stack named by
     SFX_SYNTH_DIR; returns the stack folder. The JUnit file records which artifact the session
     judged (sha256 of cdk.tf.json, commit), so the compliance report can refuse a mismatch."""
-    from compliance.binding import bind
+    from core.binding import bind
 
     given = os.environ.get(SYNTH_DIR_ENV)
     if given:
@@ -150,7 +150,7 @@ def synth_dir(
 
 @pytest.fixture(scope="session")
 def stack(synth_dir: Path) -> StackView:
-    return StackView(json.loads((synth_dir / "cdk.tf.json").read_text()))
+    return StackView(read_stack_document(synth_dir))
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,7 @@ from typing import Any
 
 import pytest
 
-from lib.collector_image import source_tag
-from lib.config import ConfigError, StackConfig, load_config
-from lib.constructs.collector_role import collector_statements
-from lib.constructs.evidence import PROTECTED_ACTIONS, schedule_expression
-from lib.evidence_layout import (
+from core.evidence_layout import (
     ENV_BUCKET,
     ENV_SIGNING_KEY,
     METRIC_DIMENSION,
@@ -22,6 +18,10 @@ from lib.evidence_layout import (
     is_run_id,
     run_id,
 )
+from lib.collector_image import source_tag
+from lib.config import ConfigError, StackConfig, load_config
+from lib.constructs.collector_role import collector_statements
+from lib.constructs.evidence import PROTECTED_ACTIONS, schedule_expression
 from tests.conftest import StackView
 from tests.infra_helpers import (
     ACCOUNT,
@@ -128,7 +128,7 @@ def test_schedule_runs_the_collector_task_in_private_subnets(stack: StackView) -
     assert c["readonlyRootFilesystem"] is True and c["user"] == "10001:10001"
     env = {e["name"]: e["value"] for e in c["environment"]}
     assert env[ENV_BUCKET] == ref(stack, "aws_s3_bucket", "/evidence/bucket/bucket", "bucket")
-    # Issue 21's signing key: the task signs with it (compliance.attest reads this variable).
+    # Issue 21's signing key: the task signs with it (core.attest reads this variable).
     signing = ref(stack, "aws_kms_key", "/evidence_signing/key", "arn")
     assert env[ENV_SIGNING_KEY] == signing
 
@@ -211,9 +211,9 @@ def test_trail_archive_covers_period_and_window(stack: StackView) -> None:
 def test_the_signing_seam_grants_kms_sign_on_that_key_only() -> None:
     """Issue 21's key plugs in through ``signing_key_arn``: kms:Sign on it, and its ARN in the
     task's environment; without it neither appears (see the synthesized stack above)."""
+    from core.evidence_layout import ENV_SIGNING_KEY
     from lib.constructs.evidence import container, task_statements
     from lib.context import StackContext
-    from lib.evidence_layout import ENV_SIGNING_KEY
     from lib.naming import Namer
 
     ctx = StackContext(config=StackConfig(), namer=Namer("qa1"), account_id="123456789012")

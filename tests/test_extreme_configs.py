@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from core.stackfile import read_stack_document
 from lib.config import StackConfig, load_config
 from tests.conftest import StackView
 
@@ -143,7 +144,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
     for extreme in EXTREMES:
         config = load_config(extreme.env)
         stack_dir = synthesize(config, outdir)  # raises if an Aspect refuses the stack
-        view = StackView(json.loads((stack_dir / "cdk.tf.json").read_text()))
+        view = StackView(read_stack_document(stack_dir))
         out[extreme.name] = Built(config, stack_dir, view)
     return out
 

@@ -13,14 +13,14 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from compliance.attest import SignerError
-from compliance.attest.engine import sign_output
-from compliance.binding import bind
 from compliance.collect.context import CALL_ERRORS
 from compliance.collect.design import DesignError, read_design
 from compliance.collect.model import ItemStatus, RuntimeEvidence, iso
 from compliance.collect.run import Target, ValidityError, collect, parse_validity, write_evidence
-from compliance.stack import StackFileError
+from core.attest import SignerError
+from core.attest.engine import sign_output
+from core.binding import bind
+from core.stackfile import StackFileError
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:

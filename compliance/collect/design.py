@@ -7,15 +7,13 @@ input (``DesignError`` names the resource type), not a passed check.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compliance.stack import Resource, SynthesizedStack
+from core.references import leading_ref
+from core.stackfile import Resource, SynthesizedStack
 from lib.cis_metric_filters import CIS_METRIC_FILTERS, CIS_METRIC_NAMESPACE
-
-_REF = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_]+)\.[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)?\}")
 
 
 class DesignError(ValueError):
@@ -99,8 +97,9 @@ class Design:
 
 
 def _ref(value: Any) -> tuple[str, str] | None:
-    match = _REF.match(str(value))
-    return (match.group(1), match.group(2)) if match else None
+    """``(type, name)`` of the resource attribute ``value`` starts with (``...arn}:*``), else None."""
+    ref = leading_ref(value)
+    return (ref.rtype, ref.name) if ref and ref.is_resource and ref.attribute else None
 
 
 class _Reader:

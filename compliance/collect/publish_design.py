@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -27,24 +26,30 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from compliance.collect.store import STACK_FILE, DesignPointer, StoreError, publish_design
-from compliance.runinfo import git_commit
-from lib.evidence_layout import CURRENT_DESIGN_KEY, ENV_BUCKET
+from compliance.collect.store import DesignPointer, StoreError, publish_design
+from core.evidence_layout import CURRENT_DESIGN_KEY, ENV_BUCKET
+from core.git import git_commit
+from core.references import whole_ref
+from core.stackfile import STACK_FILE, read_stack_document
 
-_BUCKET_REF = re.compile(r"^\$\{aws_s3_bucket\.([A-Za-z0-9_-]+)\.bucket\}$")
 _ACCOUNT_REF = "${data.aws_caller_identity.current.account_id}"
 
 
 def evidence_bucket(stack_dir: Path, account_id: str) -> str:
     """The bucket the stack's scheduled collector writes into, named for ``account_id``."""
-    stack = json.loads((stack_dir / STACK_FILE).read_text(encoding="utf-8"))
+    stack = read_stack_document(stack_dir)
     resources = stack.get("resource", {})
     for task in resources.get("aws_ecs_task_definition", {}).values():
         for container in json.loads(task.get("container_definitions", "[]")):
             for pair in container.get("environment", []):
-                match = _BUCKET_REF.match(str(pair.get("value", "")))
-                if pair.get("name") == ENV_BUCKET and match:
-                    name = str(resources["aws_s3_bucket"][match.group(1)]["bucket"])
+                ref = whole_ref(pair.get("value"))
+                if (
+                    pair.get("name") == ENV_BUCKET
+                    and ref
+                    and ref.rtype == "aws_s3_bucket"
+                    and ref.attribute == "bucket"
+                ):
+                    name = str(resources["aws_s3_bucket"][ref.name]["bucket"])
                     return name.replace(_ACCOUNT_REF, account_id)
     raise StoreError(
         f"{stack_dir.name}/{STACK_FILE}: no task definition names the evidence bucket "

@@ -11,11 +11,11 @@ from typing import Any
 
 import boto3
 
-from compliance.binding import ArtifactBinding
 from compliance.collect.checks import CHECKS_BY_ID, FAMILIES
 from compliance.collect.context import Context
 from compliance.collect.design import Design
 from compliance.collect.model import EVIDENCE_FILE, EvidenceItem, RuntimeEvidence
+from core.binding import ArtifactBinding
 
 
 class ValidityError(ValueError):

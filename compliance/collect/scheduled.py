@@ -7,7 +7,7 @@ pointer it used (``design.json``) and uploads **every file** of ``<tmp>`` under 
 (issue 21) is uploaded with it, unchanged. Then it publishes one ``CollectionsStored`` datapoint,
 which the missed-run alarm watches.
 
-Environment (names in ``lib.evidence_layout``): ``EVIDENCE_BUCKET``, ``EVIDENCE_ENVIRONMENT``,
+Environment (names in ``core.evidence_layout``): ``EVIDENCE_BUCKET``, ``EVIDENCE_ENVIRONMENT``,
 ``AWS_REGION``; ``SFX_EVIDENCE_KMS_KEY`` when the stack has the signing key.
 
 Exit codes: 0 stored, every item satisfied; 1 stored, some item not satisfied or in error;
@@ -32,7 +32,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from compliance.collect import __main__ as collect_cli
 from compliance.collect.store import DESIGN_FILE, StoreError, fetch_design, upload_run
-from lib.evidence_layout import (
+from core.evidence_layout import (
     ENV_BUCKET,
     ENV_ENVIRONMENT,
     METRIC_DIMENSION,

@@ -2,7 +2,7 @@
 
 Each file the collector wrote into its ``--out`` folder (the evidence file, and whatever else it
 wrote beside it, e.g. a signature envelope) is uploaded to
-``runtime-evidence/<yyyy>/<mm>/<dd>/<run-id>[.<name>]`` (``lib.evidence_layout``) with
+``runtime-evidence/<yyyy>/<mm>/<dd>/<run-id>[.<name>]`` (``core.evidence_layout``) with
 ``If-None-Match: *`` (S3 conditional write: refused if the key exists; the bucket policy refuses
 evidence writes without it) and a SHA-256 checksum (S3 requires a checksum or Content-MD5 for
 writes to an Object Lock bucket, and verifies it). The published design (the deployed
@@ -21,10 +21,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from compliance.collect.model import EVIDENCE_FILE, iso
-from lib.evidence_layout import CURRENT_DESIGN_KEY, design_key, evidence_key
+from core.evidence_layout import CURRENT_DESIGN_KEY, design_key, evidence_key
+from core.stackfile import STACK_FILE
 
 DESIGN_FILE = "design.json"  # the design pointer a run used, stored beside its evidence
-STACK_FILE = "cdk.tf.json"
 
 
 class StoreError(RuntimeError):

@@ -14,8 +14,8 @@ from pathlib import Path
 import yaml
 
 from compliance.catalog import Catalog
-from compliance.exceptions import ExceptionFileError, PolicyException, parse_exceptions
 from compliance.period.window import Period
+from core.exceptions import ExceptionFileError, PolicyException, parse_exceptions
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Reading the evidence store of a period: a local folder or ``s3://bucket[/prefix]``.
 
-Both have the layout the scheduled task writes (``lib.evidence_layout``): per UTC day a folder
+Both have the layout the scheduled task writes (``core.evidence_layout``): per UTC day a folder
 ``runtime-evidence/<yyyy>/<mm>/<dd>/`` holding ``<run-id>.json`` (the evidence) and files of the
 same run beside it (``<run-id>.design.json``: the design in force; a signature envelope when
 signing is on). Each run is read and checked on its own; a run that cannot be used is kept with
@@ -23,7 +23,7 @@ from compliance.collect.model import RuntimeEvidence, parse_time
 from compliance.collect.store import DesignPointer, StoreError
 from compliance.period.window import Period
 from compliance.runtime_evidence import SCHEMA_PATH
-from lib.evidence_layout import day_prefix, is_run_id
+from core.evidence_layout import day_prefix, is_run_id
 
 S3_SCHEME = "s3://"
 

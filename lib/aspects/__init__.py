@@ -11,7 +11,7 @@ from __future__ import annotations
 from cdktf import Aspects, TerraformStack
 from constructs import IConstruct
 
-from compliance.exceptions import ExceptionSet
+from core.exceptions import ExceptionSet
 from lib.aspects import destroy, encryption, placement, residency, retention, tags, transit
 from lib.aspects.model import AspectRecord, Level, Rule, Status
 from lib.aspects.pack import AspectRun, CompliancePack, ExceptionAudit

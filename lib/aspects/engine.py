@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from compliance.exceptions import ExceptionSet, PolicyException
+from core.exceptions import ExceptionSet, PolicyException
 from lib.aspects.facts import ResourceFacts, StackFacts
 from lib.aspects.model import AspectRecord, Finding, Fix, Rule, Status, fail
 

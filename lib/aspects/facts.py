@@ -2,67 +2,23 @@
 
 Facts come from ``TerraformStack.to_terraform()`` (the same resolved JSON that synth writes), so
 rules see overrides, escape hatches and resources added by any construct, and can be tested on
-plain dictionaries without jsii. References stay Terraform expressions (``${aws_kms_key.k.arn}``);
-``StackFacts`` resolves them to the resources they name.
+plain dictionaries without jsii. References stay Terraform expressions (``${aws_kms_key.k.arn}``),
+parsed by ``core.references``; ``StackFacts`` resolves them to the resources they name.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# "${aws_kms_key.encryption_data_key_1234.arn}" or "${data.aws_iam_policy_document.x.json}"
-_REF = re.compile(r"\$\{(data\.)?([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)(?:\.([a-z0-9_]+))?")
-_WHOLE_REF = re.compile(
-    r"^\$\{(data\.)?([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)(?:\.([a-z0-9_]+))?[^}]*\}$"
-)
+# The one reference parser (re-exported: the rules import these names from here).
+from core.references import Ref as Ref
+from core.references import refs_in as refs_in
+from core.references import whole_ref as whole_ref
 
 PROVIDER_PREFIX = "provider."
 BACKEND_PREFIX = "backend."
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A Terraform reference found in a value: ``[data.]<type>.<name>[.<attribute>]``."""
-
-    data: bool
-    rtype: str
-    name: str
-    attribute: str | None
-
-    @property
-    def address(self) -> str:
-        return f"{'data.' if self.data else ''}{self.rtype}.{self.name}"
-
-
-def refs_in(value: Any) -> list[Ref]:
-    """Every reference inside a value (strings, lists and blocks are searched)."""
-    found: list[Ref] = []
-    for text in _strings(value):
-        for m in _REF.finditer(text):
-            found.append(Ref(bool(m.group(1)), m.group(2), m.group(3), m.group(4)))
-    return found
-
-
-def whole_ref(value: Any) -> Ref | None:
-    """The reference when ``value`` is exactly one reference expression, else None."""
-    if not isinstance(value, str):
-        return None
-    m = _WHOLE_REF.match(value)
-    return Ref(bool(m.group(1)), m.group(2), m.group(3), m.group(4)) if m else None
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
 
 
 def blocks(value: Any) -> list[Mapping[str, Any]]:

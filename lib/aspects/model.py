@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from core.rule_ids import ASPECT_RULE_ID
+
 if TYPE_CHECKING:
     from lib.aspects.facts import ResourceFacts, StackFacts
 
-RULE_ID = re.compile(r"^SFX-[A-Z0-9]+-\d{2}$")
+RULE_ID = re.compile(ASPECT_RULE_ID)
 
 
 class Status(StrEnum):

@@ -24,7 +24,7 @@ from cdktf import (
 )
 from constructs import IConstruct
 
-from compliance.exceptions import ExceptionSet, PolicyException
+from core.exceptions import ExceptionSet, PolicyException
 from lib.aspects.engine import (
     Outcome,
     annotation,

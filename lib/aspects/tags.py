@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from core.references import without_interpolations
 from lib.aspects.facts import ResourceFacts, StackFacts, blocks
 from lib.aspects.model import Finding, Fix, Level, Rule, fail, not_applicable, ok
 
@@ -25,7 +26,6 @@ MAX_TAGS = 50
 MAX_KEY_LEN = 128
 MAX_VALUE_LEN = 256
 _ALLOWED = re.compile(r"^[\w\s.:/=+\-@]*$")
-_TOKEN = re.compile(r"\$\{[^}]*\}")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _PERSON_ARN = re.compile(r"arn:aws[a-z-]*:(?:iam::\d*:user/|sts::\d*:assumed-role/)")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -73,7 +73,7 @@ def tag_problems(tags: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
     for key, raw in tags.items():
         value = "" if raw is None else str(raw)
-        literal_key, literal_value = _TOKEN.sub("", key), _TOKEN.sub("", value)
+        literal_key, literal_value = without_interpolations(key), without_interpolations(value)
         if not 1 <= len(key) <= MAX_KEY_LEN:
             problems.append(f"tag key {key!r} must be 1-{MAX_KEY_LEN} characters")
         if len(literal_value) > MAX_VALUE_LEN:

@@ -44,15 +44,7 @@ from cdktf_cdktf_provider_aws.scheduler_schedule import (
 )
 from constructs import Construct
 
-from lib.collector_image import source_tag as collector_tag
-from lib.constructs.alarms import AlarmSpec, Metric, build_alarm, notify
-from lib.constructs.collector_role import collector_statements
-from lib.constructs.encryption import EncryptionKeys
-from lib.constructs.logs import encrypted_log_group
-from lib.constructs.secure_bucket import BucketSpec, Lifecycle, ObjectLock, SecureBucket
-from lib.constructs.worker_roles import ECS_TASKS, role_with_inline_policy
-from lib.context import StackContext
-from lib.evidence_layout import (
+from core.evidence_layout import (
     DESIGN_PREFIX,
     ENV_BUCKET,
     ENV_ENVIRONMENT,
@@ -62,6 +54,14 @@ from lib.evidence_layout import (
     METRIC_NAMESPACE,
     METRIC_STORED,
 )
+from lib.collector_image import source_tag as collector_tag
+from lib.constructs.alarms import AlarmSpec, Metric, build_alarm, notify
+from lib.constructs.collector_role import collector_statements
+from lib.constructs.encryption import EncryptionKeys
+from lib.constructs.logs import encrypted_log_group
+from lib.constructs.secure_bucket import BucketSpec, Lifecycle, ObjectLock, SecureBucket
+from lib.constructs.worker_roles import ECS_TASKS, role_with_inline_policy
+from lib.context import StackContext
 from lib.iam import Statement, service_trust
 
 SCHEDULER = "scheduler.amazonaws.com"

@@ -1,7 +1,7 @@
 """The KMS key that signs runtime evidence: ``alias/streamflix-evidence-signing-<suffix>``.
 
 An asymmetric ECC_NIST_P256 key for SIGN_VERIFY only (it can never encrypt), used by the
-collector through ``compliance.attest`` (``SFX_EVIDENCE_KMS_KEY``). Its key policy lets the
+collector through ``core.attest`` (``SFX_EVIDENCE_KMS_KEY``). Its key policy lets the
 account administer it (so IAM can delegate), lets each signer role call ``kms:Sign`` (and read
 the public key), and lets readers verify and read the public key. The private key never leaves
 KMS; an auditor verifies offline with the public key pinned in ``compliance/trust.yaml``.
@@ -24,7 +24,7 @@ from constructs import Construct
 from lib.constructs.encryption import KEY_DELETION_WINDOW_DAYS, account_administers
 from lib.context import StackContext
 
-KEY_SPEC = "ECC_NIST_P256"  # compliance.attest signs with ECDSA_SHA_256 on this curve
+KEY_SPEC = "ECC_NIST_P256"  # core.attest signs with ECDSA_SHA_256 on this curve
 SIGNER_ACTIONS = ("kms:Sign", "kms:GetPublicKey", "kms:DescribeKey")
 READER_ACTIONS = ("kms:Verify", "kms:GetPublicKey", "kms:DescribeKey")
 

@@ -13,8 +13,8 @@ from compliance.exceptions import load_exceptions
 from compliance.junit import parse_junit
 from compliance.report import Inputs, build_report_data, write_report
 from compliance.reportdata import ReportData
-from compliance.results import RuleResult
-from compliance.stack import SynthesizedStack
+from core.results import RuleResult
+from core.stackfile import SynthesizedStack
 
 if TYPE_CHECKING:
     from policies.gate import GateResult

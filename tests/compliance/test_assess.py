@@ -17,14 +17,14 @@ from compliance.assess import (
 from compliance.catalog import Catalog, parse_catalog
 from compliance.exceptions import ExceptionSet, PolicyException, Risk
 from compliance.junit import JUnitReport, TestOutcome, node_address, parse_junit
-from compliance.results import (
+from core.results import (
     ResultsError,
     RuleResult,
     Source,
     gate_result,
     parse_aspect_results,
 )
-from compliance.stack import SynthesizedStack
+from core.stackfile import SynthesizedStack
 
 TRAIL = "aws_cloudtrail.audit_trail_ABC"
 LOG_GROUP = "aws_cloudwatch_log_group.logs_DEF"

@@ -15,8 +15,12 @@ from typing import Any
 import pytest
 
 from compliance import report as report_module
-from compliance.attest.engine import sign_output
-from compliance.binding import (
+from compliance.catalog import Catalog
+from compliance.junit import parse_junit
+from compliance.manifest import EVIDENCE_DIR, MANIFEST_FILE
+from compliance.registry import PROJECT_ROOT
+from core.attest.engine import sign_output
+from core.binding import (
     SYNTH_DIR_ENV,
     ArtifactBinding,
     BindingError,
@@ -25,11 +29,7 @@ from compliance.binding import (
     sha256_file,
     verify,
 )
-from compliance.catalog import Catalog
-from compliance.junit import parse_junit
-from compliance.manifest import EVIDENCE_DIR, MANIFEST_FILE
-from compliance.registry import PROJECT_ROOT
-from compliance.results import ResultsError, parse_aspect_file
+from core.results import ResultsError, parse_aspect_file
 from policies.gate import GateResult
 from tests.compliance.test_report import all_tests_passed
 

@@ -28,7 +28,7 @@ from compliance.registry import (
 )
 from compliance.reportdata import ReportData
 from compliance.soa import build_soa, load_declarations
-from compliance.stack import SynthesizedStack
+from core.stackfile import SynthesizedStack
 from lib.cis_metric_filters import CIS_METRIC_FILTERS
 
 RAW: dict[str, Any] = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))

@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from compliance.catalog import load_catalog
-from compliance.exceptions import ExceptionFileError, Risk, load_exceptions, parse_exceptions
+from compliance.exceptions import (
+    ExceptionFileError,
+    Risk,
+    load_checked_exceptions,
+    load_exceptions,
+    parse_exceptions,
+)
 from lib.config import EU_MEMBER_STATE_REGIONS
 from tests.conftest import StackView
 
@@ -75,16 +81,87 @@ def test_a_reviewed_exception_parses_with_its_countdown() -> None:
 
 
 def test_every_entry_of_the_file_is_reviewed_against_the_catalog() -> None:
-    """load_exceptions (used by the aspects, the gate and the report) checks compensating
-    controls against compliance/catalog.yaml."""
+    """The shipped file's compensating controls are controls of compliance/catalog.yaml: checked
+    here in CI and by the report (``load_checked_exceptions``), not on every synth."""
     catalog_ids = {c.id for c in load_catalog().controls}
-    items = load_exceptions().items
+    items = load_checked_exceptions().items
     assert items
     for exc in items:
         assert exc.approved_by != exc.owner
         assert set(exc.compensating_controls) <= catalog_ids, exc.rule
     with pytest.raises(ExceptionFileError, match="not controls of the catalog"):
         load_exceptions(control_ids=frozenset({"SFX-CTL-XXX-01"}))
+
+
+def _file_naming(tmp_path: Path, control: str) -> Path:
+    path = tmp_path / "exceptions.yaml"
+    path.write_text(json.dumps({"exceptions": [{**VALID, "compensating_controls": [control]}]}))
+    return path
+
+
+def test_synthesis_and_the_gate_load_the_file_without_the_catalog(tmp_path: Path) -> None:
+    """core.exceptions (aspects, gate) checks the shape of control ids only; the catalog check
+    belongs to the loader the report uses, and names the field and the rule."""
+    path = _file_naming(tmp_path, "SFX-CTL-ZZZ-99")
+    (exc,) = load_exceptions(path, today=TODAY).items
+    assert exc.compensating_controls == ("SFX-CTL-ZZZ-99",)
+    with pytest.raises(
+        ExceptionFileError,
+        match=re.escape(
+            "exceptions[0].compensating_controls (CKV_AWS_338): ['SFX-CTL-ZZZ-99'] are not "
+            "controls of the catalog"
+        ),
+    ):
+        load_checked_exceptions(path, today=TODAY)
+
+
+def report_exit(tmp_path: Path, exceptions_file: Path) -> int:
+    """``compliance.report`` on an empty stack with the given exceptions file."""
+    from compliance import report
+
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    (stack / "cdk.tf.json").write_text("{}", encoding="utf-8")
+    out = str(tmp_path / "out")
+    return report.main(
+        ["--synth-dir", str(stack), "--out", out, "--exceptions", str(exceptions_file)]
+    )
+
+
+def test_the_report_refuses_an_exception_naming_an_unknown_control(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The guarantee CI keeps: the report (exit 2, before any engine runs) and the test above."""
+    assert report_exit(tmp_path, _file_naming(tmp_path, "SFX-CTL-ZZZ-99")) == 2
+    err = capsys.readouterr().err
+    assert "compensating_controls (CKV_AWS_338): ['SFX-CTL-ZZZ-99'] are not controls" in err
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"rule": "SFX-LOG-RETENTION"}, r"exceptions\[0\]\.rule: 'SFX-LOG-RETENTION' is not an"),
+        ({"rule": "SFX-CTL-LOG-06"}, r"exceptions\[0\]\.rule: 'SFX-CTL-LOG-06' is not an"),
+        ({"ticket": "X-1"}, r"exceptions\[0\]: unknown keys \['ticket'\]"),
+        ({"owner": ["a", "b"]}, r"exceptions\[0\]\.owner \(CKV_AWS_338\): must be text"),
+        ({"reason": "short"}, r"reason \(CKV_AWS_338\): must explain the exception in at least 10"),
+        (
+            {"expires": "2026-12-01"},
+            r"expires \(CKV_AWS_338 on aws_cloudwatch_log_group\.x_\*\): expired on 2026-12-01",
+        ),
+    ],
+)
+def test_the_rule_id_and_the_entry_shape_are_checked(changes: dict[str, Any], message: str) -> None:
+    """One rule-id pattern (core.rule_ids): an aspect id or a Checkov id, never a control id."""
+    with pytest.raises(ExceptionFileError, match=message):
+        parse(**changes)
+
+
+def test_every_problem_of_an_entry_is_reported_at_once() -> None:
+    with pytest.raises(ExceptionFileError) as caught:
+        parse(risk="negligible", approved_on="yesterday")
+    assert "risk (CKV_AWS_338): 'negligible'" in str(caught.value)
+    assert "approved_on (CKV_AWS_338): 'yesterday'" in str(caught.value)
 
 
 # ---- what the reasons say about the stack is true --------------------------------------------
@@ -165,15 +242,7 @@ def test_the_report_refuses_an_unreviewed_exception(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The report reads exceptions through the same loader (exit 2 before any engine runs)."""
-    from compliance import report
-
-    stack = tmp_path / "stack"
-    stack.mkdir()
-    (stack / "cdk.tf.json").write_text("{}", encoding="utf-8")
     bad = tmp_path / "exceptions.yaml"
     bad.write_text(json.dumps({"exceptions": [{**VALID, "approved_by": VALID["owner"]}]}))
-    code = report.main(
-        ["--synth-dir", str(stack), "--out", str(tmp_path / "out"), "--exceptions", str(bad)]
-    )
-    assert code == 2
+    assert report_exit(tmp_path, bad) == 2
     assert "approved_by (CKV_AWS_338): must differ from owner" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from compliance.assess import ControlAssessment, ControlStatus, EvidenceStatus, 
 from compliance.exceptions import ExceptionFileError, ExceptionSet, parse_exceptions
 from compliance.governance import GovernanceError, hold_waivers, reconcile_waivers
 from compliance.reportdata import ReportData
-from compliance.results import gate_result
+from core.results import gate_result
 from tests.compliance.test_exceptions import KNOWN, VALID
 
 TODAY = dt.date(2026, 12, 7)

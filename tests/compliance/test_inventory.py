@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from compliance.inventory import InventoryRow, build_inventory, processing_facts
-from compliance.stack import SynthesizedStack
+from core.stackfile import SynthesizedStack
 
 KEY = "${aws_kms_key.enc_data_key_1.arn}"
 

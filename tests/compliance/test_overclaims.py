@@ -15,8 +15,8 @@ from compliance.catalog import Catalog, ControlKind
 from compliance.exceptions import load_exceptions
 from compliance.junit import parse_junit
 from compliance.reportdata import ReportData
-from compliance.results import RuleResult, load_aspect_results
-from compliance.stack import SynthesizedStack
+from core.results import RuleResult, load_aspect_results
+from core.stackfile import SynthesizedStack
 from tests.compliance.test_report import all_tests_passed
 
 pytestmark = [pytest.mark.synth, pytest.mark.gate]

@@ -18,8 +18,6 @@ from trestle.oscal import assessment_results as ar
 
 from compliance import report as report_module
 from compliance.assess import ControlStatus, EvidenceKind, EvidenceStatus
-from compliance.attest.engine import sign_output
-from compliance.binding import ArtifactBinding, bind
 from compliance.catalog import Catalog, ControlKind
 from compliance.exceptions import load_exceptions
 from compliance.gate_adapter import load_gate_json, parse_gate_json
@@ -29,8 +27,10 @@ from compliance.pdf import PDF_FILE
 from compliance.registry import PROJECT_ROOT
 from compliance.report import OSCAL_FILE, REPORT_FILES, build_report_data, write_report
 from compliance.reportdata import ReportData
-from compliance.results import ResultsError, RuleResult, gate_result
-from compliance.runinfo import git_commit, git_worktree
+from core.attest.engine import sign_output
+from core.binding import ArtifactBinding, bind
+from core.git import git_commit, git_worktree
+from core.results import ResultsError, RuleResult, gate_result
 from policies.gate import GateResult
 from tests.compliance.conftest import make_inputs
 

@@ -26,7 +26,7 @@ from compliance.front import components, conclusion, design_front
 from compliance.manifest import MANIFEST_FILE
 from compliance.pdf import PDF_FILE, find_chromium
 from compliance.reportdata import ReportData
-from compliance.results import Outcome
+from core.results import Outcome
 
 pytestmark = [pytest.mark.synth, pytest.mark.gate]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from compliance.runinfo import git_commit, git_worktree, tool_versions
+from compliance.runinfo import tool_versions
+from core.git import git_commit, git_worktree
 
 
 def test_outside_a_git_checkout_commit_and_tree_are_unknown(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from typing import Any
 
 import pytest
@@ -21,13 +20,13 @@ from compliance.coverage import (
     unexplained_trail_settings,
 )
 from compliance.reportdata import ReportData
-from compliance.results import Outcome, RuleResult, Source
-from compliance.stack import Resource, SynthesizedStack
+from core.references import refs_in_text
+from core.results import Outcome, RuleResult, Source
+from core.stackfile import Resource, SynthesizedStack
 from lib.cis_metric_filters import CIS_METRIC_FILTERS, by_id
 
 pytestmark = pytest.mark.synth
 
-REF = re.compile(r"\$\{(aws_[a-z0-9_]+\.[A-Za-z0-9_]+)\.")
 
 # Independent of lib.cis_metric_filters: the terms CIS v3.0 section 4 puts in each pattern.
 CIS_TERMS: dict[str, tuple[str, ...]] = {
@@ -145,9 +144,10 @@ CIS_TERMS: dict[str, tuple[str, ...]] = {
 
 
 def ref(value: Any) -> str | None:
-    """The address a ``${type.name.attr}`` expression points to."""
-    match = REF.search(value) if isinstance(value, str) else None
-    return match.group(1) if match else None
+    """The address of the first AWS resource attribute a ``${type.name.attr}`` expression uses."""
+    refs = refs_in_text(value) if isinstance(value, str) else []
+    found = (r for r in refs if r.is_resource and r.rtype.startswith("aws_") and r.attribute)
+    return next((r.address for r in found), None)
 
 
 def one(stack: SynthesizedStack, glob: str) -> Resource:

@@ -7,11 +7,11 @@ and ``destroy`` destroyed nothing. The rehearsal's redeploy phase proves the sam
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from core.stackfile import read_stack_document
 from lib.state import (
     StateRescueError,
     local_state_file,
@@ -51,7 +51,7 @@ def test_synthesizing_again_leaves_the_deployed_state_intact(tmp_path: Path) -> 
     written = synthesize(config, outdir)
 
     assert state.read_text(encoding="utf-8") == STATE
-    backend = json.loads((written / "cdk.tf.json").read_text())["terraform"]["backend"]
+    backend = read_stack_document(written)["terraform"]["backend"]
     assert (written / backend["local"]["path"]).resolve() == state.resolve()
 
 

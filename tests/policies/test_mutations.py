@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from compliance.exceptions import load_exceptions
+from core.stackfile import read_stack_document
 from policies.findings import Status
 from policies.gate import GateResult, judge
 from policies.scan import RawScan, scan
@@ -34,7 +35,7 @@ def mutant_root(
     synth_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, dict[str, str]]:
     """Writes the unmodified stack and every mutant into its own folder; returns broken addresses."""
-    original = json.loads((synth_dir / "cdk.tf.json").read_text(encoding="utf-8"))
+    original = read_stack_document(synth_dir)
     root = tmp_path_factory.mktemp("mutants")
     broken: dict[str, str] = {}
     for mutation in MUTATIONS:

@@ -13,7 +13,7 @@ import pytest
 from streamflix_devtools.standins import FAKE_AWS_ENV, Moto
 
 from compliance import keys
-from compliance.attest import (
+from core.attest import (
     AttestationError,
     ResolvedSigner,
     StackSubject,
@@ -23,8 +23,8 @@ from compliance.attest import (
     signer_from_env,
     verify_file,
 )
-from compliance.attest.signers import KEY_FILE_ENV, KMS_KEY_ENV, generate_key_file
-from compliance.attest.trust import TrustedKey, TrustPolicy
+from core.attest.signers import KEY_FILE_ENV, KMS_KEY_ENV, generate_key_file
+from core.attest.trust import TrustedKey, TrustPolicy
 
 STACK = StackSubject("streamflix-qa1", "ab" * 32, "c0ffee")
 

@@ -14,10 +14,11 @@ import pytest
 
 from compliance import report as report_module
 from compliance import verify as verify_module
-from compliance.attest import attest_file, envelope_path, signer_from_env
-from compliance.attest.engine import subject_of
-from compliance.binding import sha256_file
 from compliance.manifest import EVIDENCE_DIR, MANIFEST_FILE
+from core.attest import attest_file, envelope_path, signer_from_env
+from core.attest.engine import subject_of
+from core.binding import sha256_file
+from core.stackfile import read_stack_document
 from policies.gate import GateResult
 
 pytestmark = [pytest.mark.synth, pytest.mark.gate]
@@ -177,7 +178,7 @@ def _drop_line_and_resign(folder: Path) -> None:
 
 
 def bind_from(artifact: dict) -> object:  # type: ignore[type-arg]
-    from compliance.binding import parse_binding
+    from core.binding import parse_binding
 
     return parse_binding(artifact, "manifest")
 
@@ -199,7 +200,7 @@ def test_report_refuses_rehashed_evidence_of_an_edited_stack(
     """Measured case: open SSH to 0.0.0.0/0, write the new hash into the aspect records and the
     gate file. The signatures no longer match the files: refused (exit 2), naming file and engine."""
     stack = _stack_copy(synth_dir, tmp_path)
-    doc = json.loads((stack / "cdk.tf.json").read_text())
+    doc = read_stack_document(stack)
     doc.setdefault("resource", {}).setdefault("aws_security_group_rule", {})["ssh"] = {
         "type": "ingress",
         "from_port": 22,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from compliance.attest import load_trust_policy, verify_file
-from compliance.attest.engine import subject_of
-from compliance.binding import bind
 from compliance.collect.model import ItemStatus
+from core.attest import load_trust_policy, verify_file
+from core.attest.engine import subject_of
+from core.binding import bind
 from simulation.demo import simulate_and_collect
 
 from .conftest import MotoEndpoint

@@ -22,8 +22,8 @@ import pytest
 
 from compliance.collect import publish_design as publish_module
 from compliance.registry import PROJECT_ROOT
+from core.evidence_layout import CURRENT_DESIGN_KEY, design_key
 from lib.collector_image import source_tag
-from lib.evidence_layout import CURRENT_DESIGN_KEY, design_key
 
 from .conftest import MotoEndpoint
 from .test_scheduled_store import _worm_bucket

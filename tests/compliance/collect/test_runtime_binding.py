@@ -49,7 +49,7 @@ def test_removing_the_endpoint_does_not_hide_a_simulation(
     report_data: ReportData, baseline: Run
 ) -> None:
     """The collector signs the endpoint it used: editing the file breaks the signature (the
-    report verifies it first, tests/compliance/attest); here the signed predicate says so."""
+    report verifies it first, tests/core/attest); here the signed predicate says so."""
     from compliance.collect.__main__ import evidence_predicate
 
     assert evidence_predicate(baseline.evidence)["simulated"] is True

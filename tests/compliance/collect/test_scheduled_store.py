@@ -14,7 +14,7 @@ from compliance.collect import scheduled
 from compliance.collect.design import Design
 from compliance.collect.model import EVIDENCE_FILE
 from compliance.collect.store import StoreError, fetch_design, publish_design, upload_run
-from lib.evidence_layout import (
+from core.evidence_layout import (
     CURRENT_DESIGN_KEY,
     METRIC_NAMESPACE,
     METRIC_STORED,

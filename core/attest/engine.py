@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from compliance.attest.envelope import attest_file
-from compliance.attest.signers import signer_from_env
-from compliance.attest.statement import StackSubject
-from compliance.binding import ArtifactBinding
+from core.attest.envelope import attest_file
+from core.attest.signers import signer_from_env
+from core.attest.statement import StackSubject
+from core.binding import ArtifactBinding
 
 
 def subject_of(binding: ArtifactBinding) -> StackSubject:

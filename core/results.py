@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from compliance.binding import ArtifactBinding, BindingError, parse_binding
+from core.binding import ArtifactBinding, BindingError, parse_binding
 
 ASPECT_RESULTS_FILE = "aspect-results.json"
 

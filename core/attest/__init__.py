@@ -11,7 +11,7 @@ Public API (kept small and stable; other engines and the evidence store rely on 
 - ``envelope_path(path) -> Path``: the one naming rule, ``<file name>.dsse.json`` beside the file.
 """
 
-from compliance.attest.envelope import (
+from core.attest.envelope import (
     AttestationError,
     Verified,
     attest_file,
@@ -19,7 +19,7 @@ from compliance.attest.envelope import (
     read_statement,
     verify_file,
 )
-from compliance.attest.signers import (
+from core.attest.signers import (
     KEY_FILE_ENV,
     KMS_KEY_ENV,
     SECRET_KEY_ENV,
@@ -27,8 +27,8 @@ from compliance.attest.signers import (
     SignerError,
     signer_from_env,
 )
-from compliance.attest.statement import ENGINES, StackSubject
-from compliance.attest.trust import TrustError, TrustPolicy, load_trust_policy
+from core.attest.statement import ENGINES, StackSubject
+from core.attest.trust import TrustError, TrustPolicy, load_trust_policy
 
 __all__ = [
     "ENGINES",

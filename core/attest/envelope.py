@@ -11,8 +11,8 @@ from typing import Any
 from securesystemslib.dsse import Envelope
 from securesystemslib.exceptions import FormatError, VerificationError
 
-from compliance.attest.signers import ResolvedSigner
-from compliance.attest.statement import (
+from core.attest.signers import ResolvedSigner
+from core.attest.statement import (
     PAYLOAD_TYPE,
     StackSubject,
     build_statement,
@@ -20,8 +20,8 @@ from compliance.attest.statement import (
     predicate_of,
     subject_digests,
 )
-from compliance.attest.trust import TrustedKey, TrustPolicy
-from compliance.binding import sha256_file, utc_now
+from core.attest.trust import TrustedKey, TrustPolicy
+from core.binding import sha256_file, utc_now
 
 ENVELOPE_SUFFIX = ".dsse.json"
 

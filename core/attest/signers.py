@@ -26,7 +26,7 @@ from securesystemslib.signer import (
     SSlibKey,
 )
 
-from lib.evidence_layout import ENV_SIGNING_KEY
+from core.evidence_layout import ENV_SIGNING_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KMS_KEY_ENV = ENV_SIGNING_KEY  # the scheduled task is given it (lib/constructs/evidence.py)

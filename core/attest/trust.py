@@ -18,8 +18,8 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from securesystemslib.signer import SSlibKey
 
-from compliance.attest.signers import LOCAL_DIR, PROJECT_ROOT, public_pem
-from compliance.attest.statement import ENGINES
+from core.attest.signers import LOCAL_DIR, PROJECT_ROOT, public_pem
+from core.attest.statement import ENGINES
 
 DEFAULT_PATH = PROJECT_ROOT / "compliance" / "trust.yaml"
 LOCAL_PATH = LOCAL_DIR / "trust.local.yaml"

@@ -1,4 +1,10 @@
-"""Read-only access to a synthesized ``cdk.tf.json`` by Terraform address (``<type>.<id>``)."""
+"""The one reader of a synthesized ``cdk.tf.json``, and read-only access to it by Terraform address
+(``<type>.<id>``).
+
+Every consumer (the gate's whole-file context, the report, the collector's design, the tests)
+parses the file through ``read_stack_document``, so "not found" and "not valid JSON" read the
+same everywhere and nobody re-implements the file's layout.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,28 @@ STACK_FILE = "cdk.tf.json"
 
 class StackFileError(ValueError):
     """The synth dir holds no readable cdk.tf.json."""
+
+
+def read_stack_document(path: Path) -> dict[str, Any]:
+    """The parsed JSON object at ``path`` (a ``cdk.tf.json``, or a synth dir holding one).
+
+    Raises ``StackFileError`` naming ``<folder>/<file>`` when it is missing, unreadable, not
+    JSON or not an object.
+    """
+    if path.is_dir():
+        path = path / STACK_FILE
+    where = f"{path.parent.name}/{path.name}"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StackFileError(f"{where}: not found; synthesize first") from None
+    except OSError as err:
+        raise StackFileError(f"{where}: cannot be read: {err.strerror or err}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise StackFileError(f"{where}: not valid JSON: {err}") from None
+    if not isinstance(data, dict):
+        raise StackFileError(f"{where}: must hold a JSON object, not {type(data).__name__}")
+    return data
 
 
 @dataclass(frozen=True)
@@ -39,15 +67,7 @@ class SynthesizedStack:
 
     @classmethod
     def load(cls, synth_dir: Path) -> SynthesizedStack:
-        path = synth_dir / STACK_FILE
-        try:
-            return cls(json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            raise StackFileError(
-                f"{synth_dir.name}/{STACK_FILE}: not found; synthesize first"
-            ) from None
-        except json.JSONDecodeError as err:
-            raise StackFileError(f"{synth_dir.name}/{STACK_FILE}: not valid JSON: {err}") from None
+        return cls(read_stack_document(synth_dir / STACK_FILE))
 
     def resources(self) -> Iterator[Resource]:
         for rtype, items in sorted(self.data.get("resource", {}).items()):

@@ -24,7 +24,7 @@ METRIC_DIMENSION = "Environment"
 # The scheduled task's environment (names written once, read by compliance.collect.scheduled).
 ENV_BUCKET = "EVIDENCE_BUCKET"
 ENV_ENVIRONMENT = "EVIDENCE_ENVIRONMENT"
-ENV_SIGNING_KEY = "SFX_EVIDENCE_KMS_KEY"  # read by compliance.attest.signers
+ENV_SIGNING_KEY = "SFX_EVIDENCE_KMS_KEY"  # read by core.attest.signers
 
 _RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compliance.runinfo import git_commit, git_worktree
-from compliance.stack import STACK_FILE
+from core.git import git_commit, git_worktree
+from core.stackfile import STACK_FILE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # JUnit <testsuite> property names (pytest's record_testsuite_property) carrying a binding.
