@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from core.policy_numbers import EU_MEMBER_STATE_REGIONS
+from core.policy_numbers import EU_REGIONS as EU_REGIONS  # re-exported (tests, docs)
 from lib.capacity import DEFAULT_SHARD_QUOTA, CapacityError, ShardPlan, plan_shards
 from lib.config_fields import (
     AutoInteger,
@@ -53,23 +55,7 @@ from lib.naming import SUFFIX_MAX_LEN, NamingError, validate_suffix
 
 PROJECT = "streamflix"
 KNOB_PREFIX = "STREAMFLIX_"
-
-# Regions inside Europe where AWS operates. Residency is a risk-reduction choice (see README).
-EU_REGIONS: frozenset[str] = frozenset(
-    {
-        "eu-central-1",
-        "eu-central-2",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-        "eu-north-1",
-        "eu-south-1",
-        "eu-south-2",
-    }
-)
-# eu-west-2 (London) and eu-central-2 (Zurich) are outside the EU; adequacy decisions cover them,
-# but we keep the stack inside the Union.
-EU_MEMBER_STATE_REGIONS: frozenset[str] = EU_REGIONS - {"eu-west-2", "eu-central-2"}
+# EU_REGIONS and EU_MEMBER_STATE_REGIONS (residency policy) live in core.policy_numbers.
 DEFAULT_REGION = "eu-central-1"
 
 # Fargate task sizes: cpu units -> allowed memory (MiB). Source: AWS ECS "task size" table.

@@ -45,6 +45,29 @@ def block(conf: Conf, key: str) -> Conf | None:
     return found[0] if found else None
 
 
+def _dicts(item: Any) -> list[Conf]:
+    if isinstance(item, dict):
+        return [item]
+    if isinstance(item, list):
+        return [d for sub in item for d in _dicts(sub)]
+    return []
+
+
+def values_at(conf: Conf, path: str) -> list[Any]:
+    """Every value at a dotted path through nested blocks (``rule.x.kms_key_id``), each with
+    checkov's one-element list unwrapped; [] when absent (or null)."""
+    current: list[Any] = [conf]
+    for part in path.split("."):
+        current = [d[part] for item in current for d in _dicts(item) if d.get(part) is not None]
+    found: list[Any] = []
+    for raw in current:
+        while isinstance(raw, list) and len(raw) == 1:
+            raw = raw[0]
+        if raw is not None and raw != []:
+            found.append(raw)
+    return found
+
+
 def strings(conf: Conf, key: str) -> list[str]:
     """A list-of-strings attribute (e.g. ``alarm_actions``), flattened; [] if absent."""
     out: list[str] = []

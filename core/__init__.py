@@ -1,0 +1,1 @@
+"""Neutral, dependency-free building blocks that lib/, policies/ and compliance/ all read."""
