@@ -153,6 +153,10 @@ class ResourceType:
     regional: bool = False  # a regional service outside the VPC (reached through endpoints)
     parameter_group: ParameterGroup | None = None
     backup_retention: BackupRetention | None = None
+    loses: str | None = None  # what deleting or replacing it destroys (policies.plan_guard refuses)
+    # Where its name is written, when CKV_SFX_23 (name ends with the suffix) must read something
+    # other than ``name`` or judge an untaggable type; () = ``name`` on taggable types only.
+    name_attrs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.rtype.startswith("aws_"):
@@ -202,6 +206,7 @@ _ROWS: tuple[ResourceType, ...] = (
         _key("kms_key_id", Setting("encryption_type", ("KMS",))),
         deregisters_consumers="enforce_consumer_deletion",
         regional=True,
+        loses="the records still in the stream",
     ),
     ResourceType(
         "aws_rds_cluster",
@@ -213,8 +218,12 @@ _ROWS: tuple[ResourceType, ...] = (
             "db_cluster_parameter_group_name", "aws_rds_cluster_parameter_group"
         ),
         backup_retention=BackupRetention("backup_retention_period", 1),
+        loses="the database and its automated backups",
+        name_attrs=("cluster_identifier",),
     ),
-    ResourceType("aws_rds_cluster_instance", Kind.DATA, Encryption((_PI,))),
+    ResourceType(
+        "aws_rds_cluster_instance", Kind.DATA, Encryption((_PI,)), name_attrs=("identifier",)
+    ),
     ResourceType(
         "aws_db_instance",
         Kind.DATA,
@@ -223,6 +232,8 @@ _ROWS: tuple[ResourceType, ...] = (
         skips_final_snapshot=True,
         parameter_group=ParameterGroup("parameter_group_name", "aws_db_parameter_group"),
         backup_retention=BackupRetention("backup_retention_period", 0),
+        loses="the database and its automated backups",
+        name_attrs=("identifier",),
     ),
     ResourceType(
         "aws_rds_global_cluster",
@@ -250,8 +261,15 @@ _ROWS: tuple[ResourceType, ...] = (
         _key("kms_key_id"),
         deletion_window=_SECRET_WINDOW,
         regional=True,
+        loses="the secret's value and its versions",
     ),
-    ResourceType("aws_sqs_queue", Kind.DATA, _key("kms_master_key_id"), regional=True),
+    ResourceType(
+        "aws_sqs_queue",
+        Kind.DATA,
+        _key("kms_master_key_id"),
+        regional=True,
+        loses="the messages in the queue (dead letters are failed jobs)",
+    ),
     ResourceType("aws_sns_topic", Kind.DATA, _key("kms_master_key_id"), regional=True),
     ResourceType(
         "aws_cloudwatch_log_group",
@@ -259,6 +277,7 @@ _ROWS: tuple[ResourceType, ...] = (
         _key("kms_key_id"),
         deletion_protection="skip_destroy",
         regional=True,
+        loses="its log events",
     ),
     ResourceType(
         "aws_s3_bucket",
@@ -267,6 +286,8 @@ _ROWS: tuple[ResourceType, ...] = (
         "aws_s3_bucket_server_side_encryption_configuration (which has a row)",
         emptied_on_destroy="force_destroy",
         regional=True,
+        loses="its objects and their versions",
+        name_attrs=("bucket",),
     ),
     ResourceType(
         "aws_s3_bucket_server_side_encryption_configuration",
@@ -285,6 +306,7 @@ _ROWS: tuple[ResourceType, ...] = (
         ),
         emptied_on_destroy="force_delete",
         regional=True,
+        loses="its images",
     ),
     ResourceType("aws_cloudtrail", Kind.DATA, _key("kms_key_id"), regional=True),
     ResourceType(
@@ -293,6 +315,7 @@ _ROWS: tuple[ResourceType, ...] = (
         _key("kms_key_arn"),
         emptied_on_destroy="force_destroy",
         regional=True,
+        loses="its recovery points",
     ),
     ResourceType(
         "aws_dynamodb_table",
@@ -304,11 +327,13 @@ _ROWS: tuple[ResourceType, ...] = (
             in_inventory=False,
         ),
         deletion_protection="deletion_protection_enabled",
+        loses="its items",
     ),
     ResourceType(
         "aws_efs_file_system",
         Kind.DATA,
         _key("kms_key_id", Setting("encrypted", (True,)), in_gate=False, in_inventory=False),
+        loses="its files",
     ),
     ResourceType(
         "aws_ebs_volume",
@@ -384,6 +409,7 @@ _ROWS: tuple[ResourceType, ...] = (
         Kind.COMPUTE,
         encryption_elsewhere="SFX-TLS-05: its only encryption setting is EFS transit encryption",
         deletion_protection="skip_destroy",
+        name_attrs=("family",),
     ),
     ResourceType(
         "aws_scheduler_schedule",
@@ -396,12 +422,17 @@ _ROWS: tuple[ResourceType, ...] = (
         deletion_protection="disable_api_termination",
         subnets="subnet_id",
     ),
-    ResourceType("aws_lambda_function", Kind.COMPUTE, subnets="vpc_config.subnet_ids"),
+    ResourceType(
+        "aws_lambda_function",
+        Kind.COMPUTE,
+        subnets="vpc_config.subnet_ids",
+        name_attrs=("function_name",),
+    ),
     ResourceType(
         "aws_batch_compute_environment", Kind.COMPUTE, subnets="compute_resources.subnets"
     ),
     ResourceType("aws_ecs_cluster_capacity_providers", Kind.SETTING),
-    ResourceType("aws_appautoscaling_policy", Kind.SETTING),
+    ResourceType("aws_appautoscaling_policy", Kind.SETTING, name_attrs=("name",)),
     ResourceType("aws_appautoscaling_target", Kind.SETTING),
     # ---------------------------------------------------------------- network
     ResourceType("aws_db_subnet_group", Kind.NETWORK, subnets=_DB_SUBNETS),
@@ -432,14 +463,18 @@ _ROWS: tuple[ResourceType, ...] = (
         )
     ),
     # ---------------------------------------------------------------- access
-    ResourceType("aws_kms_key", Kind.ACCESS, deletion_window=_KMS_WINDOW, regional=True),
+    ResourceType(
+        "aws_kms_key",
+        Kind.ACCESS,
+        deletion_window=_KMS_WINDOW,
+        regional=True,
+        loses="the key material (everything encrypted with it becomes unreadable)",
+    ),
     ResourceType("aws_cognito_user_pool", Kind.ACCESS, deletion_protection="deletion_protection"),
     *(
         ResourceType(t, Kind.ACCESS)
         for t in (
-            "aws_kms_alias",
             "aws_iam_role",
-            "aws_iam_role_policy",
             "aws_iam_role_policy_attachment",
             "aws_s3_bucket_policy",
             "aws_s3_bucket_public_access_block",
@@ -451,21 +486,25 @@ _ROWS: tuple[ResourceType, ...] = (
     *(
         ResourceType(t, Kind.MONITORING)
         for t in (
-            "aws_cloudwatch_dashboard",
             "aws_cloudwatch_event_rule",
             "aws_cloudwatch_event_target",
-            "aws_cloudwatch_log_metric_filter",
-            "aws_cloudwatch_metric_alarm",
             "aws_db_event_subscription",
             "aws_flow_log",
         )
     ),
+    # ---------------------------------------------------------------- named by another attribute
+    ResourceType("aws_cloudwatch_metric_alarm", Kind.MONITORING, name_attrs=("alarm_name",)),
+    ResourceType("aws_cloudwatch_dashboard", Kind.MONITORING, name_attrs=("dashboard_name",)),
+    ResourceType("aws_cloudwatch_log_metric_filter", Kind.MONITORING, name_attrs=("name",)),
+    ResourceType("aws_iam_role_policy", Kind.ACCESS, name_attrs=("name",)),
+    ResourceType("aws_kms_alias", Kind.ACCESS, name_attrs=("name",)),
+    ResourceType("aws_backup_selection", Kind.SETTING, name_attrs=("name",)),
+    ResourceType("aws_cloudwatch_composite_alarm", Kind.MONITORING, name_attrs=("alarm_name",)),
     # ---------------------------------------------------------------- settings of another resource
     *(
         ResourceType(t, Kind.SETTING)
         for t in (
             "aws_backup_plan",
-            "aws_backup_selection",
             "aws_db_parameter_group",
             "aws_rds_cluster_parameter_group",
             "aws_ecr_lifecycle_policy",

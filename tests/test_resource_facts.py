@@ -121,3 +121,37 @@ def test_the_constructs_read_the_policy_numbers() -> None:
 def test_residency_regions() -> None:
     assert "eu-central-1" in EU_MEMBER_STATE_REGIONS < EU_REGIONS
     assert {"eu-west-2", "eu-central-2"} == EU_REGIONS - EU_MEMBER_STATE_REGIONS
+
+
+def test_every_reader_takes_its_scope_from_the_table() -> None:
+    """The five-file walk holds only while nobody keeps a second list: each reader's types are
+    exactly a column of the table, so a new row reaches the Aspect, its Checkov twin, the
+    inventory and the plan guard without touching them."""
+    import importlib
+
+    from compliance import inventory
+    from lib.aspects import ALL_RULES, destroy, encryption, placement
+    from policies import plan_guard
+
+    checks = "policies.checks"
+    cmk = importlib.import_module(f"{checks}.sfx_001_kms_cmk")
+    destroyable = importlib.import_module(f"{checks}.sfx_025_destroyable")
+    names = importlib.import_module(f"{checks}.sfx_023_name_suffix")
+    rules = {r.id: r for r in ALL_RULES}
+    encrypted = select(lambda row: row.encryption)
+
+    assert (
+        rules["SFX-ENC-01"].types == frozenset(encrypted) == frozenset(encryption.ENCRYPTION_TABLE)
+    )
+    assert set(cmk.RULES) == {t for t, e in encrypted.items() if e.in_gate}
+    assert set(inventory.KEY_FIELDS) == {t for t, e in encrypted.items() if e.in_inventory}
+    assert rules["SFX-NET-05"].types == frozenset(select(lambda row: row.subnets))
+    assert dict(placement.SUBNET_ATTRS) == dict(select(lambda row: row.subnets))
+    assert dict(destroy.PROTECTION_ATTRS) == dict(select(lambda row: row.deletion_protection))
+    assert rules["SFX-DESTROY-04"].types == frozenset(destroyable.WINDOW_LIMITS)
+    assert {r.attribute for reqs in destroyable.REQUIREMENTS.values() for r in reqs} >= set(
+        destroy.PROTECTION_ATTRS.values()
+    ) | set(destroy.EMPTIED_ON_DESTROY.values())
+    assert dict(plan_guard.DATA_HOLDING_TYPES) == dict(select(lambda row: row.loses))
+    assert frozenset(select(lambda row: row.regional)) == inventory.REGIONAL_SERVICES
+    assert set(names.NAME_ATTRIBUTES) <= set(names.check.supported_resources)
