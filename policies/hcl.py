@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.resource_facts import as_bool as as_bool  # a boolean literal; None for expressions
+
 Conf = dict[str, Any]
 
 # ${aws_kms_key.logical_id.arn} -> ("aws_kms_key", "logical_id"); data. refs are separate.
@@ -114,13 +116,4 @@ def as_int(item: Any) -> int | None:
         return int(item)
     if isinstance(item, str) and re.fullmatch(r"-?\d+", item.strip()):
         return int(item)
-    return None
-
-
-def as_bool(item: Any) -> bool | None:
-    """A boolean literal (also "true"/"false"); None for expressions or junk."""
-    if isinstance(item, bool):
-        return item
-    if isinstance(item, str) and item.strip().lower() in {"true", "false"}:
-        return item.strip().lower() == "true"
     return None
