@@ -227,7 +227,7 @@ _ROWS: tuple[ResourceType, ...] = (
     ResourceType(
         "aws_db_instance",
         Kind.DATA,
-        Encryption((KeyAttr("kms_key_id"), _PI, _MASTER_SECRET), (_STORAGE,), in_inventory=False),
+        Encryption((KeyAttr("kms_key_id"), _PI, _MASTER_SECRET), (_STORAGE,)),
         deletion_protection="deletion_protection",
         skips_final_snapshot=True,
         parameter_group=ParameterGroup("parameter_group_name", "aws_db_parameter_group"),
@@ -323,8 +323,6 @@ _ROWS: tuple[ResourceType, ...] = (
         _key(
             "server_side_encryption.kms_key_arn",
             Setting("server_side_encryption.enabled", (True,)),
-            in_gate=False,
-            in_inventory=False,
         ),
         deletion_protection="deletion_protection_enabled",
         loses="its items",
@@ -332,13 +330,13 @@ _ROWS: tuple[ResourceType, ...] = (
     ResourceType(
         "aws_efs_file_system",
         Kind.DATA,
-        _key("kms_key_id", Setting("encrypted", (True,)), in_gate=False, in_inventory=False),
+        _key("kms_key_id", Setting("encrypted", (True,))),
         loses="its files",
     ),
     ResourceType(
         "aws_ebs_volume",
         Kind.DATA,
-        _key("kms_key_id", Setting("encrypted", (True,)), in_gate=False, in_inventory=False),
+        _key("kms_key_id", Setting("encrypted", (True,))),
     ),
     ResourceType(
         "aws_elasticache_replication_group",
@@ -346,8 +344,6 @@ _ROWS: tuple[ResourceType, ...] = (
         _key(
             "kms_key_id",
             Setting("at_rest_encryption_enabled", (True,)),
-            in_gate=False,
-            in_inventory=False,
         ),
     ),
     ResourceType(
@@ -355,8 +351,6 @@ _ROWS: tuple[ResourceType, ...] = (
         Kind.DATA,
         Encryption(
             (KeyAttr("key_id", equals("type", "SecureString")),),
-            in_gate=False,
-            in_inventory=False,
         ),
     ),
     ResourceType(
