@@ -12,42 +12,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.references import refs_in_text
+from core.resource_facts import RESOURCE_TYPES, select
 from core.stackfile import Resource, SynthesizedStack
 from lib.config import REQUIRED_TAG_KEYS
 from policies.taggable import TAGGABLE_TYPES
 
-# Where each encryptable type names its key (dotted path through single-item blocks).
+# Where each encryptable type names its key (dotted path through single-item blocks): the
+# first key of the row's ``encryption`` in core.resource_facts, for rows the inventory shows.
 KEY_FIELDS: dict[str, str] = {
-    "aws_kinesis_stream": "kms_key_id",
-    "aws_rds_cluster": "kms_key_id",
-    "aws_rds_cluster_instance": "performance_insights_kms_key_id",
-    "aws_cloudwatch_log_group": "kms_key_id",
-    "aws_sqs_queue": "kms_master_key_id",
-    "aws_sns_topic": "kms_master_key_id",
-    "aws_secretsmanager_secret": "kms_key_id",
-    "aws_ecr_repository": "encryption_configuration.kms_key",
-    "aws_cloudtrail": "kms_key_id",
-    "aws_backup_vault": "kms_key_arn",
-    "aws_ecs_cluster": "configuration.execute_command_configuration.kms_key_id",
-    "aws_s3_bucket_server_side_encryption_configuration": "rule.apply_server_side_encryption_by_default.kms_master_key_id",
+    t: row.encryption.keys[0].path
+    for t, row in RESOURCE_TYPES.items()
+    if row.encryption is not None and row.encryption.in_inventory
 }
 
-
 # Data-bearing types that live outside the VPC (reached through VPC endpoints).
-REGIONAL_SERVICES = frozenset(
-    {
-        "aws_kinesis_stream",
-        "aws_s3_bucket",
-        "aws_sqs_queue",
-        "aws_sns_topic",
-        "aws_secretsmanager_secret",
-        "aws_ecr_repository",
-        "aws_cloudwatch_log_group",
-        "aws_kms_key",
-        "aws_backup_vault",
-        "aws_cloudtrail",
-    }
-)
+REGIONAL_SERVICES = frozenset(select(lambda row: row.regional))
+_WINDOWS = select(lambda row: row.deletion_window)
+_BACKUPS = select(lambda row: row.backup_retention)
 
 
 @dataclass(frozen=True)
@@ -137,14 +118,14 @@ def _retention(r: Resource, idx: _Index) -> str:
     b = r.body
     rules: dict[str, Callable[[], str]] = {
         "aws_cloudwatch_log_group": lambda: f"{b.get('retention_in_days', 'never expires')} days",
-        "aws_rds_cluster": lambda: f"backups {b.get('backup_retention_period', 1)} days",
+        "aws_rds_cluster": lambda: (
+            f"backups {b.get('backup_retention_period', _BACKUPS[r.rtype].aws_default)} days"
+        ),
         "aws_kinesis_stream": lambda: f"{b.get('retention_period', 24)} hours",
         "aws_sqs_queue": lambda: f"{int(b.get('message_retention_seconds', 345600)) // 86400} days",
         "aws_backup_plan": lambda: f"recovery points {_get(b, 'rule.lifecycle.delete_after')} days",
-        "aws_secretsmanager_secret": lambda: (
-            f"recovery window {b.get('recovery_window_in_days', 30)} days"
-        ),
-        "aws_kms_key": lambda: f"deletion window {b.get('deletion_window_in_days', 30)} days",
+        "aws_secretsmanager_secret": lambda: _window("recovery", r),
+        "aws_kms_key": lambda: _window("deletion", r),
     }
     if r.rtype == "aws_s3_bucket":
         days = [
@@ -155,6 +136,11 @@ def _retention(r: Resource, idx: _Index) -> str:
         days = [d for d in days if d]
         return f"objects expire after {min(days)} days" if days else "no expiry"
     return rules[r.rtype]() if r.rtype in rules else ""
+
+
+def _window(what: str, r: Resource) -> str:
+    window = _WINDOWS[r.rtype]
+    return f"{what} window {r.body.get(window.attr, window.aws_default)} days"
 
 
 def _placement(r: Resource, idx: _Index) -> str:

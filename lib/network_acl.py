@@ -27,6 +27,17 @@ ADMIN_PORTS: tuple[tuple[str, int, str], ...] = (
 _PROTOCOLS = {"tcp": TCP, "udp": UDP, "all": ALL, "icmp": "1", "-1": ALL}
 
 
+def is_world_cidr(value: object) -> bool:
+    """True for a literal CIDR of a whole address family (``0.0.0.0/0``, ``::/0``, or any
+    prefix length 0); expressions and junk are not. SFX-NET-03 and CKV_SFX_13 share it."""
+    if value is None:
+        return False
+    try:
+        return ipaddress.ip_network(str(value).strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class AclEntry:
     """One inbound rule, as Terraform spells it (``ingress`` block or ``aws_network_acl_rule``)."""
@@ -55,10 +66,7 @@ class AclEntry:
             return None
 
     def whole_family(self) -> bool:
-        try:
-            return ipaddress.ip_network(str(self.cidr), strict=False).prefixlen == 0
-        except ValueError:
-            return False
+        return is_world_cidr(self.cidr)
 
     def covers(self, protocol: str, port: int) -> bool:
         if self.protocol == ALL:

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from core.references import refs_in
+from core.resource_facts import as_bool as as_bool  # a boolean literal; None for expressions
 
 Conf = dict[str, Any]
 
@@ -42,6 +43,29 @@ def block(conf: Conf, key: str) -> Conf | None:
     """The first nested block called ``key``, or None."""
     found = blocks(conf, key)
     return found[0] if found else None
+
+
+def _dicts(item: Any) -> list[Conf]:
+    if isinstance(item, dict):
+        return [item]
+    if isinstance(item, list):
+        return [d for sub in item for d in _dicts(sub)]
+    return []
+
+
+def values_at(conf: Conf, path: str) -> list[Any]:
+    """Every value at a dotted path through nested blocks (``rule.x.kms_key_id``), each with
+    checkov's one-element list unwrapped; [] when absent (or null)."""
+    current: list[Any] = [conf]
+    for part in path.split("."):
+        current = [d[part] for item in current for d in _dicts(item) if d.get(part) is not None]
+    found: list[Any] = []
+    for raw in current:
+        while isinstance(raw, list) and len(raw) == 1:
+            raw = raw[0]
+        if raw is not None and raw != []:
+            found.append(raw)
+    return found
 
 
 def strings(conf: Conf, key: str) -> list[str]:
@@ -89,13 +113,4 @@ def as_int(item: Any) -> int | None:
         return int(item)
     if isinstance(item, str) and re.fullmatch(r"-?\d+", item.strip()):
         return int(item)
-    return None
-
-
-def as_bool(item: Any) -> bool | None:
-    """A boolean literal (also "true"/"false"); None for expressions or junk."""
-    if isinstance(item, bool):
-        return item
-    if isinstance(item, str) and item.strip().lower() in {"true", "false"}:
-        return item.strip().lower() == "true"
     return None

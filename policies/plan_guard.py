@@ -21,21 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Resource types whose destruction destroys data, with what is lost.
-DATA_HOLDING_TYPES: Mapping[str, str] = {
-    "aws_s3_bucket": "its objects and their versions",
-    "aws_rds_cluster": "the database and its automated backups",
-    "aws_db_instance": "the database and its automated backups",
-    "aws_kinesis_stream": "the records still in the stream",
-    "aws_secretsmanager_secret": "the secret's value and its versions",
-    "aws_kms_key": "the key material (everything encrypted with it becomes unreadable)",
-    "aws_cloudwatch_log_group": "its log events",
-    "aws_backup_vault": "its recovery points",
-    "aws_ecr_repository": "its images",
-    "aws_sqs_queue": "the messages in the queue (dead letters are failed jobs)",
-    "aws_dynamodb_table": "its items",
-    "aws_efs_file_system": "its files",
-}
+from core.resource_facts import select
+
+# Resource types whose destruction destroys data, with what is lost (the ``loses`` column of
+# core.resource_facts).
+DATA_HOLDING_TYPES: Mapping[str, str] = select(lambda row: row.loses)
 
 
 class PlanFileError(ValueError):

@@ -1,11 +1,12 @@
-"""The numbers and sets our custom checks enforce, in one place (shared with the stack config).
+"""The numbers and sets our custom checks enforce (the numbers themselves: core.policy_numbers).
 
 Imports nothing from cdktf, so checkov's process loads it in milliseconds.
 """
 
 from __future__ import annotations
 
-from lib.config import EU_MEMBER_STATE_REGIONS, REQUIRED_TAG_KEYS
+from core.policy_numbers import EU_MEMBER_STATE_REGIONS, POLICY
+from lib.config import REQUIRED_TAG_KEYS
 
 __all__ = [
     "ENVIRONMENT_TAG",
@@ -18,10 +19,10 @@ __all__ = [
     "missing_tags",
 ]
 
-# Must equal lib.constructs.logs.LOG_RETENTION_DAYS (a test asserts it): that module imports cdktf.
-LOG_RETENTION_DAYS = 90
-MIN_BACKUP_RETENTION_DAYS = 7
-MAX_SECRET_ROTATION_DAYS = 30
+# Re-exported names of core.policy_numbers (the numbers live there, read by both twins).
+LOG_RETENTION_DAYS = POLICY.log_retention_days
+MIN_BACKUP_RETENTION_DAYS = POLICY.min_backup_retention_days
+MAX_SECRET_ROTATION_DAYS = POLICY.max_secret_rotation_days
 ENVIRONMENT_TAG = "Environment"
 # Overrides the suffix the naming check reads from the provider's default_tags Environment tag.
 SUFFIX_ENV_VAR = "SFX_ENVIRONMENT_SUFFIX"

@@ -92,3 +92,53 @@ def test_lib_has_no_import_cycles() -> None:
     graph = import_graph("lib")
     assert "lib.constructs.outputs" in graph and graph["lib.stack"], "graph not built"
     assert cycles(graph) == []
+
+
+# The facts table and the policy numbers (core/) are read by checkov's process through the gate's
+# checks: importing them must stay cheap (no cdktf, no constructs, no jsii, no pydantic).
+HEAVY = ("cdktf", "constructs", "jsii", "cdktf_cdktf_provider_aws", "pydantic", "checkov")
+LIGHT_MODULES = ("core.resource_facts", "core.policy_numbers")
+
+
+def test_the_facts_table_and_policy_numbers_import_without_cdktf() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import importlib, json, sys\n"
+        f"for m in {LIGHT_MODULES!r}: importlib.import_module(m)\n"
+        "print(json.dumps(sorted({n.split('.')[0] for n in sys.modules})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = set(__import__("json").loads(done.stdout))
+    assert "core" in loaded, "probe did not import the table"
+    assert not loaded & set(HEAVY), f"core pulls in {sorted(loaded & set(HEAVY))}"
+
+
+def test_core_imports_only_the_standard_library_and_itself() -> None:
+    """core/ is the neutral layer: nothing in lib/, policies/ or compliance/ may leak into it."""
+    graph = import_graph("core", "lib", "policies", "compliance")
+    outward = {m: sorted(d for d in deps if not d.startswith("core")) for m, deps in graph.items()}
+    assert "core.resource_facts" in graph and "core.policy_numbers" in graph["core.resource_facts"]
+    assert {m: d for m, d in outward.items() if m.startswith("core") and d} == {}
+    for path in (PROJECT_ROOT / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
+            for name in names:
+                top = name.split(".")[0]
+                assert top == "core" or top in sys_stdlib(), f"{path.name} imports {name}"
+
+
+def sys_stdlib() -> frozenset[str]:
+    import sys
+
+    return frozenset(sys.stdlib_module_names) | {"__future__"}

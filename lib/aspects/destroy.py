@@ -9,47 +9,30 @@ Kinesis to deregister its consumers, which only changes how a destroy proceeds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 
+from core.resource_facts import Window, select
 from lib.aspects.facts import ResourceFacts, StackFacts
-from lib.aspects.model import Finding, Fix, Level, Rule, fail, ok
+from lib.aspects.model import Finding, Fix, Level, Rule, Twin, fail, ok
 
-# type -> attribute that, when true (or "ACTIVE"), stops Terraform deleting the resource.
-PROTECTION_ATTRS: dict[str, str] = {
-    "aws_rds_cluster": "deletion_protection",
-    "aws_db_instance": "deletion_protection",
-    "aws_rds_global_cluster": "deletion_protection",
-    "aws_docdb_cluster": "deletion_protection",
-    "aws_neptune_cluster": "deletion_protection",
-    "aws_lb": "enable_deletion_protection",
-    "aws_dynamodb_table": "deletion_protection_enabled",
-    "aws_cognito_user_pool": "deletion_protection",
-    "aws_instance": "disable_api_termination",
-    "aws_cloudwatch_log_group": "skip_destroy",
-    "aws_ecs_task_definition": "skip_destroy",
-}
-SNAPSHOT_TYPES = frozenset(
-    {"aws_rds_cluster", "aws_db_instance", "aws_docdb_cluster", "aws_neptune_cluster"}
-)
-EMPTIED_ON_DESTROY: dict[str, str] = {
-    "aws_s3_bucket": "force_destroy",
-    "aws_backup_vault": "force_destroy",
-    "aws_ecr_repository": "force_delete",
-}
+# The destroy columns of ``core.resource_facts`` (CKV_SFX_25 reads the same columns).
+PROTECTION_ATTRS: Mapping[str, str] = select(lambda row: row.deletion_protection)
+SNAPSHOT_TYPES = frozenset(select(lambda row: row.skips_final_snapshot))
+EMPTIED_ON_DESTROY: Mapping[str, str] = select(lambda row: row.emptied_on_destroy)
+DELETION_WINDOWS: Mapping[str, Window] = select(lambda row: row.deletion_window)
+CONSUMER_DEREGISTRATION: Mapping[str, str] = select(lambda row: row.deregisters_consumers)
+
+_SHARED = ("core.resource_facts:select",)
 
 
-@dataclass(frozen=True)
-class Window:
-    attr: str
-    low: int
-    high: int
-    aws_default: int
-
-
-DELETION_WINDOWS: dict[str, Window] = {
-    "aws_kms_key": Window("deletion_window_in_days", 7, 7, 30),
-    "aws_secretsmanager_secret": Window("recovery_window_in_days", 0, 7, 30),
-}
+def _twin(rule_part: str) -> Twin:
+    return Twin(
+        "CKV_SFX_25",
+        f"{rule_part} CKV_SFX_25 judges all five destroy rules in one check over the same "
+        "table columns; its reader (checkov's view, provider defaults, UNKNOWN for "
+        "expressions) stays separate so one parser bug cannot blind both.",
+        _SHARED,
+    )
 
 
 def _is_on(value: object) -> bool:
@@ -96,20 +79,26 @@ def short_deletion_window(resource: ResourceFacts, _stack: StackFacts) -> Findin
 
 
 def kinesis_deregisters_consumers(resource: ResourceFacts, _stack: StackFacts) -> Finding:
-    value = resource.flag("enforce_consumer_deletion")
+    attr = CONSUMER_DEREGISTRATION[resource.rtype]
+    value = resource.flag(attr)
     if value is None:
         return fail(
-            "enforce_consumer_deletion is not set (registered consumers block deletion)",
-            Fix("enforce_consumer_deletion", True, "set enforce_consumer_deletion to true"),
+            f"{attr} is not set (registered consumers block deletion)",
+            Fix(attr, True, f"set {attr} to true"),
         )
     if not value:
-        return fail("enforce_consumer_deletion is false; set it to true")
+        return fail(f"{attr} is false; set it to true")
     return ok("consumers are deregistered on destroy")
 
 
 RULES: tuple[Rule, ...] = (
     Rule(
-        "SFX-DESTROY-01", "No resource is protected from deletion", Level.ERROR, None, not_protected
+        "SFX-DESTROY-01",
+        "No resource is protected from deletion",
+        Level.ERROR,
+        None,
+        not_protected,
+        twin=_twin("Deletion-protection attribute per type:"),
     ),
     Rule(
         "SFX-DESTROY-02",
@@ -117,6 +106,7 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         SNAPSHOT_TYPES,
         skips_final_snapshot,
+        twin=_twin("Which types are databases that must skip the final snapshot:"),
     ),
     Rule(
         "SFX-DESTROY-03",
@@ -124,6 +114,7 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset(EMPTIED_ON_DESTROY),
         emptied_on_destroy,
+        twin=_twin("The force-destroy attribute per type:"),
     ),
     Rule(
         "SFX-DESTROY-04",
@@ -131,12 +122,14 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset(DELETION_WINDOWS),
         short_deletion_window,
+        twin=_twin("Window attribute, bounds (core.policy_numbers) and AWS default per type:"),
     ),
     Rule(
         "SFX-DESTROY-05",
         "Kinesis streams deregister consumers on destroy",
         Level.ERROR,
-        frozenset({"aws_kinesis_stream"}),
+        frozenset(CONSUMER_DEREGISTRATION),
         kinesis_deregisters_consumers,
+        twin=_twin("The consumer-deregistration attribute per type:"),
     ),
 )

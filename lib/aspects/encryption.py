@@ -8,133 +8,20 @@ A test proves the table covers every encryptable type the real stack uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Mapping
 
+from core.resource_facts import EXEC_KEY, Encryption, select
 from lib.aspects.facts import ResourceFacts, StackFacts
-from lib.aspects.model import Finding, Fix, Level, Rule, fail, not_applicable, ok
+from lib.aspects.model import Finding, Fix, Level, Rule, Twin, fail, no_twin, not_applicable, ok
 
-
-@dataclass(frozen=True)
-class KeyAttr:
-    """An attribute that must reference one of our keys (``when``: only if the feature is on)."""
-
-    path: str
-    when: Callable[[ResourceFacts], bool] | None = None
-    when_text: str = ""
-
-
-@dataclass(frozen=True)
-class Setting:
-    """An attribute that must hold one of ``allowed`` for encryption to be on."""
-
-    path: str
-    allowed: tuple[object, ...]
-
-
-@dataclass(frozen=True)
-class EncryptionSpec:
-    keys: tuple[KeyAttr, ...]
-    settings: tuple[Setting, ...] = ()
-
-
-def _flag(path: str) -> Callable[[ResourceFacts], bool]:
-    return lambda r: r.flag(path) is True
-
-
-def _equals(path: str, value: str) -> Callable[[ResourceFacts], bool]:
-    return lambda r: r.get(path) == value
-
-
-def _present(path: str) -> Callable[[ResourceFacts], bool]:
-    return lambda r: bool(r.all(path))
-
-
-_EXEC = "configuration.execute_command_configuration"
-_EBS = "volume_configuration.managed_ebs_volume"
-_CONNECT_TLS = "service_connect_configuration.service.tls"
-_EXEC_KEY = f"{_EXEC}.kms_key_id"
-_PI = KeyAttr(
-    "performance_insights_kms_key_id",
-    _flag("performance_insights_enabled"),
-    "performance_insights_enabled",
-)
-_MASTER_SECRET = KeyAttr(
-    "master_user_secret_kms_key_id",
-    _flag("manage_master_user_password"),
-    "manage_master_user_password",
-)
-_SSE_DEFAULT = "rule.apply_server_side_encryption_by_default"
-
-ENCRYPTION_TABLE: dict[str, EncryptionSpec] = {
-    "aws_kinesis_stream": EncryptionSpec(
-        (KeyAttr("kms_key_id"),), (Setting("encryption_type", ("KMS",)),)
-    ),
-    "aws_rds_cluster": EncryptionSpec(
-        (KeyAttr("kms_key_id"), _MASTER_SECRET, _PI), (Setting("storage_encrypted", (True,)),)
-    ),
-    "aws_rds_cluster_instance": EncryptionSpec((_PI,)),
-    "aws_db_instance": EncryptionSpec(
-        (KeyAttr("kms_key_id"), _PI, _MASTER_SECRET), (Setting("storage_encrypted", (True,)),)
-    ),
-    "aws_secretsmanager_secret": EncryptionSpec((KeyAttr("kms_key_id"),)),
-    "aws_sqs_queue": EncryptionSpec((KeyAttr("kms_master_key_id"),)),
-    "aws_sns_topic": EncryptionSpec((KeyAttr("kms_master_key_id"),)),
-    "aws_cloudwatch_log_group": EncryptionSpec((KeyAttr("kms_key_id"),)),
-    "aws_s3_bucket_server_side_encryption_configuration": EncryptionSpec(
-        (KeyAttr(f"{_SSE_DEFAULT}.kms_master_key_id"),),
-        (Setting(f"{_SSE_DEFAULT}.sse_algorithm", ("aws:kms", "aws:kms:dsse")),),
-    ),
-    "aws_ecr_repository": EncryptionSpec(
-        (KeyAttr("encryption_configuration.kms_key"),),
-        (Setting("encryption_configuration.encryption_type", ("KMS", "KMS_DSSE")),),
-    ),
-    "aws_cloudtrail": EncryptionSpec((KeyAttr("kms_key_id"),)),
-    "aws_backup_vault": EncryptionSpec((KeyAttr("kms_key_arn"),)),
-    "aws_scheduler_schedule": EncryptionSpec((KeyAttr("kms_key_arn"),)),
-    "aws_ecs_cluster": EncryptionSpec(
-        (
-            KeyAttr(_EXEC_KEY, _present(_EXEC), "execute_command_configuration is set"),
-            KeyAttr(
-                "configuration.managed_storage_configuration.fargate_ephemeral_storage_kms_key_id"
-            ),
-        )
-    ),
-    "aws_ecs_service": EncryptionSpec(
-        (
-            KeyAttr(f"{_EBS}.kms_key_id", _present(_EBS), "a managed EBS volume is attached"),
-            KeyAttr(f"{_CONNECT_TLS}.kms_key", _present(_CONNECT_TLS), "Service Connect TLS is on"),
-        ),
-    ),
-    "aws_dynamodb_table": EncryptionSpec(
-        (KeyAttr("server_side_encryption.kms_key_arn"),),
-        (Setting("server_side_encryption.enabled", (True,)),),
-    ),
-    "aws_efs_file_system": EncryptionSpec(
-        (KeyAttr("kms_key_id"),), (Setting("encrypted", (True,)),)
-    ),
-    "aws_ebs_volume": EncryptionSpec((KeyAttr("kms_key_id"),), (Setting("encrypted", (True,)),)),
-    "aws_elasticache_replication_group": EncryptionSpec(
-        (KeyAttr("kms_key_id"),), (Setting("at_rest_encryption_enabled", (True,)),)
-    ),
-    "aws_ssm_parameter": EncryptionSpec(
-        (KeyAttr("key_id", _equals("type", "SecureString"), "type = SecureString"),)
-    ),
-}
-
+# Type -> the attributes that must reference our key and the settings that must be on: the
+# ``encryption`` column of ``core.resource_facts`` (CKV_SFX_1 and the inventory read it too).
+ENCRYPTION_TABLE: Mapping[str, Encryption] = select(lambda row: row.encryption)
 
 # Types with encryption settings that another rule checks (the coverage test reads this).
-ENCRYPTION_ELSEWHERE: dict[str, str] = {
-    "aws_s3_bucket": "SFX-ENC-02: default encryption lives in "
-    "aws_s3_bucket_server_side_encryption_configuration (in the table)",
-    "aws_ecs_task_definition": "SFX-TLS-05: its only encryption setting is EFS transit encryption",
-}
+ENCRYPTION_ELSEWHERE: Mapping[str, str] = select(lambda row: row.encryption_elsewhere)
 
-
-def _normalise(value: object) -> object:
-    if isinstance(value, str) and value.lower() in {"true", "false"}:
-        return value.lower() == "true"
-    return value
+_EXEC_KEY = EXEC_KEY
 
 
 def encrypted_with_our_key(resource: ResourceFacts, stack: StackFacts) -> Finding:
@@ -144,20 +31,20 @@ def encrypted_with_our_key(resource: ResourceFacts, stack: StackFacts) -> Findin
     problems: list[str] = []
     for setting in spec.settings:
         values = resource.all(setting.path) or [None]
-        bad = [v for v in values if _normalise(v) not in setting.allowed]
+        bad = [v for v in values if not setting.accepts(v)]
         if bad:
             allowed = " or ".join(repr(a) for a in setting.allowed)
             problems.append(f"{setting.path} is {bad[0]!r}; set it to {allowed}")
     checked = 0
     for key in spec.keys:
-        if key.when is not None and not key.when(resource):
+        if key.when is not None and not key.when.holds(resource.all(key.when.path)):
             continue
         checked += 1
         values = resource.all(key.path) or [None]
         for value in values:
             if not stack.is_our_key(value):
                 found = "not set" if value is None else f"{value!r}"
-                condition = f" (because {key.when_text})" if key.when_text else ""
+                condition = f" (because {key.when.text})" if key.when else ""
                 problems.append(
                     f"{key.path}{condition} is {found}; it must reference one of this "
                     "stack's customer-managed keys (aws_kms_key.<name>.arn)"
@@ -221,6 +108,15 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset(ENCRYPTION_TABLE),
         encrypted_with_our_key,
+        twin=Twin(
+            "CKV_SFX_1",
+            "The key test stays independent: this rule resolves the reference to an aws_kms_key "
+            "of this stack, the check (which sees one resource) accepts any reference to a key "
+            "type and answers UNKNOWN for a literal ARN. Which attribute holds the key, when it "
+            "applies (Condition.holds) and which settings must be on (Setting.accepts) is one "
+            "table both read; CKV_SFX_1 judges the rows marked in_gate.",
+            ("core.resource_facts:select",),
+        ),
     ),
     Rule(
         "SFX-ENC-02",
@@ -228,6 +124,10 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_s3_bucket"}),
         bucket_default_encryption,
+        twin=no_twin(
+            "No custom check: CKV_SFX_1 judges each encryption-configuration resource itself; "
+            "that every bucket HAS one is a cross-resource link only this rule checks."
+        ),
     ),
     Rule(
         "SFX-ENC-03",
@@ -235,6 +135,10 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_kms_key"}),
         key_rotation,
+        twin=no_twin(
+            "No custom check: the built-in CKV_AWS_7 (rotation enabled) judges the same "
+            "attribute in the gate, and the catalog names it beside this rule."
+        ),
     ),
     Rule(
         "SFX-ENC-04",
@@ -242,5 +146,9 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_ecs_service"}),
         ecs_exec_encrypted,
+        twin=no_twin(
+            "No check: the gate has no ECS Exec check; the stack turns ECS Exec off, and this "
+            "rule refuses synthesis if someone turns it on without the cluster's key."
+        ),
     ),
 )

@@ -77,6 +77,37 @@ def not_applicable(message: str = "") -> Finding:
 
 Check = Callable[["ResourceFacts", "StackFacts"], Finding]
 
+CHECKOV_TWIN_ID = re.compile(r"^CKV_SFX_\d+$")
+
+
+@dataclass(frozen=True)
+class Twin:
+    """A rule's link to the Checkov check that judges the same thing on the same JSON (issue 24
+    item 2), or the reason it has none.
+
+    Two implementations are defence in depth: the Aspect refuses synthesis, the gate refuses a
+    stack however it was produced (hand-edited JSON, another tool). ``shared`` names what both
+    read from ONE place, as ``module:attribute`` (a pure predicate, a table column, a policy
+    number): tests check that both twins really import it. ``why`` says why the rest is kept
+    independent, or, with ``check`` None, why no check mirrors the rule.
+    """
+
+    check: str | None
+    why: str
+    shared: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.check is not None and not CHECKOV_TWIN_ID.match(self.check):
+            raise ValueError(f"twin {self.check!r} must be a custom check id (CKV_SFX_<n>)")
+        if len(self.why.strip()) < 20:
+            raise ValueError("a twin declaration says why in a sentence (>= 20 characters)")
+        if self.check is None and self.shared:
+            raise ValueError("without a twin there is nothing to share")
+
+
+def no_twin(why: str) -> Twin:
+    return Twin(None, why)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -90,6 +121,7 @@ class Rule:
     types: frozenset[str] | None
     check: Check
     providers: bool = False
+    twin: Twin | None = None  # every registered rule declares one (tests/aspects/test_twins.py)
 
     def __post_init__(self) -> None:
         if not RULE_ID.match(self.id):

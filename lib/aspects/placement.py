@@ -7,27 +7,15 @@ gateway. A subnet the stack does not define cannot be proven private, so it is a
 
 from __future__ import annotations
 
-import ipaddress
+from collections.abc import Mapping
 
+from core.resource_facts import select
 from lib.aspects.facts import ResourceFacts, StackFacts, as_list, blocks, refs_in
-from lib.aspects.model import Finding, Level, Rule, fail, not_applicable, ok
-from lib.network_acl import AclEntry, world_admin_ingress
+from lib.aspects.model import Finding, Level, Rule, Twin, fail, no_twin, not_applicable, ok
+from lib.network_acl import AclEntry, is_world_cidr, world_admin_ingress
 
-# Where each data-bearing (or compute) type names its subnets.
-SUBNET_ATTRS: dict[str, str] = {
-    "aws_db_subnet_group": "subnet_ids",
-    "aws_ecs_service": "network_configuration.subnets",
-    "aws_instance": "subnet_id",
-    "aws_lambda_function": "vpc_config.subnet_ids",
-    "aws_efs_mount_target": "subnet_id",
-    "aws_elasticache_subnet_group": "subnet_ids",
-    "aws_docdb_subnet_group": "subnet_ids",
-    "aws_neptune_subnet_group": "subnet_ids",
-    "aws_redshift_subnet_group": "subnet_ids",
-    "aws_mq_broker": "subnet_ids",
-    "aws_msk_cluster": "broker_node_group_info.client_subnets",
-    "aws_batch_compute_environment": "compute_resources.subnets",
-}
+# Where each data-bearing (or compute) type names its subnets: a column of core.resource_facts.
+SUBNET_ATTRS: Mapping[str, str] = select(lambda row: row.subnets)
 
 
 def _routes_to_internet(table: ResourceFacts, stack: StackFacts) -> bool:
@@ -98,13 +86,6 @@ def ecs_service_no_public_ip(resource: ResourceFacts, _stack: StackFacts) -> Fin
     return ok("tasks get no public IP")
 
 
-def _open_cidr(value: object) -> bool:
-    try:
-        return ipaddress.ip_network(str(value), strict=False).prefixlen == 0
-    except ValueError:
-        return False
-
-
 def _open_sources(resource: ResourceFacts) -> list[str]:
     r = resource.rtype
     if r in ("aws_security_group", "aws_default_security_group"):
@@ -114,7 +95,7 @@ def _open_sources(resource: ResourceFacts) -> list[str]:
             for rule in rules
             for attr in ("cidr_blocks", "ipv6_cidr_blocks")
             for c in as_list(rule.get(attr))
-            if _open_cidr(c)
+            if is_world_cidr(c)
         ]
     if r == "aws_security_group_rule":
         if resource.get("type") != "ingress":
@@ -123,9 +104,11 @@ def _open_sources(resource: ResourceFacts) -> list[str]:
             str(c)
             for attr in ("cidr_blocks", "ipv6_cidr_blocks")
             for c in as_list(resource.get(attr))
-            if _open_cidr(c)
+            if is_world_cidr(c)
         ]
-    return [str(resource.get(a)) for a in ("cidr_ipv4", "cidr_ipv6") if _open_cidr(resource.get(a))]
+    return [
+        str(resource.get(a)) for a in ("cidr_ipv4", "cidr_ipv6") if is_world_cidr(resource.get(a))
+    ]
 
 
 def no_open_ingress(resource: ResourceFacts, _stack: StackFacts) -> Finding:
@@ -218,6 +201,12 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_rds_cluster", "aws_rds_cluster_instance", "aws_db_instance"}),
         database_not_public,
+        twin=Twin(
+            "CKV_SFX_5",
+            "Kept independent: the check reads one flag on instances; this rule also follows "
+            "the cluster's subnet group (RDS falls back to the default VPC without one), which "
+            "needs the whole stack. Both refuse publicly_accessible = true.",
+        ),
     ),
     Rule(
         "SFX-NET-02",
@@ -225,6 +214,11 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_ecs_service"}),
         ecs_service_no_public_ip,
+        twin=Twin(
+            "CKV_SFX_9",
+            "Kept independent: one boolean, read through two parsers; this rule also fails a "
+            "service without network_configuration, which the check lets pass.",
+        ),
     ),
     Rule(
         "SFX-NET-03",
@@ -239,6 +233,12 @@ RULES: tuple[Rule, ...] = (
             }
         ),
         no_open_ingress,
+        twin=Twin(
+            "CKV_SFX_13",
+            "The predicate 'a CIDR open to the whole internet' is one shared function; which "
+            "attributes of which rule type hold sources is read independently by each twin.",
+            ("lib.network_acl:is_world_cidr",),
+        ),
     ),
     Rule(
         "SFX-NET-04",
@@ -246,6 +246,10 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_s3_bucket"}),
         bucket_public_access_blocked,
+        twin=no_twin(
+            "No custom check: the built-in CKV2_AWS_6 and CKV_AWS_53-56 judge the public "
+            "access block in the gate; the catalog names them beside this rule."
+        ),
     ),
     Rule(
         "SFX-NET-05",
@@ -253,6 +257,10 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset(SUBNET_ATTRS),
         in_private_subnets,
+        twin=no_twin(
+            "No check: proving a subnet private follows route tables and associations across "
+            "the stack; the gate has no such graph check, so this rule alone refuses synthesis."
+        ),
     ),
     Rule(
         "SFX-NET-06",
@@ -260,5 +268,11 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         NACL_TYPES,
         nacl_admin_ports_closed,
+        twin=Twin(
+            "CKV_SFX_27",
+            "Rule order decides an ACL, so the judgement is one shared pure function; each twin "
+            "gathers the ACL's inline and separate rules from its own view of the JSON.",
+            ("lib.network_acl:world_admin_ingress", "lib.network_acl:AclEntry"),
+        ),
     ),
 )

@@ -1,7 +1,7 @@
 """EU residency: everything is created, and every copy is sent, inside EU member states.
 
 GDPR does not require residency (transfers need a legal basis); keeping data in EU member
-states is our risk-reduction choice. Allowed regions: ``lib.config.EU_MEMBER_STATE_REGIONS``
+states is our risk-reduction choice. Allowed regions: ``core.policy_numbers.EU_MEMBER_STATE_REGIONS``
 (London and Zurich are outside the Union). A copy target whose region cannot be read (an S3
 bucket ARN outside this stack, a data source) cannot be proven EU, so it is a violation.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.policy_numbers import EU_MEMBER_STATE_REGIONS
 from lib.aspects.facts import ResourceFacts, StackFacts, whole_ref
-from lib.aspects.model import Finding, Level, Rule, fail, ok
-from lib.config import EU_MEMBER_STATE_REGIONS
+from lib.aspects.model import Finding, Level, Rule, Twin, fail, no_twin, ok
 
 _ALLOWED = ", ".join(sorted(EU_MEMBER_STATE_REGIONS))
 
@@ -101,6 +101,12 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"provider.aws"}),
         provider_in_eu,
+        twin=Twin(
+            "CKV_SFX_24",
+            "Same predicate (region in the EU member-state set, one set for both); the check "
+            "answers UNKNOWN for an expression where this rule fails, so both readers stay.",
+            ("core.policy_numbers:EU_MEMBER_STATE_REGIONS",),
+        ),
     ),
     Rule(
         "SFX-EU-02",
@@ -108,6 +114,10 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         None,
         resource_region_in_eu,
+        twin=no_twin(
+            "No check: a per-resource region override (provider 6.x) is rare and the gate's "
+            "CKV_SFX_24 sees only providers; this rule covers the rest at synthesis."
+        ),
     ),
     Rule(
         "SFX-EU-03",
@@ -115,6 +125,10 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset(COPY_TARGETS),
         copies_stay_in_eu,
+        twin=no_twin(
+            "No check: a copy target's region needs the referenced resource and its provider, "
+            "which a single-resource Checkov check does not see."
+        ),
     ),
     Rule(
         "SFX-EU-04",
@@ -122,5 +136,9 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"backend.s3"}),
         backend_in_eu,
+        twin=no_twin(
+            "No check: Checkov does not scan the terraform.backend block of cdk.tf.json, so "
+            "only this rule can see where the state is kept."
+        ),
     ),
 )

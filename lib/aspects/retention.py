@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.policy_numbers import POLICY
 from lib.aspects.facts import ResourceFacts, StackFacts, as_list, blocks, whole_ref
-from lib.aspects.model import Finding, Fix, Level, Rule, fail, not_applicable, ok
+from lib.aspects.model import Finding, Fix, Level, Rule, Twin, fail, no_twin, not_applicable, ok
 
-LOG_RETENTION_DAYS = 90
+LOG_RETENTION_DAYS = POLICY.log_retention_days  # re-exported name; the number is in core
 
 
 def log_group_retention(resource: ResourceFacts, _stack: StackFacts) -> Finding:
@@ -37,7 +38,7 @@ def log_group_retention(resource: ResourceFacts, _stack: StackFacts) -> Finding:
     if days != LOG_RETENTION_DAYS:
         return fail(
             f"retention_in_days is {days}; set it to {LOG_RETENTION_DAYS} "
-            "(log groups keep exactly 90 days)"
+            f"(log groups keep exactly {LOG_RETENTION_DAYS} days)"
         )
     return ok(f"retention_in_days is {LOG_RETENTION_DAYS}")
 
@@ -113,10 +114,17 @@ def implicit_log_groups_precreated(resource: ResourceFacts, stack: StackFacts) -
 RULES: tuple[Rule, ...] = (
     Rule(
         "SFX-LOG-01",
-        "CloudWatch log groups keep logs exactly 90 days",
+        f"CloudWatch log groups keep logs exactly {LOG_RETENTION_DAYS} days",
         Level.ERROR,
         frozenset({"aws_cloudwatch_log_group"}),
         log_group_retention,
+        twin=Twin(
+            "CKV_SFX_2",
+            "Same predicate (days == the policy number), two readers kept apart on purpose: "
+            "this one fixes an unset value at synthesis, the check reads checkov's list-wrapped "
+            "view and answers UNKNOWN for an expression; sharing the reader would share its bugs.",
+            ("core.policy_numbers:POLICY.log_retention_days",),
+        ),
     ),
     Rule(
         "SFX-LOG-02",
@@ -124,5 +132,9 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset(IMPLICIT_LOG_GROUPS),
         implicit_log_groups_precreated,
+        twin=no_twin(
+            "No check: the gate sees only log groups that are resources; a group a service "
+            "would create on its own exists nowhere in the JSON, so only this rule can miss it."
+        ),
     ),
 )

@@ -20,7 +20,7 @@ from typing import Any
 
 from core.references import without_interpolations
 from lib.aspects.facts import ResourceFacts, StackFacts, blocks
-from lib.aspects.model import Finding, Fix, Level, Rule, fail, not_applicable, ok
+from lib.aspects.model import Finding, Fix, Level, Rule, Twin, fail, no_twin, not_applicable, ok
 
 MAX_TAGS = 50
 MAX_KEY_LEN = 128
@@ -152,6 +152,12 @@ def resource_required_tags(resource: ResourceFacts, stack: StackFacts) -> Findin
             "and let default_tags apply"
         )
     effective = {**default_tags(provider), **resource.tags}
+    missing = [k for k in stack.required_tags if str(effective.get(k) or "").strip() == ""]
+    if missing:
+        return fail(
+            f"lacks required tags {', '.join(missing)} (neither its own tags nor the "
+            f"default_tags of {provider.address} carry them); add them to default_tags"
+        )
     if len(effective) > MAX_TAGS:
         return fail(f"carries {len(effective)} tags with default_tags; AWS allows {MAX_TAGS}")
     return ok(f"required tags applied through default_tags of {provider.address}")
@@ -267,6 +273,12 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"provider.aws"}),
         provider_default_tags,
+        twin=Twin(
+            "CKV_SFX_3",
+            "Kept independent: this rule compares values with StackConfig.required_tags and "
+            "fixes what is missing; the check knows only the required keys (policies.rules) and "
+            "must work on a stack this code did not produce.",
+        ),
     ),
     Rule(
         "SFX-TAG-02",
@@ -274,6 +286,13 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         None,
         resource_required_tags,
+        twin=Twin(
+            "CKV_SFX_4",
+            "Kept independent: both merge the provider's default_tags with the resource's own "
+            "tags as Terraform's tags_all does, each from its own view of the JSON; which types "
+            "are taggable comes from the provider schema on both sides (policies/taggable.json "
+            "for the check, the construct classes for this rule).",
+        ),
     ),
     Rule(
         "SFX-TAG-03",
@@ -282,6 +301,10 @@ RULES: tuple[Rule, ...] = (
         None,
         tag_values,
         providers=True,
+        twin=no_twin(
+            "No check: personal data in tags is a pattern question (e-mail, person ids) this "
+            "rule answers at synthesis; the gate has no tag-content check."
+        ),
     ),
     Rule(
         "SFX-TAG-04",
@@ -289,6 +312,10 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_ecs_service"}),
         ecs_service_tag_propagation,
+        twin=no_twin(
+            "No check: the gate has no check on propagate_tags (tags ECS copies onto tasks "
+            "are not in the JSON), so this rule alone judges it."
+        ),
     ),
     Rule(
         "SFX-TAG-05",
@@ -296,6 +323,9 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_autoscaling_group"}),
         asg_tag_blocks,
+        twin=no_twin(
+            "No check: the stack has no Auto Scaling group; this rule guards the day one is added."
+        ),
     ),
     Rule(
         "SFX-TAG-06",
@@ -303,5 +333,8 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_launch_template"}),
         launch_template_tags,
+        twin=no_twin(
+            "No check: the stack has no launch template; this rule guards the day one is added."
+        ),
     ),
 )

@@ -11,8 +11,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from core.resource_facts import FORCE_TLS_PARAMETERS, ParameterGroup, select
 from lib.aspects.facts import ResourceFacts, StackFacts, as_list, blocks
-from lib.aspects.model import Check, Finding, Level, Rule, fail, not_applicable, ok
+from lib.aspects.model import Check, Finding, Level, Rule, Twin, fail, no_twin, not_applicable, ok
 
 
 def policy_statements(policy: Any, stack: StackFacts) -> list[Mapping[str, Any]]:
@@ -85,13 +86,7 @@ def _tls_policy_rule(service: str, policy_type: str, attr: str, what: str) -> Ch
     return check
 
 
-FORCE_TLS_PARAMETERS: dict[str, tuple[str, str]] = {
-    "aurora-postgresql": ("rds.force_ssl", "1"),
-    "postgres": ("rds.force_ssl", "1"),
-    "aurora-mysql": ("require_secure_transport", "ON"),
-    "mysql": ("require_secure_transport", "ON"),
-    "mariadb": ("require_secure_transport", "ON"),
-}
+PARAMETER_GROUPS: Mapping[str, ParameterGroup] = select(lambda row: row.parameter_group)
 
 
 def database_forces_tls(resource: ResourceFacts, stack: StackFacts) -> Finding:
@@ -103,11 +98,7 @@ def database_forces_tls(resource: ResourceFacts, stack: StackFacts) -> Finding:
             f"{', '.join(sorted(FORCE_TLS_PARAMETERS))}"
         )
     name, value = required
-    attr = (
-        "db_cluster_parameter_group_name"
-        if resource.rtype == "aws_rds_cluster"
-        else "parameter_group_name"
-    )
+    attr = PARAMETER_GROUPS[resource.rtype].attr
     group = stack.resolve(resource.attrs.get(attr))
     if group is None:
         return fail(
@@ -140,6 +131,10 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_s3_bucket"}),
         _tls_policy_rule("s3", "aws_s3_bucket_policy", "bucket", "bucket"),
+        twin=no_twin(
+            "No check: the bucket policy is a separate resource (JSON text or a policy-document "
+            "data source); only this rule joins the two and parses the Deny statement."
+        ),
     ),
     Rule(
         "SFX-TLS-02",
@@ -147,6 +142,10 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_sqs_queue"}),
         _tls_policy_rule("sqs", "aws_sqs_queue_policy", "queue_url", "queue"),
+        twin=no_twin(
+            "No check: the queue policy is a separate resource holding a JSON string; only this "
+            "rule joins the two and parses the Deny statement."
+        ),
     ),
     Rule(
         "SFX-TLS-03",
@@ -154,13 +153,24 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_sns_topic"}),
         _tls_policy_rule("sns", "aws_sns_topic_policy", "arn", "topic"),
+        twin=no_twin(
+            "No check: the topic policy is a separate resource holding a JSON string; only this "
+            "rule joins the two and parses the Deny statement."
+        ),
     ),
     Rule(
         "SFX-TLS-04",
         "Databases force TLS through their parameter group",
         Level.ERROR,
-        frozenset({"aws_rds_cluster", "aws_db_instance"}),
+        frozenset(PARAMETER_GROUPS),
         database_forces_tls,
+        twin=Twin(
+            "CKV_SFX_8",
+            "Engine -> TLS parameter and the parameter-group attribute are one table; each twin "
+            "follows the reference with its own reader (the check reports UNKNOWN where it "
+            "cannot see the group, this rule fails).",
+            ("core.resource_facts:FORCE_TLS_PARAMETERS", "core.resource_facts:select"),
+        ),
     ),
     Rule(
         "SFX-TLS-05",
@@ -168,5 +178,8 @@ RULES: tuple[Rule, ...] = (
         Level.ERROR,
         frozenset({"aws_ecs_task_definition"}),
         efs_volumes_use_tls,
+        twin=no_twin(
+            "No check: the stack mounts no EFS volume; this rule guards the day one is added."
+        ),
     ),
 )

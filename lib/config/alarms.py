@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+from core.policy_numbers import EU_MEMBER_STATE_REGIONS
 from lib.config.base import Section
-from lib.config.identity import EU_MEMBER_STATE_REGIONS
 from lib.config_fields import CommaList, Integer, Number, Rule, Text, knob
 
 EMAIL_MAX_LEN = 254

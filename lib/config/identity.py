@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+from core.policy_numbers import EU_MEMBER_STATE_REGIONS as EU_MEMBER_STATE_REGIONS
+from core.policy_numbers import EU_REGIONS as EU_REGIONS  # re-exported (tests, docs)
 from lib.config.base import Section
 from lib.config_fields import Lower, Rule, Text, knob, one_of
 from lib.naming import SUFFIX_MAX_LEN, NamingError, validate_suffix
@@ -13,22 +15,7 @@ from lib.naming import SUFFIX_MAX_LEN, NamingError, validate_suffix
 PROJECT = "streamflix"
 KNOB_PREFIX = "STREAMFLIX_"
 
-# Regions inside Europe where AWS operates. Residency is a risk-reduction choice (see README).
-EU_REGIONS: frozenset[str] = frozenset(
-    {
-        "eu-central-1",
-        "eu-central-2",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-        "eu-north-1",
-        "eu-south-1",
-        "eu-south-2",
-    }
-)
-# eu-west-2 (London) and eu-central-2 (Zurich) are outside the EU; adequacy decisions cover them,
-# but we keep the stack inside the Union.
-EU_MEMBER_STATE_REGIONS: frozenset[str] = EU_REGIONS - {"eu-west-2", "eu-central-2"}
+# EU_REGIONS and EU_MEMBER_STATE_REGIONS (residency policy) live in core.policy_numbers.
 DEFAULT_REGION = "eu-central-1"
 
 TAG_VALUE_PATTERN = re.compile(r"^[\w\s.:/=+\-@]{1,256}$")

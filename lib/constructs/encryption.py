@@ -17,9 +17,10 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
+from core.policy_numbers import POLICY
 from lib.context import StackContext
 
-KEY_DELETION_WINDOW_DAYS = 7
+KEY_DELETION_WINDOW_DAYS = POLICY.kms_deletion_window_days
 KEY_USE_ACTIONS = [
     "kms:Encrypt",
     "kms:Decrypt",

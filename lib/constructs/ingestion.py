@@ -5,6 +5,7 @@ from __future__ import annotations
 from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream, KinesisStreamStreamModeDetails
 from constructs import Construct
 
+from core.policy_numbers import POLICY
 from lib.capacity import ShardPlan
 from lib.config import ON_DEMAND_INITIAL_SHARDS, shard_plan
 from lib.constructs.encryption import EncryptionKeys
@@ -67,7 +68,10 @@ class Ingestion(Construct):
             BucketSpec(
                 name=names.name("access-logs", ctx.account_id),
                 kms_key_arn=None,  # S3 server access logging delivers only to SSE-S3 buckets
-                lifecycle=Lifecycle(noncurrent_expiration_days=7, expiration_days=90),
+                # access logs are logs: kept as long as every log group (core.policy_numbers)
+                lifecycle=Lifecycle(
+                    noncurrent_expiration_days=7, expiration_days=POLICY.log_retention_days
+                ),
                 receives_access_logs_from_account=ctx.account_id,
             ),
         )

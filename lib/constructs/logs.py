@@ -5,9 +5,10 @@ from __future__ import annotations
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from constructs import Construct
 
+from core.policy_numbers import POLICY
 from lib.constructs.encryption import EncryptionKeys
 
-LOG_RETENTION_DAYS = 90  # our documented decision under GDPR Art. 5(1)(e); see README
+LOG_RETENTION_DAYS = POLICY.log_retention_days  # GDPR Art. 5(1)(e) decision; see core
 
 
 def encrypted_log_group(

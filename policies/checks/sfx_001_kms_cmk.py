@@ -6,18 +6,28 @@ breach; every encryptable resource type of the stack must name one of our ``aws_
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
+from core.resource_facts import Encryption, select
 from policies import hcl
 from policies.checkbase import CheckCategories, CheckResult, SfxResourceCheck
 
 CMK_TYPES = ("aws_kms_key", "aws_kms_alias", "aws_kms_replica_key", "aws_kms_external_key")
 
+# The ``encryption`` column of core.resource_facts, for the rows the gate judges (its Aspect
+# twin SFX-ENC-01 reads the same column: which attribute holds the key, when, which settings).
+RULES: Mapping[str, Encryption] = {
+    t: spec for t, spec in select(lambda row: row.encryption).items() if spec.in_gate
+}
+
 
 def key_problem(conf: dict[str, Any], field: str) -> str | None:
     """Why ``field`` does not name a customer-managed key; "?..." when it cannot be decided."""
-    key = hcl.value(conf, field)
+    return _key_value_problem(hcl.value(conf, field), field)
+
+
+def _key_value_problem(key: Any, field: str) -> str | None:
     if key in (None, "", []):
         return f"{field} is not set (AWS-managed or no encryption)"
     if hcl.references_type(key, *CMK_TYPES):
@@ -27,79 +37,23 @@ def key_problem(conf: dict[str, Any], field: str) -> str | None:
     return f"?{field}={key} is not a reference to a key of this stack"
 
 
-def _enabled(conf: dict[str, Any], field: str) -> bool:
-    return hcl.as_bool(hcl.value(conf, field)) is True
-
-
-def _kinesis(conf: dict[str, Any]) -> list[str | None]:
-    kind = hcl.value(conf, "encryption_type")
-    bad = None if kind == "KMS" else f"encryption_type={kind} (must be KMS)"
-    return [bad, key_problem(conf, "kms_key_id")]
-
-
-def _rds_cluster(conf: dict[str, Any]) -> list[str | None]:
-    problems: list[str | None] = [
-        None if _enabled(conf, "storage_encrypted") else "storage_encrypted is not true",
-        key_problem(conf, "kms_key_id"),
-    ]
-    if _enabled(conf, "manage_master_user_password"):
-        problems.append(key_problem(conf, "master_user_secret_kms_key_id"))
-    if _enabled(conf, "performance_insights_enabled"):
-        problems.append(key_problem(conf, "performance_insights_kms_key_id"))
+def problems_of(conf: dict[str, Any], spec: Encryption) -> list[str]:
+    """Settings that are off, then keys that are not ours ("?..." when undecidable)."""
+    problems: list[str] = []
+    for setting in spec.settings:
+        values = hcl.values_at(conf, setting.path) or [None]
+        bad = [v for v in values if not setting.accepts(v)]
+        if bad:
+            allowed = " or ".join(str(a) for a in setting.allowed)
+            problems.append(f"{setting.path}={bad[0]} (must be {allowed})")
+    for key in spec.keys:
+        if key.when is not None and not key.when.holds(hcl.values_at(conf, key.when.path)):
+            continue
+        for value in hcl.values_at(conf, key.path) or [None]:
+            problem = _key_value_problem(value, key.path)
+            if problem:
+                problems.append(problem)
     return problems
-
-
-def _rds_instance(conf: dict[str, Any]) -> list[str | None]:
-    if not _enabled(conf, "performance_insights_enabled"):
-        return []
-    return [key_problem(conf, "performance_insights_kms_key_id")]
-
-
-def _db_instance(conf: dict[str, Any]) -> list[str | None]:
-    return _rds_cluster(conf)
-
-
-def _s3_sse(conf: dict[str, Any]) -> list[str | None]:
-    rules = hcl.blocks(conf, "rule")
-    if not rules:
-        return ["no encryption rule"]
-    problems: list[str | None] = []
-    for rule in rules:
-        default = hcl.block(rule, "apply_server_side_encryption_by_default") or {}
-        algorithm = hcl.value(default, "sse_algorithm")
-        if algorithm not in ("aws:kms", "aws:kms:dsse"):
-            problems.append(f"sse_algorithm={algorithm} (must be aws:kms with our key)")
-        else:
-            problems.append(key_problem(default, "kms_master_key_id"))
-    return problems
-
-
-def _ecr(conf: dict[str, Any]) -> list[str | None]:
-    settings = hcl.block(conf, "encryption_configuration") or {}
-    kind = hcl.value(settings, "encryption_type")
-    if kind != "KMS":
-        return [f"encryption_configuration.encryption_type={kind} (must be KMS)"]
-    return [key_problem(settings, "kms_key")]
-
-
-def _field(name: str) -> Callable[[dict[str, Any]], list[str | None]]:
-    return lambda conf: [key_problem(conf, name)]
-
-
-RULES: dict[str, Callable[[dict[str, Any]], list[str | None]]] = {
-    "aws_kinesis_stream": _kinesis,
-    "aws_rds_cluster": _rds_cluster,
-    "aws_rds_cluster_instance": _rds_instance,
-    "aws_db_instance": _db_instance,
-    "aws_secretsmanager_secret": _field("kms_key_id"),
-    "aws_sqs_queue": _field("kms_master_key_id"),
-    "aws_sns_topic": _field("kms_master_key_id"),
-    "aws_cloudwatch_log_group": _field("kms_key_id"),
-    "aws_s3_bucket_server_side_encryption_configuration": _s3_sse,
-    "aws_ecr_repository": _ecr,
-    "aws_cloudtrail": _field("kms_key_id"),
-    "aws_backup_vault": _field("kms_key_arn"),
-}
 
 
 class CustomerManagedKeyEncryption(SfxResourceCheck):
@@ -112,7 +66,7 @@ class CustomerManagedKeyEncryption(SfxResourceCheck):
         )
 
     def evaluate(self, conf: dict[str, Any]) -> CheckResult:
-        problems = [p for p in RULES[self.entity_type](conf) if p]
+        problems = problems_of(conf, RULES[self.entity_type])
         failures = [p for p in problems if not p.startswith("?")]
         if failures:
             return self.fail("; ".join(failures))

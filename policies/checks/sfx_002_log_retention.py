@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.policy_numbers import POLICY
 from policies import hcl
 from policies.checkbase import CheckCategories, CheckResult, SfxResourceCheck
-from policies.rules import LOG_RETENTION_DAYS
+
+LOG_RETENTION_DAYS = POLICY.log_retention_days  # the Aspect twin SFX-LOG-01 reads the same field
 
 
 class LogRetentionExact(SfxResourceCheck):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.policy_numbers import POLICY
+from core.resource_facts import BackupRetention, select
 from policies import hcl
 from policies.checkbase import CheckCategories, CheckResult, SfxResourceCheck
-from policies.rules import MIN_BACKUP_RETENTION_DAYS
 
-PROVIDER_DEFAULTS = {"aws_rds_cluster": 1, "aws_db_instance": 0}
+MIN_BACKUP_RETENTION_DAYS = POLICY.min_backup_retention_days
+# Where each database keeps its backup days and AWS's value when unset (core.resource_facts).
+RETENTION = select(lambda row: row.backup_retention)
 
 
 class DatabaseBackupRetention(SfxResourceCheck):
@@ -17,16 +20,17 @@ class DatabaseBackupRetention(SfxResourceCheck):
             "CKV_SFX_6",
             f"Ensure database backups are kept at least {MIN_BACKUP_RETENTION_DAYS} days",
             CheckCategories.BACKUP_AND_RECOVERY,
-            PROVIDER_DEFAULTS,
+            sorted(RETENTION),
         )
 
     def evaluate(self, conf: dict[str, Any]) -> CheckResult:
-        raw = hcl.value(conf, "backup_retention_period", PROVIDER_DEFAULTS[self.entity_type])
+        spec: BackupRetention = RETENTION[self.entity_type]
+        raw = hcl.value(conf, spec.attr, spec.aws_default)
         days = hcl.as_int(raw)
         if days is None:
-            return self.unknown(f"backup_retention_period={raw} cannot be decided")
+            return self.unknown(f"{spec.attr}={raw} cannot be decided")
         if days < MIN_BACKUP_RETENTION_DAYS:
-            return self.fail(f"backup_retention_period={days} (< {MIN_BACKUP_RETENTION_DAYS})")
+            return self.fail(f"{spec.attr}={days} (< {MIN_BACKUP_RETENTION_DAYS})")
         return CheckResult.PASSED
 
 

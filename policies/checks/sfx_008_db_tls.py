@@ -8,22 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.resource_facts import FORCE_TLS_PARAMETERS, select
 from policies import hcl
 from policies.checkbase import CheckCategories, CheckResult, StackResourceCheck
 from policies.stackfile import StackFile
 
-# (database type) -> (parameter-group attribute, parameter-group resource type)
-GROUP_OF = {
-    "aws_rds_cluster": ("db_cluster_parameter_group_name", "aws_rds_cluster_parameter_group"),
-    "aws_db_instance": ("parameter_group_name", "aws_db_parameter_group"),
-}
-# engine family prefix -> (parameter, value that forces TLS)
-TLS_PARAMETER = {
-    "aurora-postgresql": ("rds.force_ssl", "1"),
-    "postgres": ("rds.force_ssl", "1"),
-    "aurora-mysql": ("require_secure_transport", "ON"),
-    "mysql": ("require_secure_transport", "ON"),
-}
+# (database type) -> where it names its parameter group, and the group's type; engine family
+# prefix -> (parameter, value that forces TLS): one table with the Aspect twin SFX-TLS-04.
+GROUP_OF = select(lambda row: row.parameter_group)
+TLS_PARAMETER = FORCE_TLS_PARAMETERS
 
 
 class DatabaseTlsEnforced(StackResourceCheck):
@@ -32,13 +25,13 @@ class DatabaseTlsEnforced(StackResourceCheck):
             "CKV_SFX_8",
             "Ensure databases enforce TLS through their parameter group",
             CheckCategories.ENCRYPTION,
-            GROUP_OF,
+            sorted(GROUP_OF),
         )
 
     def evaluate_in_stack(
         self, conf: dict[str, Any], stack: StackFile, rtype: str, name: str, body: dict[str, Any]
     ) -> CheckResult:
-        attribute, group_type = GROUP_OF[rtype]
+        attribute, group_type = GROUP_OF[rtype].attr, GROUP_OF[rtype].group_type
         group_ref = hcl.value(conf, attribute)
         if not group_ref:
             return self.fail(f"{attribute} is not set: the default group does not force TLS")

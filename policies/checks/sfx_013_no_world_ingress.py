@@ -6,24 +6,16 @@ Covers every way to write a rule: inline ``ingress`` blocks, ``aws_security_grou
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
+from lib.network_acl import is_world_cidr
 from policies import hcl
 from policies.checkbase import CheckCategories, CheckResult, SfxResourceCheck
 
 
-def is_world(cidr: object) -> bool:
-    if not isinstance(cidr, str) or hcl.is_expression(cidr):
-        return False
-    try:
-        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
-    except ValueError:
-        return False
-
-
 def world_cidrs(conf: dict[str, Any], *fields: str) -> list[str]:
-    return [c for f in fields for c in hcl.strings(conf, f) if is_world(c)]
+    """The whole-internet sources (the predicate is shared with the Aspect twin SFX-NET-03)."""
+    return [c for f in fields for c in hcl.strings(conf, f) if is_world_cidr(c)]
 
 
 class NoWorldIngress(SfxResourceCheck):

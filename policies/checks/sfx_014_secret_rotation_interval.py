@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.policy_numbers import POLICY
 from policies import hcl
 from policies.checkbase import CheckCategories, CheckResult, SfxResourceCheck
-from policies.rules import MAX_SECRET_ROTATION_DAYS
+
+MAX_SECRET_ROTATION_DAYS = POLICY.max_secret_rotation_days
 
 RATE = re.compile(r"^rate\(\s*(\d+)\s+(day|days|hour|hours)\s*\)$")
 

@@ -9,34 +9,19 @@ pass when a path segment ends with the suffix. ``name_prefix`` (a random tail) f
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
+from core.resource_facts import select
 from policies.checkbase import CheckCategories, CheckResult, StackResourceCheck
 from policies.rules import ENVIRONMENT_TAG, SUFFIX_ENV_VAR
 from policies.stackfile import StackFile
 from policies.taggable import TAGGABLE_TYPES
 
-NAME_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "aws_s3_bucket": ("bucket",),
-    "aws_rds_cluster": ("cluster_identifier",),
-    "aws_rds_cluster_instance": ("identifier",),
-    "aws_db_instance": ("identifier",),
-    "aws_ecs_task_definition": ("family",),
-    "aws_cloudwatch_metric_alarm": ("alarm_name",),
-    "aws_cloudwatch_composite_alarm": ("alarm_name",),
-    "aws_cloudwatch_dashboard": ("dashboard_name",),
-    "aws_lambda_function": ("function_name",),
-}
+# Where a type writes its name when not in ``name``, and untaggable types that are named: the
+# ``name_attrs`` column of core.resource_facts.
+NAME_ATTRIBUTES: Mapping[str, tuple[str, ...]] = select(lambda row: row.name_attrs or None)
 DEFAULT_NAME_ATTRIBUTES = ("name",)
-# Named but untaggable types of the stack (taggable ones come from TAGGABLE_TYPES).
-UNTAGGABLE_NAMED = (
-    "aws_iam_role_policy",
-    "aws_kms_alias",
-    "aws_backup_selection",
-    "aws_cloudwatch_log_metric_filter",
-    "aws_appautoscaling_policy",
-    "aws_cloudwatch_dashboard",
-)
 PATH_NAMED = {"aws_cloudwatch_log_group"}
 
 
@@ -66,7 +51,7 @@ def ends_with_suffix(rtype: str, name: str, suffix: str) -> bool:
 
 class NameSuffix(StackResourceCheck):
     def __init__(self) -> None:
-        types = TAGGABLE_TYPES | set(NAME_ATTRIBUTES) | set(UNTAGGABLE_NAMED)
+        types = TAGGABLE_TYPES | set(NAME_ATTRIBUTES)
         super().__init__(
             "CKV_SFX_23",
             "Ensure every resource name ends with the environment suffix",

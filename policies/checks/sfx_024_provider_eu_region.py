@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.policy_numbers import EU_MEMBER_STATE_REGIONS
 from policies import hcl
 from policies.checkbase import CheckCategories, CheckResult, SfxProviderCheck
-from policies.rules import EU_MEMBER_STATE_REGIONS
 
 
 class ProviderInEu(SfxProviderCheck):

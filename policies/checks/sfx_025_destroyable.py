@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.resource_facts import ResourceType, Window, select
 from policies import hcl
 from policies.checkbase import CheckCategories, CheckResult, SfxResourceCheck
 
@@ -22,39 +23,35 @@ from policies.checkbase import CheckCategories, CheckResult, SfxResourceCheck
 class Requirement:
     attribute: str
     expected: bool
-    default: bool  # the provider's default when the attribute is absent
+    default: bool = False  # the provider's default when the attribute is absent (false for all)
 
 
-REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
-    "aws_rds_cluster": (
-        Requirement("deletion_protection", False, False),
-        Requirement("skip_final_snapshot", True, False),
-    ),
-    "aws_db_instance": (
-        Requirement("deletion_protection", False, False),
-        Requirement("skip_final_snapshot", True, False),
-    ),
-    "aws_s3_bucket": (Requirement("force_destroy", True, False),),
-    "aws_ecr_repository": (Requirement("force_delete", True, False),),
-    "aws_backup_vault": (Requirement("force_destroy", True, False),),
-    "aws_cloudwatch_log_group": (Requirement("skip_destroy", False, False),),
-    "aws_kinesis_stream": (Requirement("enforce_consumer_deletion", True, False),),
-    "aws_lb": (Requirement("enable_deletion_protection", False, False),),
-    "aws_dynamodb_table": (Requirement("deletion_protection_enabled", False, False),),
-}
+def _requirements(row: ResourceType) -> tuple[Requirement, ...] | None:
+    """The destroy columns of one row of core.resource_facts (the Aspect twins SFX-DESTROY-01
+    to -05 read the same columns)."""
+    found = []
+    if row.deletion_protection:
+        found.append(Requirement(row.deletion_protection, False))
+    if row.skips_final_snapshot:
+        found.append(Requirement("skip_final_snapshot", True))
+    if row.emptied_on_destroy:
+        found.append(Requirement(row.emptied_on_destroy, True))
+    if row.deregisters_consumers:
+        found.append(Requirement(row.deregisters_consumers, True))
+    return tuple(found) or None
 
 
-@dataclass(frozen=True)
-class WindowLimit:
-    attribute: str
-    default: int  # AWS' window when the attribute is absent
-    maximum: int
+REQUIREMENTS: dict[str, tuple[Requirement, ...]] = dict(select(_requirements))
+WINDOW_LIMITS: dict[str, Window] = dict(select(lambda row: row.deletion_window))
+# Cognito spells its protection ACTIVE / INACTIVE.
+_WORDS = {"active": True, "inactive": False}
 
 
-WINDOW_LIMITS: dict[str, WindowLimit] = {
-    "aws_kms_key": WindowLimit("deletion_window_in_days", 30, 7),
-    "aws_secretsmanager_secret": WindowLimit("recovery_window_in_days", 30, 7),
-}
+def _flag(raw: Any) -> bool | None:
+    flag = hcl.as_bool(raw)
+    if flag is None and isinstance(raw, str):
+        return _WORDS.get(raw.strip().lower())
+    return flag
 
 
 class Destroyable(SfxResourceCheck):
@@ -73,18 +70,18 @@ class Destroyable(SfxResourceCheck):
                 problems.append("lifecycle.prevent_destroy=true")
         for req in REQUIREMENTS.get(self.entity_type, ()):
             raw = hcl.value(conf, req.attribute, req.default)
-            flag = hcl.as_bool(raw)
+            flag = _flag(raw)
             if flag is None:
                 undecided.append(f"{req.attribute}={raw}")
             elif flag != req.expected:
                 problems.append(f"{req.attribute}={str(flag).lower()}")
         if limit := WINDOW_LIMITS.get(self.entity_type):
-            raw = hcl.value(conf, limit.attribute, limit.default)
+            raw = hcl.value(conf, limit.attr, limit.aws_default)
             days = hcl.as_int(raw)
             if days is None:
-                undecided.append(f"{limit.attribute}={raw}")
-            elif days > limit.maximum:
-                problems.append(f"{limit.attribute}={days} (at most {limit.maximum})")
+                undecided.append(f"{limit.attr}={raw}")
+            elif not limit.low <= days <= limit.high:
+                problems.append(f"{limit.attr}={days} (allowed {limit.low}-{limit.high})")
         if problems:
             return self.fail(f"blocks destroy: {', '.join(problems)}")
         if undecided:

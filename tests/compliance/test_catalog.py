@@ -233,3 +233,40 @@ def test_exceptions_file_is_valid_and_every_exception_is_reported(report_data: R
     reasonless["exceptions"][0].update(reason="short", expires="2027-01-01")
     with pytest.raises(ExceptionFileError, match="reason"):
         parse_exceptions(reasonless, today=today)
+
+
+def twin_gaps(catalog: Catalog, twins: dict[str, str]) -> list[str]:
+    """Controls naming one twin without the other (rule id -> its check id in ``twins``)."""
+    rules_of: dict[str, set[str]] = {}
+    for rule, check in twins.items():
+        rules_of.setdefault(check, set()).add(rule)
+    gaps = []
+    for control in catalog.controls:
+        ev = control.evidence
+        gaps += [
+            f"{control.id}: {rule} without its twin {twins[rule]}"
+            for rule in ev.aspect_rules
+            if rule in twins and twins[rule] not in ev.checkov_checks
+        ]
+        gaps += [
+            f"{control.id}: {check} without its twin rule(s) {sorted(rules_of[check])}"
+            for check in ev.checkov_checks
+            if check in rules_of and not rules_of[check] & set(ev.aspect_rules)
+        ]
+    return gaps
+
+
+def test_the_catalog_names_both_twins_wherever_it_names_one(catalog: Catalog) -> None:
+    """Issue 24 item 2: a rule and its Checkov twin are one control's evidence together."""
+    from lib.aspects import ALL_RULES
+
+    twins = {r.id: r.twin.check for r in ALL_RULES if r.twin is not None and r.twin.check}
+    assert len(twins) >= 10
+    assert twin_gaps(catalog, twins) == []
+    # The finder sees a control that lost one twin.
+    log = next(c for c in catalog.controls if "SFX-LOG-01" in c.evidence.aspect_rules)
+    lone = log.evidence.model_copy(
+        update={"checkov_checks": tuple(k for k in log.evidence.checkov_checks if k != "CKV_SFX_2")}
+    )
+    broken = catalog.model_copy(update={"controls": (log.model_copy(update={"evidence": lone}),)})
+    assert twin_gaps(broken, twins) == [f"{log.id}: SFX-LOG-01 without its twin CKV_SFX_2"]
