@@ -158,6 +158,19 @@ def key_file(env: Mapping[str, str]) -> Path:
     return Path(env[KEY_FILE_ENV]) if env.get(KEY_FILE_ENV) else DEFAULT_KEY_FILE
 
 
+def shown_key_path(path: Path) -> str:
+    """How a report names a key file: relative to the project, else to the home folder, else by
+    its file name only. Reports are handed to auditors and must not carry this machine's absolute
+    paths (a CI runner's temporary key lives under /tmp); the key id beside it names the key."""
+    path = path.resolve()
+    if path.is_relative_to(PROJECT_ROOT):
+        return str(path.relative_to(PROJECT_ROOT))
+    home = Path.home()
+    if len(home.parts) > 1 and path.is_relative_to(home):
+        return f"~/{path.relative_to(home)}"
+    return f"{path.name} (outside the project)"
+
+
 def signer_from_env(
     env: Mapping[str, str] | None = None, kms_client: Any | None = None
 ) -> ResolvedSigner | None:
@@ -175,9 +188,10 @@ def signer_from_env(
         return ResolvedSigner(secret, "ci-secret", f"the key in {SECRET_KEY_ENV}")
     path = key_file(env)
     if path.is_file():
-        shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
         return ResolvedSigner(
-            load_private_key(path.read_bytes(), str(path)), "local-file", f"key file {shown}"
+            load_private_key(path.read_bytes(), str(path)),
+            "local-file",
+            f"key file {shown_key_path(path)}",
         )
     if env.get(KEY_FILE_ENV):
         raise SignerError(f"{KEY_FILE_ENV}={path}: no such file (python -m compliance.keys init)")

@@ -176,3 +176,19 @@ def test_keys_init_creates_a_development_key(
     assert signer is not None
     attest_file(evidence, "report", STACK, signer)
     assert verify_file(evidence, "report", policy).development
+
+
+def test_a_key_file_outside_the_project_is_named_without_its_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The label goes into the report an auditor receives: a CI runner's throwaway key under /tmp
+    (tests/conftest.py makes one on a clean clone) must not put the runner's path in it."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    outside = tmp_path / "runner"
+    outside.mkdir()
+    label = _signer(outside, "evidence-dev.pem").label
+    assert label == "key file evidence-dev.pem (outside the project)"
+    assert str(tmp_path) not in label
+    home_key = tmp_path / "home" / ".sfx"
+    home_key.mkdir(parents=True)
+    assert _signer(home_key, "k.pem").label == "key file ~/.sfx/k.pem"
