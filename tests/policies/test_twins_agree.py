@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from core.stackfile import read_stack_document
 from lib.aspects import ALL_RULES
 from lib.aspects.facts import stack_facts
 from lib.aspects.model import Rule, Status
@@ -63,7 +63,7 @@ def judged_by_both(rtype: str, patterns: tuple[str, ...], rules: tuple[Rule, ...
 
 @pytest.fixture(scope="module")
 def required_tags(synth_dir: Path) -> dict[str, str]:
-    doc = json.loads((synth_dir / "cdk.tf.json").read_text(encoding="utf-8"))
+    doc = read_stack_document(synth_dir)
     tags: dict[str, str] = doc["provider"]["aws"][0]["default_tags"][0]["tags"]
     return tags
 
@@ -121,7 +121,7 @@ def test_twins_agree_on_the_real_stack_and_every_mutant(
     disagreements: dict[str, dict[str, list[str]]] = {}
     caught = 0
     for name in FOLDERS:
-        doc = json.loads((root / name / "cdk.tf.json").read_text(encoding="utf-8"))
+        doc = read_stack_document(root / name)
         by_rule = rule_verdicts(doc, required_tags, rules, patterns)
         by_check, unknown = check_verdicts(mutant_scan, root / name, check_id, rules, patterns)
         by_rule -= unknown
