@@ -17,6 +17,20 @@ SUFFIX="${ENVIRONMENT_SUFFIX:-ci}"
 STACK_DIR="cdktf.out/stacks/streamflix-${SUFFIX}"
 REHEARSAL_LOG=reports/rehearsal.log
 rm -rf reports && mkdir -p reports
+# Background steps, ended if a later step fails (the rehearsal in its own process group).
+mypy_pid="" rehearsal_pid=""
+stop_background() {
+  [ -z "$mypy_pid" ] || kill "$mypy_pid" 2>/dev/null || true
+  [ -z "$rehearsal_pid" ] || kill -- "-$rehearsal_pid" 2>/dev/null || true
+}
+trap stop_background EXIT
+
+echo "==> ruff (lint + format check)"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "==> mypy (strict), in the background while the stack is synthesized and gated"
+.venv/bin/mypy >reports/mypy.log 2>&1 &
+mypy_pid=$!
 
 echo "==> synth + gate (suffix ${SUFFIX})"
 # Every engine signs its output: with the CI key (SFX_EVIDENCE_SIGNING_KEY, from the secret
@@ -35,19 +49,18 @@ echo "==> deploy rehearsal started in the background (log: ${REHEARSAL_LOG})"
 # configuration as the CI artefact above, so its signed gate.json is reused (the report checks
 # that it was made for this very cdk.tf.json). Never skipped: a missing Terraform or provider
 # mirror fails the run (scripts/rehearse.sh exits 2). Its own process group, so that a failure
-# of any later step ends it (and its moto server and Terraform) instead of leaving it running.
+# of any later step ends it (its moto server and Terraform too) instead of leaving it running.
 ENVIRONMENT_SUFFIX="$SUFFIX" STREAMFLIX_ALARM_EMAILS="${STREAMFLIX_ALARM_EMAILS:-oncall@example.com}" \
   setsid bash scripts/rehearse.sh --out reports/rehearsal --gate-json reports/gate/gate.json \
   >"$REHEARSAL_LOG" 2>&1 &
 rehearsal_pid=$!
-stop_rehearsal() { kill -- "-$rehearsal_pid" 2>/dev/null || true; }
-trap stop_rehearsal EXIT
 
-echo "==> ruff (lint + format check)"
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
-echo "==> mypy (strict)"
-.venv/bin/mypy
+echo "==> mypy: waiting for it"
+mypy_status=0
+wait "$mypy_pid" || mypy_status=$?
+mypy_pid=""
+cat reports/mypy.log
+[ "$mypy_status" -eq 0 ] || exit "$mypy_status"
 
 echo "==> pytest (2 processes; tests sharing a session fixture run in one: tests/conftest.py)"
 # Not in pyproject's addopts: the report's --run-tests runs its own pytest in one process.
@@ -73,7 +86,7 @@ tail -1 reports/verify.txt
 echo "==> deploy rehearsal: waiting for it to finish"
 rehearsal_status=0
 wait "$rehearsal_pid" || rehearsal_status=$?
-trap - EXIT
+rehearsal_pid=""
 if [ "$rehearsal_status" -ne 0 ]; then
   cat "$REHEARSAL_LOG"
   echo "deploy rehearsal failed (exit ${rehearsal_status}); log above and in ${REHEARSAL_LOG}" >&2
