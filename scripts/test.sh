@@ -17,11 +17,16 @@ SUFFIX="${ENVIRONMENT_SUFFIX:-ci}"
 STACK_DIR="cdktf.out/stacks/streamflix-${SUFFIX}"
 REHEARSAL_LOG=reports/rehearsal.log
 rm -rf reports && mkdir -p reports
-# Background steps, ended if a later step fails (the rehearsal in its own process group).
+# Background steps, ended if a later step fails. The rehearsal runs in a process group of its
+# own and gets SIGINT: Python's KeyboardInterrupt runs its clean-up, which stops its emulator (a
+# session of its own, rehearsal/emulator.py); SIGTERM follows if it is still running after 20 s.
 mypy_pid="" rehearsal_pid=""
 stop_background() {
   [ -z "$mypy_pid" ] || kill "$mypy_pid" 2>/dev/null || true
-  [ -z "$rehearsal_pid" ] || kill -- "-$rehearsal_pid" 2>/dev/null || true
+  [ -n "$rehearsal_pid" ] || return 0
+  kill -INT -- "-$rehearsal_pid" 2>/dev/null || return 0
+  for _ in $(seq 40); do kill -0 "$rehearsal_pid" 2>/dev/null || return 0; sleep 0.5; done
+  kill -TERM -- "-$rehearsal_pid" 2>/dev/null || true
 }
 trap stop_background EXIT
 
@@ -48,12 +53,14 @@ echo "==> deploy rehearsal started in the background (log: ${REHEARSAL_LOG})"
 # Apply, re-plan, redeploy, change safety, collect, destroy on the emulator. The same
 # configuration as the CI artefact above, so its signed gate.json is reused (the report checks
 # that it was made for this very cdk.tf.json). Never skipped: a missing Terraform or provider
-# mirror fails the run (scripts/rehearse.sh exits 2). Its own process group, so that a failure
-# of any later step ends it (its moto server and Terraform too) instead of leaving it running.
+# mirror fails the run (scripts/rehearse.sh exits 2). `set -m` for the launch only: the job gets
+# its own process group and, unlike a background job without job control, does not ignore SIGINT.
+set -m
 ENVIRONMENT_SUFFIX="$SUFFIX" STREAMFLIX_ALARM_EMAILS="${STREAMFLIX_ALARM_EMAILS:-oncall@example.com}" \
-  setsid bash scripts/rehearse.sh --out reports/rehearsal --gate-json reports/gate/gate.json \
+  bash scripts/rehearse.sh --out reports/rehearsal --gate-json reports/gate/gate.json \
   >"$REHEARSAL_LOG" 2>&1 &
 rehearsal_pid=$!
+set +m
 
 echo "==> mypy: waiting for it"
 mypy_status=0
