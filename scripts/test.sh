@@ -5,9 +5,9 @@
 # deploy rehearsal. Any failure fails the run; pytest's "no tests collected" (exit 5) fails it too.
 #
 # Order, for time (DEVELOPERS.md, "CI time"): the rehearsal is mostly waiting on the provider's
-# waiters, so it starts in the background as soon as the stack and its gate exist, and the lint,
-# the suite (two processes, pytest-xdist) and the report run meanwhile; its exit code is then
-# waited for and propagated, and its output (reports/rehearsal.log) printed in full on failure.
+# waiters, so it starts in the background right after the install, and the lint (mypy beside the
+# synth and gate), the suite (two processes, pytest-xdist) and the report run meanwhile; its exit
+# code is then waited for and propagated, its output (reports/rehearsal.log) printed on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
@@ -16,6 +16,9 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1
 SUFFIX="${ENVIRONMENT_SUFFIX:-ci}"
 STACK_DIR="cdktf.out/stacks/streamflix-${SUFFIX}"
 REHEARSAL_LOG=reports/rehearsal.log
+# The CIS 4.x alarm controls need a subscriber of the alerts topic; without one the report
+# exits 1 ("not satisfied"). CI never deploys, so a placeholder address stands in for on-call.
+ALARM_EMAILS="${STREAMFLIX_ALARM_EMAILS:-oncall@example.com}"
 rm -rf reports && mkdir -p reports
 # Background steps, ended if a later step fails. The rehearsal runs in a process group of its
 # own and gets SIGINT: Python's KeyboardInterrupt runs its clean-up, which stops its emulator (a
@@ -30,6 +33,30 @@ stop_background() {
 }
 trap stop_background EXIT
 
+# Every engine signs its output: with the CI key (SFX_EVIDENCE_SIGNING_KEY, from the secret
+# store) or, when none is configured, a local DEVELOPMENT key (the report is then marked so),
+# made here, before the rehearsal starts, so that its own `init --if-missing` finds it.
+if [ -z "${SFX_EVIDENCE_KMS_KEY:-}${SFX_EVIDENCE_SIGNING_KEY:-}" ]; then
+  .venv/bin/python -m compliance.keys init --if-missing
+fi
+
+echo "==> deploy rehearsal started in the background (log: ${REHEARSAL_LOG})"
+# Apply, re-plan, redeploy, change safety, collect, destroy on the emulator, first: it is the
+# longest step and mostly waits. It synthesizes its own copy of the same configuration as the CI
+# artefact below, so that artefact's signed gate.json is reused (the report checks that it was
+# made for this very cdk.tf.json); the rehearsal reads it only in its collect phase, after apply
+# and change safety, minutes after the gate below has written it (a missing file fails it).
+# Never skipped: a missing Terraform or provider mirror fails the run (scripts/rehearse.sh exits
+# 2). `set -m` for the launch only: the job gets
+# its own process group and, unlike a background job without job control, does not ignore
+# SIGINT.
+set -m
+ENVIRONMENT_SUFFIX="$SUFFIX" STREAMFLIX_ALARM_EMAILS="$ALARM_EMAILS" \
+  bash scripts/rehearse.sh --out reports/rehearsal --gate-json reports/gate/gate.json \
+  >"$REHEARSAL_LOG" 2>&1 &
+rehearsal_pid=$!
+set +m
+
 echo "==> ruff (lint + format check)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
@@ -38,29 +65,9 @@ echo "==> mypy (strict), in the background while the stack is synthesized and ga
 mypy_pid=$!
 
 echo "==> synth + gate (suffix ${SUFFIX})"
-# Every engine signs its output: with the CI key (SFX_EVIDENCE_SIGNING_KEY, from the secret
-# store) or, when none is configured, a local DEVELOPMENT key (the report is then marked so).
-if [ -z "${SFX_EVIDENCE_KMS_KEY:-}${SFX_EVIDENCE_SIGNING_KEY:-}" ]; then
-  .venv/bin/python -m compliance.keys init --if-missing
-fi
-# The CIS 4.x alarm controls need a subscriber of the alerts topic; without one the report
-# exits 1 ("not satisfied"). CI never deploys, so a placeholder address stands in for on-call.
-ENVIRONMENT_SUFFIX="$SUFFIX" STREAMFLIX_ALARM_EMAILS="${STREAMFLIX_ALARM_EMAILS:-oncall@example.com}" \
+ENVIRONMENT_SUFFIX="$SUFFIX" STREAMFLIX_ALARM_EMAILS="$ALARM_EMAILS" \
   .venv/bin/python main.py
 .venv/bin/python -m policies.gate "$STACK_DIR" --results reports/gate
-
-echo "==> deploy rehearsal started in the background (log: ${REHEARSAL_LOG})"
-# Apply, re-plan, redeploy, change safety, collect, destroy on the emulator. The same
-# configuration as the CI artefact above, so its signed gate.json is reused (the report checks
-# that it was made for this very cdk.tf.json). Never skipped: a missing Terraform or provider
-# mirror fails the run (scripts/rehearse.sh exits 2). `set -m` for the launch only: the job gets
-# its own process group and, unlike a background job without job control, does not ignore SIGINT.
-set -m
-ENVIRONMENT_SUFFIX="$SUFFIX" STREAMFLIX_ALARM_EMAILS="${STREAMFLIX_ALARM_EMAILS:-oncall@example.com}" \
-  bash scripts/rehearse.sh --out reports/rehearsal --gate-json reports/gate/gate.json \
-  >"$REHEARSAL_LOG" 2>&1 &
-rehearsal_pid=$!
-set +m
 
 echo "==> mypy: waiting for it"
 mypy_status=0
