@@ -68,6 +68,44 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         sign_output(Path(xml), "pytest", binding)
 
 
+# pytest-xdist (scripts/test.sh runs the suite with `-n 2 --dist loadgroup`): each worker process
+# builds its own session fixtures. Tests that share an expensive one, or state only one process
+# may hold, are sent to one worker as a group; the rest are spread one by one. First match wins.
+XDIST_GROUPS: tuple[tuple[str, str], ...] = (
+    ("gate_run", "gate"),  # the full checkov gate (~45 s) and the report built on its results
+    ("mutant_scan", "mutants"),  # one narrowed checkov run over the 39 mutant stacks
+    ("fixture_scan", "policy-fixtures"),  # one checkov run over the policy pass/fail fixtures
+    ("moto_server", "collect-moto"),  # one moto server whose state the tests reset in turn
+)
+WORKER_TESTS = Path(__file__).resolve().parent / "worker"
+
+
+def xdist_group(item: pytest.Item) -> str | None:
+    """The group ``item`` must run in, or None when any worker may run it alone."""
+    if WORKER_TESTS in Path(str(item.path)).parents:
+        # One set of stand-ins, and the IAM comparison must run after every worker test in the
+        # same process (tests/worker/conftest.py records the calls per process).
+        return "worker"
+    fixtures = set(getattr(item, "fixturenames", ()))
+    for fixture, group in XDIST_GROUPS:
+        if fixture in fixtures:
+            return group
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    if any(defs[-1].scope == "module" for defs in definitions.values()):
+        return item.nodeid.split("::", 1)[0]  # a module-scoped fixture: the module stays together
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks into node ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        group = xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 def _given_stack_suffix() -> str | None:
     given = os.environ.get(SYNTH_DIR_ENV)
     if not given:

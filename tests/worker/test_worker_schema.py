@@ -36,6 +36,7 @@ def test_valid_request_parses() -> None:
             "content.origin_country",
         ),
     ],
+    ids=lambda v: v if isinstance(v, str) else "payload",  # stable: sample ids are random uuids
 )
 def test_invalid_requests_have_a_reason(payload: bytes, reason: str) -> None:
     with pytest.raises(InvalidRequestError) as caught:
