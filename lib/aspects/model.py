@@ -121,7 +121,7 @@ class Rule:
     types: frozenset[str] | None
     check: Check
     providers: bool = False
-    twin: Twin | None = None  # every registered rule declares one (tests/aspects/test_twins.py)
+    twin: Twin | None = None  # every registered rule declares one (tests/lib/aspects/test_twins.py)
 
     def __post_init__(self) -> None:
         if not RULE_ID.match(self.id):

@@ -42,8 +42,8 @@ class Violation:
 #   2. its meaning as the docstring right below the field;
 #   3. a RELATIONS entry (lib/config/relations.py) if it is tied to another knob;
 #   4. ``python -m lib.config --markdown > docs/configuration.md``; 5. an INVALID strategy in
-#      tests/config/invalid_values.py (and the accepted value in ``accepted_envs``,
-#      tests/config/strategies.py).
+#      tests/lib/config/invalid_values.py (and the accepted value in ``accepted_envs``,
+#      tests/lib/config/strategies.py).
 # ---------------------------------------------------------------------------------------------
 
 

@@ -104,7 +104,7 @@ def test_pytest_junit_records_the_stack_named_by_sfx_synth_dir(
             "-p",
             "no:cacheprovider",
             f"--junitxml={junit}",
-            "tests/test_stack.py::test_provider_is_pinned_to_eu_central_1",
+            "tests/lib/test_stack.py::test_provider_is_pinned_to_eu_central_1",
         ],
         cwd=PROJECT_ROOT,
         env={**os.environ, SYNTH_DIR_ENV: str(synth_dir)},

@@ -47,7 +47,7 @@ def test_without_not_run_controls_a_failed_control_exits_1(report_data: ReportDa
 
 
 def test_a_test_that_cannot_be_collected_is_named(tmp_path: Path, synth_dir: Path) -> None:
-    missing = "tests/test_encryption.py::test_that_does_not_exist"
+    missing = "tests/lib/constructs/test_encryption.py::test_that_does_not_exist"
     control = SimpleNamespace(evidence=SimpleNamespace(tests=[missing]))
     catalog = SimpleNamespace(controls=[control])
     with pytest.raises(

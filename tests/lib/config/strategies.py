@@ -8,7 +8,7 @@ import ipaddress
 from hypothesis import strategies as st
 
 from lib.config import KNOBS_BY_ENV
-from tests.config.aws_limits import (
+from tests.lib.config.aws_limits import (
     EU_MEMBER_REGIONS,
     FARGATE_256_MIB,
     FARGATE_CPUS,
@@ -17,7 +17,7 @@ from tests.config.aws_limits import (
     RESERVED,
     shards_for,
 )
-from tests.test_naming import valid_suffixes
+from tests.lib.test_naming import valid_suffixes
 
 identifiers = st.from_regex(r"\A[a-z][a-z0-9_]{0,62}\Z").filter(lambda s: s not in RESERVED)
 tag_values = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9 _.:/=+-]{0,60}\Z").map(str.strip)

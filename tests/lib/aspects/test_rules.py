@@ -1,6 +1,6 @@
 """Every rule catches (or fixes) its violation, with a message naming what to change.
 
-Each case perturbs ONE attribute of an otherwise compliant stack (tests/aspects/kit.py) and
+Each case perturbs ONE attribute of an otherwise compliant stack (tests/lib/aspects/kit.py) and
 asserts that exactly the expected rule fires on exactly the expected resource type, that the
 synthesis error names the rule and the resource, and that the message says what to change.
 The baseline (test_baseline.py) proves the unperturbed stack passes every rule.
@@ -46,7 +46,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 
 from lib.aspects import Status
 from lib.constructs.network import default_acl_rules
-from tests.aspects.kit import REQUIRED_TAGS, Kit, rtype_of
+from tests.lib.aspects.kit import REQUIRED_TAGS, Kit, rtype_of
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pytest
 from lib.config import IMAGE_TAG_PATTERN, ConfigError, load_config
 from lib.worker_image import WORKER_DIR, build_inputs, source_digest, source_tag
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

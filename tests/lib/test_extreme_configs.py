@@ -1,6 +1,6 @@
 """A few extreme accepted configurations, synthesized for real and checked end to end.
 
-tests/config/ covers the whole configuration space at the config layer; here the corners
+tests/lib/config/ covers the whole configuration space at the config layer; here the corners
 (minimum of everything, maximum of everything, the provisioned shard quota, NAT + S3 backend +
 e-mails) are built into stacks in this one process (the provider import is shared), which runs
 the compliance Aspects (a successful synth means they passed), and then ONE Checkov run of the

@@ -11,7 +11,7 @@ from cdktf import TerraformStack
 
 from lib.aspects import FAMILIES, Status, apply_compliance_aspects
 from lib.aspects import pack as pack_module
-from tests.aspects.kit import CONFIG, NO_EXCEPTIONS, Kit
+from tests.lib.aspects.kit import CONFIG, NO_EXCEPTIONS, Kit
 
 
 def test_packs_read_subjects_once_and_json_only_after_fixes(

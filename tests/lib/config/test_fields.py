@@ -23,8 +23,8 @@ from lib.config import (
     knobs_of,
     load_config,
 )
-from tests.config.invalid_values import INVALID
 from tests.conftest import PROJECT_ROOT
+from tests.lib.config.invalid_values import INVALID
 
 
 def test_float_knobs_refuse_non_finite_values() -> None:

@@ -1,5 +1,5 @@
 """Rejected values: for every knob, values that break its own rule (``INVALID``; a new knob adds
-its strategy here, and tests/config/test_rejected.py fails until it does)."""
+its strategy here, and tests/lib/config/test_rejected.py fails until it does)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import string
 
 from hypothesis import strategies as st
 
-from tests.config.aws_limits import EU_MEMBER_REGIONS, FARGATE_CPUS
-from tests.config.strategies import emails
+from tests.lib.config.aws_limits import EU_MEMBER_REGIONS, FARGATE_CPUS
+from tests.lib.config.strategies import emails
 
 garbage = st.text(alphabet=string.ascii_letters + " #%&", min_size=1, max_size=8).filter(
     lambda s: s.strip().lower() not in {"auto", "yes", "no", "on", "off", "true", "false", "s3"}

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib.config import RELATIONS, ConfigError, load_config
-from tests.config.aws_limits import FARGATE_CPUS, fargate_accepts
+from tests.lib.config.aws_limits import FARGATE_CPUS, fargate_accepts
 
 PROVISIONED_ONE_SHARD = {
     "STREAMFLIX_PEAK_UPLOADS_PER_SECOND": "10",

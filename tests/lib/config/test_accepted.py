@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 
 from lib.config import KNOBS, StackConfig, load_config
 from lib.naming import COMPONENTS, Namer
-from tests.config.aws_limits import aws_limit_breaches
-from tests.config.strategies import accepted_envs
-from tests.test_naming import AWS_ACCEPTS
+from tests.lib.config.aws_limits import aws_limit_breaches
+from tests.lib.config.strategies import accepted_envs
+from tests.lib.test_naming import AWS_ACCEPTS
 
 
 # deadline=None throughout: timing is not under test, and on a loaded machine one example can

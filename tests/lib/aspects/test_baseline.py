@@ -4,7 +4,7 @@ perturbs. If this fails, a builder (not a rule) is wrong."""
 from __future__ import annotations
 
 from lib.aspects import ALL_RULES, Status
-from tests.aspects.kit import Kit
+from tests.lib.aspects.kit import Kit
 
 
 def full_kit() -> Kit:

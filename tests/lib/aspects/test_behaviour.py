@@ -16,7 +16,7 @@ from lib.aspects import Status, apply_compliance_aspects
 from lib.aspects.facts import ResourceFacts, StackFacts
 from lib.aspects.model import Finding, Level, Rule, fail
 from lib.aspects.pack import AspectRun, CompliancePack
-from tests.aspects.kit import CONFIG, NO_EXCEPTIONS, REQUIRED_TAGS, Kit, exceptions
+from tests.lib.aspects.kit import CONFIG, NO_EXCEPTIONS, REQUIRED_TAGS, Kit, exceptions
 
 
 def test_missing_retention_is_set_to_90_in_the_output() -> None:

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib.config import EU_REGIONS, KNOBS, KNOBS_BY_ENV, ConfigError, load_config
-from tests.config.aws_limits import EU_MEMBER_REGIONS
-from tests.config.invalid_values import INVALID
-from tests.config.strategies import accepted_envs
+from tests.lib.config.aws_limits import EU_MEMBER_REGIONS
+from tests.lib.config.invalid_values import INVALID
+from tests.lib.config.strategies import accepted_envs
 
 
 def test_every_knob_has_invalid_values_under_test() -> None:

@@ -20,7 +20,7 @@ from lib.cis_metric_filters import CIS_METRIC_FILTERS, by_id
 from tests.cloudwatch_filter import FilterSyntaxError, matches
 
 PROWLER = json.loads(
-    (Path(__file__).parent / "data" / "prowler_cis_regexes.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[1] / "data" / "prowler_cis_regexes.json").read_text(encoding="utf-8")
 )
 PROWLER_CHECKS: dict[str, dict[str, Any]] = {c["cis_id"]: c for c in PROWLER["checks"]}
 

@@ -179,7 +179,7 @@ def test_cis_rows_refuse_bad_ids_and_non_json_patterns() -> None:
 # (sources: the module docstring there): the eventSource each pattern pins, if any, and its exact
 # set of event names. A missing, extra or misspelled name, or a wrong eventSource, fails here.
 # The documented deviations are marked: 4.13 pins the audit step's eventSource, 4.15 adds three
-# Organizations calls (both as Prowler's checks require; tests/test_cis_patterns.py).
+# Organizations calls (both as Prowler's checks require; tests/lib/test_cis_patterns.py).
 _IAM = "DeleteGroupPolicy DeleteRolePolicy DeleteUserPolicy PutGroupPolicy PutRolePolicy "
 _IAM += "PutUserPolicy CreatePolicy DeletePolicy CreatePolicyVersion DeletePolicyVersion "
 _IAM += "AttachRolePolicy DetachRolePolicy AttachUserPolicy DetachUserPolicy AttachGroupPolicy "

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib.aspects import Status
-from tests.aspects.kit import REQUIRED_TAGS, Kit
+from tests.lib.aspects.kit import REQUIRED_TAGS, Kit
 
 
 @dataclass(frozen=True)
