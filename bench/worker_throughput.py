@@ -105,11 +105,16 @@ class Result:
 
     @property
     def per_worker_cpu_s(self) -> float:
-        return self.records / self.worker_cpu_s
+        return self.records / max(self.worker_cpu_s, CPU_TICK_S)
 
     @property
     def per_standins_cpu_s(self) -> float:
-        return self.records / self.standins_cpu_s
+        return self.records / max(self.standins_cpu_s, CPU_TICK_S)
+
+
+# CPU is read in the kernel's clock ticks (both ends, see bench_worker._mark_first_consumer): a
+# case shorter than one tick reads 0 and its rate is bounded by one tick, not divided by zero.
+CPU_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
 
 def make_payloads(count: int) -> tuple[bytes, ...]:

@@ -99,7 +99,9 @@ def test_cases_run_real_workers_to_the_last_checkpoint(
     batched = bench.run_case(standins, bench.Case("batched", "batched", 1, 2, payloads), clip)
     naive = bench.run_case(standins, bench.Case("naive", "naive", 1, 1, payloads[:30]), clip)
     for result in (batched, naive):  # run_case itself checks every record ended COMPLETED
-        assert result.wall_s > 0 and result.worker_cpu_s > 0 and result.standins_cpu_s > 0
+        # CPU is counted in kernel ticks at both ends: never negative, 0 for a sub-tick case
+        assert result.wall_s > 0 and result.worker_cpu_s >= 0 and result.standins_cpu_s >= 0
+    assert batched.worker_cpu_s + naive.worker_cpu_s > 0
     profile_dir = tmp_path / "profile"
     profile_dir.mkdir()
     bench.run_case(

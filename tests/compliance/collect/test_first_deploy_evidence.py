@@ -60,7 +60,10 @@ def _repository(tmp_path: Path, synth_dir: Path) -> Path:
     root = tmp_path / "repo"
     (root / "scripts").mkdir(parents=True)
     shutil.copy(SCRIPT, root / "scripts" / SCRIPT.name)
-    for name in (".venv", "lib", "compliance", "worker"):
+    # every Python package of the repository (a fixed list missed core/ when it was added) and
+    # the environment; not the scripts, outputs or state the test controls
+    packages = [p.name for p in PROJECT_ROOT.iterdir() if (p / "__init__.py").is_file()]
+    for name in (".venv", "worker", *packages):
         (root / name).symlink_to(PROJECT_ROOT / name)
     shutil.copytree(synth_dir, root / "cdktf.out" / "stacks" / synth_dir.name)
     return root
