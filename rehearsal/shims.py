@@ -411,6 +411,42 @@ def _serial_requests() -> None:
     DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign,assignment]
 
 
+# --- EC2 security group rules ----------------------------------------------------------------
+
+
+def _unknown_rule_id_code() -> None:
+    """RevokeSecurityGroupIngress/Egress naming a rule id the group does not hold: AWS answers
+    ``InvalidSecurityGroupRuleId.NotFound``, moto 5.2.5 ``InvalidPermission.NotFound``. The
+    provider deletes aws_vpc_security_group_{ingress,egress}_rule by id and treats AWS's code (and
+    ``InvalidGroup.NotFound``) as "already deleted" (internal/service/ec2, the rule resources'
+    Delete); moto's code fails the destroy instead. Seen in CI on 2026-12-07: a destroy's revoke of
+    a rule read a moment earlier met moto's code (why the rule was gone by then, inside the
+    emulator, is not established; requests are served one at a time, see serial-requests)."""
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+
+    def aws_code(name: str, rules_of: str) -> None:
+        original = getattr(SecurityGroupBackend, name)
+
+        def revoke(self: SecurityGroupBackend, group_name_or_id: str, *args: Any, **kw: Any) -> Any:
+            ids = kw.get("security_rule_ids")
+            group = self.get_security_group_by_name_or_id(group_name_or_id, kw.get("vpc_id"))
+            if ids and group is not None:
+                held = {rule.id for rule in getattr(group, rules_of)}
+                for rule_id in ids:
+                    if rule_id not in held:
+                        raise EC2ClientError(
+                            "InvalidSecurityGroupRuleId.NotFound",
+                            f"The security group rule ID '{rule_id}' does not exist",
+                        )
+            return original(self, group_name_or_id, *args, **kw)
+
+        setattr(SecurityGroupBackend, name, revoke)
+
+    aws_code("revoke_security_group_ingress", "ingress_rules")
+    aws_code("revoke_security_group_egress", "egress_rules")
+
+
 SHIMS: tuple[Shim, ...] = (
     Shim(
         "serial-requests",
@@ -418,6 +454,13 @@ SHIMS: tuple[Shim, ...] = (
         "moto's backends are not thread-safe under the provider's parallel calls (a security "
         "group rule was refused as a duplicate of itself)",
         _serial_requests,
+    ),
+    Shim(
+        "ec2-unknown-rule-id-code",
+        ("ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"),
+        "moto answers a revoke of an unknown rule id with InvalidPermission.NotFound, AWS with "
+        "InvalidSecurityGroupRuleId.NotFound, which the provider's destroy takes as already gone",
+        _unknown_rule_id_code,
     ),
     Shim(
         "backup-selections",

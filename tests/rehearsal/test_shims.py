@@ -374,3 +374,51 @@ def test_the_shimmed_emulator_cancels_managed_rotation_only(
     sm.create_secret(Name="plain-secret", SecretString="x")  # never rotated: still refused
     with pytest.raises(ClientError):
         sm.cancel_rotate_secret(SecretId="plain-secret")
+
+
+def _revoke_unknown_rule(client: Callable[[str], Any], name: str) -> tuple[str, str]:
+    """Revoke a rule id the group does not hold (after revoking the real one): the error code."""
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    groups = [
+        ec2.create_security_group(GroupName=f"{name}-{n}", Description=n, VpcId=vpc)["GroupId"]
+        for n in ("endpoints", "workers")
+    ]
+    added = ec2.authorize_security_group_ingress(
+        GroupId=groups[0],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "UserIdGroupPairs": [{"GroupId": groups[1]}],
+            }
+        ],
+    )
+    rule = added["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    ec2.revoke_security_group_ingress(GroupId=groups[0], SecurityGroupRuleIds=[rule])
+    codes = []
+    for revoke in (ec2.revoke_security_group_ingress, ec2.revoke_security_group_egress):
+        with pytest.raises(ClientError) as refused:
+            revoke(GroupId=groups[0], SecurityGroupRuleIds=[rule])
+        codes.append(refused.value.response["Error"]["Code"])
+    return codes[0], codes[1]
+
+
+def test_plain_moto_still_answers_an_unknown_rule_id_with_its_own_code(
+    plain: Callable[[str], Any],
+) -> None:
+    assert _revoke_unknown_rule(plain, "plain") == (
+        "InvalidPermission.NotFound",
+        "InvalidPermission.NotFound",
+    )
+
+
+def test_the_shimmed_emulator_answers_an_unknown_rule_id_as_aws_does(
+    shimmed: Callable[[str], Any],
+) -> None:
+    """The code the provider's destroy takes as "already deleted"; the known rule was revoked."""
+    assert _revoke_unknown_rule(shimmed, "shimmed") == (
+        "InvalidSecurityGroupRuleId.NotFound",
+        "InvalidSecurityGroupRuleId.NotFound",
+    )
