@@ -277,7 +277,7 @@ def parse_entry(
 def parse_exceptions(
     data: Any,
     today: dt.date | None = None,
-    source: str = "",
+    source: str = "exceptions",
     control_ids: frozenset[str] | None = None,
 ) -> ExceptionSet:
     """Validate the parsed YAML document and build the exception set.
