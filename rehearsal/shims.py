@@ -392,6 +392,70 @@ def _s3_object_lock_on_bucket_with_objects() -> None:
 # --- one request at a time -------------------------------------------------------------------
 
 
+# --- EC2 idempotency (ClientToken) ------------------------------------------------------------
+
+EC2_API_VERSION = "2016-11-15"  # the Version every EC2 query-protocol request carries
+
+
+def _ec2_client_token_idempotency() -> None:
+    """An EC2 request repeated with the same ClientToken gets the first answer, as on AWS ("Ensuring
+    idempotency in Amazon EC2 API requests", EC2 API reference); moto 5.2.5 stores the token and
+    runs the request again. The provider sends a token on creates such as CreateVpcEndpoint and the
+    SDK repeats it on a retry, so a retried create left a second endpoint behind after destroy
+    (seen in CI on 2026-12-07: "left behind after destroy: vpc endpoint
+    streamflix-endpoint-securityhub-ci (available)" after Terraform destroyed the one it made).
+    Every retried request (header ``amz-sdk-request: attempt=N``, N > 1) is also written to the
+    emulator's log, so a retry is seen, not guessed. Applied before serial-requests, which
+    therefore wraps it: a repeat waits for the first answer instead of racing it."""
+    import io
+    import sys
+    from urllib.parse import parse_qs
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    answers: dict[tuple[str, str], tuple[str, list[tuple[str, str]], bytes]] = {}
+    original = DomainDispatcherApplication.__call__
+
+    def form(environ: dict[str, Any]) -> dict[str, list[str]]:
+        """The request's form parameters; the body is put back for the application."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if not length or "x-www-form-urlencoded" not in environ.get("CONTENT_TYPE", ""):
+            return {}
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        return parse_qs(body.decode("utf-8", "replace"))
+
+    def call(self: DomainDispatcherApplication, environ: dict[str, Any], start: Any) -> Any:
+        params = form(environ)
+        action = (params.get("Action") or [""])[0]
+        attempt = str(environ.get("HTTP_AMZ_SDK_REQUEST", ""))
+        if attempt and not attempt.startswith("attempt=1;"):
+            print(
+                f"emulator: retried request {action or environ.get('PATH_INFO')}: {attempt}",
+                file=sys.stderr,
+                flush=True,
+            )
+        token = (params.get("ClientToken") or [""])[0]
+        if not token or (params.get("Version") or [""])[0] != EC2_API_VERSION:
+            return original(self, environ, start)
+        if (action, token) in answers:
+            status, headers, body = answers[(action, token)]
+            start(status, headers)
+            return [body]
+        seen: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            return start(status, headers, *exc)
+
+        body = b"".join(original(self, environ, capture))
+        if str(seen.get("status", "")).startswith("200"):
+            answers[(action, token)] = (seen["status"], seen["headers"], body)
+        return [body]
+
+    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign,assignment]
+
+
 def _serial_requests() -> None:
     """Every request handled one at a time: moto 5.2.5's server is threaded but its backends are
     not thread-safe; with Terraform's parallel calls, concurrent AuthorizeSecurityGroupEgress
@@ -448,6 +512,13 @@ def _unknown_rule_id_code() -> None:
 
 
 SHIMS: tuple[Shim, ...] = (
+    Shim(  # before serial-requests (applied in this order): the lock then wraps it
+        "ec2-client-token-idempotency",
+        ("ec2:*",),
+        "moto runs an EC2 request repeated with the same ClientToken again (a retried "
+        "CreateVpcEndpoint left a second endpoint); AWS answers it with the first result",
+        _ec2_client_token_idempotency,
+    ),
     Shim(
         "serial-requests",
         ("*",),

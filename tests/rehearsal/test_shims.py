@@ -422,3 +422,33 @@ def test_the_shimmed_emulator_answers_an_unknown_rule_id_as_aws_does(
         "InvalidSecurityGroupRuleId.NotFound",
         "InvalidSecurityGroupRuleId.NotFound",
     )
+
+
+def _endpoint_twice_with_one_token(client: Callable[[str], Any], name: str) -> list[str]:
+    """CreateVpcEndpoint sent twice with one ClientToken (what an SDK retry sends): the ids
+    answered, and the endpoints of that VPC the emulator then lists."""
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    request = {
+        "VpcId": vpc,
+        "ServiceName": f"com.amazonaws.{REGION}.s3",
+        "VpcEndpointType": "Gateway",
+        "ClientToken": f"token-{name}",
+    }
+    answered = [ec2.create_vpc_endpoint(**request)["VpcEndpoint"]["VpcEndpointId"] for _ in "12"]
+    listed = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    return answered + sorted(e["VpcEndpointId"] for e in listed["VpcEndpoints"])
+
+
+def test_plain_moto_still_runs_a_repeated_client_token_again(plain: Callable[[str], Any]) -> None:
+    first, second, *listed = _endpoint_twice_with_one_token(plain, "plain")
+    assert first != second and listed == sorted([first, second])
+
+
+def test_the_shimmed_emulator_answers_a_repeated_client_token_with_the_first_result(
+    shimmed: Callable[[str], Any],
+) -> None:
+    first, second, *listed = _endpoint_twice_with_one_token(shimmed, "shimmed")
+    assert first == second and listed == [first]
+    # another token is another request
+    assert _endpoint_twice_with_one_token(shimmed, "other")[0] != first
