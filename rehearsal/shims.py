@@ -408,6 +408,7 @@ def _ec2_client_token_idempotency() -> None:
     emulator's log, so a retry is seen, not guessed. Applied before serial-requests, which
     therefore wraps it: a repeat waits for the first answer instead of racing it."""
     import io
+    import re
     import sys
     from urllib.parse import parse_qs
 
@@ -428,13 +429,10 @@ def _ec2_client_token_idempotency() -> None:
     def call(self: DomainDispatcherApplication, environ: dict[str, Any], start: Any) -> Any:
         params = form(environ)
         action = (params.get("Action") or [""])[0]
-        attempt = str(environ.get("HTTP_AMZ_SDK_REQUEST", ""))
-        if attempt and not attempt.startswith("attempt=1;"):
-            print(
-                f"emulator: retried request {action or environ.get('PATH_INFO')}: {attempt}",
-                file=sys.stderr,
-                flush=True,
-            )
+        attempt = str(environ.get("HTTP_AMZ_SDK_REQUEST", ""))  # "[ttl=...; ]attempt=N[; max=M]"
+        if (number := re.search(r"attempt=(\d+)", attempt)) and int(number.group(1)) > 1:
+            what = action or environ.get("HTTP_X_AMZ_TARGET") or environ.get("PATH_INFO")
+            print(f"emulator: retried request {what}: {attempt}", file=sys.stderr, flush=True)
         token = (params.get("ClientToken") or [""])[0]
         if not token or (params.get("Version") or [""])[0] != EC2_API_VERSION:
             return original(self, environ, start)

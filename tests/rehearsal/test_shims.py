@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from rehearsal.emulator import running_emulator
+from rehearsal.emulator import Emulator, running_emulator
 from rehearsal.shims import MOTO_VERSION, SHIMS
 
 pytestmark = pytest.mark.services
@@ -51,9 +51,14 @@ def plain() -> Iterator[Callable[[str], Any]]:
 
 
 @pytest.fixture(scope="module")
-def shimmed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Any]]:
-    with running_emulator(tmp_path_factory.mktemp("emulator")) as emulator:
-        yield _clients(emulator.endpoint, str(emulator.ca_bundle))
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    with running_emulator(tmp_path_factory.mktemp("emulator")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def shimmed(emulator: Emulator) -> Callable[[str], Any]:
+    return _clients(emulator.endpoint, str(emulator.ca_bundle))
 
 
 def _backup_selection(client: Callable[[str], Any], name: str) -> Any:
@@ -452,3 +457,18 @@ def test_the_shimmed_emulator_answers_a_repeated_client_token_with_the_first_res
     assert first == second and listed == [first]
     # another token is another request
     assert _endpoint_twice_with_one_token(shimmed, "other")[0] != first
+
+
+def test_the_emulator_logs_every_retried_request(emulator: Emulator) -> None:
+    """An SDK retry is written to the emulator's log (the duplicate creates were found this way)."""
+    ec2 = _clients(emulator.endpoint, str(emulator.ca_bundle))("ec2")
+
+    def retry_header(request: Any, **_: Any) -> None:
+        request.headers["amz-sdk-request"] = "ttl=20261207T000000Z; attempt=2; max=3"
+
+    ec2.meta.events.register("before-send.ec2.DescribeVpcs", retry_header)
+    ec2.describe_vpcs()
+    ec2.describe_security_groups()  # a first attempt: not logged
+    log = emulator.log.read_text(encoding="utf-8", errors="replace")
+    assert "emulator: retried request DescribeVpcs: ttl=20261207T000000Z; attempt=2; max=3" in log
+    assert "retried request DescribeSecurityGroups" not in log
