@@ -381,9 +381,9 @@ def summary(document: Mapping[str, Any]) -> str:
 # provider's create reached moto twice), in about one loaded apply in five, never twice in a row.
 # The emulator's log shows why: the SDK retries requests whose first attempt moto answered 200
 # ("emulator: retried request ..."; a transport error seen by the client about 0.1 s after the
-# send, cause inside the dev server not established). Retries that carry an EC2 ClientToken are
-# answered as AWS does (shim ec2-client-token-idempotency); creates without one still meet moto
-# twice, hence the fresh start.
+# send, cause inside the dev server not established). The shims lost-answer-replay and
+# ec2-client-token-idempotency now answer such a retry with the first answer; the fresh start
+# stays for a duplicate they do not cover.
 # On a fresh emulator the first apply cannot meet a leftover, so a configuration that really
 # creates something twice fails every attempt: the rehearsal starts again from scratch (new
 # emulator, new state) at most MAX_FRESH_STARTS times and records every attempt.

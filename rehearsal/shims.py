@@ -397,6 +397,65 @@ def _s3_object_lock_on_bucket_with_objects() -> None:
 EC2_API_VERSION = "2016-11-15"  # the Version every EC2 query-protocol request carries
 
 
+def _sdk_attempt(environ: dict[str, Any]) -> int:
+    """The SDK's attempt number of this request (header ``amz-sdk-request: [ttl=..; ]attempt=N[;
+    max=M]``, sent by the AWS SDKs for Go v2 and botocore); 1 when absent."""
+    import re
+
+    found = re.search(r"attempt=(\d+)", str(environ.get("HTTP_AMZ_SDK_REQUEST", "")))
+    return int(found.group(1)) if found else 1
+
+
+# --- answers the emulator's server lost -------------------------------------------------------
+
+MAX_REPLAY_BYTES = 1 << 20  # answers kept for a replay: ours are small (no large object reads)
+
+
+def _lost_answer_replay() -> None:
+    """A retry of an SDK invocation (same ``amz-sdk-invocation-id``, attempt > 1) whose earlier
+    attempt moto already answered gets that answer again instead of running the request twice.
+    Measured on 2026-12-07 (TF_LOG=DEBUG and this module's retry log): under load the provider's
+    SDK retries requests about 0.1 s after sending them although moto ran them and answered 200,
+    so the answer was lost between werkzeug's development server and the client (cause not
+    established). Run twice, a create fails "already exists" (InvalidGroup.Duplicate,
+    DBInstanceAlreadyExists, NetworkAclEntryAlreadyExists) or leaves a second resource. On AWS
+    the first answer reaches the client; replaying it is that. Answers of 500 and above are not
+    replayed: the SDK retries those on purpose, and the request runs again as it would on AWS."""
+    import sys
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    answers: dict[str, tuple[str, list[tuple[str, str]], bytes]] = {}
+    original = DomainDispatcherApplication.__call__
+
+    def call(self: DomainDispatcherApplication, environ: dict[str, Any], start: Any) -> Any:
+        invocation = str(environ.get("HTTP_AMZ_SDK_INVOCATION_ID", ""))
+        if not invocation:
+            return original(self, environ, start)
+        if invocation in answers and _sdk_attempt(environ) > 1:
+            status, headers, body = answers[invocation]
+            print(
+                f"emulator: replayed the answer to invocation {invocation} ({status})",
+                file=sys.stderr,
+                flush=True,
+            )
+            start(status, headers)
+            return [body]
+        seen: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            return start(status, headers, *exc)
+
+        body = b"".join(original(self, environ, capture))
+        status = str(seen.get("status", "500"))
+        if int(status[:3]) < 500 and len(body) <= MAX_REPLAY_BYTES:
+            answers[invocation] = (status, seen["headers"], body)
+        return [body]
+
+    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign,assignment]
+
+
 def _ec2_client_token_idempotency() -> None:
     """An EC2 request repeated with the same ClientToken gets the first answer, as on AWS ("Ensuring
     idempotency in Amazon EC2 API requests", EC2 API reference); moto 5.2.5 stores the token and
@@ -408,7 +467,6 @@ def _ec2_client_token_idempotency() -> None:
     emulator's log, so a retry is seen, not guessed. Applied before serial-requests, which
     therefore wraps it: a repeat waits for the first answer instead of racing it."""
     import io
-    import re
     import sys
     from urllib.parse import parse_qs
 
@@ -429,9 +487,9 @@ def _ec2_client_token_idempotency() -> None:
     def call(self: DomainDispatcherApplication, environ: dict[str, Any], start: Any) -> Any:
         params = form(environ)
         action = (params.get("Action") or [""])[0]
-        attempt = str(environ.get("HTTP_AMZ_SDK_REQUEST", ""))  # "[ttl=...; ]attempt=N[; max=M]"
-        if (number := re.search(r"attempt=(\d+)", attempt)) and int(number.group(1)) > 1:
+        if _sdk_attempt(environ) > 1:
             what = action or environ.get("HTTP_X_AMZ_TARGET") or environ.get("PATH_INFO")
+            attempt = environ.get("HTTP_AMZ_SDK_REQUEST")
             print(f"emulator: retried request {what}: {attempt}", file=sys.stderr, flush=True)
         token = (params.get("ClientToken") or [""])[0]
         if not token or (params.get("Version") or [""])[0] != EC2_API_VERSION:
@@ -510,7 +568,16 @@ def _unknown_rule_id_code() -> None:
 
 
 SHIMS: tuple[Shim, ...] = (
-    Shim(  # before serial-requests (applied in this order): the lock then wraps it
+    # Applied in this order, each wrapping the one before: serial-requests' lock wraps both
+    # answer shims, so a retry waits for the first attempt's answer instead of racing it.
+    Shim(
+        "lost-answer-replay",
+        ("*",),
+        "under load the SDK retries requests whose answer moto's development server sent but "
+        "the client never got; moto then runs a create twice. The retry gets the first answer",
+        _lost_answer_replay,
+    ),
+    Shim(
         "ec2-client-token-idempotency",
         ("ec2:*",),
         "moto runs an EC2 request repeated with the same ClientToken again (a retried "

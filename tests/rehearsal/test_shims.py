@@ -472,3 +472,44 @@ def test_the_emulator_logs_every_retried_request(emulator: Emulator) -> None:
     log = emulator.log.read_text(encoding="utf-8", errors="replace")
     assert "emulator: retried request DescribeVpcs: ttl=20261207T000000Z; attempt=2; max=3" in log
     assert "retried request DescribeSecurityGroups" not in log
+
+
+def _create_group_retried(client: Callable[[str], Any], name: str) -> list[str]:
+    """CreateSecurityGroup sent as attempt 1, then again as attempt 2 of the same invocation (an
+    SDK retry after a lost answer): the group id of each answer, or the error code."""
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    attempt = {"n": 0}
+
+    def same_invocation(request: Any, **_: Any) -> None:
+        attempt["n"] += 1
+        request.headers["amz-sdk-invocation-id"] = f"invocation-{name}"
+        request.headers["amz-sdk-request"] = f"attempt={attempt['n']}; max=3"
+
+    ec2.meta.events.register("before-send.ec2.CreateSecurityGroup", same_invocation)
+    answers = []
+    for _ in "12":
+        try:
+            answers.append(
+                ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+            )
+        except ClientError as refused:
+            answers.append(refused.response["Error"]["Code"])
+    return answers
+
+
+def test_plain_moto_still_runs_a_retried_invocation_again(plain: Callable[[str], Any]) -> None:
+    first, second = _create_group_retried(plain, "plain-retry")
+    assert first.startswith("sg-") and second == "InvalidGroup.Duplicate"
+
+
+def test_the_shimmed_emulator_answers_a_retried_invocation_with_its_first_answer(
+    shimmed: Callable[[str], Any],
+) -> None:
+    first, second = _create_group_retried(shimmed, "shimmed-retry")
+    assert first.startswith("sg-") and second == first
+    # a new invocation of the same call is a new request: moto refuses the duplicate as AWS does
+    ec2 = shimmed("ec2")
+    vpc = ec2.describe_security_groups(GroupIds=[first])["SecurityGroups"][0]["VpcId"]
+    with pytest.raises(ClientError, match=r"InvalidGroup\.Duplicate"):
+        ec2.create_security_group(GroupName="shimmed-retry", Description="x", VpcId=vpc)
