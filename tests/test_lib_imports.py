@@ -138,13 +138,10 @@ CORE_STDLIB_ONLY = ("resource_facts.py", "policy_numbers.py")
 
 
 def _top_level_imports(path: Path) -> set[str]:
-    tops: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            tops.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and not node.level:
-            tops.add((node.module or "").split(".")[0])
-    return tops
+    """The top-level packages ``path``'s import statements name (through ``imported_names``)."""
+    tree = ast.parse(path.read_text())
+    names = imported_names(tree, _module_name(path), path.name == "__init__.py")
+    return {name.split(".")[0] for name in names}
 
 
 def test_core_imports_only_the_standard_library_and_itself() -> None:
